@@ -1,0 +1,87 @@
+"""Claims: one inpatient discharge or outpatient visit (SPEC §4, §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+
+import attrs
+
+from zjj_medical.errors import InvalidClaim
+from zjj_medical.money import parse_money
+from zjj_medical.people import Facility
+
+__all__ = ["Claim"]
+
+
+def _frozen_mapping(value: Mapping[str, str | bool] | None) -> Mapping[str, str | bool]:
+    return MappingProxyType(dict(value or {}))
+
+
+@attrs.frozen
+class Claim:
+    """A claim for one admission or visit.
+
+    Money is yuan with at most two decimals, given as ``Decimal``, ``str`` or
+    ``int``; a float is accepted only when it is exactly a number of fen
+    (``12.5``) and refused otherwise (``0.1`` is not exactly 0.10 in binary).
+    ``total`` and ``in_scope`` are stored as ``Decimal`` with two places.
+
+    Attributes:
+        id: the claim id, unique within a person-year.
+        kind: the claim kind id (``inpatient``, ``outpatient`` or one the policy declares).
+        date: discharge date (inpatient) or visit date (outpatient); ISO text accepted.
+        facility: where care was given.
+        total: the total cost (医疗费总额).
+        in_scope: the in-scope cost (政策范围内费用), at most ``total``.
+        accident: an accidental injury (意外伤害): no pay-later.
+        attributes: claim attributes the policy names (``referral`` …).
+
+    >>> c = Claim("C1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
+    ...           total="20000", in_scope="18000.00")
+    >>> c.total, c.date
+    (Decimal('20000.00'), datetime.date(2019, 11, 3))
+    """
+
+    id: str
+    kind: str
+    date: dt.date
+    facility: Facility
+    total: Decimal
+    in_scope: Decimal
+    accident: bool = False
+    attributes: Mapping[str, str | bool] = attrs.field(
+        factory=dict, converter=_frozen_mapping, eq=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise InvalidClaim(f"claim id {self.id!r} is not a non-empty text", field="id")
+        set_ = object.__setattr__
+        if isinstance(self.date, str):
+            try:
+                set_(self, "date", dt.date.fromisoformat(self.date))
+            except ValueError:
+                self._fail("date", f"{self.date!r} is not a date (YYYY-MM-DD)")
+        elif isinstance(self.date, dt.datetime) or not isinstance(self.date, dt.date):
+            self._fail("date", f"{self.date!r} is not a date")
+        for name in ("total", "in_scope"):
+            try:
+                set_(self, name, parse_money(getattr(self, name), name))
+            except (ValueError, TypeError) as exc:
+                self._fail(name, str(exc))
+        if self.in_scope > self.total:
+            self._fail(
+                "in_scope", f"in_scope {self.in_scope} is more than total {self.total}"
+            )
+        if not isinstance(self.accident, bool):
+            self._fail("accident", f"{self.accident!r} is not true or false")
+        if not isinstance(self.facility, Facility):
+            self._fail("facility", f"{self.facility!r} is not a Facility")
+
+    def _fail(self, field: str, message: str) -> None:
+        if not message.startswith(field):
+            message = f"{field}: {message}"
+        raise InvalidClaim(f"claim {self.id}: {message}", claim_id=self.id, field=field)

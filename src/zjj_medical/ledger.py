@@ -1,0 +1,118 @@
+"""The annual ledger: what a person's year of claims has used so far (SPEC §5).
+
+Per layer it holds the cumulative base (``A``), the amount paid, the deductibles
+borne and the number of claims counted per tier (for repeat-admission
+deductibles), plus the ids of the claims settled, in order. Ledgers are
+immutable: settling returns a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from zjj_medical.errors import LedgerMismatch
+from zjj_medical.money import ZERO, format_money, parse_money
+
+__all__ = ["LayerState", "Ledger"]
+
+
+def _counts(value: Mapping[str, int] | None) -> Mapping[str, int]:
+    return MappingProxyType(dict(value or {}))
+
+
+@attrs.frozen
+class LayerState:
+    """One layer's accumulators for a person-year."""
+
+    base: Decimal = ZERO
+    paid: Decimal = ZERO
+    deductible: Decimal = ZERO
+    claims: Mapping[str, int] = attrs.field(factory=dict, converter=_counts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: money as two-decimal strings, claim counts per tier."""
+        return {
+            "base": format_money(self.base),
+            "paid": format_money(self.paid),
+            "deductible": format_money(self.deductible),
+            "claims": dict(sorted(self.claims.items())),
+        }
+
+
+_EMPTY = LayerState()
+
+
+def _layers(value: Mapping[str, LayerState] | None) -> Mapping[str, LayerState]:
+    return MappingProxyType(dict(value or {}))
+
+
+@attrs.frozen
+class Ledger:
+    """A person-year's accumulators.
+
+    >>> Ledger.empty("P1", 2019).to_dict()
+    {'person_id': 'P1', 'year': 2019, 'claim_ids': [], 'layers': {}}
+    """
+
+    person_id: str
+    year: int
+    claim_ids: tuple[str, ...] = ()
+    layers: Mapping[str, LayerState] = attrs.field(factory=dict, converter=_layers)
+
+    @classmethod
+    def empty(cls, person_id: str, year: int) -> Ledger:
+        """A ledger with nothing settled yet."""
+        return cls(person_id, year)
+
+    def state(self, layer_id: str) -> LayerState:
+        """The accumulators of a layer (zeros when it has paid nothing this year)."""
+        return self.layers.get(layer_id, _EMPTY)
+
+    def paid(self, layer_id: str) -> Decimal:
+        """What a layer has paid this person-year."""
+        return self.state(layer_id).paid
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ledger as JSON-ready data (SPEC §6 ``ledger``)."""
+        return {
+            "person_id": self.person_id,
+            "year": self.year,
+            "claim_ids": list(self.claim_ids),
+            "layers": {k: v.to_dict() for k, v in self.layers.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Ledger:
+        """Read a ledger written by :meth:`to_dict`; malformed input raises ``LedgerMismatch``."""
+        try:
+            if set(data) != {"person_id", "year", "claim_ids", "layers"}:
+                raise ValueError(
+                    f"keys {sorted(data)}; expected claim_ids, layers, person_id, year"
+                )
+            year = data["year"]
+            if isinstance(year, bool) or not isinstance(year, int):
+                raise ValueError(f"year {year!r} is not an integer")
+            layers = {}
+            for layer_id, s in data["layers"].items():
+                if set(s) != {"base", "paid", "deductible", "claims"}:
+                    raise ValueError(f"layers.{layer_id}: keys {sorted(s)}")
+                counts = {str(k): int(v) for k, v in s["claims"].items()}
+                if any(v < 0 for v in counts.values()):
+                    raise ValueError(f"layers.{layer_id}.claims: negative count")
+                layers[str(layer_id)] = LayerState(
+                    parse_money(s["base"], f"layers.{layer_id}.base"),
+                    parse_money(s["paid"], f"layers.{layer_id}.paid"),
+                    parse_money(s["deductible"], f"layers.{layer_id}.deductible"),
+                    counts,
+                )
+            ids = data["claim_ids"]
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                raise ValueError("claim_ids is not a list of texts")
+            return cls(str(data["person_id"]), year, tuple(ids), layers)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            raise LedgerMismatch(f"ledger: {exc}", field="ledger") from None

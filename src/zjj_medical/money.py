@@ -1,0 +1,122 @@
+"""Exact money: ``Decimal`` yuan with at most two places (SPEC §4).
+
+The one place where input money is checked and where rounding happens. Nothing
+here reads the ambient :mod:`decimal` context: every operation that could round
+uses :data:`EXACT` (enough precision that products of policy numbers are exact)
+and every rounding names ``ROUND_HALF_UP``.
+
+Floats are converted *exactly*: ``0.1`` is the binary number
+0.1000000000000000055…, which has more than two places, so it is refused rather
+than silently rounded. Floats that are exactly representable with two places
+(``12.5``, ``200.0``) are accepted. Pass strings or ``Decimal`` to be safe.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+__all__ = [
+    "CENT",
+    "EXACT",
+    "ZERO",
+    "format_money",
+    "parse_money",
+    "parse_ratio",
+    "round_half_up",
+    "to_fen",
+]
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+#: A context wide enough that sums and products of policy amounts never round.
+EXACT = decimal.Context(prec=60, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
+
+
+def _as_decimal(value: object, what: str) -> Decimal:
+    if isinstance(value, bool):
+        raise TypeError(f"{what}: {value!r} is a boolean, not an amount")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(value)  # exact binary value; checked for places below
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return Decimal(text)
+        except decimal.InvalidOperation:
+            raise ValueError(f"{what}: {value!r} is not a number") from None
+    raise TypeError(f"{what}: {value!r} ({type(value).__name__}) is not an amount")
+
+
+def parse_money(value: object, what: str = "amount") -> Decimal:
+    """Parse an amount in yuan: finite, non-negative, at most two decimal places.
+
+    Returns a ``Decimal`` quantised to exactly two places (no rounding happens:
+    values with more places are refused).
+
+    >>> parse_money("200")
+    Decimal('200.00')
+    >>> parse_money(12.5)
+    Decimal('12.50')
+    >>> parse_money("0.005")
+    Traceback (most recent call last):
+    ...
+    ValueError: amount: '0.005' has more than 2 decimal places
+    """
+    d = _as_decimal(value, what)
+    if not d.is_finite():
+        raise ValueError(f"{what}: {value!r} is not a finite number")
+    if d < 0:
+        raise ValueError(f"{what}: {value!r} is negative")
+    if d != d.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT):
+        raise ValueError(f"{what}: {value!r} has more than 2 decimal places")
+    return d.quantize(CENT, context=EXACT) + ZERO
+
+
+def parse_ratio(value: object, what: str = "ratio", *, places: int = 6) -> Decimal:
+    """Parse a ratio in [0, 1] with at most ``places`` decimal places.
+
+    >>> parse_ratio("0.75")
+    Decimal('0.75')
+    """
+    d = _as_decimal(value, what)
+    if not d.is_finite():
+        raise ValueError(f"{what}: {value!r} is not a finite number")
+    if d < 0 or d > 1:
+        raise ValueError(f"{what}: {value} is not in [0, 1]")
+    exponent = d.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent < -places and d != d.quantize(Decimal(1).scaleb(-places), context=EXACT):
+        raise ValueError(f"{what}: {value!r} has more than {places} decimal places")
+    return d
+
+
+def round_half_up(value: Decimal) -> Decimal:
+    """``round(v)`` of SPEC §4: quantise to 0.01 yuan, ROUND_HALF_UP.
+
+    >>> round_half_up(Decimal("0.005"))
+    Decimal('0.01')
+    >>> round_half_up(Decimal("187.4999"))
+    Decimal('187.50')
+    """
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
+
+
+def to_fen(value: Decimal) -> int:
+    """Integer fen of an amount with at most two places (``Decimal('1.23')`` → ``123``)."""
+    fen = value * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{value} is not a whole number of fen")
+    return int(fen)
+
+
+def format_money(value: Decimal) -> str:
+    """Money as the JSON contract writes it: a string with exactly two decimals.
+
+    >>> format_money(Decimal("5"))
+    '5.00'
+    """
+    return str(round_half_up(value) + ZERO)

@@ -1,0 +1,131 @@
+"""Checking a claim and a person against a policy: ids, Chinese aliases, attributes.
+
+Turns the user's names (``县级医院``, ``桑植县``, ``住院``) into the policy's ids and
+builds the *facts* the policy's conditions read. Everything unknown is an
+:class:`~zjj_medical.errors.InvalidClaim` naming the claim and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from zjj_medical.claims import Claim
+from zjj_medical.errors import InvalidClaim
+from zjj_medical.people import Person
+from zjj_medical.policy.model import Attribute, Policy
+
+__all__ = ["Normalized", "normalize"]
+
+
+@attrs.frozen
+class Normalized:
+    """A claim and person in the policy's ids, with the facts its conditions read."""
+
+    kind: str
+    tier: str
+    county: str
+    facility_id: str | None
+    facility_county: str | None
+    in_county: bool
+    pay_later: bool
+    facts: Mapping[str, object]
+
+
+def _known(policy: Policy, what: str) -> str:
+    return ", ".join(getattr(policy, what)) or "none"
+
+
+def _attributes(
+    given: Mapping[str, object], declared: Mapping[str, Attribute], claim_id: str, prefix: str
+) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name, value in given.items():
+        if name not in declared:
+            accepted = ", ".join(declared) or "none"
+            raise InvalidClaim(
+                f"claim {claim_id}: {prefix}{name}: the policy does not know this attribute "
+                f"(declared: {accepted})", claim_id=claim_id, field=f"{prefix}{name}",
+            )  # fmt: skip
+        attribute = declared[name]
+        if not attribute.accepts(value):
+            accepted = "true or false" if attribute.type == "bool" else ", ".join(attribute.values)
+            raise InvalidClaim(
+                f"claim {claim_id}: {prefix}{name}: {value!r} is not accepted ({accepted})",
+                claim_id=claim_id, field=f"{prefix}{name}",
+            )  # fmt: skip
+        out[name] = value
+    for name, attribute in declared.items():
+        if name not in out:
+            if attribute.default is None:
+                raise InvalidClaim(
+                    f"claim {claim_id}: {prefix}{name}: required by the policy",
+                    claim_id=claim_id, field=f"{prefix}{name}",
+                )  # fmt: skip
+            out[name] = attribute.default
+    return out
+
+
+def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
+    """Resolve ids and aliases, check attributes, decide in-county and pay-later."""
+    cid = claim.id
+
+    def fail(field: str, message: str) -> InvalidClaim:
+        return InvalidClaim(f"claim {cid}: {field}: {message}", claim_id=cid, field=field)
+
+    kind = policy.lookup("claim_kinds", claim.kind)
+    if kind is None:
+        raise fail("kind", f"unknown claim kind {claim.kind!r} (accepted: {_known(policy, 'claim_kinds')})")
+    county = policy.lookup("counties", person.county)
+    if county is None:
+        if policy.counties:
+            raise fail("person.county", f"unknown county {person.county!r} (accepted: {_known(policy, 'counties')})")
+        county = person.county
+    facility = claim.facility
+    facility_id = facility.id
+    known_facility = None
+    if facility_id is not None:
+        fid = policy.lookup("facilities", facility_id)
+        if fid is not None:
+            facility_id = fid
+            known_facility = policy.facilities[fid]
+    tier = policy.lookup("tiers", facility.level) if facility.level is not None else None
+    if facility.level is not None and tier is None:
+        raise fail("facility.level", f"unknown facility level {facility.level!r} (accepted: {_known(policy, 'tiers')})")
+    if known_facility is not None:
+        if tier is not None and tier != known_facility.tier:
+            raise fail("facility.level", f"{facility.level!r} but facility {facility_id} is {known_facility.tier}")
+        tier = known_facility.tier
+    if tier is None:
+        raise fail("facility.level", "missing (give the facility's level, or the id of a facility the policy declares)")
+    if tier not in policy.claim_kinds[kind].tiers:
+        allowed = ", ".join(policy.claim_kinds[kind].tiers)
+        raise fail("facility.level", f"a {tier} facility does not take {kind} claims (accepted: {allowed})")
+    fcounty: str | None = None
+    if facility.county is not None:
+        fcounty = policy.lookup("counties", facility.county)
+        if fcounty is None:
+            if policy.counties:
+                raise fail("facility.county", f"unknown county {facility.county!r} (accepted: {_known(policy, 'counties')})")
+            fcounty = facility.county
+    elif known_facility is not None:
+        fcounty = known_facility.county
+    if fcounty is None and tier in policy.in_county_tiers:
+        raise fail("facility.county", f"required for a {tier} facility (it decides the in-county rule)")
+    for cat in person.categories:
+        if cat not in policy.categories and policy.lookup("categories", cat) is None:
+            raise fail("person.categories", f"unknown category {cat!r} (accepted: {_known(policy, 'categories')})")
+    categories = frozenset(policy.lookup("categories", c) or c for c in person.categories)
+    designated = policy.counties[county].designated_in_county if county in policy.counties else ()
+    in_county = (tier in policy.in_county_tiers and fcounty == county) or (
+        facility_id is not None and facility_id in designated
+    )
+    facts: dict[str, object] = {
+        "poor": person.poor, "county": county, "categories": categories, "kind": kind,
+        "tier": tier, "in_county": in_county, "accident": claim.accident, "facility": facility_id,
+    }  # fmt: skip
+    facts.update(_attributes(person.attributes, policy.person_attributes, cid, "person."))
+    facts.update(_attributes(claim.attributes, policy.claim_attributes, cid, ""))
+    pay_later = policy.pay_later.matches(facts)
+    return Normalized(kind, tier, county, facility_id, fcounty, in_county, pay_later, facts)

@@ -1,0 +1,72 @@
+"""Persons and facilities: the inputs that say who is treated where (SPEC §2, §3.5)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import attrs
+
+from zjj_medical.errors import InvalidClaim
+
+__all__ = ["Facility", "Person"]
+
+
+def _frozen_mapping(value: Mapping[str, str | bool] | None) -> Mapping[str, str | bool]:
+    return MappingProxyType(dict(value or {}))
+
+
+def _tuple_of_str(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)  # type: ignore[attr-defined]
+
+
+@attrs.frozen
+class Person:
+    """An insured person.
+
+    Attributes:
+        id: the person's id.
+        poor: a registered poor person (建档立卡贫困人口).
+        county: the person's county id (``sangzhi``) or its Chinese name (桑植县).
+        categories: further categories the policy declares (特困, 低保 …).
+        attributes: attributes the policy names (``scheme``, ``retiree`` …); an
+            attribute the policy does not declare is refused at settlement.
+
+    >>> Person("P1", poor=True, county="桑植县").county
+    '桑植县'
+    """
+
+    id: str
+    poor: bool
+    county: str
+    categories: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    attributes: Mapping[str, str | bool] = attrs.field(
+        factory=dict, converter=_frozen_mapping, eq=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise InvalidClaim(f"person.id: {self.id!r} is not a non-empty text", field="person.id")
+        if not isinstance(self.poor, bool):
+            raise InvalidClaim(
+                f"person {self.id}: poor: {self.poor!r} is not true or false", field="person.poor"
+            )
+
+
+@attrs.frozen
+class Facility:
+    """Where care was given.
+
+    Attributes:
+        id: a facility id the policy may know (e.g. ``zjj-peoples-hospital``), or ``None``.
+        level: the facility's tier id (``county``) or Chinese name (县级医院); may be
+            ``None`` when ``id`` names a facility the policy declares.
+        county: the facility's county (needed for the in-county rule at the policy's
+            in-county tiers).
+    """
+
+    id: str | None = None
+    level: str | None = None
+    county: str | None = None

@@ -1,0 +1,424 @@
+"""The policy as immutable values: parameters, conditions, layers and the policy itself.
+
+A policy file (see ``docs/reference/policy-format.md``) is read by
+:func:`zjj_medical.policy.load_policy` into these classes. Rule code only reads
+them; every number is a dated :class:`Param` carrying its clause.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Literal, TypeAlias
+
+import attrs
+
+from zjj_medical.money import EXACT, round_half_up
+from zjj_medical.policy.dated import NOT_IN_FORCE, _NotInForce, value_in_force
+
+__all__ = [
+    "Attribute",
+    "Band",
+    "Cap",
+    "ClaimKind",
+    "Condition",
+    "County",
+    "Facts",
+    "FacilityInfo",
+    "Modifier",
+    "Param",
+    "Policy",
+    "PolicyLayer",
+    "Premium",
+    "RepeatRule",
+    "SharedCap",
+    "Subsidy",
+    "Tier",
+    "ChronicCare",
+]
+
+#: The facts a condition is evaluated on: ``poor``, ``county``, ``categories``,
+#: ``kind``, ``tier``, ``in_county``, ``accident``, ``facility`` and every person or
+#: claim attribute the policy declares.
+Facts: TypeAlias = Mapping[str, object]
+
+Scalar: TypeAlias = Decimal | None
+Value: TypeAlias = "Scalar | tuple[Band, ...] | Mapping[str, Scalar | tuple[Band, ...]]"
+
+
+@attrs.frozen
+class Condition:
+    """All of ``atoms`` hold, and at least one of ``any_of`` (when given), and not ``negated``.
+
+    An atom ``(key, allowed)`` holds when the fact ``key`` is in ``allowed``; for
+    ``categories`` it holds when the person has any of the allowed categories.
+    """
+
+    atoms: tuple[tuple[str, frozenset[object]], ...] = ()
+    any_of: tuple[Condition, ...] = ()
+    negated: Condition | None = None
+    text: str = ""
+
+    def matches(self, facts: Facts) -> bool:
+        """Whether the condition holds for these facts."""
+        for key, allowed in self.atoms:
+            value = facts.get(key)
+            if key == "categories":
+                if not isinstance(value, frozenset) or not (value & allowed):
+                    return False
+            elif value not in allowed:
+                return False
+        if self.any_of and not any(c.matches(facts) for c in self.any_of):
+            return False
+        return not (self.negated is not None and self.negated.matches(facts))
+
+    def keys(self) -> frozenset[str]:
+        """Every fact the condition reads."""
+        out = {k for k, _ in self.atoms}
+        for c in self.any_of:
+            out |= c.keys()
+        if self.negated is not None:
+            out |= self.negated.keys()
+        return frozenset(out)
+
+
+ALWAYS = Condition(text="always")
+
+
+def _active(start: dt.date | None, until: dt.date | None, on: dt.date) -> bool:
+    return (start is None or start <= on) and (until is None or on < until)
+
+
+@attrs.frozen
+class Modifier:
+    """A conditional change of a parameter: ``add``, ``multiply`` or ``set`` (``None`` = no limit)."""
+
+    when: Condition
+    op: Literal["add", "multiply", "set"]
+    value: Decimal | None
+    start: dt.date | None = None
+    until: dt.date | None = None
+    reference: str = ""
+
+    def active(self, on: dt.date, facts: Facts) -> bool:
+        """In force on the date and matching the facts."""
+        return _active(self.start, self.until, on) and self.when.matches(facts)
+
+
+@attrs.frozen
+class Band:
+    """A band ``[lower, upper)`` of a banded schedule paid at ``ratio`` (``upper=None``: no end)."""
+
+    lower: Decimal
+    upper: Decimal | None
+    ratio: Decimal
+
+
+@attrs.frozen
+class Param:
+    """A dated policy parameter with its metadata.
+
+    ``values`` holds ``(start, value)`` pairs in date order. A value is a money or
+    ratio ``Decimal``, ``None`` (no limit), a tuple of :class:`Band`, or — when
+    ``by`` names a fact such as ``tier`` — a mapping from that fact's values to
+    one of those.
+    """
+
+    path: str
+    description: str
+    reference: str
+    unit: str
+    values: tuple[tuple[dt.date, Value], ...]
+    by: str | None = None
+    modifiers: tuple[Modifier, ...] = ()
+    assumed: bool = False
+    assumed_keys: tuple[str, ...] = ()
+    reason: str | None = None
+
+    def raw_at(self, on: dt.date) -> Value | _NotInForce:
+        """The unmodified value in force on ``on`` (the whole table when ``by`` is set)."""
+        return value_in_force(self.values, on)
+
+    def resolve(self, on: dt.date, facts: Facts) -> Value | _NotInForce | KeyError:
+        """The value for these facts on this date, after the active modifiers.
+
+        Returns ``NOT_IN_FORCE`` before the first date, and a ``KeyError`` (not
+        raised) when a table has no entry for the fact's value.
+        """
+        raw = value_in_force(self.values, on)
+        if isinstance(raw, _NotInForce):
+            return NOT_IN_FORCE
+        value: Value = raw
+        if self.by is not None:
+            assert isinstance(raw, Mapping)
+            key = facts.get(self.by)
+            if key not in raw:
+                return KeyError(key)
+            value = raw[str(key)]
+        for mod in self.modifiers:
+            if mod.active(on, facts):
+                value = _apply(mod, value, self.unit)
+        return value
+
+
+def _apply(mod: Modifier, value: Value, unit: str) -> Value:
+    if isinstance(value, tuple):
+        return tuple(
+            attrs.evolve(b, ratio=_apply_scalar(mod, b.ratio, "ratio"))  # type: ignore[arg-type]
+            for b in value
+        )
+    assert not isinstance(value, Mapping)
+    return _apply_scalar(mod, value, unit)
+
+
+def _apply_scalar(mod: Modifier, value: Scalar, unit: str) -> Scalar:
+    if mod.op == "set":
+        out = mod.value
+    elif value is None or mod.value is None:
+        out = value  # "no limit" stays no limit
+    elif mod.op == "add":
+        out = EXACT.add(value, mod.value)
+    else:
+        out = EXACT.multiply(value, mod.value)
+    if out is None:
+        return None
+    if unit == "ratio":
+        # "报销比例相应提高10%" never lifts a ratio above 100%.
+        return min(max(out, Decimal(0)), Decimal(1))
+    if unit == "CNY":
+        # A scaled amount (e.g. a deductible "降低50%") is rounded to the fen, half up.
+        return round_half_up(max(out, Decimal(0)))
+    return out
+
+
+@attrs.frozen
+class Cap:
+    """A cap on a layer's payments ``per`` claim or per person-year."""
+
+    per: Literal["claim", "year"]
+    amount: Param
+
+
+@attrs.frozen
+class SharedCap:
+    """A cap shared by several layers (e.g. one fund's annual limit)."""
+
+    id: str
+    name: str
+    layers: tuple[str, ...]
+    per: Literal["claim", "year"]
+    amount: Param
+
+
+@attrs.frozen
+class RepeatRule:
+    """How a per-claim deductible changes for later claims in the same year.
+
+    ``count`` says which earlier claims count (same tier or any tier). For the
+    n-th counted claim (n ≥ 2): ``multiply`` scales the deductible, ``set``
+    replaces it, ``step`` lowers it by ``value × (n − 1)`` down to ``floor``.
+    """
+
+    count: Literal["same_tier", "any_tier"]
+    op: Literal["multiply", "set", "step"]
+    value: Decimal
+    floor: Decimal | None = None
+    start: dt.date | None = None
+    until: dt.date | None = None
+    description: str = ""
+    reference: str = ""
+
+    def active(self, on: dt.date) -> bool:
+        """In force on the date."""
+        return _active(self.start, self.until, on)
+
+
+@attrs.frozen
+class PolicyLayer:
+    """One payer layer of a policy, as described in its file.
+
+    ``type='schedule'``: pays a banded (or single-ratio) share of a base above a
+    deductible, per claim or accumulated over the year, within caps.
+    ``type='target'``: tops the claim's reimbursement up to a target share.
+    """
+
+    id: str
+    name: str
+    description: str
+    reference: str
+    kinds: tuple[str, ...]
+    type: Literal["schedule", "target"] = "schedule"
+    when: Condition = ALWAYS
+    start: dt.date | None = None
+    until: dt.date | None = None
+    effective_reference: str = ""
+    base_of: Literal["in_scope", "total"] = "in_scope"
+    base_minus: tuple[str, ...] = ()
+    accumulation: Literal["claim", "year"] = "claim"
+    deductible: Param | None = None
+    repeat: RepeatRule | None = None
+    deductible_ceiling: Param | None = None
+    ratio: Param | None = None
+    bands: Param | None = None
+    measured: Literal["above_deductible", "absolute"] = "above_deductible"
+    caps: tuple[Cap, ...] = ()
+    target: Param | None = None
+    target_of: Literal["in_scope", "total"] = "total"
+    _cache: dict[object, object] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+
+    def in_force(self, on: dt.date) -> bool:
+        """Whether the layer itself is in force on the date."""
+        return _active(self.start, self.until, on)
+
+
+@attrs.frozen
+class Tier:
+    """A facility tier declared by the policy (level, grade, …)."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class County:
+    """A county of the policy's area, with the facilities designated in-county for it."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    designated_in_county: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class FacilityInfo:
+    """A named facility the policy knows (e.g. a designated municipal hospital)."""
+
+    id: str
+    name: str
+    tier: str
+    county: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ClaimKind:
+    """A claim kind (inpatient, outpatient, 门诊慢特病 …) and the tiers that may serve it."""
+
+    id: str
+    name: str
+    tiers: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Attribute:
+    """A person or claim attribute the policy names (``scheme``, ``retiree``, ``referral`` …)."""
+
+    id: str
+    name: str
+    type: Literal["bool", "enum"]
+    values: tuple[str, ...] = ()
+    default: str | bool | None = None
+
+    def accepts(self, value: object) -> bool:
+        """Whether ``value`` is one of the attribute's values."""
+        if self.type == "bool":
+            return isinstance(value, bool)
+        return isinstance(value, str) and value in self.values
+
+
+@attrs.frozen
+class Subsidy:
+    """A premium subsidy for the persons matching ``when``."""
+
+    when: Condition
+    amount: Param
+
+
+@attrs.frozen
+class Premium:
+    """Individual premium by year, and the subsidies for some persons."""
+
+    amount: Param
+    subsidies: tuple[Subsidy, ...] = ()
+
+
+@attrs.frozen
+class ChronicCare:
+    """The contracted chronic-disease service (签约服务)."""
+
+    description: str
+    reference: str
+    when: Condition
+    conditions: Mapping[str, str]
+    services_per_year: Param
+
+
+@attrs.frozen
+class Policy:
+    """A whole, validated policy. Build it with :func:`zjj_medical.load_policy`."""
+
+    id: str
+    name: str
+    description: str
+    source: str
+    start: dt.date
+    until: dt.date | None
+    tiers: Mapping[str, Tier]
+    counties: Mapping[str, County]
+    facilities: Mapping[str, FacilityInfo]
+    in_county_tiers: frozenset[str]
+    in_county_reference: str
+    categories: Mapping[str, str]
+    person_attributes: Mapping[str, Attribute]
+    claim_attributes: Mapping[str, Attribute]
+    claim_kinds: Mapping[str, ClaimKind]
+    pay_later: Condition
+    pay_later_reference: str
+    layers: tuple[PolicyLayer, ...]
+    shared_caps: tuple[SharedCap, ...] = ()
+    premium: Premium | None = None
+    chronic_care: ChronicCare | None = None
+    targets: Mapping[str, Param] = attrs.field(factory=dict)
+    file: str = "<memory>"
+    change_dates: tuple[dt.date, ...] = ()
+    _aliases: dict[str, dict[str, str]] = attrs.field(
+        factory=dict, init=False, repr=False, eq=False
+    )
+
+    def in_force(self, on: dt.date) -> bool:
+        """Whether the policy is in force on the date."""
+        return _active(self.start, self.until, on)
+
+    def layers_for(self, kind: str) -> tuple[PolicyLayer, ...]:
+        """The layers that apply to a claim kind, in policy order."""
+        return tuple(layer for layer in self.layers if kind in layer.kinds)
+
+    def layer(self, layer_id: str) -> PolicyLayer:
+        """The layer with this id (``KeyError`` if there is none)."""
+        for layer in self.layers:
+            if layer.id == layer_id:
+                return layer
+        raise KeyError(layer_id)
+
+    def epoch(self, on: dt.date) -> int:
+        """Index of the period between change dates that ``on`` falls in (for caching)."""
+        return bisect.bisect_right(self.change_dates, on)
+
+    def lookup(self, what: str, name: object) -> str | None:
+        """The id of a tier, county, claim kind, category or facility from its id, name or alias.
+
+        ``what`` is ``tiers``, ``counties``, ``claim_kinds``, ``categories`` or ``facilities``.
+        """
+        index = self._aliases.get(what)
+        if index is None:
+            index = {}
+            for key, decl in getattr(self, what).items():
+                names = [key, decl] if isinstance(decl, str) else [key, decl.name, *decl.aliases]
+                for n in names:
+                    index.setdefault(n, key)
+            self._aliases[what] = index
+        return index.get(name.strip()) if isinstance(name, str) else None

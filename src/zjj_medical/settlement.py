@@ -1,0 +1,208 @@
+"""One-stop settlement (一站式结算): a claim through every layer of the policy, in order.
+
+:func:`settle` is the engine. It checks the claim against the policy in force on
+its date, decides in-county and pay-later, then chains the policy's layers for
+the claim's kind — each layer sees what the earlier ones paid and the year's
+ledger — and returns a :class:`Settlement` with the new ledger.
+
+>>> from zjj_medical import Claim, Facility, Person, settle
+>>> person = Person("P1", poor=True, county="sangzhi")
+>>> claim = Claim("C1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
+...               total="20000.00", in_scope="18000.00")
+>>> s = settle(claim, person)
+>>> str(s.payments["basic_insurance"]), str(s.payments["fiscal_backstop"]), str(s.patient_pay)
+('15300.00', '1700.00', '3000.00')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from zjj_medical.claims import Claim
+from zjj_medical.errors import DuplicateClaim, LedgerMismatch, PolicyNotInForce
+from zjj_medical.layers import RULES
+from zjj_medical.layers.context import ClaimContext
+from zjj_medical.layers.resolve import resolve_layer
+from zjj_medical.ledger import Ledger
+from zjj_medical.money import EXACT, ZERO, format_money
+from zjj_medical.normalize import normalize
+from zjj_medical.people import Person
+from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.model import Policy
+from zjj_medical.trace import TraceEntry
+
+__all__ = ["Settlement", "actual_ratio", "settle", "settle_year"]
+
+_RATIO_PLACES = Decimal("0.0001")
+
+
+def actual_ratio(reimbursed: Decimal, total: Decimal) -> Decimal | None:
+    """Reimbursed ÷ total, 4 places, ROUND_HALF_UP; ``None`` when total is 0 (SPEC §4).
+
+    >>> actual_ratio(Decimal("17000.00"), Decimal("20000.00"))
+    Decimal('0.8500')
+    """
+    if total == 0:
+        return None
+    return EXACT.divide(reimbursed, total).quantize(_RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _payments(value: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen
+class Settlement:
+    """The result of settling one claim.
+
+    Attributes:
+        claim_id, kind, date: the claim's.
+        in_county: treated in-county (县域内, SPEC §3.5).
+        pay_later: 先诊疗、后付费 applies (SPEC §3.6).
+        total, in_scope: the claim's amounts.
+        payments: every layer of the policy for the claim's kind, in policy order, zeros included.
+        reimbursed: the sum of payments.
+        patient_pay: total − reimbursed (never negative).
+        actual_ratio: reimbursed ÷ total (4 places), ``None`` when total is 0.
+        trace: one :class:`TraceEntry` per layer.
+        ledger: the person-year ledger after this claim.
+        policy_id: the policy used.
+    """
+
+    claim_id: str
+    kind: str
+    date: dt.date
+    in_county: bool
+    pay_later: bool
+    total: Decimal
+    in_scope: Decimal
+    payments: Mapping[str, Decimal] = attrs.field(converter=_payments)
+    reimbursed: Decimal
+    patient_pay: Decimal
+    actual_ratio: Decimal | None
+    trace: tuple[TraceEntry, ...]
+    ledger: Ledger
+    policy_id: str = "zhangjiajie"
+
+    def to_dict(self, *, trace: bool = True) -> dict[str, Any]:
+        """The settlement as the JSON contract writes it (SPEC §6), without the ledger."""
+        out: dict[str, Any] = {
+            "claim_id": self.claim_id,
+            "kind": self.kind,
+            "date": self.date.isoformat(),
+            "in_county": self.in_county,
+            "pay_later": self.pay_later,
+            "total": format_money(self.total),
+            "in_scope": format_money(self.in_scope),
+            "payments": {k: format_money(v) for k, v in self.payments.items()},
+            "reimbursed": format_money(self.reimbursed),
+            "patient_pay": format_money(self.patient_pay),
+            "actual_ratio": None if self.actual_ratio is None else str(self.actual_ratio),
+        }
+        if trace:
+            out["trace"] = [entry.to_dict() for entry in self.trace]
+        return out
+
+    def explain(self) -> str:
+        """The settlement in words, layer by layer, in Chinese and English terms."""
+        from zjj_medical.explain import explain_settlement
+
+        return explain_settlement(self)
+
+
+def settle(
+    claim: Claim, person: Person, *, policy: Policy | None = None, ledger: Ledger | None = None
+) -> Settlement:
+    """Settle one claim through every layer of the policy in force on its date.
+
+    Args:
+        claim: the claim (its ``date`` picks the values in force).
+        person: the insured person.
+        policy: the policy; ``None`` is the built-in ``zhangjiajie``.
+        ledger: the person-year ledger so far; ``None`` starts an empty one.
+
+    Raises:
+        InvalidClaim: the claim or person does not fit the policy (unknown level, …).
+        PolicyNotInForce: the claim's date is outside the policy's period.
+        LedgerMismatch: the ledger is another person's or another year's.
+        DuplicateClaim: the ledger has already settled this claim id.
+    """
+    policy = policy or load_policy()
+    if not policy.in_force(claim.date):
+        raise PolicyNotInForce(
+            f"claim {claim.id}: date: policy {policy.id} is in force from {policy.start}"
+            + (f" until {policy.until}" if policy.until else "") + f", not on {claim.date}",
+            claim_id=claim.id, field="date",
+        )  # fmt: skip
+    year = claim.date.year
+    if ledger is None:
+        ledger = Ledger.empty(person.id, year)
+    elif ledger.person_id != person.id or ledger.year != year:
+        raise LedgerMismatch(
+            f"claim {claim.id}: ledger: the ledger is for person {ledger.person_id}, "
+            f"year {ledger.year}; the claim is person {person.id}, year {year}",
+            claim_id=claim.id, field="ledger",
+        )  # fmt: skip
+    if claim.id in ledger.claim_ids:
+        raise DuplicateClaim(
+            f"claim {claim.id}: id: already settled in this person-year's ledger",
+            claim_id=claim.id, field="id",
+        )  # fmt: skip
+    n = normalize(policy, claim, person)
+    with decimal.localcontext(EXACT):
+        ctx = ClaimContext(claim.date, n.tier, claim.total, claim.in_scope, {}, dict(ledger.layers))
+        trace = []
+        for layer in policy.layers_for(n.kind):
+            res = resolve_layer(layer, policy, claim.date, n.facts)
+            if not res.applies:
+                ctx.payments[layer.id] = ZERO
+                trace.append(TraceEntry(layer.id, layer.name, ZERO, layer.reference, {}, res.reason))
+                continue
+            out = RULES[layer.type](layer, res, ctx)
+            ctx.payments[layer.id] = out.amount
+            if out.state is not None:
+                ctx.states[layer.id] = out.state
+            clause = " / ".join(dict.fromkeys((*res.clauses, *out.clauses)))
+            trace.append(TraceEntry(layer.id, layer.name, out.amount, clause, out.inputs, out.note))
+        reimbursed = ctx.earlier()
+        patient_pay = claim.total - reimbursed
+    new_ledger = Ledger(person.id, year, (*ledger.claim_ids, claim.id), ctx.states)
+    return Settlement(
+        claim_id=claim.id, kind=n.kind, date=claim.date, in_county=n.in_county,
+        pay_later=n.pay_later, total=claim.total, in_scope=claim.in_scope,
+        payments=ctx.payments, reimbursed=reimbursed, patient_pay=patient_pay,
+        actual_ratio=actual_ratio(reimbursed, claim.total), trace=tuple(trace),
+        ledger=new_ledger, policy_id=policy.id,
+    )  # fmt: skip
+
+
+def settle_year(
+    claims: Iterable[Claim],
+    person: Person,
+    *,
+    policy: Policy | None = None,
+    ledger: Ledger | None = None,
+) -> list[Settlement]:
+    """Settle a person's claims of one year in the order given, carrying the ledger.
+
+    >>> from zjj_medical import Claim, Facility, Person
+    >>> p = Person("P2", poor=False, county="cili")
+    >>> f = Facility(level="township", county="cili")
+    >>> visits = [Claim(f"V{i}", "outpatient", "2019-10-0" + str(i), f, "300", "300")
+    ...           for i in (1, 2)]
+    >>> [str(s.payments["outpatient_pooling"]) for s in settle_year(visits, p)]
+    ['210.00', '140.00']
+    """
+    out: list[Settlement] = []
+    for claim in claims:
+        s = settle(claim, person, policy=policy, ledger=ledger)
+        ledger = s.ledger
+        out.append(s)
+    return out
