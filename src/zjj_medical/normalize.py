@@ -76,11 +76,16 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
 
     kind = policy.lookup("claim_kinds", claim.kind)
     if kind is None:
-        raise fail("kind", f"unknown claim kind {claim.kind!r} (accepted: {_known(policy, 'claim_kinds')})")
+        raise fail(
+            "kind", f"unknown claim kind {claim.kind!r} (accepted: {_known(policy, 'claim_kinds')})"
+        )
     county = policy.lookup("counties", person.county)
     if county is None:
         if policy.counties:
-            raise fail("person.county", f"unknown county {person.county!r} (accepted: {_known(policy, 'counties')})")
+            raise fail(
+                "person.county",
+                f"unknown county {person.county!r} (accepted: {_known(policy, 'counties')})",
+            )
         county = person.county
     facility = claim.facility
     facility_id = facility.id
@@ -92,30 +97,49 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
             known_facility = policy.facilities[fid]
     tier = policy.lookup("tiers", facility.level) if facility.level is not None else None
     if facility.level is not None and tier is None:
-        raise fail("facility.level", f"unknown facility level {facility.level!r} (accepted: {_known(policy, 'tiers')})")
+        raise fail(
+            "facility.level",
+            f"unknown facility level {facility.level!r} (accepted: {_known(policy, 'tiers')})",
+        )
     if known_facility is not None:
         if tier is not None and tier != known_facility.tier:
-            raise fail("facility.level", f"{facility.level!r} but facility {facility_id} is {known_facility.tier}")
+            raise fail(
+                "facility.level",
+                f"{facility.level!r} but facility {facility_id} is {known_facility.tier}",
+            )
         tier = known_facility.tier
     if tier is None:
-        raise fail("facility.level", "missing (give the facility's level, or the id of a facility the policy declares)")
+        raise fail(
+            "facility.level",
+            "missing (give the facility's level, or the id of a facility the policy declares)",
+        )
     if tier not in policy.claim_kinds[kind].tiers:
         allowed = ", ".join(policy.claim_kinds[kind].tiers)
-        raise fail("facility.level", f"a {tier} facility does not take {kind} claims (accepted: {allowed})")
+        raise fail(
+            "facility.level", f"a {tier} facility does not take {kind} claims (accepted: {allowed})"
+        )
     fcounty: str | None = None
     if facility.county is not None:
         fcounty = policy.lookup("counties", facility.county)
         if fcounty is None:
             if policy.counties:
-                raise fail("facility.county", f"unknown county {facility.county!r} (accepted: {_known(policy, 'counties')})")
+                raise fail(
+                    "facility.county",
+                    f"unknown county {facility.county!r} (accepted: {_known(policy, 'counties')})",
+                )
             fcounty = facility.county
     elif known_facility is not None:
         fcounty = known_facility.county
     if fcounty is None and tier in policy.in_county_tiers:
-        raise fail("facility.county", f"required for a {tier} facility (it decides the in-county rule)")
+        raise fail(
+            "facility.county", f"required for a {tier} facility (it decides the in-county rule)"
+        )
     for cat in person.categories:
         if cat not in policy.categories and policy.lookup("categories", cat) is None:
-            raise fail("person.categories", f"unknown category {cat!r} (accepted: {_known(policy, 'categories')})")
+            raise fail(
+                "person.categories",
+                f"unknown category {cat!r} (accepted: {_known(policy, 'categories')})",
+            )
     categories = frozenset(policy.lookup("categories", c) or c for c in person.categories)
     designated = policy.counties[county].designated_in_county if county in policy.counties else ()
     in_county = (tier in policy.in_county_tiers and fcounty == county) or (

@@ -163,7 +163,9 @@ def settle(
             res = resolve_layer(layer, policy, claim.date, n.facts)
             if not res.applies:
                 ctx.payments[layer.id] = ZERO
-                trace.append(TraceEntry(layer.id, layer.name, ZERO, layer.reference, {}, res.reason))
+                trace.append(
+                    TraceEntry(layer.id, layer.name, ZERO, layer.reference, {}, res.reason)
+                )
                 continue
             out = RULES[layer.type](layer, res, ctx)
             ctx.payments[layer.id] = out.amount

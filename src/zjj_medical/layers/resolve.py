@@ -9,7 +9,6 @@ batch settle with the very same numbers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
@@ -126,7 +125,9 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
                 return amount
             if amount is not None:
                 assert isinstance(amount, Decimal)
-                caps.append(CapLimit(shared.per, amount, shared.amount.reference, shared.layers, shared.id))
+                caps.append(
+                    CapLimit(shared.per, amount, shared.amount.reference, shared.layers, shared.id)
+                )
     if layer.type == "target":
         assert layer.target is not None
         ratio = get(layer.target)
@@ -169,6 +170,3 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
 
 def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
-
-
-_ = Mapping

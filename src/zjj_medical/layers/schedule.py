@@ -132,7 +132,8 @@ def settle_schedule(layer: PolicyLayer, res: Resolved, ctx: ClaimContext) -> Lay
                 "this_claim": format_money(p1 - p0),
             }
             for (b, p1), (_, p0) in zip(
-                band_pieces(res.bands, d, shift, a1), band_pieces(res.bands, d, shift, a0),
+                band_pieces(res.bands, d, shift, a1),
+                band_pieces(res.bands, d, shift, a0),
                 strict=True,
             )
         ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -45,7 +45,16 @@ FORMAT = "zjj-medical-policy/1"
 #: Built-in policies shipped with the package, by name.
 BUILTIN_POLICIES = ("zhangjiajie", "example_county")
 _ID = re.compile(r"^[^\s.\[\]]+$")
-_BUILTIN_FACTS = ("poor", "county", "categories", "kind", "tier", "in_county", "accident", "facility")
+_BUILTIN_FACTS = (
+    "poor",
+    "county",
+    "categories",
+    "kind",
+    "tier",
+    "in_county",
+    "accident",
+    "facility",
+)
 _PARAM_KEYS = {
     "description", "reference", "unit", "values", "by", "modifiers",
     "assumed", "assumed_keys", "reason",
@@ -150,9 +159,7 @@ class _Reader:
             out.append(item)
         return tuple(out)
 
-    def effective(
-        self, obj: Any, path: str
-    ) -> tuple[dt.date | None, dt.date | None, str]:
+    def effective(self, obj: Any, path: str) -> tuple[dt.date | None, dt.date | None, str]:
         if obj is None:
             return None, None, ""
         m = self.mapping(obj, path, optional={"from", "until", "reference"})
@@ -271,7 +278,7 @@ class _Reader:
                 if key not in known:
                     self.fail(f"{path}.{key}", f"unknown {by} {key!r} (declared: {_list(known)})")
                 table[key] = self.scalar_or_bands(item, f"{path}.{key}", kind)
-            return table
+            return cast(Value, table)
         return self.scalar_or_bands(raw, path, kind)
 
     def scalar_or_bands(self, raw: Any, path: str, kind: Kind) -> Value:
@@ -300,10 +307,16 @@ class _Reader:
                 self.fail(p, "a band follows one with no upper bound (upto: null)")
             lower = self.money(m["from"], f"{p}.from") if "from" in m else previous
             if lower < previous:
-                self.fail(f"{p}.from", f"band starts at {lower}, overlapping the band before (ends at {previous})")
+                self.fail(
+                    f"{p}.from",
+                    f"band starts at {lower}, overlapping the band before (ends at {previous})",
+                )
             upper = None if m["upto"] is None else self.money(m["upto"], f"{p}.upto")
             if upper is not None and upper <= lower:
-                self.fail(f"{p}.upto", f"{upper} is not above the band's start {lower} (bands out of order)")
+                self.fail(
+                    f"{p}.upto",
+                    f"{upper} is not above the band's start {lower} (bands out of order)",
+                )
             out.append(Band(lower, upper, self.ratio(m["ratio"], f"{p}.ratio")))
             previous = upper
         return tuple(out)
@@ -406,7 +419,7 @@ class _Reader:
         accumulation = m.get("accumulation", "claim")
         if accumulation not in ("claim", "year"):
             self.fail(f"{path}.accumulation", f"{_show(accumulation)} is not claim or year")
-        common = {
+        common: dict[str, Any] = {
             "id": layer_id, "name": self.text(m["name"], f"{path}.name"),
             "description": self.text(m.get("description", m["name"]), f"{path}.description"),
             "reference": self.text(m["reference"], f"{path}.reference"), "kinds": kinds,
@@ -437,18 +450,28 @@ class _Reader:
             bands = self.param(m["bands"], f"{path}.bands", "bands", extra={"measured"})
             measured = m["bands"].get("measured", "above_deductible")
             if measured not in ("above_deductible", "absolute"):
-                self.fail(f"{path}.bands.measured", f"{_show(measured)} is not above_deductible or absolute")
+                self.fail(
+                    f"{path}.bands.measured",
+                    f"{_show(measured)} is not above_deductible or absolute",
+                )
         deductible = (
-            self.param(m["deductible"], f"{path}.deductible", "money") if "deductible" in m else None
+            self.param(m["deductible"], f"{path}.deductible", "money")
+            if "deductible" in m
+            else None
         )
         repeat = ceiling = None
         if "deductible_repeat" in m:
             if accumulation != "claim":
-                self.fail(f"{path}.deductible_repeat", "only a per-claim deductible can change for later claims")
+                self.fail(
+                    f"{path}.deductible_repeat",
+                    "only a per-claim deductible can change for later claims",
+                )
             repeat = self.repeat(m["deductible_repeat"], f"{path}.deductible_repeat")
         if "deductible_ceiling" in m:
             if accumulation != "claim":
-                self.fail(f"{path}.deductible_ceiling", "an annual deductible has no yearly ceiling")
+                self.fail(
+                    f"{path}.deductible_ceiling", "an annual deductible has no yearly ceiling"
+                )
             ceiling = self.param(m["deductible_ceiling"], f"{path}.deductible_ceiling", "money")
         return PolicyLayer(
             **common, base_of=cast(Any, base_of), base_minus=minus,
@@ -482,7 +505,11 @@ class _Reader:
         if len(ops) != 1:
             self.fail(path, "needs exactly one of multiply, set, step")
         op = ops[0]
-        value = self.ratio(m[op], f"{path}.{op}") if op == "multiply" else self.money(m[op], f"{path}.{op}")
+        value = (
+            self.ratio(m[op], f"{path}.{op}")
+            if op == "multiply"
+            else self.money(m[op], f"{path}.{op}")
+        )
         if "floor" in m and op != "step":
             self.fail(f"{path}.floor", "floor goes with step")
         floor = self.money(m["floor"], f"{path}.floor") if "floor" in m else None
@@ -535,7 +562,10 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     if start is None:
         r.fail("effective.from", "missing required key")
 
-    tiers = {k: Tier(k, m["name"], tuple(m.get("aliases", ()))) for k, m in r.named(top["tiers"], "tiers").items()}
+    tiers = {
+        k: Tier(k, m["name"], tuple(m.get("aliases", ())))
+        for k, m in r.named(top["tiers"], "tiers").items()
+    }
     r.tiers = set(tiers)
     if not tiers:
         r.fail("tiers", "declare at least one tier")
@@ -547,10 +577,15 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     facilities = {}
     for key, m in fac_decls.items():
         if m.get("tier") not in r.tiers:
-            r.fail(f"facilities.{key}.tier", f"unknown tier {_show(m.get('tier'))} (declared: {_list(r.tiers)})")
+            r.fail(
+                f"facilities.{key}.tier",
+                f"unknown tier {_show(m.get('tier'))} (declared: {_list(r.tiers)})",
+            )
         if "county" in m and m["county"] not in r.counties:
             r.fail(f"facilities.{key}.county", f"unknown county {_show(m['county'])}")
-        facilities[key] = FacilityInfo(key, m["name"], m["tier"], m.get("county"), tuple(m.get("aliases", ())))
+        facilities[key] = FacilityInfo(
+            key, m["name"], m["tier"], m.get("county"), tuple(m.get("aliases", ()))
+        )
     r.facilities = set(facilities)
     counties = {}
     for key, m in county_decls.items():
@@ -559,7 +594,9 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         counties[key] = County(key, m["name"], tuple(m.get("aliases", ())), ids)
     kinds = {}
     for key, m in r.named(top["claim_kinds"], "claim_kinds", extra={"tiers"}).items():
-        allowed = r.ids(m.get("tiers", sorted(r.tiers)), f"claim_kinds.{key}.tiers", r.tiers, "tier")
+        allowed = r.ids(
+            m.get("tiers", sorted(r.tiers)), f"claim_kinds.{key}.tiers", r.tiers, "tier"
+        )
         kinds[key] = ClaimKind(key, m["name"], allowed, tuple(m.get("aliases", ())))
     r.kinds = set(kinds)
     person_attrs = r.attribute_decls(top.get("person_attributes"), "person_attributes")
@@ -572,12 +609,16 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     in_county_tiers: tuple[str, ...] = ()
     in_county_ref = ""
     if "in_county" in top:
-        ic = r.mapping(top["in_county"], "in_county", required={"tiers", "reference"}, optional={"description"})
+        ic = r.mapping(
+            top["in_county"], "in_county", required={"tiers", "reference"}, optional={"description"}
+        )
         in_county_tiers = r.ids(ic["tiers"], "in_county.tiers", r.tiers, "tier")
         in_county_ref = r.text(ic["reference"], "in_county.reference")
     pay_later, pay_later_ref = Condition(text="never", negated=ALWAYS), ""
     if "pay_later" in top:
-        pl = r.mapping(top["pay_later"], "pay_later", required={"when", "reference"}, optional={"description"})
+        pl = r.mapping(
+            top["pay_later"], "pay_later", required={"when", "reference"}, optional={"description"}
+        )
         pay_later = r.condition(pl["when"], "pay_later.when")
         pay_later_ref = r.text(pl["reference"], "pay_later.reference")
 
@@ -620,7 +661,15 @@ def _shared_caps(r: _Reader, obj: Any, layer_ids: set[str]) -> tuple[SharedCap, 
             r.fail(f"{p}.per", f"{_show(m['per'])} is not claim or year")
         ids = r.ids(m["layers"], f"{p}.layers", layer_ids, "layer")
         rest = {k: v for k, v in m.items() if k not in ("id", "layers", "per", "name")}
-        out.append(SharedCap(r.ident(m["id"], f"{p}.id"), str(m.get("name", m["id"])), ids, m["per"], r.param(rest, p, "cap")))
+        out.append(
+            SharedCap(
+                r.ident(m["id"], f"{p}.id"),
+                str(m.get("name", m["id"])),
+                ids,
+                m["per"],
+                r.param(rest, p, "cap"),
+            )
+        )
     return tuple(out)
 
 
@@ -641,7 +690,9 @@ def _chronic(r: _Reader, obj: Any) -> ChronicCare:
         obj, "chronic_care", required={"description", "reference", "conditions", "services_per_year"},
         optional={"when"},
     )  # fmt: skip
-    conditions = {k: v["name"] for k, v in r.named(m["conditions"], "chronic_care.conditions").items()}
+    conditions = {
+        k: v["name"] for k, v in r.named(m["conditions"], "chronic_care.conditions").items()
+    }
     return ChronicCare(
         r.text(m["description"], "chronic_care.description"),
         r.text(m["reference"], "chronic_care.reference"),
@@ -664,7 +715,12 @@ def _normalise_numbers(obj: Any, r: _Reader, path: str) -> Any:
     if isinstance(obj, dt.date):
         return obj.isoformat()
     if isinstance(obj, Mapping):
-        return {str(k) if not isinstance(k, dt.date) else k.isoformat(): _normalise_numbers(v, r, _join(path, str(k))) for k, v in obj.items()}
+        return {
+            str(k) if not isinstance(k, dt.date) else k.isoformat(): _normalise_numbers(
+                v, r, _join(path, str(k))
+            )
+            for k, v in obj.items()
+        }
     if isinstance(obj, list | tuple):
         return [_normalise_numbers(v, r, f"{path}[{i}]") for i, v in enumerate(obj)]
     r.fail(path, f"unsupported value {obj!r}")
@@ -690,15 +746,15 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
         if name_or_path not in _CACHE:
             ref = resources.files("zjj_medical") / "data" / "policies" / f"{name_or_path}.yaml"
             source = f"{name_or_path}.yaml"
-            _CACHE[name_or_path] = parse_policy(read_policy_text(ref.read_text("utf-8"), source), source)
+            _CACHE[name_or_path] = parse_policy(
+                read_policy_text(ref.read_text("utf-8"), source), source
+            )
         return _CACHE[name_or_path]
     path = Path(name_or_path)
     if not path.is_file():
         names = ", ".join(BUILTIN_POLICIES)
         raise PolicyError(
-            f"{name_or_path}: no such policy file (built-in policies: {names})", source=str(name_or_path)
+            f"{name_or_path}: no such policy file (built-in policies: {names})",
+            source=str(name_or_path),
         )
     return parse_policy(read_policy_text(path.read_text("utf-8"), path.name), path.name)
-
-
-_ = Callable  # re-exported for typing convenience in callers

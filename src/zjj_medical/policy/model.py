@@ -22,11 +22,12 @@ __all__ = [
     "Attribute",
     "Band",
     "Cap",
+    "ChronicCare",
     "ClaimKind",
     "Condition",
     "County",
-    "Facts",
     "FacilityInfo",
+    "Facts",
     "Modifier",
     "Param",
     "Policy",
@@ -36,7 +37,6 @@ __all__ = [
     "SharedCap",
     "Subsidy",
     "Tier",
-    "ChronicCare",
 ]
 
 #: The facts a condition is evaluated on: ``poor``, ``county``, ``categories``,

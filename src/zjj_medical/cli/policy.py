@@ -1,0 +1,60 @@
+"""``zjj-medical policy show`` and ``zjj-medical policy validate``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from rich.console import Console
+
+from zjj_medical.errors import PolicyError
+from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.show import policy_tables
+
+__all__ = ["policy_group"]
+
+
+@click.group("policy")
+def policy_group() -> None:
+    """Inspect and validate policy files."""
+
+
+@policy_group.command("show")
+@click.argument("name_or_path", required=False)
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Show the values in force on this date (default: today).")  # fmt: skip
+def show_command(name_or_path: str | None, on: dt.datetime | None) -> None:
+    """Print the parameters in force on a date, layer by layer, as tables.
+
+    NAME_OR_PATH is a built-in policy (zhangjiajie, example_county) or a file; the
+    default is zhangjiajie.
+    """
+    try:
+        policy = load_policy(name_or_path)
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from None
+    day = on.date() if on else dt.date.today()
+    Console().print(policy_tables(policy, day))
+
+
+@policy_group.command("validate")
+@click.argument("path")
+def validate_command(path: str) -> None:
+    """Validate a policy file; exit 0 with a one-line summary, or 1 with the error."""
+    try:
+        policy = load_policy(path)
+    except PolicyError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    assumed = sum(1 for _ in _assumed(policy))
+    click.echo(
+        f"{path}: valid policy {policy.id!r} ({policy.name}), from {policy.start}: "
+        f"{len(policy.tiers)} tiers, {len(policy.claim_kinds)} claim kinds, "
+        f"{len(policy.layers)} layers, {assumed} assumed parameters"
+    )
+
+
+def _assumed(policy: object) -> list[str]:
+    from zjj_medical.policy.show import all_params
+
+    return [p.path for p in all_params(policy) if p.assumed]  # type: ignore[arg-type]

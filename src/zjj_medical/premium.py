@@ -1,0 +1,128 @@
+"""Premiums and the chronic-disease service plan (SPEC §3.7).
+
+>>> from zjj_medical import Person
+>>> premium(Person("P1", poor=True, county="sangzhi"), 2019).to_dict()
+{'year': 2019, 'premium': '220.00', 'subsidy': '110.00', 'personal_share': '110.00'}
+>>> chronic_plan(Person("P1", poor=True, county="sangzhi"), ["高血压"], 2019).to_dict()
+{'year': 2019, 'eligible': True, 'conditions': ['hypertension'], 'services_per_year': 4, 'reason': ''}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from zjj_medical.errors import InvalidClaim, PolicyNotInForce
+from zjj_medical.money import ZERO, format_money
+from zjj_medical.people import Person
+from zjj_medical.policy.dated import _NotInForce
+from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.model import Policy
+
+__all__ = ["ChronicPlan", "PremiumShare", "chronic_plan", "premium"]
+
+
+@attrs.frozen
+class PremiumShare:
+    """A person's premium for a year: the premium, the subsidy and what the person pays."""
+
+    year: int
+    premium: Decimal
+    subsidy: Decimal
+    personal_share: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, money as two-decimal strings."""
+        return {
+            "year": self.year,
+            "premium": format_money(self.premium),
+            "subsidy": format_money(self.subsidy),
+            "personal_share": format_money(self.personal_share),
+        }
+
+
+def _facts(person: Person, policy: Policy) -> dict[str, object]:
+    county = policy.lookup("counties", person.county) or person.county
+    cats = frozenset(policy.lookup("categories", c) or c for c in person.categories)
+    return {"poor": person.poor, "county": county, "categories": cats, **person.attributes}
+
+
+def premium(person: Person, year: int, *, policy: Policy | None = None) -> PremiumShare:
+    """The individual premium, the subsidy the person gets, and the personal share.
+
+    The values in force on 1 January of ``year`` apply [S 二(一)].
+    """
+    policy = policy or load_policy()
+    if policy.premium is None:
+        raise PolicyNotInForce(f"policy {policy.id} states no premium", field="premium")
+    on = dt.date(year, 1, 1)
+    amount = policy.premium.amount.resolve(on, _facts(person, policy))
+    if isinstance(amount, _NotInForce | KeyError) or not isinstance(amount, Decimal):
+        raise PolicyNotInForce(f"premium: no premium in force for {year}", field="year")
+    subsidy = ZERO
+    facts = _facts(person, policy)
+    for s in policy.premium.subsidies:
+        if s.when.matches(facts):
+            value = s.amount.resolve(on, facts)
+            if isinstance(value, Decimal):
+                subsidy = min(value, amount)
+            break
+    return PremiumShare(year, amount, subsidy, amount - subsidy)
+
+
+@attrs.frozen
+class ChronicPlan:
+    """The contracted chronic-disease services for a person's conditions in a year."""
+
+    year: int
+    eligible: bool
+    conditions: tuple[str, ...]
+    services_per_year: int
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "year": self.year,
+            "eligible": self.eligible,
+            "conditions": list(self.conditions),
+            "services_per_year": self.services_per_year,
+            "reason": self.reason,
+        }
+
+
+def chronic_plan(
+    person: Person, conditions: Iterable[str], year: int, *, policy: Policy | None = None
+) -> ChronicPlan:
+    """Which covered chronic conditions a person has and how many services a year they get.
+
+    Condition names are ids or Chinese names (高血压, 糖尿病, 肺结核, 严重精神障碍);
+    an unknown condition is an :class:`~zjj_medical.errors.InvalidClaim`.
+    """
+    policy = policy or load_policy()
+    care = policy.chronic_care
+    if care is None:
+        raise PolicyNotInForce(f"policy {policy.id} states no chronic-disease service")
+    by_name = {name: cid for cid, name in care.conditions.items()}
+    ids = []
+    for c in conditions:
+        cid = c if c in care.conditions else by_name.get(c)
+        if cid is None:
+            accepted = ", ".join(f"{k} ({v})" for k, v in care.conditions.items())
+            raise InvalidClaim(
+                f"conditions: unknown condition {c!r} (accepted: {accepted})", field="conditions"
+            )
+        ids.append(cid)
+    facts = _facts(person, policy)
+    count = care.services_per_year.resolve(dt.date(year, 1, 1), facts)
+    if not isinstance(count, Decimal):
+        raise PolicyNotInForce(f"chronic_care: no service count in force for {year}", field="year")
+    if not ids:
+        return ChronicPlan(year, False, (), 0, "no covered chronic condition")
+    if not care.when.matches(facts):
+        return ChronicPlan(year, False, tuple(ids), 0, f"requires {care.when.text}")
+    return ChronicPlan(year, True, tuple(ids), int(count))
