@@ -36,10 +36,10 @@ def explain_settlement(s: Settlement) -> str:
     for e in s.trace:
         zh, en = LAYER_TERMS.get(e.layer, (e.name, e.layer.replace("_", " ")))
         lines.append(f"{zh} {en}: {format_money(e.amount)}")
-        facts = ", ".join(f"{k} {v}" for k, v in e.inputs.items() if isinstance(v, str))
+        facts = ", ".join(f"{k} {v}" for k, v in e.formatted_inputs().items() if isinstance(v, str))
         if facts:
             lines.append(f"    {facts}")
-        for band in e.inputs.get("bands", []) or []:
+        for band in e.formatted_inputs().get("bands", []) or []:
             upper = band["to"] or "∞"
             lines.append(
                 f"    band {band['from']}–{upper} at {band['ratio']}: {band['this_claim']} this claim"

@@ -119,4 +119,4 @@ def format_money(value: Decimal) -> str:
     >>> format_money(Decimal("5"))
     '5.00'
     """
-    return str(round_half_up(value) + ZERO)
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT) + ZERO)

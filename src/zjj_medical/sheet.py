@@ -42,7 +42,9 @@ def settlement_sheet(settlements: Sequence[Settlement], person: Person) -> Rende
         table.add_column("计算 how", overflow="fold")
         for e in s.trace:
             zh, en = LAYER_TERMS.get(e.layer, (e.name, e.layer))
-            how = ", ".join(f"{k} {v}" for k, v in e.inputs.items() if isinstance(v, str))
+            how = ", ".join(
+                f"{k} {v}" for k, v in e.formatted_inputs().items() if isinstance(v, str)
+            )
             if e.note:
                 how = f"{how}; {e.note}" if how else e.note
             table.add_row(f"{zh} {en}", format_money(e.amount), how)

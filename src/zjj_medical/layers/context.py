@@ -16,10 +16,13 @@ import attrs
 
 from zjj_medical.layers.resolve import CapLimit
 from zjj_medical.ledger import LayerState
-from zjj_medical.money import ZERO, format_money
+from zjj_medical.money import ZERO
 from zjj_medical.policy.model import PolicyLayer
 
 __all__ = ["ClaimContext", "LayerOutcome", "apply_caps"]
+
+
+_EMPTY = LayerState()
 
 
 @attrs.define
@@ -35,7 +38,7 @@ class ClaimContext:
 
     def state(self, layer_id: str) -> LayerState:
         """The running accumulators of a layer for the person-year."""
-        return self.states.get(layer_id) or LayerState()
+        return self.states.get(layer_id) or _EMPTY
 
     def earlier(self) -> Decimal:
         """What the earlier layers have paid on this claim."""
@@ -59,13 +62,13 @@ class LayerOutcome:
 
 def apply_caps(
     amount: Decimal, caps: tuple[CapLimit, ...], layer: PolicyLayer, ctx: ClaimContext
-) -> tuple[Decimal, list[dict[str, str]], list[str]]:
+) -> tuple[Decimal, list[dict[str, object]], list[str]]:
     """Limit ``amount`` by every cap in force (own and shared), then by what is left of the total.
 
     Returns the limited amount, the caps as trace inputs, and the clauses of the caps
     that bound.
     """
-    shown: list[dict[str, str]] = []
+    shown: list[dict[str, object]] = []
     binding: list[str] = []
     for cap in caps:
         layers = cap.shared or (layer.id,)
@@ -77,7 +80,7 @@ def apply_caps(
             used = ZERO
         remaining = max(ZERO, cap.amount - used)
         shown.append({
-            "cap": format_money(cap.amount), "per": cap.per, "remaining": format_money(remaining),
+            "cap": cap.amount, "per": cap.per, "remaining": remaining,
             **({"shared_by": ",".join(cap.shared), "id": cap.id} if cap.shared else {}),
         })  # fmt: skip
         if amount > remaining:

@@ -95,22 +95,23 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
     if not layer.when.matches(facts):
         return Resolved(False, f"not eligible: the layer requires {layer.when.text}")
     clauses = [layer.reference]
+    cap_clauses: list[str] = []
 
-    def get(param: Param) -> object:
+    def get(param: Param, into: list[str] = clauses) -> object:
         value = param.resolve(on, facts)
         if isinstance(value, _NotInForce):
             first = param.values[0][0]
             return Resolved(False, f"{param.path} not in force on {on} (first value from {first})")
         if isinstance(value, KeyError):
             return Resolved(False, f"{param.path} has no value for {_fact(facts, param.by)}")
-        clauses.append(param.reference)
-        clauses.extend(m.reference for m in param.modifiers if m.reference and m.active(on, facts))
+        into.append(param.reference)
+        into.extend(m.reference for m in param.modifiers if m.reference and m.active(on, facts))
         return value
 
     caps: list[CapLimit] = []
     uncapped: list[str] = []
     for cap in layer.caps:
-        amount = get(cap.amount)
+        amount = get(cap.amount, cap_clauses)
         if isinstance(amount, Resolved):
             return amount
         if amount is None:
@@ -120,7 +121,7 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
             caps.append(CapLimit(cap.per, amount, cap.amount.reference))
     for shared in policy.shared_caps:
         if layer.id in shared.layers:
-            amount = get(shared.amount)
+            amount = get(shared.amount, cap_clauses)
             if isinstance(amount, Resolved):
                 return amount
             if amount is not None:
@@ -134,7 +135,7 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
         if isinstance(ratio, Resolved):
             return ratio
         assert isinstance(ratio, Decimal)
-        return Resolved(True, target_ratio=ratio, caps=tuple(caps), clauses=_unique(clauses),
+        return Resolved(True, target_ratio=ratio, caps=tuple(caps), clauses=_unique(clauses + cap_clauses),
                         uncapped=tuple(uncapped))  # fmt: skip
     deductible = Decimal(0)
     if layer.deductible is not None:
@@ -164,9 +165,14 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
         bands = (Band(Decimal(0), None, ratio),)
     return Resolved(
         True, deductible=deductible, bands=bands, caps=tuple(caps), ceiling=ceiling,
-        clauses=_unique(clauses), uncapped=tuple(uncapped),
+        clauses=_unique(clauses + cap_clauses), uncapped=tuple(uncapped),
     )  # fmt: skip
 
 
 def _unique(items: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(i for i in items if i))
+    """The clauses in order, leaving out empty ones, repeats and those quoted inside another."""
+    kept: list[str] = []
+    for item in dict.fromkeys(i for i in items if i):
+        if not any(item in other for other in items if other != item):
+            kept.append(item)
+    return tuple(kept)

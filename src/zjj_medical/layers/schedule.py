@@ -6,7 +6,8 @@ critical illness (§3.2, annual cumulative base, four bands), outpatient pooling
 
 * base ``x = max(0, of − Σ payments of the layers in minus)`` (``of`` is in_scope or total);
 * per-claim accumulation: ``A0 = 0, A1 = x`` with the per-claim deductible (reduced for
-  later claims in the year when the policy says so, and within a yearly ceiling);
+  later claims in the year when the policy says so — never raised above the person's own
+  deductible — and within a yearly ceiling);
   annual accumulation: ``A0`` = the year's base before this claim, ``A1 = A0 + x``,
   with the annual deductible;
 * ``F(A) = Σ ratio_i × |[lo_i + s, hi_i + s) ∩ [d, A)|`` where ``s = d`` when bands are
@@ -45,10 +46,6 @@ def band_pieces(
     return out
 
 
-def _f(bands: tuple[Band, ...], deductible: Decimal, shift: Decimal, a: Decimal) -> Decimal:
-    return sum((b.ratio * piece for b, piece in band_pieces(bands, deductible, shift, a)), ZERO)
-
-
 def deductible_for_claim(
     layer: PolicyLayer, res: Resolved, ctx: ClaimContext, state: LayerState
 ) -> tuple[Decimal, str]:
@@ -63,12 +60,14 @@ def deductible_for_claim(
             earlier = sum(state.claims.values())
         n = earlier + 1
         if n >= 2:
+            # A reduction for later claims never raises the deductible: a deductible
+            # already waived or lowered for the person (a modifier) stays as low.
             if rule.op == "multiply":
                 d = round_half_up(d * rule.value)
             elif rule.op == "set":
-                d = rule.value
+                d = min(d, rule.value)
             else:
-                d = max(rule.floor or ZERO, d - rule.value * (n - 1))
+                d = min(d, max(rule.floor or ZERO, d - rule.value * (n - 1)))
             note = f"claim no. {n} this year ({rule.count.replace('_', ' ')}): {rule.description}"
     if res.ceiling is not None:
         room = max(ZERO, res.ceiling - state.deductible)
@@ -97,8 +96,10 @@ def settle_schedule(layer: PolicyLayer, res: Resolved, ctx: ClaimContext) -> Lay
         a0, a1 = state.base, state.base + x
         borne = min(max(ZERO, d - a0), x)
     shift = d if layer.measured == "above_deductible" else ZERO
-    f1 = round_half_up(_f(res.bands, d, shift, a1))
-    f0 = round_half_up(_f(res.bands, d, shift, a0)) if a0 else ZERO
+    pieces1 = band_pieces(res.bands, d, shift, a1)
+    pieces0 = band_pieces(res.bands, d, shift, a0) if a0 else None
+    f1 = round_half_up(sum((b.ratio * p for b, p in pieces1), ZERO))
+    f0 = round_half_up(sum((b.ratio * p for b, p in pieces0), ZERO)) if pieces0 else ZERO
     raw = f1 - f0
     amount, caps, binding = apply_caps(raw, res.caps, layer, ctx)
     if amount < raw:
@@ -113,31 +114,27 @@ def settle_schedule(layer: PolicyLayer, res: Resolved, ctx: ClaimContext) -> Lay
         else:
             notes.append("nothing to pay on this base")
     inputs: dict[str, object] = {
-        "base": format_money(x),
-        "deductible": format_money(d),
-        "deductible_borne": format_money(borne),
+        "base": x,
+        "deductible": d,
+        "deductible_borne": borne,
     }
     if layer.accumulation == "year":
-        inputs["cumulative_before"] = format_money(a0)
-        inputs["cumulative_after"] = format_money(a1)
+        inputs["cumulative_before"] = a0
+        inputs["cumulative_after"] = a1
     if len(res.bands) == 1 and res.bands[0].lower == 0 and res.bands[0].upper is None:
         inputs["ratio"] = str(res.bands[0].ratio)
     else:
         inputs["measured"] = layer.measured
         inputs["bands"] = [
             {
-                "from": format_money(b.lower + shift),
-                "to": None if b.upper is None else format_money(b.upper + shift),
+                "from": b.lower + shift,
+                "to": None if b.upper is None else b.upper + shift,
                 "ratio": str(b.ratio),
-                "this_claim": format_money(p1 - p0),
+                "this_claim": p1 - (pieces0[i][1] if pieces0 else ZERO),
             }
-            for (b, p1), (_, p0) in zip(
-                band_pieces(res.bands, d, shift, a1),
-                band_pieces(res.bands, d, shift, a0),
-                strict=True,
-            )
+            for i, (b, p1) in enumerate(pieces1)
         ]
-    inputs["computed"] = format_money(raw)
+    inputs["computed"] = raw
     if caps:
         inputs["caps"] = caps
     if res.uncapped:

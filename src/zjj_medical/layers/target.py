@@ -34,10 +34,10 @@ def settle_target(layer: PolicyLayer, res: Resolved, ctx: ClaimContext) -> Layer
         note += f"; limited from {format_money(raw)} by: " + "; ".join(binding)
     inputs: dict[str, object] = {
         "target_of": layer.target_of,
-        "base": format_money(of),
+        "base": of,
         "target_ratio": str(res.target_ratio),
-        "target": format_money(target),
-        "earlier_layers": format_money(earlier),
+        "target": target,
+        "earlier_layers": earlier,
     }
     if caps:
         inputs["caps"] = caps
