@@ -1,0 +1,28 @@
+"""Batch simulation: a county's claims for a year through the policy, exact to the fen.
+
+:func:`simulate` settles a table of claims (one row per claim) for a table of
+people, each person's claims accumulating over the calendar year in (date,
+claim id) order exactly as :func:`zjj_medical.settle` does with a ledger, and
+returns one row per input claim, in input order (SPEC §1, §8 invariant 7).
+
+>>> import pandas as pd
+>>> people = pd.DataFrame({"person_id": ["P1", "P2"], "poor": [True, False],
+...                        "county": ["sangzhi", "cili"]})
+>>> claims = pd.DataFrame({
+...     "claim_id": ["C1", "V1", "V2"], "person_id": ["P1", "P2", "P2"],
+...     "kind": ["inpatient", "outpatient", "outpatient"],
+...     "date": ["2019-11-03", "2019-10-01", "2019-10-02"],
+...     "facility_id": [None, None, None], "facility_level": ["county", "township", "township"],
+...     "facility_county": ["sangzhi", "cili", "cili"],
+...     "total": ["20000.00", "300", "300"], "in_scope": ["18000.00", "300", "300"]})
+>>> out = simulate(claims, people)
+>>> out.loc[0, ["basic_insurance", "fiscal_backstop", "patient_pay", "actual_ratio"]].tolist()
+[15300.0, 1700.0, 3000.0, 0.85]
+>>> out["outpatient_pooling"].tolist()  # 300 × 0.70 = 210, then 350 − 210 = 140 left of the cap
+[0.0, 210.0, 140.0]
+"""
+
+from zjj_medical.batch.scalar import simulate_scalar
+from zjj_medical.batch.simulate import simulate
+
+__all__ = ["simulate", "simulate_scalar"]

@@ -1,0 +1,250 @@
+"""Reading claim and person tables row by row: money to fen, dates, ids, attributes.
+
+The batch engine reads ``pandas`` tables. This module holds the one rule for each
+input field, shared by the vectorised engine and the scalar path it is checked
+against, so a row is refused for the same reason with the same message either way.
+
+Money rule (SPEC §4, exact): an amount is yuan with at most two decimals, given as
+text, ``Decimal`` or an integer. A ``float`` is read as the decimal text of its
+shortest ``repr`` (``12.34`` → ``'12.34'`` → 1234 fen; ``0.1`` → 10 fen); when that
+text has more than two decimals (``12.345``) the row is refused, never rounded.
+Amounts above :data:`MAX_FEN` (10,000,000,000.00 yuan a claim) are refused too, so
+every sum the engine forms stays exact in 64-bit integers and in float64 output.
+
+>>> money_fen("12.34"), money_fen(12.34), money_fen(200), money_fen(0.1)
+(1234, 1234, 20000, 10)
+>>> money_fen(12.345)
+Traceback (most recent call last):
+...
+ValueError: 12.345 has more than 2 decimal places (amounts are yuan and fen)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from zjj_medical.claims import Claim
+from zjj_medical.errors import InvalidClaim
+from zjj_medical.people import Facility, Person
+from zjj_medical.policy.model import Attribute, Policy
+
+__all__ = [
+    "MAX_FEN",
+    "claim_from_row",
+    "is_missing",
+    "money_fen",
+    "person_from_row",
+    "read_bool",
+    "read_categories",
+    "read_date",
+    "read_id",
+]
+
+#: The largest amount a claim may carry, in fen (10,000,000,000.00 yuan). A person-year
+#: of up to 900 such claims still sums below 2**53 fen, the range where int64 fen and
+#: float64 yuan agree to the fen.
+MAX_FEN = 10**12
+
+
+def is_missing(value: object) -> bool:
+    """``None``, ``NaN``, ``pd.NA``/``NaT`` or empty text: the field was not given.
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(""), is_missing("x")
+    (True, True, True, False)
+    """
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    if isinstance(value, float | np.floating):
+        return bool(math.isnan(value))
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def money_fen(value: object) -> int:
+    """Integer fen of an amount in yuan under the module's money rule (``ValueError`` if not).
+
+    >>> money_fen(Decimal("0.05")), money_fen("  7 ")
+    (5, 700)
+    """
+    if isinstance(value, bool | np.bool_):
+        raise ValueError(f"{value!r} is a boolean, not an amount")
+    if isinstance(value, float | np.floating):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        text = repr(float(value))
+    elif isinstance(value, int | np.integer):
+        text = str(int(value))
+    elif isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise ValueError(f"{value!r} ({type(value).__name__}) is not an amount")
+    try:
+        d = Decimal(text)
+    except decimal.InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not d.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    if d < 0:
+        raise ValueError(f"{text} is negative")
+    fen = d.scaleb(2)
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{text} has more than 2 decimal places (amounts are yuan and fen)")
+    out = int(fen)
+    if out > MAX_FEN:
+        raise ValueError(f"{text} is above the largest amount supported (10000000000.00)")
+    return out
+
+
+def read_date(value: object) -> dt.date:
+    """A date from ``datetime.date``, a timestamp at midnight or ISO text ``YYYY-MM-DD``.
+
+    >>> read_date("2019-10-01"), read_date(np.datetime64("2019-10-01"))
+    (datetime.date(2019, 10, 1), datetime.date(2019, 10, 1))
+    """
+    if isinstance(value, np.datetime64):
+        value = value.astype("datetime64[us]").item()
+    if isinstance(value, dt.datetime):  # also pandas.Timestamp
+        if value.time() != dt.time(0):
+            raise ValueError(f"{value!r} is not a date (it has a time of day)")
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+
+
+def read_bool(value: object) -> bool:
+    """``True``/``False`` from a boolean, 0/1, or text ``true``/``false``/``1``/``0``.
+
+    >>> read_bool("TRUE"), read_bool(0), read_bool(np.bool_(True))
+    (True, False, True)
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer) and int(value) in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+        return value.strip().lower() in ("true", "1")
+    raise ValueError(f"{value!r} is not true or false")
+
+
+def read_categories(value: object) -> tuple[str, ...]:
+    """Categories from a list, or from text separated by ``;``; missing is none.
+
+    >>> read_categories("tekun; dibao"), read_categories(None), read_categories(["dibao"])
+    (('tekun', 'dibao'), (), ('dibao',))
+    """
+    if is_missing(value):
+        return ()
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.split(";") if p.strip())
+    if isinstance(value, list | tuple | np.ndarray):
+        return tuple(str(v) for v in value)
+    raise ValueError(f"{value!r} is not a list of categories")
+
+
+def read_id(value: object) -> str:
+    """An id as text (integers from a CSV read as numbers give their digits)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _attributes(
+    row: Mapping[Any, Any], declared: Mapping[str, Attribute], where: str, claim_id: str | None
+) -> dict[str, str | bool]:
+    out: dict[str, str | bool] = {}
+    for name, attribute in declared.items():
+        value = row.get(name)
+        if is_missing(value):
+            continue
+        if attribute.type == "bool":
+            try:
+                out[name] = read_bool(value)
+            except ValueError as exc:
+                raise InvalidClaim(f"{where}{name}: {exc}", claim_id=claim_id, field=name) from None
+        else:
+            out[name] = str(value).strip()
+    return out
+
+
+def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
+    """A :class:`Person` from a people-table row (columns person_id, poor, county, …).
+
+    Columns the policy does not declare as person attributes are ignored (a
+    population table may carry age, sex …).
+    """
+    pid = read_id(row.get("person_id"))
+    where = f"person {pid}: "
+    try:
+        poor = read_bool(row.get("poor"))
+    except ValueError as exc:
+        raise InvalidClaim(f"{where}poor: {exc}", field="person.poor") from None
+    county = row.get("county")
+    if is_missing(county):
+        raise InvalidClaim(f"{where}county: missing", field="person.county")
+    try:
+        categories = read_categories(row.get("categories"))
+    except ValueError as exc:
+        raise InvalidClaim(f"{where}categories: {exc}", field="person.categories") from None
+    attributes = _attributes(row, policy.person_attributes, where, None)
+    return Person(pid, poor=poor, county=str(county), categories=categories, attributes=attributes)
+
+
+def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> tuple[Claim, int, int]:
+    """A :class:`Claim` from a claims-table row, with its total and in-scope cost in fen.
+
+    Raises :class:`~zjj_medical.errors.InvalidClaim` naming the claim and field.
+    """
+    cid = read_id(row.get("claim_id"))
+    where = f"claim {cid}: "
+
+    def fail(field: str, message: str) -> InvalidClaim:
+        return InvalidClaim(f"{where}{field}: {message}", claim_id=cid, field=field)
+
+    if is_missing(row.get("claim_id")):
+        raise fail("claim_id", "missing")
+    fen = {}
+    for name in ("total", "in_scope"):
+        value = row.get(name)
+        if is_missing(value):
+            raise fail(name, "missing")
+        try:
+            fen[name] = money_fen(value)
+        except ValueError as exc:
+            raise fail(name, str(exc)) from None
+    if fen["in_scope"] > fen["total"]:
+        raise fail("in_scope", f"in_scope {row['in_scope']} is more than total {row['total']}")
+    try:
+        date = read_date(row.get("date"))
+    except ValueError as exc:
+        raise fail("date", str(exc)) from None
+    accident = row.get("accident")
+    try:
+        accident_b = False if is_missing(accident) else read_bool(accident)
+    except ValueError as exc:
+        raise fail("accident", str(exc)) from None
+    kind = row.get("kind")
+    if is_missing(kind):
+        raise fail("kind", "missing")
+    facility = Facility(*(None if is_missing(row.get(k)) else str(row.get(k)).strip()
+                          for k in ("facility_id", "facility_level", "facility_county")))  # fmt: skip
+    attributes = _attributes(row, policy.claim_attributes, where, cid)
+    total = Decimal(fen["total"]).scaleb(-2)
+    in_scope = Decimal(fen["in_scope"]).scaleb(-2)
+    claim = Claim(cid, str(kind).strip(), date, facility, total, in_scope, accident_b, attributes)
+    return claim, fen["total"], fen["in_scope"]

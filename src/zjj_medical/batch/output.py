@@ -1,0 +1,78 @@
+"""The result table of a batch run: one row per input claim, money in fen or yuan.
+
+Money is computed in ``int64`` fen. With ``money="yuan"`` it is handed back as
+``float64`` yuan, ``fen / 100``: every amount below 2**53 fen (the engine refuses
+claims above :data:`~zjj_medical.batch.inputs.MAX_FEN`) converts to the double
+nearest to the exact decimal, which is within a quarter of a fen of it, so
+printing with two decimals (``f"{x:.2f}"``) recovers the exact amount.
+
+``actual_ratio`` is ``reimbursed ÷ total`` rounded half up to 4 places (SPEC §4),
+computed in integers — ``(2·10⁴·r + t) // 2t`` is the half-up quotient for
+``r, t ≥ 0`` — then divided by 10⁴; ``NaN`` when the total is 0 or the row was not
+settled.
+
+>>> import numpy as np
+>>> ratio_4(np.array([1700000, 1, 0]), np.array([2000000, 3, 0]))
+array([0.85  , 0.3333,    nan])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = ["Money", "build_frame", "ratio_4"]
+
+Money = Literal["yuan", "fen"]
+
+
+def ratio_4(reimbursed: npt.NDArray[np.int64], total: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+    """``reimbursed ÷ total`` half up to 4 places as float; ``NaN`` where ``total`` is 0."""
+    r = reimbursed.astype(np.int64)
+    t = total.astype(np.int64)
+    safe = np.where(t > 0, t, 1)
+    # r ≤ t ≤ 2**53 / 100 keeps 2·10⁴·r within int64.
+    q = (20000 * r + safe) // (2 * safe)
+    return np.where(t > 0, q / 10000.0, np.nan)
+
+
+def build_frame(
+    claim_ids: Sequence[object],
+    person_ids: Sequence[object],
+    in_county: npt.NDArray[np.bool_],
+    pay_later: npt.NDArray[np.bool_],
+    layer_ids: Sequence[str],
+    payments: npt.NDArray[np.int64],
+    total: npt.NDArray[np.int64],
+    settled: npt.NDArray[np.bool_],
+    errors: Sequence[str | None],
+    money: Money,
+) -> pd.DataFrame:
+    """Assemble the result table (``payments`` is claims × layers, in fen)."""
+    if money not in ("yuan", "fen"):
+        raise ValueError(f"money: {money!r} is not 'yuan' or 'fen'")
+    n = len(claim_ids)
+    reimbursed = payments.sum(axis=1, dtype=np.int64) if len(layer_ids) else np.zeros(n, np.int64)
+    patient = np.where(settled, total - reimbursed, 0).astype(np.int64)
+    ratio = np.where(settled, ratio_4(reimbursed, np.where(settled, total, 0)), np.nan)
+
+    def out(values: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+        return values if money == "fen" else values / 100.0
+
+    data: dict[str, object] = {
+        "claim_id": np.asarray(claim_ids, dtype=object),
+        "person_id": np.asarray(person_ids, dtype=object),
+        "in_county": np.asarray(in_county, dtype=bool),
+        "pay_later": np.asarray(pay_later, dtype=bool),
+    }
+    for j, layer in enumerate(layer_ids):
+        data[layer] = out(np.ascontiguousarray(payments[:, j], dtype=np.int64))
+    data["reimbursed"] = out(reimbursed)
+    data["patient_pay"] = out(patient)
+    data["actual_ratio"] = ratio.astype(np.float64)
+    data["error"] = pd.Series(list(errors), dtype=object)
+    return pd.DataFrame(data)

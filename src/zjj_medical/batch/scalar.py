@@ -1,0 +1,138 @@
+"""The batch run done one claim at a time through :func:`zjj_medical.settle`.
+
+This is the definition the vectorised engine must match to the fen: each
+person-year's claims are settled in (date, claim id) order, carrying the ledger;
+a row that cannot be settled gets its error and zero payments and is left out of
+the ledger, so the rest of that person's year settles as if it were absent.
+
+>>> import pandas as pd
+>>> people = pd.DataFrame({"person_id": ["P1"], "poor": [True], "county": ["sangzhi"]})
+>>> claims = pd.DataFrame({
+...     "claim_id": ["C1"], "person_id": ["P1"], "kind": ["inpatient"], "date": ["2019-11-03"],
+...     "facility_id": [None], "facility_level": ["county"], "facility_county": ["sangzhi"],
+...     "total": ["20000.00"], "in_scope": ["18000.00"]})
+>>> out = simulate_scalar(claims, people)
+>>> out.loc[0, ["basic_insurance", "fiscal_backstop", "patient_pay"]].tolist()
+[15300.0, 1700.0, 3000.0]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zjj_medical.batch.inputs import claim_from_row, person_from_row, read_id
+from zjj_medical.batch.output import Money, build_frame
+from zjj_medical.claims import Claim
+from zjj_medical.errors import InvalidClaim, ReimbursementError
+from zjj_medical.ledger import Ledger
+from zjj_medical.money import to_fen
+from zjj_medical.people import Person
+from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.model import Policy
+from zjj_medical.settlement import settle
+
+__all__ = ["error_text", "read_people", "simulate_scalar"]
+
+
+def error_text(exc: ReimbursementError) -> str:
+    """The ``error`` column: the exception's type and message (which names the field)."""
+    return f"{type(exc).__name__}: {exc.message}"
+
+
+def read_people(people: pd.DataFrame, policy: Policy) -> dict[str, Person | ReimbursementError]:
+    """Each person of the table by id (an unreadable row maps to its error).
+
+    A person id given twice is refused for the whole table: the run would be ambiguous.
+    """
+    if "person_id" not in people.columns:
+        raise ValueError("people: the table has no person_id column")
+    out: dict[str, Person | ReimbursementError] = {}
+    for row in people.to_dict("records"):
+        pid = read_id(row.get("person_id"))
+        if pid in out:
+            raise ValueError(f"people: person_id {pid!r} is given twice")
+        try:
+            out[pid] = person_from_row(row, policy)
+        except ReimbursementError as exc:
+            out[pid] = exc
+    return out
+
+
+def simulate_scalar(
+    claims: pd.DataFrame,
+    people: pd.DataFrame,
+    *,
+    policy: Policy | None = None,
+    money: Money = "yuan",
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Settle every claim with :func:`~zjj_medical.settle` and a ledger per person-year.
+
+    Same arguments and result as :func:`zjj_medical.batch.simulate`; slow, and the
+    definition that function is tested against.
+    """
+    policy = policy or load_policy()
+    for column in ("claim_id", "person_id"):
+        if column not in claims.columns:
+            raise ValueError(f"claims: the table has no {column} column")
+    persons = read_people(people, policy)
+    layer_ids = [layer.id for layer in policy.layers]
+    n = len(claims)
+    rows: list[dict[Any, Any]] = claims.to_dict("records")
+    errors: list[str | None] = [None] * n
+    parsed: dict[int, tuple[Claim, Person, int]] = {}
+    keys: list[tuple[str, int, dt.date, str, int]] = []
+    for i, row in enumerate(rows):
+        try:
+            claim, total, _ = claim_from_row(row, policy)
+            pid = read_id(row.get("person_id"))
+            person = persons.get(pid)
+            if person is None:
+                raise InvalidClaim(
+                    f"claim {claim.id}: person_id: unknown person {pid!r} (not in the people table)",
+                    claim_id=claim.id, field="person_id",
+                )  # fmt: skip
+            if isinstance(person, ReimbursementError):
+                raise InvalidClaim(
+                    f"claim {claim.id}: {person.message}", claim_id=claim.id, field=person.field
+                )
+        except ReimbursementError as exc:
+            errors[i] = error_text(exc)
+            continue
+        parsed[i] = (claim, person, total)
+        keys.append((pid, claim.date.year, claim.date, claim.id, i))
+    keys.sort()
+    payments = np.zeros((n, len(layer_ids)), dtype=np.int64)
+    totals = np.zeros(n, dtype=np.int64)
+    in_county = np.zeros(n, dtype=bool)
+    pay_later = np.zeros(n, dtype=bool)
+    settled = np.zeros(n, dtype=bool)
+    ledgers: dict[tuple[str, int], Ledger] = {}
+    for done, (pid, year, _, _, i) in enumerate(keys):
+        claim, person, total = parsed[i]
+        try:
+            s = settle(claim, person, policy=policy, ledger=ledgers.get((pid, year)))
+        except ReimbursementError as exc:
+            errors[i] = error_text(exc)
+        else:
+            ledgers[(pid, year)] = s.ledger
+            for j, layer in enumerate(layer_ids):
+                if layer in s.payments:
+                    payments[i, j] = to_fen(s.payments[layer])
+            totals[i] = total
+            in_county[i] = s.in_county
+            pay_later[i] = s.pay_later
+            settled[i] = True
+        if progress is not None and (done + 1) % 10000 == 0:
+            progress(done + 1, n)
+    if progress is not None:
+        progress(n, n)
+    return build_frame(
+        [read_id(r.get("claim_id")) for r in rows], [read_id(r.get("person_id")) for r in rows],
+        in_county, pay_later, layer_ids, payments, totals, settled, errors, money,
+    )  # fmt: skip
