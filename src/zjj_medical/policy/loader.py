@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn, cast
 
 from zjj_medical.errors import PolicyError
+from zjj_medical.money import EXACT
 from zjj_medical.policy.model import (
     ALWAYS,
     Attribute,
@@ -135,9 +136,13 @@ class _Reader:
         d = self.number(obj, path)
         if d < 0:
             self.fail(path, f"{obj} is negative (money must be ≥ 0)")
-        if d != d.quantize(Decimal("0.01")):
+        try:
+            fen = d.quantize(Decimal("0.01"), context=EXACT)
+        except InvalidOperation:
+            self.fail(path, f"{obj} is too large for an amount")
+        if d != fen:
             self.fail(path, f"{obj} has more than 2 decimal places (money is in yuan and fen)")
-        return d.quantize(Decimal("0.01"))
+        return fen + Decimal("0.00")  # + 0.00 turns -0 into 0
 
     def ratio(self, obj: Any, path: str) -> Decimal:
         d = self.number(obj, path)
@@ -251,8 +256,13 @@ class _Reader:
             self.fail(_join(path, "reason"), "an assumed value needs a reason")
         keys: tuple[str, ...] = ()
         if "assumed_keys" in m:
-            keys = tuple(str(k) for k in m["assumed_keys"]) if isinstance(
-                m["assumed_keys"], list) else self.fail(_join(path, "assumed_keys"), "expected a list")  # fmt: skip
+            kpath = _join(path, "assumed_keys")
+            if not assumed:
+                self.fail(kpath, "assumed_keys goes with assumed: true")
+            if by is None:
+                self.fail(kpath, "assumed_keys needs a table (by)")
+            table_keys = {k for _, table in values if isinstance(table, Mapping) for k in table}
+            keys = self.ids(m["assumed_keys"], kpath, table_keys, by)
         return Param(
             path=path,
             description=self.text(m["description"], _join(path, "description")),
@@ -426,7 +436,10 @@ class _Reader:
             "when": when, "start": start, "until": until, "effective_reference": eff_ref,
         }  # fmt: skip
         if typ == "target":
-            for key in ("deductible", "deductible_repeat", "deductible_ceiling", "ratio", "bands"):
+            for key in (
+                "base", "accumulation", "deductible", "deductible_repeat", "deductible_ceiling",
+                "ratio", "bands",
+            ):  # fmt: skip
                 if key in m:
                     self.fail(f"{path}.{key}", "a target layer has no " + key)
             if "target" not in m:
@@ -634,7 +647,10 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     if "targets" in top:
         if not isinstance(top["targets"], dict):
             r.fail("targets", "expected a mapping of target id → parameter")
-        targets = {k: r.param(v, f"targets.{k}", "ratio") for k, v in top["targets"].items()}
+        targets = {
+            r.ident(k, f"targets.{k}"): r.param(v, f"targets.{k}", "ratio")
+            for k, v in top["targets"].items()
+        }
     return Policy(
         id=r.ident(top["id"], "id"), name=r.text(top["name"], "name"),
         description=r.text(top.get("description", top["name"]), "description"),
@@ -676,6 +692,8 @@ def _shared_caps(r: _Reader, obj: Any, layer_ids: set[str]) -> tuple[SharedCap, 
 def _premium(r: _Reader, obj: Any) -> Premium:
     m = r.mapping(obj, "premium", required={"amount"}, optional={"subsidies"})
     subsidies = []
+    if not isinstance(m.get("subsidies", []), list):
+        r.fail("premium.subsidies", "expected a list of subsidies")
     for i, item in enumerate(m.get("subsidies", [])):
         p = f"premium.subsidies[{i}]"
         if not isinstance(item, dict) or "when" not in item:
