@@ -1,0 +1,278 @@
+"""Build-time pages and figures for the documentation (an mkdocs hook, no extra plugin).
+
+- ``reference/policy-parameters.md``: every parameter of the built-in policies, its
+  dated values, its modifiers and the clause it comes from, read from the policy data
+  with :mod:`zjj_medical.policy.show`, so the page cannot drift from the data.
+- ``assets/figures/*.png``: figures drawn from real settlements during the build.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from markdown import Extension, Markdown
+from markdown.preprocessors import Preprocessor
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+
+from zjj_medical import Claim, Facility, Person, settle
+from zjj_medical.explain import LAYER_TERMS
+from zjj_medical.policy import load_policy
+from zjj_medical.policy.model import Modifier, Param, Policy
+from zjj_medical.policy.show import all_params, format_value, layer_params
+
+PARAMETERS_PAGE = "reference/policy-parameters.md"
+BUILTIN = ("zhangjiajie", "example_county")
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def _cell(text: object) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _modifier(m: Modifier) -> str:
+    value = "no limit" if m.value is None else str(m.value)
+    sign = {"add": "+", "multiply": "×", "set": "="}[m.op]
+    when = f" from {m.start}" if m.start else ""
+    until = f" until {m.until}" if m.until else ""
+    clause = f" ({m.reference})" if m.reference else ""
+    return f"{sign} {value} if {m.when.text}{when}{until}{clause}"
+
+
+def _param_rows(label: str, p: Param) -> Iterable[str]:
+    assumed = " **assumed**" if p.assumed else ""
+    keys = f" (assumed for {', '.join(p.assumed_keys)})" if p.assumed_keys else ""
+    mods = "<br>".join(_cell(_modifier(m)) for m in p.modifiers) or "—"
+    for i, (start, value) in enumerate(p.values):
+        first = i == 0
+        yield (
+            f"| {f'`{label}`{assumed}{keys}' if first else ''} "
+            f"| {start} "
+            f"| {_cell(format_value(value, p.unit))} "
+            f"| {_cell(p.unit) if first else ''} "
+            f"| {mods if first else ''} "
+            f"| {_cell(p.reference) if first else ''} |"
+        )
+    if p.assumed and p.reason:
+        yield f"| | | *why assumed:* {_cell(p.reason)} | | | |"
+
+
+def _table(rows: Iterable[tuple[str, Param]]) -> list[str]:
+    out = [
+        "| parameter | from | value | unit | modifiers | clause |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, p in rows:
+        out.extend(_param_rows(label, p))
+    return out
+
+
+def policy_section(policy: Policy) -> str:
+    """The Markdown section of one policy: header facts, then each layer's parameters."""
+    lines = [
+        f"## `{policy.id}` — {policy.name}",
+        "",
+        f"{' '.join(policy.description.split())}" if policy.description else "",
+        "",
+        f"- **Source:** {policy.source}",
+        f"- **In force:** from {policy.start}" + (f" until {policy.until}" if policy.until else ""),
+        f"- **Tiers:** {', '.join(f'`{t.id}` {t.name}' for t in policy.tiers.values())}",
+        f"- **Claim kinds:** {', '.join(f'`{k.id}` {k.name}' for k in policy.claim_kinds.values())}",
+        "",
+    ]
+    in_layers: set[int] = set()
+    for layer in policy.layers:
+        en = LAYER_TERMS.get(layer.id, (layer.name, layer.id.replace("_", " ")))[1]
+        lines += [f"### `{layer.id}` {layer.name} — {en}", ""]
+        lines.append(f"{' '.join(layer.description.split())}")
+        lines.append("")
+        facts = [
+            f"kinds: {', '.join(layer.kinds)}",
+            f"type: {layer.type}",
+            f"eligible: {layer.when.text}",
+            f"accumulation: {layer.accumulation}",
+        ]
+        if layer.start or layer.until:
+            facts.append(
+                "in force: "
+                + (f"from {layer.start}" if layer.start else "")
+                + (f" until {layer.until}" if layer.until else "")
+            )
+        if layer.type == "schedule":
+            base = layer.base_of + "".join(f" − {m}" for m in layer.base_minus)
+            facts.append(f"base: {base}")
+        if layer.bands is not None:
+            facts.append(f"bands measured {layer.measured.replace('_', ' ')}")
+        lines.append("*" + "; ".join(facts) + f".* Clause: {layer.reference}")
+        lines.append("")
+        params = layer_params(layer)
+        in_layers.update(id(p) for _, p in params)
+        lines += _table(params)
+        lines.append("")
+    others = [(p.path, p) for p in all_params(policy) if id(p) not in in_layers]
+    if others:
+        lines += ["### Other parameters", ""]
+        lines += _table(others)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def parameters_page() -> str:
+    """The whole generated reference page."""
+    head = [
+        "# Policy parameters of the built-in policies",
+        "",
+        "This page is generated when the documentation is built, from the policy files",
+        "shipped in the package (`src/zjj_medical/data/policies/`), with",
+        "`zjj_medical.policy.show.all_params`, `layer_params` and `format_value`.",
+        "Each parameter shows every dated value (the value in force on a date is the latest",
+        "one starting on or before it), the modifiers that change it for some persons or",
+        "dates, and the clause of the source text it comes from. Parameters the source text",
+        "does not state are marked **assumed**, with the reason (see",
+        "[Interpretations](../explanation/interpretations.md)).",
+        "",
+        "The same tables, for one date, come from the command line:",
+        "",
+        "```bash",
+        "zjj-medical policy show zhangjiajie --date 2019-11-01",
+        "```",
+        "",
+    ]
+    return "\n".join(head) + "\n".join(policy_section(load_policy(name)) for name in BUILTIN)
+
+
+# --------------------------------------------------------------------------- figures
+
+#: The claim drawn as a layer stack: a registered-poor Sangzhi resident, county hospital.
+STACK_CLAIM = {
+    "person": Person("SZ-0002", poor=True, county="sangzhi"),
+    "claim": Claim(
+        "SZ-0002-A1",
+        "inpatient",
+        "2019-11-20",
+        Facility(level="county", county="sangzhi"),
+        total="100000.00",
+        in_scope="90000.00",
+    ),
+}
+
+
+def _png(draw: Callable[[Any], None], size: tuple[float, float]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=size, dpi=100)
+    try:
+        draw(fig)
+        buf = io.BytesIO()
+        # No timestamp or software version in the file: the same data gives the same bytes.
+        fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def layer_stack_png() -> bytes:
+    """The layers of one claim stacked up to its total cost, with the patient's share on top."""
+    s = settle(STACK_CLAIM["claim"], STACK_CLAIM["person"])
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot(1, 1, 1)
+        bottom = Decimal(0)
+        colours = ["#00796b", "#26a69a", "#80cbc4", "#b2dfdb", "#e0f2f1", "#ffb300"]
+        for i, (layer, amount) in enumerate(s.payments.items()):
+            if amount == 0:
+                continue
+            en = LAYER_TERMS.get(layer, (layer, layer))[1]
+            ax.bar([0], [float(amount)], bottom=[float(bottom)], width=0.5,
+                   color=colours[i % len(colours)], edgecolor="white")  # fmt: skip
+            ax.annotate(f"{en}: {amount}", (0.3, float(bottom + amount / 2)), va="center")
+            bottom += amount
+        ax.bar([0], [float(s.patient_pay)], bottom=[float(bottom)], width=0.5,
+               color="#e57373", edgecolor="white")  # fmt: skip
+        ax.annotate(f"patient pays: {s.patient_pay}", (0.3, float(bottom + s.patient_pay / 2)),
+                    va="center")  # fmt: skip
+        ax.axhline(float(s.total) * 0.85, color="black", linestyle="--", linewidth=1)
+        ax.annotate("85% of total cost", (-0.55, float(s.total) * 0.85 + 1200))
+        ax.set_xlim(-0.6, 1.6)
+        ax.set_xticks([])
+        ax.set_ylabel("yuan")
+        ax.set_title(
+            f"One claim, layer by layer: total {s.total}, in-scope {s.in_scope}\n"
+            "registered poor, county hospital, in-county (2019-11-20)"
+        )
+
+    return _png(draw, (7, 6))
+
+
+FIGURES: dict[str, Callable[[], bytes]] = {
+    "assets/figures/layer-stack.png": layer_stack_png,
+}
+
+
+# --------------------------------------------------------------------------- doctests as code
+
+
+class _DoctestFences(Preprocessor):
+    """Fence bare ``>>>`` sessions (as the docstrings write them) as ``pycon`` code.
+
+    Without this, Markdown reads ``out["settlements"][0]`` in a docstring example as a
+    reference link. Lines already inside a fence are left alone.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        fence: str | None = None
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            stripped = line.lstrip()
+            if fence is None and stripped.startswith(("```", "~~~")):
+                fence = stripped[:3]
+            elif fence is not None and stripped.startswith(fence):
+                fence = None
+            elif fence is None and (stripped == ">>>" or stripped.startswith(">>> ")):
+                indent = line[: len(line) - len(stripped)]
+                out += ["", f"{indent}```pycon"]
+                while i < len(lines) and lines[i].strip():
+                    out.append(lines[i])
+                    i += 1
+                out += [f"{indent}```", ""]
+                continue
+            out.append(line)
+            i += 1
+        return out
+
+
+class DoctestFences(Extension):
+    """The Markdown extension registering :class:`_DoctestFences` before the fences run."""
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Markdown's API)
+        md.preprocessors.register(_DoctestFences(md), "doctest_fences", 28)
+
+
+# --------------------------------------------------------------------------- mkdocs events
+
+
+@event_priority(100)
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Register the doctest fences before mkdocstrings copies the Markdown extensions."""
+    config.markdown_extensions.append(DoctestFences())  # type: ignore[arg-type]
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add the generated page and figures to the site's files."""
+    files.append(File.generated(config, PARAMETERS_PAGE, content=parameters_page()))
+    for uri, make in FIGURES.items():
+        files.append(File.generated(config, uri, content=make()))
+    return files

@@ -1,0 +1,170 @@
+"""Run every example of the documentation (docs/**/*.md) and check what it prints.
+
+A page's examples run in order, in one namespace, in a scratch directory that holds a
+copy of ``examples/``:
+
+- a ```` ```python ```` block runs; what it prints must equal the ```` ```text ```` block
+  right after it (and a block that prints with no such block fails);
+- a ```` ```python ```` block that starts with ``>>>`` is a doctest session, checked by
+  :mod:`doctest` in the page's namespace;
+- a ```` ```console ```` block holds ``$ zjj-medical …`` commands, each followed by its
+  output, run with click's test runner (80 columns);
+- a block preceded by ``<!-- no-test -->`` (for a real reason, said beside it), or whose
+  info string has a ``title=``, is shown but not run. Other languages (``bash``, ``json``,
+  ``yaml``) are shown, not run.
+
+``docs/how-to/billing-integration.md`` is left to ``tests/test_billing_docs.py`` when
+that test exists, so its examples do not run twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import doctest
+import io
+import re
+import shlex
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from zjj_medical.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+OWN_TESTS = {"how-to/billing-integration.md": ROOT / "tests" / "test_billing_docs.py"}
+FENCE = re.compile(r"^(`{3,})(\S*)(.*)$")
+SKIP = "<!-- no-test -->"
+
+
+@dataclass
+class Block:
+    """One fenced block of a page."""
+
+    lang: str
+    info: str
+    code: str
+    line: int
+    skipped: bool
+
+
+def blocks(text: str) -> list[Block]:
+    """The fenced blocks of a Markdown page (fences at the start of a line), in order."""
+    out: list[Block] = []
+    lines = text.splitlines()
+    i = 0
+    previous = ""
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m:
+            if lines[i].strip():
+                previous = lines[i].strip()
+            i += 1
+            continue
+        ticks, lang, info = m.groups()
+        start = i + 1
+        i += 1
+        body: list[str] = []
+        while i < len(lines) and lines[i].rstrip() != ticks:
+            body.append(lines[i])
+            i += 1
+        out.append(Block(lang, info, "\n".join(body) + "\n", start, previous == SKIP))
+        previous = ""
+        i += 1
+    return out
+
+
+def pages() -> list[str]:
+    """Every documentation page with examples, relative to docs/."""
+    out = []
+    for path in sorted(DOCS.rglob("*.md")):
+        rel = path.relative_to(DOCS).as_posix()
+        own = OWN_TESTS.get(rel)
+        if own is not None and own.exists():
+            continue
+        if any(b.lang in ("python", "console") for b in blocks(path.read_text("utf-8"))):
+            out.append(rel)
+    return out
+
+
+def _run_python(block: Block, namespace: dict[str, Any], where: str) -> str:
+    if block.code.lstrip().startswith(">>>"):
+        test = doctest.DocTestParser().get_doctest(block.code, namespace, where, where, block.line)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        report = io.StringIO()
+        runner.run(test, out=report.write, clear_globs=False)
+        assert runner.failures == 0, report.getvalue()
+        return ""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(compile(block.code, where, "exec"), namespace)
+    return buf.getvalue()
+
+
+def _commands(block: Block) -> Iterator[tuple[str, str]]:
+    command: str | None = None
+    output: list[str] = []
+    for line in block.code.splitlines():
+        if line.startswith("$ "):
+            if command is not None:
+                yield command, "\n".join(output)
+            command, output = line[2:], []
+        else:
+            output.append(line)
+    if command is not None:
+        yield command, "\n".join(output)
+
+
+def _run_console(block: Block, where: str) -> None:
+    runner = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"})
+    for command, expected in _commands(block):
+        argv = shlex.split(command)
+        assert argv[0] == "zjj-medical", f"{where}: only zjj-medical commands run: {command}"
+        result = runner.invoke(cli, argv[1:], prog_name="zjj-medical")
+        actual = result.output
+        assert expected.rstrip() == "\n".join(s.rstrip() for s in actual.splitlines()).rstrip(), (
+            f"{where}: $ {command}"
+        )
+
+
+@pytest.mark.parametrize("page", pages())
+def test_page_examples(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every example of the page runs, in order, and prints what the page shows."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "80")
+    page_blocks = blocks((DOCS / page).read_text("utf-8"))
+    namespace: dict[str, Any] = {"__name__": f"docs:{page}"}
+    for n, block in enumerate(page_blocks):
+        where = f"docs/{page}:{block.line}"
+        if block.skipped or "title=" in block.info:
+            continue
+        if block.lang == "console":
+            _run_console(block, where)
+        elif block.lang == "python":
+            printed = _run_python(block, namespace, where)
+            following = page_blocks[n + 1] if n + 1 < len(page_blocks) else None
+            if following is not None and following.lang == "text":
+                assert following.code.rstrip() == printed.rstrip(), where
+            else:
+                assert printed == "", f"{where}: prints output that no ```text block shows"
+
+
+def test_fences_are_read() -> None:
+    """The block reader finds languages, bodies and the no-test marker."""
+    text = "x\n\n```python\nprint(1)\n```\n\n```text\n1\n```\n\n<!-- no-test -->\n```python\nboom\n```\n"
+    found = blocks(text)
+    expected = [("python", "print(1)\n", False), ("text", "1\n", False), ("python", "boom\n", True)]
+    assert expected == [(b.lang, b.code, b.skipped) for b in found]
+
+
+def test_a_wrong_output_fails(tmp_path: Path) -> None:
+    """A page whose text block does not match what the code prints is reported."""
+    page_blocks = blocks("```python\nprint(2)\n```\n\n```text\n3\n```\n")
+    printed = _run_python(page_blocks[0], {}, "x.md:1")
+    assert page_blocks[1].code.rstrip() != printed.rstrip()
