@@ -193,8 +193,7 @@ class _Reader:
             else:
                 values = value if isinstance(value, list) else [value]
                 atoms.append((key, frozenset(self.fact_value(key, v, sub) for v in values)))
-        text = ", ".join(f"{k}={_show(v)}" for k, v in obj.items())
-        return Condition(tuple(atoms), any_of, negated, text)
+        return Condition(tuple(atoms), any_of, negated, _condition_text(obj))
 
     def fact_value(self, key: str, value: Any, path: str) -> object:
         domains: dict[str, tuple[set[str], str]] = {
@@ -548,6 +547,21 @@ def _show(obj: Any) -> str:
     if isinstance(obj, (dict, list)):
         return type(obj).__name__ if isinstance(obj, list) else "a mapping"
     return repr(obj)
+
+
+def _condition_text(obj: dict[str, Any]) -> str:
+    """A condition as text for tables and traces: ``poor=true, tier in ['township', 'county']``."""
+    parts = []
+    for key, value in obj.items():
+        if key == "any":
+            parts.append("any of [" + "; ".join(_condition_text(v) for v in value) + "]")
+        elif key == "not":
+            parts.append(f"not ({_condition_text(value)})")
+        elif isinstance(value, list):
+            parts.append(f"{key} in [{', '.join(_show(v) for v in value)}]")
+        else:
+            parts.append(f"{key}={_show(value)}")
+    return ", ".join(parts)
 
 
 def _list(known: Iterable[str]) -> str:
