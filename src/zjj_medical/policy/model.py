@@ -154,6 +154,9 @@ class Param:
         if self.by is not None:
             assert isinstance(raw, Mapping)
             key = facts.get(self.by)
+            if isinstance(key, bool):
+                # A table keyed by a bool attribute is written ``{true: …, false: …}``.
+                key = "true" if key else "false"
             if key not in raw:
                 return KeyError(key)
             value = raw[str(key)]
@@ -219,6 +222,8 @@ class RepeatRule:
     ``count`` says which earlier claims count (same tier or any tier). For the
     n-th counted claim (n ≥ 2): ``multiply`` scales the deductible, ``set``
     replaces it, ``step`` lowers it by ``value × (n − 1)`` down to ``floor``.
+    ``set`` and ``floor`` never raise a deductible that is already lower (e.g.
+    waived for the person by a modifier).
     """
 
     count: Literal["same_tier", "any_tier"]
