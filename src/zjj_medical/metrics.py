@@ -1,0 +1,411 @@
+"""What a policy analyst reads off a batch run: fund cost, out-of-pocket burden, targets.
+
+:func:`summarize` turns the result of :func:`zjj_medical.batch.simulate` (and its people
+and claims tables) into a :class:`Summary`:
+
+* fund cost by layer (基本医疗保险, 大病保险, … 财政兜底), reimbursed and out-of-pocket totals,
+  for everyone and for the registered poor (建档立卡贫困人口) and the others;
+* the targets of the source text for the registered poor, read from the policy's
+  ``targets`` (SPEC §3.7): the in-county inpatient actual reimbursement ratio (县域内住院实际
+  报销比例, target 85%) — in aggregate, as the share of claims and the share of persons
+  reaching it — and the in-county treatment rate (县域内就诊率, target 85%);
+* out-of-pocket percentiles per person-year, and the persons whose out-of-pocket spending
+  is catastrophic (灾难性卫生支出);
+* the rows that could not be settled, grouped by error type and field.
+
+Money is summed exactly in integer fen and shown as ``Decimal`` yuan. A row that was not
+settled (its ``error`` is set) is left out of every money figure and counted in ``errors``.
+
+>>> import pandas as pd
+>>> from zjj_medical.batch import simulate
+>>> people = pd.DataFrame({"person_id": ["P1", "P2"], "poor": [True, False],
+...                        "county": ["sangzhi", "cili"]})
+>>> claims = pd.DataFrame({
+...     "claim_id": ["C1", "C2"], "person_id": ["P1", "P2"], "kind": ["inpatient"] * 2,
+...     "date": ["2019-11-03"] * 2, "facility_id": [None, None],
+...     "facility_level": ["county", "county"], "facility_county": ["sangzhi", "cili"],
+...     "total": ["20000.00", "10000.00"], "in_scope": ["18000.00", "9000.00"]})
+>>> s = summarize(simulate(claims, people, money="fen"), people, claims=claims)
+>>> s.totals.loc["all", ["total_cost", "reimbursed", "out_of_pocket"]].tolist()
+[Decimal('30000.00'), Decimal('23375.00'), Decimal('6625.00')]
+>>> s.indicator("in_county_actual_ratio")
+Decimal('0.8500')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from zjj_medical.policy.dated import _NotInForce
+from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.model import Policy
+
+__all__ = [
+    "DEFAULT_CATASTROPHIC_THRESHOLD",
+    "INDICATOR_NAMES",
+    "PERCENTILES",
+    "Summary",
+    "fen_column",
+    "ids_column",
+    "summarize",
+    "yuan",
+]
+
+#: Out-of-pocket spending of a person-year above this is catastrophic: 40% of the 2019
+#: per-capita net income of registered-poor households, 0.40 × 6000 = 2400 yuan
+#: (``poor_income`` and ``catastrophic_share`` in ``data/population.yaml``: the income is
+#: stated in the source text for one village; the 40% convention is assumed).
+DEFAULT_CATASTROPHIC_THRESHOLD = Decimal("2400.00")
+#: Out-of-pocket percentiles reported (nearest rank, so each is an actual person's amount).
+PERCENTILES = (50, 75, 90, 95, 99, 100)
+_RATIO = Decimal("0.0001")
+_GROUPS = ("all", "poor", "not_poor")
+#: Indicator ids with their Chinese names (the rows of :attr:`Summary.poor`).
+INDICATOR_NAMES = {
+    "in_county_actual_ratio": "县域内住院实际报销比例",
+    "claims_reaching_target": "达标住院人次占比",
+    "persons_reaching_target": "达标住院人数占比",
+    "in_county_treatment_rate": "县域内就诊率",
+    "in_county_inpatient_rate": "县域内住院率",
+    "catastrophic_share": "灾难性卫生支出人数占比",
+}
+
+
+def yuan(fen: int) -> Decimal:
+    """Integer fen as exact ``Decimal`` yuan (``12345`` → ``Decimal('123.45')``).
+
+    >>> yuan(12345), yuan(0)
+    (Decimal('123.45'), Decimal('0.00'))
+    """
+    return Decimal(int(fen)).scaleb(-2)
+
+
+def _ratio(num: int, den: int) -> Decimal | None:
+    """``num ÷ den`` half up to 4 places, exact; ``None`` when ``den`` is 0."""
+    if den == 0:
+        return None
+    return (Decimal(num) / Decimal(den)).quantize(_RATIO, rounding=ROUND_HALF_UP)
+
+
+def fen_column(
+    values: pd.Series, money: Literal["yuan", "fen"] | None = None
+) -> npt.NDArray[np.int64]:
+    """A result money column as ``int64`` fen.
+
+    ``money=None`` reads integer columns as fen and float columns as yuan (the two forms
+    :func:`zjj_medical.batch.simulate` returns); float yuan are the doubles nearest to whole
+    fen, so rounding ``× 100`` to the nearest integer recovers them exactly.
+
+    >>> fen_column(pd.Series([1.1, 0.29])).tolist(), fen_column(pd.Series([110, 29])).tolist()
+    ([110, 29], [110, 29])
+    """
+    arr = values.to_numpy()
+    if money is None:
+        money = "fen" if np.issubdtype(arr.dtype, np.integer) else "yuan"
+    if money == "fen":
+        return arr.astype(np.int64)
+    return np.rint(arr.astype(np.float64) * 100.0).astype(np.int64)
+
+
+def ids_column(values: pd.Series) -> pd.Series:
+    """Ids as text; whole numbers read from a CSV as numbers keep their digits (``7.0`` → ``'7'``).
+
+    >>> ids_column(pd.Series([7.0, "P1"])).tolist()
+    ['7', 'P1']
+    """
+
+    def one(v: object) -> str:
+        if isinstance(v, float | np.floating) and float(v).is_integer():
+            return str(int(v))
+        return str(v)
+
+    return values.map(one).astype(object)
+
+
+def _bools(values: pd.Series) -> npt.NDArray[np.bool_]:
+    def one(v: object) -> bool:
+        if isinstance(v, str):
+            return v.strip().lower() in ("true", "1")
+        return bool(v)
+
+    return np.array([one(v) for v in values], dtype=bool)
+
+
+def _nearest_rank(sorted_fen: npt.NDArray[np.int64], p: int) -> Decimal | None:
+    n = len(sorted_fen)
+    if n == 0:
+        return None
+    k = max(1, math.ceil(p * n / 100))
+    return yuan(int(sorted_fen[k - 1]))
+
+
+@attrs.frozen
+class Summary:
+    """The figures of one batch run. Money is ``Decimal`` yuan, ratios ``Decimal`` (4 places).
+
+    Attributes:
+        policy_id: the policy the run used.
+        claims: rows of the result; ``settled`` of them were settled, ``errors`` were not.
+        persons, poor_persons: persons in the people table, registered poor among them.
+        totals: index ``all`` / ``poor`` / ``not_poor``; columns ``persons``, ``claims``,
+            ``total_cost`` (医疗费总额), ``reimbursed`` (报销), ``out_of_pocket`` (自付),
+            ``actual_ratio`` (reimbursed ÷ total cost).
+        fund_cost: one row per layer in policy order: ``layer``, ``name``, ``amount``,
+            ``share`` (of all reimbursement), ``claims_paid`` (claims with a payment > 0).
+        poor: the registered poor's indicators: index indicator id, columns ``name``
+            (Chinese), ``value``, ``target`` (from the policy, ``None`` when it sets none),
+            ``met`` (``None`` without a target).
+        out_of_pocket: out-of-pocket per person-year at :data:`PERCENTILES` (index), columns
+            ``all`` / ``poor`` / ``not_poor``; persons without claims count as 0.
+        catastrophic: index ``all`` / ``poor`` / ``not_poor``; columns ``persons``,
+            ``catastrophic`` (out-of-pocket above the threshold), ``share``.
+        catastrophic_threshold: the threshold used (yuan a person-year).
+        error_table: rows not settled, by ``type`` and ``field``: ``count``, ``example``.
+    """
+
+    policy_id: str
+    claims: int
+    settled: int
+    errors: int
+    persons: int
+    poor_persons: int
+    totals: pd.DataFrame = attrs.field(eq=False)
+    fund_cost: pd.DataFrame = attrs.field(eq=False)
+    poor: pd.DataFrame = attrs.field(eq=False)
+    out_of_pocket: pd.DataFrame = attrs.field(eq=False)
+    catastrophic: pd.DataFrame = attrs.field(eq=False)
+    catastrophic_threshold: Decimal
+    error_table: pd.DataFrame = attrs.field(eq=False)
+
+    def indicator(self, indicator: str) -> Any:
+        """The value of one of the registered poor's indicators (see :data:`INDICATOR_NAMES`)."""
+        return self.poor.loc[indicator, "value"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data: money and ratios as text, tables as lists of rows."""
+        return {
+            "policy_id": self.policy_id,
+            "claims": self.claims,
+            "settled": self.settled,
+            "errors": self.errors,
+            "persons": self.persons,
+            "poor_persons": self.poor_persons,
+            "catastrophic_threshold": f"{self.catastrophic_threshold:.2f}",
+            "totals": _records(self.totals, "group"),
+            "fund_cost": _records(self.fund_cost),
+            "poor": _records(self.poor, "indicator"),
+            "out_of_pocket": _records(self.out_of_pocket, "percentile"),
+            "catastrophic": _records(self.catastrophic, "group"),
+            "error_table": _records(self.error_table),
+        }
+
+
+def _json(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _records(table: pd.DataFrame, index: str | None = None) -> list[dict[str, object]]:
+    frame = table.reset_index(names=index) if index else table
+    return [{str(k): _json(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+_ERROR = re.compile(r"^(?P<type>\w+): claim [^:]*: (?P<field>[\w.]+): ")
+
+
+def _error_table(claim_ids: Sequence[object], errors: Sequence[object]) -> pd.DataFrame:
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for cid, err in zip(claim_ids, errors, strict=True):
+        if not isinstance(err, str) or not err:
+            continue
+        m = _ERROR.match(err)
+        key = (m["type"], m["field"]) if m else (err.split(":", 1)[0], "")
+        entry = groups.setdefault(key, [0, f"{cid}: {err}"])
+        entry[0] += 1
+    rows = [
+        {"type": t, "field": f, "count": c, "example": ex} for (t, f), (c, ex) in groups.items()
+    ]
+    rows.sort(key=lambda r: (-r["count"], r["type"], r["field"]))
+    return pd.DataFrame(rows, columns=["type", "field", "count", "example"])
+
+
+def _target(policy: Policy, name: str, on: dt.date) -> Decimal | None:
+    param = policy.targets.get(name)
+    if param is None:
+        return None
+    value = param.raw_at(on)
+    return value if isinstance(value, Decimal) and not isinstance(value, _NotInForce) else None
+
+
+def _reaches(
+    reimbursed: npt.NDArray[np.int64], total: npt.NDArray[np.int64], target: Decimal
+) -> npt.NDArray[np.bool_]:
+    """``reimbursed ≥ round(target × total)`` in fen, exactly: the fiscal backstop's own rule
+    (SPEC §3.3), so a claim topped up to the rounded target counts as reaching it.
+
+    >>> _reaches(np.array([8504, 8503]), np.array([10005, 10005]), Decimal("0.85")).tolist()
+    [True, False]
+    """
+    num, den = target.as_integer_ratio()
+    t = total.astype(object)
+    rounded = (2 * num * t + den) // (2 * den)  # half up of num × t ÷ den, for t ≥ 0
+    return np.asarray(reimbursed.astype(object) >= rounded, dtype=bool)
+
+
+def summarize(
+    result: pd.DataFrame,
+    people: pd.DataFrame,
+    *,
+    claims: pd.DataFrame | None = None,
+    policy: Policy | None = None,
+    catastrophic_threshold: Decimal | str | int = DEFAULT_CATASTROPHIC_THRESHOLD,
+    money: Literal["yuan", "fen"] | None = None,
+) -> Summary:
+    """Summarize a batch result (one row per claim, as :func:`zjj_medical.batch.simulate` returns).
+
+    Args:
+        result: the batch result.
+        people: the people table of the run (``person_id``, ``poor``, …); persons without
+            claims count in the per-person figures with zero out-of-pocket.
+        claims: the claims table of the run, row for row with ``result``. It gives each
+            claim's ``kind``: the actual-ratio indicators then count inpatient claims only
+            (住院) and the year of the targets is the claims' latest date. Without it every
+            settled claim counts and the targets are those in force when the policy starts.
+        policy: the policy of the run, for layer names and targets (default: built-in).
+        catastrophic_threshold: out-of-pocket a person-year above which spending counts as
+            catastrophic, yuan (default :data:`DEFAULT_CATASTROPHIC_THRESHOLD`).
+        money: the result's money unit; ``None`` infers it (integers fen, floats yuan).
+    """
+    policy = policy or load_policy()
+    threshold = Decimal(str(catastrophic_threshold))
+    if not threshold.is_finite() or threshold < 0:
+        raise ValueError(f"catastrophic_threshold: {catastrophic_threshold!r} is not an amount ≥ 0")
+    threshold_fen = int((threshold * 100).to_integral_value(rounding=ROUND_HALF_UP))
+    if claims is not None and len(claims) != len(result):
+        raise ValueError(
+            f"claims: {len(claims)} rows, but the result has {len(result)}; pass the claims of the run"
+        )
+    n = len(result)
+    errors = result["error"].to_numpy(dtype=object) if "error" in result else np.full(n, None)
+    settled = np.array([not (isinstance(e, str) and e) for e in errors], dtype=bool)
+    reimbursed = np.where(settled, fen_column(result["reimbursed"], money), 0)
+    oop = np.where(settled, fen_column(result["patient_pay"], money), 0)
+    total = reimbursed + oop
+    in_county = result["in_county"].to_numpy(dtype=bool) & settled
+    pids = ids_column(result["person_id"]).to_numpy()
+
+    people_ids = ids_column(people["person_id"]).to_numpy()
+    people_poor = _bools(people["poor"])
+    poor_of = dict(zip(people_ids, people_poor, strict=True))
+    poor = np.array([bool(poor_of.get(p, False)) for p in pids], dtype=bool)
+    if claims is not None:
+        inpatient = claims["kind"].astype(str).str.strip().isin(["inpatient", "住院"]).to_numpy()
+        dates = pd.to_datetime(claims["date"], errors="coerce")
+        on = dates.max().date() if dates.notna().any() else policy.start
+    else:
+        inpatient = np.ones(n, dtype=bool)
+        on = policy.start
+
+    # -- totals -------------------------------------------------------------------------
+    masks = {"all": settled, "poor": settled & poor, "not_poor": settled & ~poor}
+    person_masks = {
+        "all": np.ones(len(people_ids), bool),
+        "poor": people_poor,
+        "not_poor": ~people_poor,
+    }
+    rows = []
+    for g in _GROUPS:
+        m = masks[g]
+        t, r, o = int(total[m].sum()), int(reimbursed[m].sum()), int(oop[m].sum())
+        rows.append({"persons": int(person_masks[g].sum()), "claims": int(m.sum()), "total_cost": yuan(t),
+                     "reimbursed": yuan(r), "out_of_pocket": yuan(o), "actual_ratio": _ratio(r, t)})  # fmt: skip
+    totals = pd.DataFrame(rows, index=list(_GROUPS))
+
+    # -- fund cost by layer -------------------------------------------------------------
+    all_reimbursed = int(reimbursed.sum())
+    rows = []
+    for layer in policy.layers:
+        if layer.id not in result:
+            continue
+        paid = np.where(settled, fen_column(result[layer.id], money), 0)
+        amount = int(paid.sum())
+        rows.append({"layer": layer.id, "name": layer.name, "amount": yuan(amount),
+                     "share": _ratio(amount, all_reimbursed), "claims_paid": int((paid > 0).sum())})  # fmt: skip
+    fund_cost = pd.DataFrame(rows, columns=["layer", "name", "amount", "share", "claims_paid"])
+
+    # -- per person-year out-of-pocket --------------------------------------------------
+    per_person = pd.Series(oop, index=pids).groupby(level=0).sum()
+    person_oop = per_person.reindex(people_ids, fill_value=0).to_numpy(dtype=np.int64)
+    pct: dict[str, list[Decimal | None]] = {}
+    cat_rows: list[dict[str, Any]] = []
+    for g in _GROUPS:
+        values = np.sort(person_oop[person_masks[g]])
+        pct[g] = [_nearest_rank(values, p) for p in PERCENTILES]
+        k = int((values > threshold_fen).sum())
+        cat_rows.append(
+            {"persons": len(values), "catastrophic": k, "share": _ratio(k, len(values))}
+        )
+    out_of_pocket = pd.DataFrame(pct, index=pd.Index(list(PERCENTILES), name=None))
+    catastrophic = pd.DataFrame(cat_rows, index=list(_GROUPS))
+
+    # -- registered poor: targets -------------------------------------------------------
+    ratio_target = _target(policy, "in_county_actual_ratio", on)
+    treat_target = _target(policy, "in_county_treatment_rate", on)
+    sel = settled & poor & in_county & inpatient
+    r_sel, t_sel = reimbursed[sel], total[sel]
+    indicators: dict[str, tuple[Decimal | None, Decimal | None]] = {
+        "in_county_actual_ratio": (_ratio(int(r_sel.sum()), int(t_sel.sum())), ratio_target),
+    }
+    if ratio_target is not None:
+        pos = t_sel > 0
+        reach = _reaches(r_sel[pos], t_sel[pos], ratio_target)
+        indicators["claims_reaching_target"] = (_ratio(int(reach.sum()), len(reach)), None)
+        sums = pd.DataFrame({"p": pids[sel], "r": r_sel, "t": t_sel}).groupby("p")[["r", "t"]].sum()
+        sums = sums[sums["t"] > 0]
+        per = _reaches(sums["r"].to_numpy(np.int64), sums["t"].to_numpy(np.int64), ratio_target)
+        indicators["persons_reaching_target"] = (_ratio(int(per.sum()), len(per)), None)
+    poor_claims = settled & poor
+    indicators["in_county_treatment_rate"] = (
+        _ratio(int((poor_claims & in_county).sum()), int(poor_claims.sum())), treat_target,
+    )  # fmt: skip
+    if claims is not None:
+        pin = poor_claims & inpatient
+        indicators["in_county_inpatient_rate"] = (
+            _ratio(int((pin & in_county).sum()), int(pin.sum())), None,
+        )  # fmt: skip
+    indicators["catastrophic_share"] = (cat_rows[_GROUPS.index("poor")]["share"], None)
+    poor_table = pd.DataFrame(
+        [
+            {
+                "name": INDICATOR_NAMES[k],
+                "value": v,
+                "target": tg,
+                "met": None if tg is None or v is None else bool(v >= tg),
+            }
+            for k, (v, tg) in indicators.items()
+        ],
+        index=list(indicators),
+    )
+    claim_ids = result["claim_id"].tolist() if "claim_id" in result else list(range(n))
+    return Summary(
+        policy_id=policy.id, claims=n, settled=int(settled.sum()), errors=int((~settled).sum()),
+        persons=len(people_ids), poor_persons=int(people_poor.sum()), totals=totals,
+        fund_cost=fund_cost, poor=poor_table, out_of_pocket=out_of_pocket,
+        catastrophic=catastrophic, catastrophic_threshold=yuan(threshold_fen),
+        error_table=_error_table(claim_ids, list(errors)),
+    )  # fmt: skip
