@@ -23,7 +23,9 @@ def policy_group() -> None:
 @click.argument("name_or_path", required=False)
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Show the values in force on this date (default: today).")  # fmt: skip
-def show_command(name_or_path: str | None, on: dt.datetime | None) -> None:
+@click.option("--width", type=click.IntRange(min=40), default=None,
+              help="Width of the tables in characters (default: the terminal's).")  # fmt: skip
+def show_command(name_or_path: str | None, on: dt.datetime | None, width: int | None) -> None:
     """Print the parameters in force on a date, layer by layer, as tables.
 
     NAME_OR_PATH is a built-in policy (zhangjiajie, example_county) or a file; the
@@ -34,7 +36,7 @@ def show_command(name_or_path: str | None, on: dt.datetime | None) -> None:
     except PolicyError as exc:
         raise click.ClickException(str(exc)) from None
     day = on.date() if on else dt.date.today()
-    Console().print(policy_tables(policy, day))
+    Console(width=width).print(policy_tables(policy, day))
 
 
 @policy_group.command("validate")
