@@ -1,0 +1,116 @@
+"""Worked examples of the built-in policy, computed by hand (tests/data/worked_examples.yaml).
+
+Each example is checked three ways: :func:`settle_year`, :func:`settle` one claim at a
+time with the ledger carried by hand, and :func:`settle_document` (the JSON contract,
+money as two-decimal strings).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from zjj_medical import Claim, Facility, Person, Settlement, settle, settle_year
+from zjj_medical.documents import settle_document
+
+DATA = Path(__file__).parent / "data" / "worked_examples.yaml"
+EXAMPLES: list[dict[str, Any]] = yaml.safe_load(DATA.read_text(encoding="utf-8"))["examples"]
+INPATIENT_LAYERS = [
+    "basic_insurance",
+    "critical_illness",
+    "special_poverty_insurance",
+    "medical_assistance",
+    "hospital_reduction",
+    "fiscal_backstop",
+]
+
+
+def _person(data: dict[str, Any]) -> Person:
+    return Person(data["id"], poor=data["poor"], county=data["county"])
+
+
+def _claim(data: dict[str, Any]) -> Claim:
+    fac = data["facility"]
+    return Claim(
+        data["id"],
+        data["kind"],
+        data["date"],
+        Facility(fac["id"], fac["level"], fac["county"]),
+        total=data["total"],
+        in_scope=data["in_scope"],
+        accident=data["accident"],
+    )
+
+
+def _observed(s: Settlement) -> dict[str, Any]:
+    """A settlement in the example's terms (money as two-decimal strings)."""
+    return {
+        "payments": {k: f"{v:.2f}" for k, v in s.payments.items()},
+        "reimbursed": f"{s.reimbursed:.2f}",
+        "patient_pay": f"{s.patient_pay:.2f}",
+        "actual_ratio": None if s.actual_ratio is None else f"{s.actual_ratio:.4f}",
+        "in_county": s.in_county,
+        "pay_later": s.pay_later,
+    }
+
+
+def _ids(example: dict[str, Any]) -> str:
+    return str(example["name"])
+
+
+def test_examples_are_many_and_well_formed() -> None:
+    """The data file holds at least 18 examples, each with arithmetic and one result per claim."""
+    assert len(EXAMPLES) >= 18
+    for ex in EXAMPLES:
+        assert {"name", "arithmetic", "person", "claims", "expected"} == set(ex)
+        assert len(ex["claims"]) == len(ex["expected"])
+        for exp in ex["expected"]:
+            total = sum((Decimal(v) for v in exp["payments"].values()), Decimal(0))
+            assert exp["reimbursed"] == f"{total:.2f}", ex["name"]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=_ids)
+def test_settle_year_matches_hand_computation(example: dict[str, Any]) -> None:
+    """settle_year gives every layer's payment, totals, ratio and flags worked by hand."""
+    person = _person(example["person"])
+    settlements = settle_year([_claim(c) for c in example["claims"]], person)
+    assert example["expected"] == [_observed(s) for s in settlements]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=_ids)
+def test_settle_one_claim_at_a_time_matches(example: dict[str, Any]) -> None:
+    """settle, with the ledger handed from claim to claim, gives the same hand results."""
+    person = _person(example["person"])
+    ledger = None
+    for data, expected in zip(example["claims"], example["expected"], strict=True):
+        s = settle(_claim(data), person, ledger=ledger)
+        assert expected == _observed(s)
+        ledger = s.ledger
+    assert ledger is not None
+    assert [c["id"] for c in example["claims"]] == list(ledger.claim_ids)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=_ids)
+def test_settle_document_matches(example: dict[str, Any]) -> None:
+    """settle_document writes the hand results as the JSON contract (SPEC §6) writes them."""
+    doc = {"person": {**example["person"], "categories": []}, "claims": example["claims"]}
+    out = json.loads(json.dumps(settle_document(json.loads(json.dumps(doc)))))
+    assert {"settlements", "ledger"} == set(out)
+    assert len(example["claims"]) == len(out["settlements"])
+    for claim, expected, got in zip(
+        example["claims"], example["expected"], out["settlements"], strict=True
+    ):
+        assert claim["id"] == got["claim_id"]
+        assert claim["date"] == got["date"]
+        assert claim["total"] == got["total"]
+        assert claim["in_scope"] == got["in_scope"]
+        assert expected == {k: got[k] for k in expected}
+        layers = INPATIENT_LAYERS if claim["kind"] == "inpatient" else ["outpatient_pooling"]
+        assert layers == list(got["payments"])
+        assert layers == [entry["layer"] for entry in got["trace"]]
+    assert [c["id"] for c in example["claims"]] == out["ledger"]["claim_ids"]
