@@ -1,0 +1,435 @@
+"""The strict policy loader, the strict YAML reader and the one lookup rule for dated values.
+
+Every file in ``tests/fixtures/policies/broken/`` is ``minimal.yaml`` with exactly one defect;
+``BROKEN`` says which key path the error must name and what it must say.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from zjj_medical.cli import cli
+from zjj_medical.errors import PolicyError, ReimbursementError
+from zjj_medical.policy import NOT_IN_FORCE, load_policy, parse_policy, value_in_force
+from zjj_medical.policy.model import Band
+from zjj_medical.policy.yamlio import read_policy_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "policies"
+MINIMAL = FIXTURES / "minimal.yaml"
+BROKEN_DIR = FIXTURES / "broken"
+BUILTIN_FILES = Path(__file__).parents[1] / "src" / "zjj_medical" / "data" / "policies"
+
+# fixture name → (exact key path, what the message says)
+BROKEN: dict[str, tuple[str, str]] = {
+    "unknown_key_top": ("currency", "unknown key (accepted here: categories,"),
+    "unknown_key_layer": ("layers[0].rate", "unknown key (accepted here: accumulation,"),
+    "unknown_key_band": ("layers[1].bands.values.2019-01-01[0].rate", "unknown key"),
+    "duplicate_key": ("layers[0].ratio.unit", "duplicate key (line 32)"),
+    "missing_key_layer": ("layers[0].reference", "missing required key"),
+    "missing_key_param": ("layers[0].deductible.unit", "missing required key"),
+    "bad_date_feb30": ("layers[0].ratio.values.2019-02-30", "'2019-02-30' is not a date"),
+    "bad_date_text": ("effective.from", "'next year' is not a date (YYYY-MM-DD)"),
+    "bands_overlap": (
+        "layers[1].bands.values.2019-01-01[1].from",
+        "band starts at 20000.00, overlapping the band before (ends at 30000.00)",
+    ),
+    "bands_out_of_order": (
+        "layers[1].bands.values.2019-01-01[1].upto",
+        "20000.00 is not above the band's start 30000.00 (bands out of order)",
+    ),
+    "band_after_open": (
+        "layers[1].bands.values.2019-01-01[2]",
+        "a band follows one with no upper bound",
+    ),
+    "ratio_above_one": ("layers[1].bands.values.2019-01-01[1].ratio", "1.5 is not in [0, 1]"),
+    "ratio_negative": ("layers[0].ratio.values.2019-01-01", "-0.75 is not in [0, 1]"),
+    "ratio_percent": ("layers[0].ratio.values.2019-01-01", "'75%' is not a number"),
+    "ratio_too_precise": (
+        "layers[0].ratio.values.2019-01-01",
+        "0.7500001 has more than 6 decimal places",
+    ),
+    "money_negative": ("layers[0].caps[0].values.2019-01-01", "-150000 is negative"),
+    "money_three_decimals": (
+        "layers[0].deductible.values.2019-01-01.county",
+        "500.005 has more than 2 decimal places",
+    ),
+    "money_huge": ("layers[0].caps[0].values.2019-01-01", "1e400 is too large for an amount"),
+    "money_nan": ("layers[0].caps[0].values.2019-01-01", "'.nan' is not a number"),
+    "unknown_tier_in_table": (
+        "layers[0].deductible.values.2019-01-01.city",
+        "unknown tier 'city' (declared: county, township)",
+    ),
+    "unknown_claim_kind": (
+        "layers[0].kinds[1]",
+        "unknown claim kind 'outpatient' (declared: inpatient)",
+    ),
+    "unknown_fact": ("layers[0].ratio.modifiers[0].when.retiree", "unknown fact 'retiree'"),
+    "unknown_tier_in_when": ("layers[2].when.tier", "unknown tier 'city'"),
+    "not_a_boolean": ("layers[0].ratio.modifiers[0].when.poor", "expected true or false"),
+    "base_minus_later": ("layers[1].base.minus[1]", "unknown earlier layer 'backstop'"),
+    "base_minus_unknown": ("layers[1].base.minus[0]", "unknown earlier layer 'basics'"),
+    "target_with_ratio": ("layers[2].ratio", "a target layer has no ratio"),
+    "target_with_accumulation": ("layers[2].accumulation", "a target layer has no accumulation"),
+    "assumed_without_reason": ("layers[2].target.reason", "an assumed value needs a reason"),
+    "assumed_keys_unknown": ("layers[0].deductible.assumed_keys[0]", "unknown tier 'city'"),
+    "wrong_unit_ratio": ("layers[0].ratio.unit", "'percent' should be 'ratio' here"),
+    "wrong_unit_cap": ("layers[0].caps[0].unit", "'yuan' should be 'CNY' here"),
+    "values_not_increasing": ("layers[0].ratio.values", "start dates must be in increasing order"),
+    "effective_until_before_from": ("effective.until", "2018-12-31 is not after from 2019-01-01"),
+    "format_wrong": ("format", "'zjj-medical-policy/2' is not 'zjj-medical-policy/1'"),
+    "modifier_two_ops": (
+        "layers[0].ratio.modifiers[0]",
+        "a modifier needs exactly one of add, multiply, set",
+    ),
+    "cap_per_month": ("layers[0].caps[0].per", "'month' is not claim or year"),
+    "duplicate_layer_id": ("layers[1].id", "layer 'basic' is declared twice"),
+}
+
+D = dt.date
+POOR = {"poor": True, "tier": "county"}
+NOT_POOR = {"poor": False, "tier": "county"}
+
+
+def minimal_data() -> Any:
+    """``minimal.yaml`` read by the strict reader, to be changed in memory by a test."""
+    return copy.deepcopy(read_policy_text(MINIMAL.read_text("utf-8"), "minimal.yaml"))
+
+
+def parse_error(data: Any) -> PolicyError:
+    """Parse ``data`` expecting a PolicyError, and return it."""
+    with pytest.raises(PolicyError) as info:
+        parse_policy(data, "memory.yaml")
+    return info.value
+
+
+# -- every broken fixture -------------------------------------------------------------------
+
+
+def test_every_broken_fixture_is_listed() -> None:
+    """The broken/ directory and the BROKEN table name the same fixtures."""
+    expected = sorted(BROKEN)
+    actual = sorted(p.stem for p in BROKEN_DIR.glob("*.yaml"))
+    assert expected == actual
+
+
+@pytest.mark.parametrize(("name", "case"), sorted(BROKEN.items()), ids=sorted(BROKEN))
+def test_broken_fixture_raises_policy_error_naming_file_and_key_path(
+    name: str, case: tuple[str, str]
+) -> None:
+    """Loading the fixture raises PolicyError (also a ValueError) naming file, key path and fault."""
+    path, fault = case
+    with pytest.raises(PolicyError) as info:
+        load_policy(BROKEN_DIR / f"{name}.yaml")
+    error = info.value
+    assert isinstance(error, ValueError)
+    assert isinstance(error, ReimbursementError)
+    assert str(error).startswith(f"{name}.yaml: {path}: ")
+    assert fault in str(error)
+    assert path == error.path
+    assert f"{name}.yaml" == error.source
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_validate_cli_refuses_broken_fixture(name: str) -> None:
+    """`policy validate FIXTURE` exits 1 and prints the error (file, key path) on stderr."""
+    path, fault = BROKEN[name]
+    result = CliRunner().invoke(cli, ["policy", "validate", str(BROKEN_DIR / f"{name}.yaml")])
+    assert 1 == result.exit_code
+    assert f"{name}.yaml: {path}: " in result.stderr
+    assert fault in result.stderr
+    assert "" == result.stdout
+
+
+def test_minimal_fixture_is_valid_as_read() -> None:
+    """minimal.yaml loads with the values written in it (the base of every broken fixture)."""
+    policy = load_policy(MINIMAL)
+    assert "minimal" == policy.id
+    assert D(2019, 1, 1) == policy.start
+    assert ["basic", "serious", "backstop"] == [layer.id for layer in policy.layers]
+    basic, serious, backstop = policy.layers
+    assert basic.deductible is not None
+    assert basic.ratio is not None
+    # deductible by tier: township 200, county 500
+    assert {"township": Decimal("200"), "county": Decimal("500")} == basic.deductible.raw_at(
+        D(2019, 1, 1)
+    )
+    # ratio 0.75, + 0.10 for the poor = 0.85
+    assert Decimal("0.85") == basic.ratio.resolve(D(2019, 6, 1), POOR)
+    assert Decimal("0.75") == basic.ratio.resolve(D(2019, 6, 1), NOT_POOR)
+    assert ("basic",) == serious.base_minus
+    assert "year" == serious.accumulation
+    assert "target" == backstop.type
+    assert "total" == backstop.target_of
+
+
+@pytest.mark.parametrize(
+    ("argument", "summary"),
+    [
+        # 6 tiers, 2 kinds, 7 layers; assumed: basic deductible, ratio, cap (I-1..I-3),
+        # critical-illness bands (I-4), three unstated safety-net rates (I-5), target (I-6) = 8
+        ("zhangjiajie", "6 tiers, 2 claim kinds, 7 layers, 8 assumed parameters"),
+        (
+            str(BUILTIN_FILES / "zhangjiajie.yaml"),
+            "6 tiers, 2 claim kinds, 7 layers, 8 assumed parameters",
+        ),
+        # same shape; the three safety-net layers carry 3 + 3 + 2 illustrative assumed numbers
+        # (deductible, bands, cap; deductible, ratio, 2 caps; ratio, cap) instead of 3 rates:
+        # 4 (basic + bands) + 3 + 4 + 2 + 1 (target) = 14
+        ("example_county", "6 tiers, 2 claim kinds, 7 layers, 14 assumed parameters"),
+        (
+            str(BUILTIN_FILES / "example_county.yaml"),
+            "6 tiers, 2 claim kinds, 7 layers, 14 assumed parameters",
+        ),
+        # 2 tiers, 1 kind, 3 layers, only the target is assumed
+        (str(MINIMAL), "2 tiers, 1 claim kinds, 3 layers, 1 assumed parameters"),
+    ],
+)
+def test_validate_cli_accepts_valid_files_with_one_line_summary(
+    argument: str, summary: str
+) -> None:
+    """`policy validate` on a valid file exits 0 and prints one summary line."""
+    result = CliRunner().invoke(cli, ["policy", "validate", argument])
+    assert 0 == result.exit_code, result.output
+    lines = result.stdout.splitlines()
+    assert 1 == len(lines)
+    assert lines[0].startswith(f"{argument}: valid policy ")
+    assert lines[0].endswith(summary)
+
+
+def test_missing_policy_file_is_a_policy_error() -> None:
+    """A path that is not a file names itself and the built-in policies."""
+    with pytest.raises(PolicyError) as info:
+        load_policy(FIXTURES / "no_such_policy.yaml")
+    assert "no_such_policy.yaml: no such policy file (built-in policies: zhangjiajie" in str(
+        info.value
+    )
+
+
+def test_invalid_yaml_and_empty_file_are_policy_errors(tmp_path: Path) -> None:
+    """Text that is not YAML, and an empty file, raise PolicyError naming the file."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("layers: [unclosed\n", "utf-8")
+    with pytest.raises(PolicyError, match=r"^bad\.yaml: not valid YAML"):
+        load_policy(bad)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing here\n", "utf-8")
+    with pytest.raises(PolicyError, match=r"^empty\.yaml: the file is empty$"):
+        load_policy(empty)
+
+
+# -- the in-memory entry point ----------------------------------------------------------------
+
+
+def test_parse_policy_refuses_floats() -> None:
+    """A Python float cannot be read exactly, so parse_policy refuses it with its key path."""
+    data = minimal_data()
+    data["layers"][0]["ratio"]["values"]["2019-01-01"] = 0.75
+    error = parse_error(data)
+    assert "layers[0].ratio.values.2019-01-01" == error.path
+    assert "0.75 is a float" in str(error)
+
+
+def test_parse_policy_reads_ints_and_dates_exactly() -> None:
+    """Python ints and date keys read as the same policy as the text form."""
+    data = minimal_data()
+    data["layers"][0]["caps"][0]["values"] = {D(2019, 1, 1): 150000}
+    cap = parse_policy(data).layers[0].caps[0].amount
+    assert ((D(2019, 1, 1), Decimal("150000.00")),) == cap.values
+
+
+def test_non_list_premium_subsidies_is_a_policy_error() -> None:
+    """`premium.subsidies: null` is refused with its path (it used to crash with TypeError)."""
+    data = minimal_data()
+    amount = {"description": "d", "reference": "r", "unit": "CNY", "values": {"2019-01-01": "1"}}
+    data["premium"] = {"amount": amount, "subsidies": None}
+    assert "premium.subsidies" == parse_error(data).path
+
+
+def test_assumed_keys_need_assumed_true() -> None:
+    """assumed_keys on a parameter that is not assumed is refused."""
+    data = minimal_data()
+    data["layers"][0]["deductible"]["assumed_keys"] = ["county"]
+    error = parse_error(data)
+    assert "layers[0].deductible.assumed_keys" == error.path
+    assert "assumed_keys goes with assumed: true" in str(error)
+
+
+def test_negative_zero_money_reads_as_zero() -> None:
+    """`-0` is not negative money; it reads as 0.00 without a sign."""
+    data = minimal_data()
+    data["layers"][0]["caps"][0]["values"]["2019-01-01"] = "-0"
+    value = parse_policy(data).layers[0].caps[0].amount.raw_at(D(2019, 1, 1))
+    assert isinstance(value, Decimal)
+    assert "0.00" == str(value)
+
+
+def test_layer_effective_until_before_from_is_refused() -> None:
+    """A layer's effective.until must be after its from."""
+    data = minimal_data()
+    data["layers"][1]["effective"] = {"from": "2019-05-01", "until": "2019-05-01"}
+    error = parse_error(data)
+    assert "layers[1].effective.until" == error.path
+    assert "2019-05-01 is not after from 2019-05-01" in str(error)
+
+
+def test_conditions_are_shown_as_text() -> None:
+    """Condition text spells out lists (any of), any and not."""
+    data = minimal_data()
+    data["layers"][2]["when"] = {
+        "tier": ["township", "county"],
+        "any": [{"poor": True}, {"accident": False}],
+        "not": {"in_county": False},
+    }
+    when = parse_policy(data).layers[2].when
+    expected = (
+        "tier in ['township', 'county'], any of [poor=true; accident=false], not (in_county=false)"
+    )
+    assert expected == when.text
+    assert when.matches({"tier": "county", "poor": True, "accident": True, "in_county": True})
+    assert not when.matches({"tier": "county", "poor": True, "in_county": False})
+    assert not when.matches({"tier": "county", "poor": False, "accident": True, "in_county": True})
+
+
+# -- modifiers: clipping, rounding, dates ---------------------------------------------------------
+
+
+def test_ratio_modifier_is_clipped_to_one() -> None:
+    """A ratio raised above 1 by `add` is clipped to 1.00 (报销比例 never above 100%)."""
+    data = minimal_data()
+    data["layers"][0]["ratio"]["values"]["2019-01-01"] = "0.95"
+    ratio = parse_policy(data).layers[0].ratio
+    assert ratio is not None
+    # 0.95 + 0.10 = 1.05 → clipped to 1
+    assert Decimal("1") == ratio.resolve(D(2019, 1, 1), POOR)
+    assert Decimal("0.95") == ratio.resolve(D(2019, 1, 1), NOT_POOR)
+
+
+def test_scaled_money_is_rounded_half_up_to_the_fen() -> None:
+    """A money `multiply` modifier rounds the product half up to the fen."""
+    data = minimal_data()
+    deductible = data["layers"][0]["deductible"]
+    deductible["values"]["2019-01-01"] = {"township": "200", "county": "500.01"}
+    deductible["modifiers"] = [{"when": {"poor": True}, "multiply": "0.5"}]
+    param = parse_policy(data).layers[0].deductible
+    assert param is not None
+    # 500.01 × 0.5 = 250.005 → 250.01 (half up)
+    assert Decimal("250.01") == param.resolve(D(2019, 1, 1), POOR)
+    assert Decimal("500.01") == param.resolve(D(2019, 1, 1), NOT_POOR)
+
+
+def test_modifier_from_and_until_bound_its_effect() -> None:
+    """A modifier with from/until applies on from, not the day before, and not on until."""
+    data = minimal_data()
+    modifier = data["layers"][0]["ratio"]["modifiers"][0]
+    modifier.update({"from": "2019-10-01", "until": "2020-01-01"})
+    ratio = parse_policy(data).layers[0].ratio
+    assert ratio is not None
+    assert Decimal("0.75") == ratio.resolve(D(2019, 9, 30), POOR)
+    assert Decimal("0.85") == ratio.resolve(D(2019, 10, 1), POOR)  # 0.75 + 0.10
+    assert Decimal("0.85") == ratio.resolve(D(2019, 12, 31), POOR)
+    assert Decimal("0.75") == ratio.resolve(D(2020, 1, 1), POOR)
+
+
+def test_band_modifier_adds_to_every_band() -> None:
+    """`add` on bands changes each band's ratio and keeps the band limits."""
+    data = minimal_data()
+    data["layers"][1]["bands"]["modifiers"] = [{"when": {"poor": True}, "add": "0.05"}]
+    bands = parse_policy(data).layers[1].bands
+    assert bands is not None
+    expected = (
+        Band(Decimal(0), Decimal(30000), Decimal("0.65")),  # 0.60 + 0.05
+        Band(Decimal(30000), None, Decimal("0.70")),  # 0.65 + 0.05
+    )
+    assert expected == bands.resolve(D(2019, 1, 1), POOR)
+
+
+def test_table_without_the_fact_value_resolves_to_key_error() -> None:
+    """A by-tier table asked for a tier it lacks answers a KeyError value (not raised)."""
+    deductible = load_policy(MINIMAL).layers[0].deductible
+    assert deductible is not None
+    result = deductible.resolve(D(2019, 1, 1), {"poor": False, "tier": "provincial"})
+    assert isinstance(result, KeyError)
+
+
+# -- the strict YAML reader -----------------------------------------------------------------------
+
+
+def test_yaml_numbers_stay_exact_text() -> None:
+    """Plain numbers and dates stay strings; 0.70 loads as Decimal('0.70'), not the float 0.7."""
+    data = read_policy_text("a: 0.70\nb: 2019-09-01\nc: 1e3\n", "t.yaml")
+    assert {"a": "0.70", "b": "2019-09-01", "c": "1e3"} == data
+    data = minimal_data()
+    data["layers"][0]["ratio"]["values"]["2019-01-01"] = "0.70"
+    ratio = parse_policy(data).layers[0].ratio
+    assert ratio is not None
+    value = ratio.raw_at(D(2019, 1, 1))
+    assert isinstance(value, Decimal)
+    assert "0.70" == str(value)
+
+
+def test_yaml_booleans_and_nulls() -> None:
+    """Only true/false and null/~/empty are typed; yes, on and quoted "true" stay strings."""
+    text = "a: true\nb: False\nc: null\nd: ~\ne:\nf: yes\ng: 'true'\nh: on\n"
+    expected = {
+        "a": True, "b": False, "c": None, "d": None, "e": None,
+        "f": "yes", "g": "true", "h": "on",
+    }  # fmt: skip
+    assert expected == read_policy_text(text, "t.yaml")
+
+
+def test_yaml_duplicate_key_refused_with_path_and_line() -> None:
+    """A key given twice is refused, naming the key path and the line of the second one."""
+    text = "layers:\n  - id: a\n    ratio:\n      unit: ratio\n      unit: CNY\n"
+    with pytest.raises(PolicyError) as info:
+        read_policy_text(text, "dup.yaml")
+    assert "dup.yaml: layers[0].ratio.unit: duplicate key (line 5)" == str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_yaml_anchors_and_aliases_are_read() -> None:
+    """An anchored block can be reused by alias (as the built-in safety-net rates are)."""
+    text = "a: &rate {unit: ratio}\nb: *rate\n"
+    assert {"a": {"unit": "ratio"}, "b": {"unit": "ratio"}} == read_policy_text(text, "t.yaml")
+
+
+# -- the one lookup rule ----------------------------------------------------------------------
+
+
+VALUES = [(D(2019, 1, 1), "220"), (D(2020, 1, 1), "250")]
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        (D(2018, 12, 31), NOT_IN_FORCE),  # before the first start date: nothing
+        (D(2019, 1, 1), "220"),  # on a start date: that value
+        (D(2019, 12, 31), "220"),  # the day before the next start: still the first
+        (D(2020, 1, 1), "250"),
+        (D(2031, 6, 1), "250"),  # after the last start: the last value
+    ],
+)
+def test_value_in_force_latest_start_on_or_before(on: dt.date, expected: object) -> None:
+    """The value in force is the latest whose start date is on or before the date."""
+    assert expected == value_in_force(VALUES, on)
+
+
+def test_value_in_force_of_nothing_is_not_in_force() -> None:
+    """An empty series has nothing in force, and NOT_IN_FORCE is falsy."""
+    assert NOT_IN_FORCE is value_in_force([], D(2019, 1, 1))
+    assert not NOT_IN_FORCE
+
+
+def test_param_before_first_date_is_not_in_force() -> None:
+    """Param.raw_at and Param.resolve answer NOT_IN_FORCE before the first start date."""
+    ratio = load_policy(MINIMAL).layers[0].ratio
+    assert ratio is not None
+    assert NOT_IN_FORCE is ratio.raw_at(D(2018, 12, 31))
+    assert NOT_IN_FORCE is ratio.resolve(D(2018, 12, 31), POOR)
+    assert Decimal("0.75") == ratio.raw_at(D(2019, 1, 1))
