@@ -58,6 +58,7 @@ __all__ = [
     "fen_column",
     "ids_column",
     "summarize",
+    "table_records",
     "yuan",
 ]
 
@@ -201,12 +202,12 @@ class Summary:
             "persons": self.persons,
             "poor_persons": self.poor_persons,
             "catastrophic_threshold": f"{self.catastrophic_threshold:.2f}",
-            "totals": _records(self.totals, "group"),
-            "fund_cost": _records(self.fund_cost),
-            "poor": _records(self.poor, "indicator"),
-            "out_of_pocket": _records(self.out_of_pocket, "percentile"),
-            "catastrophic": _records(self.catastrophic, "group"),
-            "error_table": _records(self.error_table),
+            "totals": table_records(self.totals, "group"),
+            "fund_cost": table_records(self.fund_cost),
+            "poor": table_records(self.poor, "indicator"),
+            "out_of_pocket": table_records(self.out_of_pocket, "percentile"),
+            "catastrophic": table_records(self.catastrophic, "group"),
+            "error_table": table_records(self.error_table),
         }
 
 
@@ -220,7 +221,12 @@ def _json(value: object) -> object:
     return value
 
 
-def _records(table: pd.DataFrame, index: str | None = None) -> list[dict[str, object]]:
+def table_records(table: pd.DataFrame, index: str | None = None) -> list[dict[str, object]]:
+    """A table as JSON-ready rows (``Decimal`` as text), its index as column ``index``.
+
+    >>> table_records(pd.DataFrame({"amount": [Decimal("1.50")]}, index=["all"]), "group")
+    [{'group': 'all', 'amount': '1.50'}]
+    """
     frame = table.reset_index(names=index) if index else table
     return [{str(k): _json(v) for k, v in row.items()} for row in frame.to_dict("records")]
 

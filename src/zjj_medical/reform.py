@@ -1,0 +1,477 @@
+"""Reforms: a policy overlay of dated parameter changes, applied and validated like a policy.
+
+A reform names parameters by their key path in the policy file and gives each a new value::
+
+    format: zjj-medical-reform/1
+    name: County hospitals at 80%
+    changes:
+      layers[basic_insurance].ratio.values.2019-01-01.county: 0.80
+
+A path is the policy file's keys joined by dots; ``[id]`` picks an element of a list by its
+``id`` (``layers[critical_illness]``) and ``[n]`` by position (``bands.values.2019-01-01[3]``).
+Every key on the path must exist, with one exception that makes reforms dated: under a
+``values`` mapping a new start date may be named. If the path goes on below the new date,
+the new entry starts as a copy of the value in force on that date, so
+``layers[basic_insurance].ratio.values.2019-07-01.county: 0.80`` changes the county ratio
+from 1 July and leaves the other tiers as they were.
+
+The patched document goes through :func:`zjj_medical.policy.parse_policy`, so a bad value
+is refused with the key path the loader names; a path that does not exist is refused with
+the reform's own key path.
+
+>>> policy = apply_reform(None, {"layers[basic_insurance].ratio.values.2019-01-01.county": "0.80"})
+>>> policy.layer("basic_insurance").ratio.raw_at(policy.start)["county"]
+Decimal('0.80')
+>>> apply_reform(None, {"layers[basic_insurance].ratoi.values.2019-01-01.county": "0.80"})
+Traceback (most recent call last):
+...
+zjj_medical.errors.PolicyError: <reform>: changes.layers[basic_insurance].ratoi...: unknown key 'ratoi' (keys here: ...)
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from zjj_medical.errors import PolicyError
+from zjj_medical.metrics import (
+    DEFAULT_CATASTROPHIC_THRESHOLD,
+    Summary,
+    fen_column,
+    ids_column,
+    summarize,
+    table_records,
+    yuan,
+)
+from zjj_medical.policy.loader import BUILTIN_POLICIES, parse_policy
+from zjj_medical.policy.model import Policy
+from zjj_medical.policy.yamlio import read_policy_text
+
+__all__ = [
+    "CHANGE_PERCENTILES",
+    "Comparison",
+    "Reform",
+    "apply_reform",
+    "compare",
+    "load_reform",
+    "policy_document",
+]
+
+FORMAT = "zjj-medical-reform/1"
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[([^\[\]]+)\]")
+_PATH = re.compile(r"^[^.\[\]]+(\[[^\[\]]+\])*(\.[^.\[\]]+(\[[^\[\]]+\])*)*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@attrs.frozen
+class Reform:
+    """A named set of parameter changes (key path → new value), in the order written.
+
+    Values are as a policy file has them (numbers as text or integers, never floats).
+    """
+
+    name: str
+    changes: tuple[tuple[str, Any], ...]
+    description: str = ""
+    source: str = "<reform>"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reform as a document of the reform format."""
+        out: dict[str, Any] = {"format": FORMAT, "name": self.name}
+        if self.description:
+            out["description"] = self.description
+        out["changes"] = dict(self.changes)
+        return out
+
+
+def policy_document(name_or_path: str | Path | None = None) -> tuple[dict[str, Any], str]:
+    """The raw document of a policy (built-in name or file) and its source name, unvalidated.
+
+    >>> doc, source = policy_document()
+    >>> source, doc["id"], doc["layers"][0]["ratio"]["values"]["2019-01-01"]["county"]
+    ('zhangjiajie.yaml', 'zhangjiajie', '0.75')
+    """
+    if name_or_path is None:
+        name_or_path = "zhangjiajie"
+    if isinstance(name_or_path, str) and name_or_path in BUILTIN_POLICIES:
+        ref = resources.files("zjj_medical") / "data" / "policies" / f"{name_or_path}.yaml"
+        source = f"{name_or_path}.yaml"
+        return read_policy_text(ref.read_text("utf-8"), source), source
+    path = Path(name_or_path)
+    if not path.is_file():
+        names = ", ".join(BUILTIN_POLICIES)
+        raise PolicyError(
+            f"{name_or_path}: no such policy file (built-in policies: {names})",
+            source=str(name_or_path),
+        )
+    return read_policy_text(path.read_text("utf-8"), path.name), path.name
+
+
+def load_reform(reform: Reform | Mapping[str, Any] | str | Path) -> Reform:
+    """A :class:`Reform` from a reform file, a reform document, or a plain ``{path: value}``.
+
+    >>> load_reform({"layers[basic_insurance].caps[0].values.2019-01-01": 200000}).changes
+    (('layers[basic_insurance].caps[0].values.2019-01-01', 200000),)
+    """
+    if isinstance(reform, Reform):
+        return reform
+    if isinstance(reform, str | Path):
+        path = Path(reform)
+        if not path.is_file():
+            raise PolicyError(f"{reform}: no such reform file", source=str(reform))
+        doc = read_policy_text(path.read_text("utf-8"), path.name)
+        return _from_document(doc, path.name)
+    if not isinstance(reform, Mapping):
+        raise TypeError(f"reform: {type(reform).__name__} is not a reform, mapping or path")
+    if "changes" in reform or "format" in reform:
+        return _from_document(dict(reform), "<reform>")
+    return _from_document({"format": FORMAT, "name": "reform", "changes": dict(reform)}, "<reform>")
+
+
+def _from_document(doc: Any, source: str) -> Reform:
+    def fail(path: str, message: str) -> PolicyError:
+        return PolicyError(f"{source}: {path}: {message}", source=source, path=path)
+
+    if not isinstance(doc, dict):
+        raise fail("", "expected a mapping with format, name and changes")
+    accepted = {"format", "name", "description", "reference", "changes"}
+    for key in doc:
+        if key not in accepted:
+            raise fail(str(key), f"unknown key (accepted here: {', '.join(sorted(accepted))})")
+    for key in ("format", "name", "changes"):
+        if key not in doc:
+            raise fail(key, "missing required key")
+    if doc["format"] != FORMAT:
+        raise fail("format", f"{doc['format']!r} is not {FORMAT!r}")
+    if not isinstance(doc["name"], str) or not doc["name"].strip():
+        raise fail("name", "expected a non-empty text")
+    changes = doc["changes"]
+    if not isinstance(changes, Mapping) or not changes:
+        raise fail("changes", "expected a non-empty mapping of key path → value")
+    for key in changes:
+        if not isinstance(key, str) or not _PATH.match(key):
+            raise fail(f"changes.{key}", "not a key path (keys joined by dots, [id] or [n])")
+    description = " ".join(str(doc.get("description", "")).split())
+    return Reform(" ".join(doc["name"].split()), tuple(changes.items()), description, source)
+
+
+def _segments(path: str) -> list[tuple[str, bool]]:
+    """``'layers[x].ratio'`` → ``[('layers', False), ('x', True), ('ratio', False)]``."""
+    return [(m[1] or m[2], m[2] is not None) for m in _SEGMENT.finditer(path)]
+
+
+def _in_force_key(values: Mapping[str, Any], day: str) -> str | None:
+    earlier = [k for k in values if isinstance(k, str) and _DATE.match(k) and k <= day]
+    return max(earlier) if earlier else None
+
+
+def _set(doc: Any, path: str, value: Any, fail: Any) -> None:
+    segments = _segments(path)
+    node = doc
+    where = ""
+    for i, (seg, selector) in enumerate(segments):
+        last = i == len(segments) - 1
+        shown = f"{where}[{seg}]" if selector else (f"{where}.{seg}" if where else seg)
+        if selector:
+            if not isinstance(node, list):
+                raise fail(
+                    path, f"{where or 'the policy'} is not a list; [{seg}] cannot select in it"
+                )
+            if seg.isdigit():
+                if int(seg) >= len(node):
+                    raise fail(path, f"{shown}: {where} has {len(node)} elements")
+                index = int(seg)
+            else:
+                ids = [item.get("id") for item in node if isinstance(item, dict)]
+                if seg not in ids:
+                    raise fail(
+                        path,
+                        f"no element with id {seg!r} in {where} (ids: {', '.join(map(str, ids))})",
+                    )
+                index = ids.index(seg)
+            if last:
+                node[index] = value
+                return
+            node = node[index]
+        else:
+            if not isinstance(node, dict):
+                raise fail(path, f"{where} is not a mapping; .{seg} cannot be set in it")
+            if seg not in node:
+                parent = where.rsplit(".", 1)[-1]
+                if parent == "values" and _DATE.match(seg):
+                    _add_dated(node, seg, value, not last, path, fail)
+                    if last:
+                        return
+                else:
+                    keys = ", ".join(sorted(map(str, node)))
+                    raise fail(path, f"unknown key {seg!r} (keys here: {keys})")
+            if last:
+                node[seg] = value
+                return
+            node = node[seg]
+        where = shown
+
+
+def _add_dated(
+    values: dict[str, Any], day: str, value: Any, inherit: bool, path: str, fail: Any
+) -> None:
+    """Insert a new start date into a ``values`` mapping, keeping the dates in order.
+
+    With ``inherit`` the new entry is a copy of the value in force on that date (the path
+    goes on below it); otherwise it is ``value``.
+    """
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        raise fail(path, f"{day!r} is not a date (YYYY-MM-DD)") from None
+    if inherit:
+        key = _in_force_key(values, day)
+        if key is None:
+            raise fail(path, f"no value is in force on {day} to start the new entry from")
+        value = copy.deepcopy(values[key])
+    values[day] = value
+    ordered = sorted(values.items(), key=lambda kv: str(kv[0]))
+    values.clear()
+    values.update(ordered)
+
+
+def apply_reform(
+    policy_source: str | Path | Mapping[str, Any] | None,
+    reform: Reform | Mapping[str, Any] | str | Path,
+) -> Policy:
+    """The policy with the reform's changes applied, validated by the policy loader.
+
+    Args:
+        policy_source: a built-in policy name (``None`` is ``zhangjiajie``), a policy file,
+            or a raw policy document (see :func:`policy_document`).
+        reform: a :class:`Reform`, a reform file, a reform document, or ``{path: value}``.
+
+    Raises:
+        PolicyError: the reform is malformed or names a path the policy does not have
+            (the message names the reform's key path), or the patched policy does not
+            validate (the message names the policy's key path).
+
+    >>> p = apply_reform("zhangjiajie",
+    ...                  {"layers[critical_illness].deductible.values.2019-07-01": 8000})
+    >>> d = p.layer("critical_illness").deductible
+    >>> [str(v) for _, v in d.values]
+    ['10000.00', '8000.00']
+    """
+    r = load_reform(reform)
+    if isinstance(policy_source, Mapping):
+        doc, source = copy.deepcopy(dict(policy_source)), "<policy>"
+    else:
+        doc, source = policy_document(policy_source)
+
+    def fail(path: str, message: str) -> PolicyError:
+        return PolicyError(f"{r.source}: changes.{path}: {message}", source=r.source, path=path)
+
+    for path, value in r.changes:
+        _set(doc, path, copy.deepcopy(value), fail)
+    return parse_policy(doc, f"{source} + {r.source}")
+
+
+# -- comparing a reform with the baseline ------------------------------------------------
+#: Percentiles of the per-person change in out-of-pocket spending reported by :func:`compare`.
+CHANGE_PERCENTILES = (1, 5, 25, 50, 75, 95, 99)
+
+
+@attrs.frozen
+class Comparison:
+    """A reform against the baseline on the same claims. Money is ``Decimal`` yuan.
+
+    Attributes:
+        baseline_name, reform_name: the policies compared (the reform's name when it has one).
+        baseline, reform: the :class:`~zjj_medical.metrics.Summary` of each run.
+        layers: index layer id; columns ``name``, ``baseline``, ``reform``, ``change``
+            (fund cost of the layer, reform − baseline).
+        totals: index ``all`` / ``poor`` / ``not_poor``; columns ``reimbursed_baseline``,
+            ``reimbursed_reform``, ``reimbursed_change``, ``out_of_pocket_baseline``,
+            ``out_of_pocket_reform``, ``out_of_pocket_change``.
+        persons: index ``all`` / ``poor`` / ``not_poor``; columns ``better_off`` (lower
+            out-of-pocket over the year), ``worse_off``, ``unchanged`` (persons without
+            claims included).
+        out_of_pocket_change: the change of a person-year's out-of-pocket spending (reform −
+            baseline) at :data:`CHANGE_PERCENTILES` (index; nearest rank), columns ``all`` /
+            ``poor`` / ``not_poor``, over the persons with at least one claim.
+        per_person: one row per person: ``person_id``, ``poor``, ``baseline``, ``reform``,
+            ``change`` (out-of-pocket of the year).
+        baseline_result, reform_result: the two batch results (money in fen).
+    """
+
+    baseline_name: str
+    reform_name: str
+    baseline: Summary
+    reform: Summary
+    layers: pd.DataFrame = attrs.field(eq=False)
+    totals: pd.DataFrame = attrs.field(eq=False)
+    persons: pd.DataFrame = attrs.field(eq=False)
+    out_of_pocket_change: pd.DataFrame = attrs.field(eq=False)
+    per_person: pd.DataFrame = attrs.field(eq=False, repr=False)
+    baseline_result: pd.DataFrame = attrs.field(eq=False, repr=False)
+    reform_result: pd.DataFrame = attrs.field(eq=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison as JSON-ready data (the two summaries included)."""
+        return {
+            "baseline_name": self.baseline_name,
+            "reform_name": self.reform_name,
+            "layers": table_records(self.layers, "layer"),
+            "totals": table_records(self.totals, "group"),
+            "persons": table_records(self.persons, "group"),
+            "out_of_pocket_change": table_records(self.out_of_pocket_change, "percentile"),
+            "baseline": self.baseline.to_dict(),
+            "reform": self.reform.to_dict(),
+        }
+
+
+def _baseline_source(baseline: Policy | str | Path | None) -> str | Path | None:
+    if not isinstance(baseline, Policy):
+        return baseline
+    if baseline.id in BUILTIN_POLICIES and baseline.file == f"{baseline.id}.yaml":
+        return baseline.id
+    raise ValueError(
+        f"baseline: policy {baseline.id!r} was not loaded from a built-in name; pass its "
+        "name or file path (or an already reformed Policy as reform) to apply a reform"
+    )
+
+
+def compare(
+    claims: pd.DataFrame,
+    people: pd.DataFrame,
+    baseline: Policy | str | Path | None,
+    reform: Policy | Reform | Mapping[str, Any] | str | Path,
+    *,
+    catastrophic_threshold: Decimal | str | int = DEFAULT_CATASTROPHIC_THRESHOLD,
+    progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """Run the claims under the baseline and under the reform, and compare.
+
+    Args:
+        claims, people: the tables of :func:`zjj_medical.batch.simulate`.
+        baseline: the baseline policy: a :class:`Policy`, a built-in name, a file, or
+            ``None`` (``zhangjiajie``).
+        reform: the reformed :class:`Policy`, or a reform (:func:`load_reform` accepts it)
+            applied to the baseline.
+        catastrophic_threshold: passed to :func:`~zjj_medical.metrics.summarize`.
+        progress: passed to both runs of :func:`~zjj_medical.batch.simulate`.
+
+    >>> import pandas as pd
+    >>> people = pd.DataFrame({"person_id": ["P1"], "poor": [False], "county": ["cili"]})
+    >>> claims = pd.DataFrame({
+    ...     "claim_id": ["C1"], "person_id": ["P1"], "kind": ["inpatient"],
+    ...     "date": ["2019-05-01"], "facility_id": [None], "facility_level": ["county"],
+    ...     "facility_county": ["cili"], "total": ["10500"], "in_scope": ["10500"]})
+    >>> c = compare(claims, people, None,
+    ...             {"layers[basic_insurance].ratio.values.2019-01-01.county": "0.80"})
+    >>> c.layers.loc["basic_insurance", ["baseline", "reform", "change"]].tolist()
+    [Decimal('7500.00'), Decimal('8000.00'), Decimal('500.00')]
+    """
+    from zjj_medical.batch import simulate
+
+    if isinstance(reform, Policy):
+        reformed, reform_name = reform, reform.id
+    else:
+        spec = load_reform(reform)
+        reformed, reform_name = apply_reform(_baseline_source(baseline), spec), spec.name
+    base_policy = baseline if isinstance(baseline, Policy) else _load(baseline)
+    runs = []
+    for policy in (base_policy, reformed):
+        result = simulate(claims, people, policy=policy, money="fen", progress=progress)
+        summary = summarize(
+            result, people, claims=claims, policy=policy,
+            catastrophic_threshold=catastrophic_threshold, money="fen",
+        )  # fmt: skip
+        runs.append((result, summary))
+    (b_res, b_sum), (r_res, r_sum) = runs
+
+    b_cost = b_sum.fund_cost.set_index("layer")
+    r_cost = r_sum.fund_cost.set_index("layer")
+    ids = list(dict.fromkeys([*b_cost.index, *r_cost.index]))
+    zero = yuan(0)
+    layers = pd.DataFrame(
+        [
+            {
+                "name": (b_cost if i in b_cost.index else r_cost).loc[i, "name"],
+                "baseline": b_cost["amount"].get(i, zero),
+                "reform": r_cost["amount"].get(i, zero),
+            }
+            for i in ids
+        ],
+        index=ids,
+    )
+    layers["change"] = [r - b for b, r in zip(layers["baseline"], layers["reform"], strict=True)]
+
+    totals = pd.DataFrame(index=b_sum.totals.index)
+    for col, label in (("reimbursed", "reimbursed"), ("out_of_pocket", "out_of_pocket")):
+        b, r = b_sum.totals[col], r_sum.totals[col]
+        totals[f"{label}_baseline"] = b
+        totals[f"{label}_reform"] = r
+        totals[f"{label}_change"] = [y - x for x, y in zip(b, r, strict=True)]
+
+    per_person = _per_person(people, b_res, r_res)
+    persons_rows = []
+    change_pct: dict[str, list[Decimal | None]] = {}
+    for group in ("all", "poor", "not_poor"):
+        sel = per_person if group == "all" else per_person[per_person["poor"] == (group == "poor")]
+        fen = sel["change_fen"].to_numpy(np.int64)
+        persons_rows.append({"better_off": int((fen < 0).sum()), "worse_off": int((fen > 0).sum()),
+                             "unchanged": int((fen == 0).sum())})  # fmt: skip
+        users = np.sort(fen[sel["has_claims"].to_numpy(bool)])
+        change_pct[group] = [
+            None
+            if len(users) == 0
+            else yuan(int(users[max(1, math.ceil(p * len(users) / 100)) - 1]))
+            for p in CHANGE_PERCENTILES
+        ]
+    per_person = per_person.drop(columns=["change_fen", "has_claims"])
+    return Comparison(
+        baseline_name=base_policy.id, reform_name=reform_name, baseline=b_sum, reform=r_sum,
+        layers=layers, totals=totals,
+        persons=pd.DataFrame(persons_rows, index=["all", "poor", "not_poor"]),
+        out_of_pocket_change=pd.DataFrame(change_pct, index=list(CHANGE_PERCENTILES)),
+        per_person=per_person, baseline_result=b_res, reform_result=r_res,
+    )  # fmt: skip
+
+
+def _load(source: str | Path | None) -> Policy:
+    from zjj_medical.policy.loader import load_policy
+
+    return load_policy(source)
+
+
+def _per_person(people: pd.DataFrame, base: pd.DataFrame, reform: pd.DataFrame) -> pd.DataFrame:
+    """Out-of-pocket of each person's year in both runs (settled rows only)."""
+    ids = ids_column(people["person_id"])
+    out = {}
+    has = np.zeros(len(ids), dtype=bool)
+    for label, res in (("baseline", base), ("reform", reform)):
+        ok = res["error"].isna().to_numpy() if "error" in res else np.ones(len(res), bool)
+        fen = np.where(ok, fen_column(res["patient_pay"], "fen"), 0)
+        pids = ids_column(res["person_id"]).to_numpy()
+        sums = pd.Series(fen, index=pids).groupby(level=0).sum()
+        out[label] = sums.reindex(ids.to_numpy(), fill_value=0).to_numpy(np.int64)
+        has |= np.isin(ids.to_numpy(), pids[ok])
+    poor = people["poor"].map(lambda v: str(v).strip().lower() in ("true", "1")).to_numpy(bool)
+    return pd.DataFrame(
+        {
+            "person_id": ids.to_numpy(),
+            "poor": poor,
+            "baseline": [yuan(int(v)) for v in out["baseline"]],
+            "reform": [yuan(int(v)) for v in out["reform"]],
+            "change": [yuan(int(v)) for v in out["reform"] - out["baseline"]],
+            "change_fen": out["reform"] - out["baseline"],
+            "has_claims": has,
+        }
+    )
