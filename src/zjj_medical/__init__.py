@@ -12,6 +12,8 @@ from zjj_medical.errors import (
     PolicyError,
     PolicyNotInForce,
     ReimbursementError,
+    StoreError,
+    UnknownClaim,
 )
 from zjj_medical.ledger import LayerState, Ledger
 from zjj_medical.people import Facility, Person
@@ -33,7 +35,9 @@ __all__ = [
     "PolicyNotInForce",
     "ReimbursementError",
     "Settlement",
+    "StoreError",
     "TraceEntry",
+    "UnknownClaim",
     "load_policy",
     "parse_policy",
     "settle",

@@ -16,6 +16,8 @@ __all__ = [
     "PolicyError",
     "PolicyNotInForce",
     "ReimbursementError",
+    "StoreError",
+    "UnknownClaim",
 ]
 
 
@@ -68,3 +70,15 @@ class LedgerMismatch(ReimbursementError, ValueError):
 
 class DuplicateClaim(ReimbursementError, ValueError):
     """A claim id that the ledger has already settled (or stored with other content)."""
+
+
+class StoreError(ReimbursementError, OSError):
+    """The ledger store cannot be used: not a database, another application's database,
+    a newer schema version, or a database locked for longer than the timeout.
+
+    The message names the database file and says what was found.
+    """
+
+
+class UnknownClaim(ReimbursementError, LookupError):
+    """A claim id that the ledger store does not hold (to reverse, show or export)."""
