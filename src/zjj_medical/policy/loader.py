@@ -596,8 +596,10 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     r.tiers = set(tiers)
     if not tiers:
         r.fail("tiers", "declare at least one tier")
-    r.categories = set(r.named(top.get("categories"), "categories"))
-    categories = {k: m["name"] for k, m in r.named(top.get("categories"), "categories").items()}
+    category_decls = r.named(top.get("categories"), "categories")
+    r.categories = set(category_decls)
+    categories = {k: m["name"] for k, m in category_decls.items()}
+    category_aliases = {k: tuple(m.get("aliases", ())) for k, m in category_decls.items()}
     county_decls = r.named(top.get("counties"), "counties", extra={"designated_in_county"})
     r.counties = set(county_decls)
     fac_decls = r.named(top.get("facilities"), "facilities", extra={"tier", "county"})
@@ -675,6 +677,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         claim_kinds=kinds, pay_later=pay_later, pay_later_reference=pay_later_ref,
         layers=tuple(layers), shared_caps=shared, premium=premium, chronic_care=chronic,
         targets=targets, file=source, change_dates=tuple(sorted(r.dates)),
+        category_aliases=category_aliases,
     )  # fmt: skip
 
 

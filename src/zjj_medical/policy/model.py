@@ -390,6 +390,8 @@ class Policy:
     targets: Mapping[str, Param] = attrs.field(factory=dict)
     file: str = "<memory>"
     change_dates: tuple[dt.date, ...] = ()
+    #: Aliases of each category (``categories`` maps an id to its name only).
+    category_aliases: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     _aliases: dict[str, dict[str, str]] = attrs.field(
         factory=dict, init=False, repr=False, eq=False
     )
@@ -423,6 +425,8 @@ class Policy:
             index = {}
             for key, decl in getattr(self, what).items():
                 names = [key, decl] if isinstance(decl, str) else [key, decl.name, *decl.aliases]
+                if what == "categories":
+                    names.extend(self.category_aliases.get(key, ()))
                 for n in names:
                     index.setdefault(n, key)
             self._aliases[what] = index
