@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from zjj_medical.cli.ledger import ledger_group
 from zjj_medical.cli.policy import policy_group
 from zjj_medical.cli.settle import premium_command, settle_command
 
@@ -22,6 +23,7 @@ def cli() -> None:
 cli.add_command(settle_command)
 cli.add_command(premium_command)
 cli.add_command(policy_group)
+cli.add_command(ledger_group)
 
 
 def main() -> None:

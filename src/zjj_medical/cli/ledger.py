@@ -1,0 +1,250 @@
+"""``zjj-medical ledger``: settle, pre-settle, reverse, show, reconcile and export with a ledger store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from typing import IO, Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from zjj_medical.documents import parse_document
+from zjj_medical.errors import LedgerMismatch, ReimbursementError
+from zjj_medical.sheet import settlement_sheet
+from zjj_medical.store.book import LedgerBook, PolicyVersion
+from zjj_medical.store.fhir import claim_response, fhir_json, to_fhir_claim_response
+from zjj_medical.store.report import (
+    reconciliation,
+    reconciliation_table,
+    write_reconciliation_csv,
+)
+
+__all__ = ["ledger_group"]
+
+
+def _fail(exc: ReimbursementError | ValueError) -> NoReturn:
+    """Print the error as JSON on standard error and exit 1."""
+    if isinstance(exc, ReimbursementError):
+        err: dict[str, Any] = exc.to_dict()
+    else:
+        err = {"type": type(exc).__name__, "message": str(exc), "claim_id": None, "field": None}
+    click.echo(json.dumps({"error": err}, ensure_ascii=False), err=True)
+    sys.exit(1)
+
+
+def _book(ctx: click.Context) -> LedgerBook:
+    db, policies = ctx.obj
+    try:
+        book = LedgerBook.open(db, *(PolicyVersion.load(p) for p in policies))
+    except ReimbursementError as exc:
+        _fail(exc)
+    ctx.call_on_close(book.close)
+    return book
+
+
+def _run(action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except (ReimbursementError, ValueError) as exc:
+        _fail(exc)
+
+
+@click.group("ledger")
+@click.option(
+    "--db", required=True, envvar="ZJJ_MEDICAL_DB", type=click.Path(dir_okay=False),
+    help="The ledger store (a SQLite file, created when absent; env ZJJ_MEDICAL_DB).",
+)  # fmt: skip
+@click.option(
+    "--policy", "policies", multiple=True,
+    help="Built-in policy name or policy file; repeat for successive periods "
+    "(a claim uses the first in force on its date). Default: zhangjiajie.",
+)  # fmt: skip
+@click.pass_context
+def ledger_group(ctx: click.Context, db: str, policies: tuple[str, ...]) -> None:
+    """Settle claims against a persistent ledger store (billing integrations).
+
+    Each settlement is one transaction and is idempotent on the claim id; a
+    reversal (冲正) re-settles the person-year's later claims and records per
+    fund what to refund or charge.
+    """
+    ctx.obj = (db, policies)
+
+
+def _loads(text: str) -> Any:
+    # Numbers are read as Decimal so that "total": 12.34 stays exactly 12.34.
+    return json.loads(text, parse_float=Decimal)
+
+
+def _settle_doc(book: LedgerBook, doc: Any, *, write: bool, trace: bool) -> dict[str, Any]:
+    person, claims, given = parse_document(doc)
+    if given is not None and claims:
+        stored = book.ledger(person.id, claims[0].date.year)
+        fresh = any(book.store.settlement(c.id) is None for c in claims)
+        if fresh and given != stored:
+            raise LedgerMismatch(
+                f"ledger: the document's ledger is not the store's ledger of {person.id} "
+                f"{stored.year}; leave it null, the store holds the ledger",
+                field="ledger",
+            )
+    if write:
+        settlements = [r.settlement for r in book.settle_all(claims, person)]
+    else:
+        settlements = book.presettle_all(claims, person)
+    last = settlements[-1].ledger if settlements else given
+    return {
+        "settlements": [s.to_dict(trace=trace) for s in settlements],
+        "ledger": None if last is None else last.to_dict(),
+    }
+
+
+@ledger_group.command("settle")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--lines", is_flag=True, help="FILE is JSON Lines: one person-year document a line.")
+@click.option("--no-trace", is_flag=True, help="Leave the explanation trace out.")
+@click.pass_context
+def settle_command(ctx: click.Context, file: IO[str], lines: bool, no_trace: bool) -> None:
+    """Settle the claims of a person-year document FILE and store them (- for standard input).
+
+    A document's claims are stored together or not at all. Settling a stored claim
+    again with the same content prints its stored settlement; with other content it
+    is an error (DuplicateClaim). The document's ``ledger`` must be null or the
+    store's own: the store holds the ledger.
+    """
+    book = _book(ctx)
+
+    def one(text: str) -> dict[str, Any]:
+        return _settle_doc(book, _loads(text), write=True, trace=not no_trace)
+
+    if not lines:
+        out = _run(lambda: one(file.read()))
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    failed = 0
+    for number, line in enumerate(file, start=1):
+        if not line.strip():
+            continue
+        try:
+            click.echo(json.dumps(one(line), ensure_ascii=False))
+        except (ReimbursementError, ValueError) as exc:
+            failed += 1
+            err = exc.to_dict() if isinstance(exc, ReimbursementError) else {"message": str(exc)}
+            click.echo(json.dumps({"error": {**err, "line": number}}, ensure_ascii=False))
+    if failed:
+        click.echo(f"{failed} line(s) failed", err=True)
+        sys.exit(1)
+
+
+@ledger_group.command("presettle")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--no-trace", is_flag=True, help="Leave the explanation trace out.")
+@click.pass_context
+def presettle_command(ctx: click.Context, file: IO[str], no_trace: bool) -> None:
+    """预结算: what the claims of FILE would get now, from the stored ledger; nothing is written."""
+    book = _book(ctx)
+    out = _run(lambda: _settle_doc(book, _loads(file.read()), write=False, trace=not no_trace))
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+@ledger_group.command("reverse")
+@click.argument("claim_id")
+@click.pass_context
+def reverse_command(ctx: click.Context, claim_id: str) -> None:
+    """冲正 / 退费重算: remove CLAIM_ID and re-settle the person-year's later claims.
+
+    Prints the refund per fund of the reversed claim, each later claim's change per
+    fund (new − old: positive, the fund pays more; negative, it is refunded) and the
+    net per fund.
+    """
+    book = _book(ctx)
+    reversal = _run(lambda: book.reverse(claim_id))
+    click.echo(json.dumps(reversal.to_dict(), ensure_ascii=False, indent=2))
+
+
+def _ledger_table(ledger_dict: dict[str, Any]) -> Table:
+    table = Table(title=f"年度台账 ledger {ledger_dict['person_id']} {ledger_dict['year']}")
+    for name in ("layer", "base", "paid", "deductible"):
+        table.add_column(name, justify="left" if name == "layer" else "right")
+    for layer, state in ledger_dict["layers"].items():
+        table.add_row(layer, state["base"], state["paid"], state["deductible"])
+    return table
+
+
+@ledger_group.command("show")
+@click.argument("person_id")
+@click.option("--year", type=int, default=None, help="Ledger year (default: the latest stored).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored records as JSON.")
+@click.pass_context
+def show_command(ctx: click.Context, person_id: str, year: int | None, as_json: bool) -> None:
+    """Show a person-year's ledger and its settlements as one-stop settlement sheets."""
+    book = _book(ctx)
+    if year is None:
+        years = book.store.years(person_id)
+        if not years:
+            raise click.ClickException(f"person {person_id}: nothing stored")
+        year = years[-1]
+    records = book.settlements(person_id, year)
+    ledger = book.ledger(person_id, year)
+    if as_json:
+        out = {"ledger": ledger.to_dict(), "settlements": [r.to_dict() for r in records]}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    console.print(_ledger_table(ledger.to_dict()))
+    console.print(f"claims 结算单: {', '.join(ledger.claim_ids) or 'none'}")
+    if records:
+        console.print(
+            settlement_sheet([r.settlement for r in records], records[-1].parsed_person())
+        )
+
+
+@ledger_group.command("report")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Claim date.")
+@click.option("--facility", default=None, help="Facility key: facility id or tier@county.")
+@click.option(
+    "--csv", "csv_out", default=None, metavar="OUT",
+    help="Also write the rows as CSV to OUT (- : CSV on standard output, no table).",
+)  # fmt: skip
+@click.pass_context
+def report_command(
+    ctx: click.Context, day: dt.datetime, facility: str | None, csv_out: str | None
+) -> None:
+    """对账: per fund (layer), the claims and amounts of a claim date, per facility.
+
+    Rows ``total`` and ``patient_pay`` give the claims' total cost and the patients'
+    share, so each (date, facility) balances: total = funds + patient_pay.
+    """
+    book = _book(ctx)
+    rows = reconciliation(book.store, date=day.date(), facility=facility)
+    if csv_out == "-":
+        buf = io.StringIO()
+        write_reconciliation_csv(rows, buf)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if csv_out is not None:
+        with open(csv_out, "w", encoding="utf-8", newline="") as out:
+            write_reconciliation_csv(rows, out)
+    title = f"对账 reconciliation {day.date().isoformat()}" + (f" {facility}" if facility else "")
+    Console().print(reconciliation_table(rows, title=title))
+
+
+@ledger_group.command("export-fhir")
+@click.argument("claim_id")
+@click.pass_context
+def export_fhir_command(ctx: click.Context, claim_id: str) -> None:
+    """Print CLAIM_ID's stored settlement as an HL7 FHIR R4 ClaimResponse (JSON).
+
+    Needs the optional extra: pip install 'zjj_medical[fhir]'.
+    """
+    book = _book(ctx)
+    record = _run(lambda: book.settlement(claim_id))
+    try:  # validated by the FHIR model; printed from our data so decimals stay exact
+        to_fhir_claim_response(record.settlement, created=record.settled_at)
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(fhir_json(claim_response(record.settlement, created=record.settled_at)))

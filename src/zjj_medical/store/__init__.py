@@ -1,0 +1,39 @@
+"""The ledger store: settlements and annual ledgers kept in a database, for billing integrations.
+
+- :class:`LedgerBook` — settle (one transaction, idempotent on the claim id), pre-settle
+  (预结算, nothing written), reverse (冲正 / 退费重算, later claims re-settled).
+- :class:`LedgerStore` — the storage interface; :class:`SQLiteStore` — one SQLite file.
+- :func:`reconciliation` — per fund, date and facility; :func:`to_fhir_claim_response` — FHIR R4.
+"""
+
+from zjj_medical.store.base import LedgerStore
+from zjj_medical.store.book import LedgerBook, PolicyVersion, facility_key
+from zjj_medical.store.fhir import claim_response, fhir_json, to_fhir_claim_response
+from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement
+from zjj_medical.store.report import (
+    ReconciliationRow,
+    reconciliation,
+    reconciliation_rows,
+    reconciliation_table,
+    write_reconciliation_csv,
+)
+from zjj_medical.store.sqlite import SQLiteStore
+
+__all__ = [
+    "Adjustment",
+    "LedgerBook",
+    "LedgerStore",
+    "PolicyVersion",
+    "ReconciliationRow",
+    "Reversal",
+    "SQLiteStore",
+    "StoredSettlement",
+    "claim_response",
+    "facility_key",
+    "fhir_json",
+    "reconciliation",
+    "reconciliation_rows",
+    "reconciliation_table",
+    "to_fhir_claim_response",
+    "write_reconciliation_csv",
+]

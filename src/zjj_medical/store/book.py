@@ -1,0 +1,284 @@
+"""The ledger book: settle, pre-settle and reverse claims against a persistent ledger store.
+
+Every write is one store transaction — read the person-year ledger, settle, write
+the settlement and the new ledger, commit — so a crash or an error in between
+leaves the store as it was, and two processes never lose each other's update.
+
+>>> from zjj_medical import Claim, Facility, Person
+>>> book = LedgerBook.open(":memory:")
+>>> person = Person("P1", poor=True, county="sangzhi")
+>>> claim = Claim("C1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
+...               total="20000.00", in_scope="18000.00")
+>>> stored = book.settle(claim, person)
+>>> str(stored.settlement.payments["basic_insurance"])  # 18000 × (0.75 + 0.10)
+'15300.00'
+>>> book.settle(claim, person) == stored  # idempotent: the stored settlement comes back
+True
+>>> book.ledger("P1", 2019).claim_ids
+('C1',)
+>>> book.close()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import attrs
+
+from zjj_medical.claims import Claim
+from zjj_medical.errors import DuplicateClaim, UnknownClaim
+from zjj_medical.ledger import Ledger
+from zjj_medical.people import Person
+from zjj_medical.policy.fingerprint import policy_text, text_fingerprint
+from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy
+from zjj_medical.policy.model import Policy
+from zjj_medical.policy.yamlio import read_policy_text
+from zjj_medical.settlement import Settlement, settle
+from zjj_medical.store.base import LedgerStore
+from zjj_medical.store.codec import (
+    claim_to_dict,
+    content_hash,
+    person_to_dict,
+    settlement_from_dict,
+)
+from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement
+from zjj_medical.store.sqlite import SQLiteStore
+
+__all__ = ["LedgerBook", "PolicyVersion", "facility_key"]
+
+
+@attrs.frozen
+class PolicyVersion:
+    """A policy and the fingerprint of the file it was read from.
+
+    >>> PolicyVersion.load().policy.id
+    'zhangjiajie'
+    """
+
+    policy: Policy
+    version: str
+
+    @classmethod
+    def load(cls, name_or_path: str | Path | None = None) -> PolicyVersion:
+        """Read a built-in policy (by name) or a policy file, with its fingerprint."""
+        text = policy_text(name_or_path)
+        if name_or_path is None or (
+            isinstance(name_or_path, str) and name_or_path in BUILTIN_POLICIES
+        ):
+            return cls(load_policy(name_or_path), text_fingerprint(text))
+        name = Path(name_or_path).name
+        return cls(parse_policy(read_policy_text(text, name), name), text_fingerprint(text))
+
+
+def facility_key(claim: Claim, policy: Policy) -> str:
+    """The facility a report groups a claim under: its id, or ``tier@county`` in policy ids.
+
+    >>> from zjj_medical import Claim, Facility
+    >>> c = Claim("C1", "inpatient", "2019-11-03", Facility(level="县级医院", county="桑植县"),
+    ...           total="100", in_scope="100")
+    >>> facility_key(c, load_policy())
+    'county@sangzhi'
+    """
+    f = claim.facility
+    if f.id:
+        return policy.lookup("facilities", f.id) or f.id
+    tier = (policy.lookup("tiers", f.level) if f.level else None) or f.level or "-"
+    county = (policy.lookup("counties", f.county) if f.county else None) or f.county or "-"
+    return f"{tier}@{county}"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _roundtrip(s: Settlement) -> Settlement:
+    # What is handed back equals what a later read of the store gives.
+    return settlement_from_dict(s.to_dict(), s.ledger, s.policy_id)
+
+
+class LedgerBook:
+    """Settlement with a persistent ledger (一站式结算 with the annual ledger in a store).
+
+    Args:
+        store: where ledgers and settlements live.
+        policies: the policies to settle under, by built-in name, file path or
+            :class:`PolicyVersion`; a claim is settled under the first one in force on
+            its date. None given: the built-in ``zhangjiajie``.
+        clock: returns the UTC timestamp written with each settlement and reversal.
+    """
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        *policies: str | Path | PolicyVersion,
+        clock: Callable[[], str] = _now,
+    ) -> None:
+        self.store = store
+        loaded = [p if isinstance(p, PolicyVersion) else PolicyVersion.load(p) for p in policies]
+        self.policies: tuple[PolicyVersion, ...] = tuple(loaded) or (PolicyVersion.load(),)
+        self._clock = clock
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *policies: str | Path | PolicyVersion,
+        timeout: float = 30.0,
+        synchronous: str = "FULL",
+    ) -> LedgerBook:
+        """A book on a SQLite file (created when absent); see :class:`SQLiteStore`."""
+        return cls(SQLiteStore(path, timeout=timeout, synchronous=synchronous), *policies)
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> LedgerBook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def policy_for(self, day: dt.date) -> PolicyVersion:
+        """The first of the book's policies in force on the day (the first one if none is)."""
+        for p in self.policies:
+            if p.policy.in_force(day):
+                return p
+        return self.policies[0]  # settle() then says why it is not in force
+
+    # -- reads --------------------------------------------------------------------------------
+    def ledger(self, person_id: str, year: int) -> Ledger:
+        """The person-year's ledger (empty when nothing is settled)."""
+        return self.store.ledger(person_id, year) or Ledger.empty(person_id, year)
+
+    def settlements(self, person_id: str, year: int) -> list[StoredSettlement]:
+        """The person-year's stored settlements, in order."""
+        return self.store.settlements(person_id, year)
+
+    def settlement(self, claim_id: str) -> StoredSettlement:
+        """The stored settlement of a claim id; ``UnknownClaim`` when there is none."""
+        found = self.store.settlement(claim_id)
+        if found is None:
+            raise UnknownClaim(
+                f"claim {claim_id}: not in the ledger store", claim_id=claim_id, field="id"
+            )
+        return found
+
+    # -- settling -----------------------------------------------------------------------------
+    def _existing(
+        self, claim: Claim, digest: str, pending: dict[str, StoredSettlement]
+    ) -> StoredSettlement | None:
+        found = pending.get(claim.id) or self.store.settlement(claim.id)
+        if found is not None and found.content_hash != digest:
+            raise DuplicateClaim(
+                f"claim {claim.id}: id: already settled with other content "
+                f"(person {found.person_id}, {found.date}); reverse it first to settle it again",
+                claim_id=claim.id, field="id",
+            )  # fmt: skip
+        return found
+
+    def _compute(
+        self, claim: Claim, person: Person, ledger: Ledger | None, seq: int
+    ) -> StoredSettlement:
+        pv = self.policy_for(claim.date)
+        s = _roundtrip(settle(claim, person, policy=pv.policy, ledger=ledger))
+        claim_json, person_json = claim_to_dict(claim), person_to_dict(person)
+        return StoredSettlement(
+            settlement=s, claim=claim_json, person=person_json,
+            content_hash=content_hash(claim_json, person_json), policy_id=pv.policy.id,
+            policy_version=pv.version, facility=facility_key(claim, pv.policy), seq=seq,
+            settled_at=self._clock(),
+        )  # fmt: skip
+
+    def presettle(self, claim: Claim, person: Person) -> Settlement:
+        """预结算: the settlement the claim would get now, computed without writing anything.
+
+        A claim already stored with the same content gives its stored settlement; with
+        other content, ``DuplicateClaim``.
+        """
+        return self.presettle_all([claim], person)[0]
+
+    def presettle_all(self, claims: Sequence[Claim], person: Person) -> list[Settlement]:
+        """Pre-settle claims in order, each seeing the ledger left by the ones before."""
+        out: list[Settlement] = []
+        pending: dict[str, StoredSettlement] = {}
+        ledgers: dict[int, Ledger | None] = {}
+        with self.store.snapshot():
+            for claim in claims:
+                claim_json, person_json = claim_to_dict(claim), person_to_dict(person)
+                found = self._existing(claim, content_hash(claim_json, person_json), pending)
+                if found is not None:
+                    out.append(found.settlement)
+                    continue
+                year = claim.date.year
+                if year not in ledgers:
+                    ledgers[year] = self.store.ledger(person.id, year)
+                record = self._compute(claim, person, ledgers[year], 0)
+                ledgers[year] = record.settlement.ledger
+                pending[claim.id] = record
+                out.append(record.settlement)
+        return out
+
+    def settle(self, claim: Claim, person: Person) -> StoredSettlement:
+        """Settle a claim and store it, in one transaction; idempotent on the claim id.
+
+        Raises:
+            DuplicateClaim: the claim id is stored with other content (claim or person).
+            InvalidClaim, PolicyNotInForce: as :func:`~zjj_medical.settle` (nothing is written).
+            StoreError: the store cannot be written.
+        """
+        return self.settle_all([claim], person)[0]
+
+    def settle_all(self, claims: Iterable[Claim], person: Person) -> list[StoredSettlement]:
+        """Settle a person's claims in order, all in one transaction (all or none stored)."""
+        out: list[StoredSettlement] = []
+        with self.store.transaction():
+            for claim in claims:
+                claim_json, person_json = claim_to_dict(claim), person_to_dict(person)
+                found = self._existing(claim, content_hash(claim_json, person_json), {})
+                if found is not None:
+                    out.append(found)
+                    continue
+                year = claim.date.year
+                ledger = self.store.ledger(person.id, year)
+                record = self._compute(claim, person, ledger, self.store.next_seq(person.id, year))
+                self.store.add_settlement(record)
+                self.store.put_ledger(record.settlement.ledger)
+                out.append(record)
+        return out
+
+    # -- reversing ----------------------------------------------------------------------------
+    def reverse(self, claim_id: str) -> Reversal:
+        """冲正 / 退费重算: remove a claim's settlement and re-settle the person-year's later claims.
+
+        The later claims are settled again in their order, each under the policy in force
+        on its date, from the ledger as it stood before the reversed claim. Each one's
+        change per layer (new − old) is stored and returned, so every fund can be
+        refunded or charged the difference. All in one transaction.
+
+        Raises:
+            UnknownClaim: the claim id is not stored.
+        """
+        with self.store.transaction():
+            target = self.settlement(claim_id)
+            records = self.store.settlements(target.person_id, target.year)
+            at = [r.claim_id for r in records].index(claim_id)
+            before, later = records[:at], records[at + 1 :]
+            ledger = before[-1].settlement.ledger if before else None
+            adjustments: list[Adjustment] = []
+            for old in later:
+                new = self._compute(old.parsed_claim(), old.parsed_person(), ledger, old.seq)
+                ledger = new.settlement.ledger
+                self.store.replace_settlement(new)
+                adjustments.append(
+                    Adjustment(
+                        old.claim_id, old.settlement.payments, new.settlement.payments,
+                        old.settlement.patient_pay, new.settlement.patient_pay,
+                    )
+                )  # fmt: skip
+            self.store.remove_settlement(claim_id)
+            self.store.put_ledger(ledger or Ledger.empty(target.person_id, target.year))
+            reversal = Reversal(0, target, tuple(adjustments), self._clock())
+            return attrs.evolve(reversal, id=self.store.add_reversal(reversal))

@@ -1,0 +1,115 @@
+"""JSON forms of the values the ledger store keeps, and their content hash.
+
+Claims and persons are written in the JSON contract's form (SPEC §6), so
+:func:`~zjj_medical.documents.parse_claim` reads them back; settlements are written
+by :meth:`Settlement.to_dict` and read back by :func:`settlement_from_dict`.
+
+>>> from zjj_medical import Claim, Facility
+>>> c = Claim("C1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
+...           total="20000", in_scope="18000")
+>>> claim_to_dict(c)["total"], canonical_json({"b": 1, "a": "县"})
+('20000.00', '{"a":"县","b":1}')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from zjj_medical.claims import Claim
+from zjj_medical.ledger import Ledger
+from zjj_medical.money import format_money, parse_money
+from zjj_medical.people import Person
+from zjj_medical.settlement import Settlement
+from zjj_medical.trace import TraceEntry
+
+__all__ = [
+    "canonical_json",
+    "claim_to_dict",
+    "content_hash",
+    "person_to_dict",
+    "settlement_from_dict",
+]
+
+
+def canonical_json(obj: Any) -> str:
+    """Compact JSON with sorted keys and UTF-8 text: equal values give equal text."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def claim_to_dict(claim: Claim) -> dict[str, Any]:
+    """A claim as the JSON contract writes it; ``parse_claim`` reads it back."""
+    out: dict[str, Any] = {
+        "id": claim.id,
+        "kind": claim.kind,
+        "date": claim.date.isoformat(),
+        "facility": {
+            "id": claim.facility.id,
+            "level": claim.facility.level,
+            "county": claim.facility.county,
+        },
+        "total": format_money(claim.total),
+        "in_scope": format_money(claim.in_scope),
+        "accident": claim.accident,
+    }
+    out.update(claim.attributes)
+    return out
+
+
+def person_to_dict(person: Person) -> dict[str, Any]:
+    """A person as the JSON contract writes it; ``parse_person`` reads it back."""
+    out: dict[str, Any] = {
+        "id": person.id,
+        "poor": person.poor,
+        "county": person.county,
+        "categories": list(person.categories),
+    }
+    out.update(person.attributes)
+    return out
+
+
+def content_hash(claim: Mapping[str, Any], person: Mapping[str, Any]) -> str:
+    """SHA-256 of the claim and the person it is settled for, in canonical JSON.
+
+    Two requests to settle a claim id are "the same" when this hash is equal.
+    """
+    text = canonical_json({"claim": claim, "person": person})
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _money(data: Mapping[str, Any], key: str) -> Decimal:
+    return parse_money(data[key], key)
+
+
+def settlement_from_dict(data: Mapping[str, Any], ledger: Ledger, policy_id: str) -> Settlement:
+    """Read back a settlement written by ``Settlement.to_dict()`` (with its trace).
+
+    Trace inputs come back in their JSON form (money as two-decimal text).
+    """
+    ratio = data["actual_ratio"]
+    trace = tuple(
+        TraceEntry(
+            e["layer"], e["name"], _money(e, "amount"), e["clause"], dict(e["inputs"]), e["note"]
+        )
+        for e in data.get("trace", [])
+    )
+    return Settlement(
+        claim_id=data["claim_id"],
+        kind=data["kind"],
+        date=dt.date.fromisoformat(data["date"]),
+        in_county=bool(data["in_county"]),
+        pay_later=bool(data["pay_later"]),
+        total=_money(data, "total"),
+        in_scope=_money(data, "in_scope"),
+        payments={k: parse_money(v, f"payments.{k}") for k, v in data["payments"].items()},
+        reimbursed=_money(data, "reimbursed"),
+        patient_pay=_money(data, "patient_pay"),
+        actual_ratio=None if ratio is None else Decimal(ratio),
+        trace=trace,
+        ledger=ledger,
+        policy_id=policy_id,
+    )

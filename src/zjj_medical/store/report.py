@@ -1,0 +1,126 @@
+"""Reconciliation (对账): what each fund owes, per claim date and facility, from the store.
+
+One row per (date, facility, layer): the number of claims the layer applied to and
+the sum of its payments, plus the claims' total cost and patient share per
+(date, facility) under the pseudo-layers ``total`` and ``patient_pay``. The report
+reads the settlements as currently stored: a reversed claim is gone and the later
+claims it changed show their re-settled amounts (the changes themselves are in the
+store's reversals).
+
+>>> from zjj_medical import Claim, Facility, Person
+>>> from zjj_medical.store.book import LedgerBook
+>>> book = LedgerBook.open(":memory:")
+>>> f = Facility(level="township", county="cili")
+>>> for i in (1, 2):
+...     _ = book.settle(Claim(f"V{i}", "outpatient", "2019-10-01", f, "300", "300"),
+...                     Person(f"P{i}", poor=False, county="cili"))
+>>> [(r.layer, r.claims, str(r.amount)) for r in reconciliation(book.store)][:2]
+[('outpatient_pooling', 2, '420.00'), ('total', 2, '600.00')]
+>>> book.close()
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import IO
+
+import attrs
+from rich.table import Table
+
+from zjj_medical.explain import LAYER_TERMS
+from zjj_medical.money import ZERO, format_money
+from zjj_medical.store.base import LedgerStore
+from zjj_medical.store.records import StoredSettlement
+
+__all__ = [
+    "CSV_COLUMNS",
+    "ReconciliationRow",
+    "reconciliation",
+    "reconciliation_rows",
+    "reconciliation_table",
+    "write_reconciliation_csv",
+]
+
+#: The CSV header, in order.
+CSV_COLUMNS = ("date", "facility", "layer", "name", "claims", "amount")
+_PSEUDO = ("total", "patient_pay")
+_PSEUDO_NAMES = {"total": "医疗费总额 total cost", "patient_pay": "个人自付 patient pays"}
+
+
+@attrs.frozen
+class ReconciliationRow:
+    """One fund's (or pseudo-layer's) claims and amount for a date and facility."""
+
+    date: dt.date
+    facility: str
+    layer: str
+    claims: int
+    amount: Decimal
+
+    @property
+    def name(self) -> str:
+        """The layer's Chinese and English names."""
+        if self.layer in _PSEUDO_NAMES:
+            return _PSEUDO_NAMES[self.layer]
+        zh, en = LAYER_TERMS.get(self.layer, (self.layer, ""))
+        return f"{zh} {en}".strip()
+
+
+def reconciliation_rows(records: Iterable[StoredSettlement]) -> list[ReconciliationRow]:
+    """Group settlements by (date, facility); one row per layer, then ``total`` and ``patient_pay``."""
+    groups: dict[tuple[dt.date, str], dict[str, tuple[int, Decimal]]] = {}
+    for r in records:
+        s = r.settlement
+        g = groups.setdefault((s.date, r.facility), {})
+        amounts = [*s.payments.items(), ("total", s.total), ("patient_pay", s.patient_pay)]
+        for layer, amount in amounts:
+            n, total = g.get(layer, (0, ZERO))
+            g[layer] = (n + 1, total + amount)
+    out: list[ReconciliationRow] = []
+    for (day, facility), g in sorted(groups.items()):
+        layers = [k for k in g if k not in _PSEUDO] + list(_PSEUDO)
+        out.extend(ReconciliationRow(day, facility, k, *g[k]) for k in layers)
+    return out
+
+
+def reconciliation(
+    store: LedgerStore, *, date: dt.date | None = None, facility: str | None = None
+) -> list[ReconciliationRow]:
+    """The reconciliation of the stored settlements of a claim date and facility (``None``: all)."""
+    with store.snapshot():
+        return reconciliation_rows(store.find(date=date, facility=facility))
+
+
+def write_reconciliation_csv(rows: Sequence[ReconciliationRow], out: IO[str]) -> None:
+    """Write the rows as CSV (header :data:`CSV_COLUMNS`, money as two-decimal text)."""
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for r in rows:
+        w.writerow(
+            [r.date.isoformat(), r.facility, r.layer, r.name, r.claims, format_money(r.amount)]
+        )
+
+
+def reconciliation_table(rows: Sequence[ReconciliationRow], *, title: str = "") -> Table:
+    """The rows as a rich table, with each fund's total over all dates and facilities."""
+    table = Table(title=title or "对账 reconciliation", show_lines=False)
+    for column in ("date", "facility", "layer"):
+        table.add_column(column, overflow="fold")
+    table.add_column("claims", justify="right")
+    table.add_column("amount", justify="right")
+    totals: dict[str, tuple[int, Decimal]] = {}
+    for r in rows:
+        table.add_row(
+            r.date.isoformat(), r.facility, r.layer, str(r.claims), format_money(r.amount)
+        )
+        n, amount = totals.get(r.layer, (0, ZERO))
+        totals[r.layer] = (n + r.claims, amount + r.amount)
+    table.add_section()
+    order = [k for k in totals if k not in _PSEUDO] + [k for k in _PSEUDO if k in totals]
+    for layer in order:
+        n, amount = totals[layer]
+        table.add_row("[bold]all[/]", "", layer, str(n), f"[bold]{format_money(amount)}[/]")
+    return table

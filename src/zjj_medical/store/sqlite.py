@@ -1,0 +1,426 @@
+"""The SQLite ledger store: one file, WAL journal, a schema version, exclusive write transactions.
+
+Writers serialise on SQLite's write lock (``BEGIN IMMEDIATE``): two processes settling
+claims of the same person never interleave inside a transaction, so no update is lost.
+A transaction that raises, or a process that dies before ``COMMIT``, leaves the file
+as it was (SQLite's atomic commit). A file that is not a SQLite database, or a SQLite
+database of another application, is refused with :class:`~zjj_medical.errors.StoreError`.
+
+>>> store = SQLiteStore(":memory:")
+>>> store.ledger("P1", 2019) is None, store.schema_version
+(True, 1)
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from zjj_medical.errors import StoreError
+from zjj_medical.ledger import Ledger
+from zjj_medical.money import format_money
+from zjj_medical.store.codec import settlement_from_dict
+from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement, record_from_dict
+
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStore"]
+
+#: ``PRAGMA application_id`` of a zjj_medical ledger store (the bytes ``zjjm``).
+APPLICATION_ID = 0x7A6A6A6D
+#: The schema version this code writes and reads.
+SCHEMA_VERSION = 1
+_SCHEMA_TABLE = "zjj_medical_schema"
+
+_SCHEMA = f"""
+CREATE TABLE {_SCHEMA_TABLE} (version INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE ledgers (
+    person_id TEXT NOT NULL, year INTEGER NOT NULL, ledger TEXT NOT NULL,
+    PRIMARY KEY (person_id, year)
+);
+CREATE TABLE settlements (
+    claim_id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL, year INTEGER NOT NULL, seq INTEGER NOT NULL,
+    date TEXT NOT NULL, facility TEXT NOT NULL,
+    settlement TEXT NOT NULL, ledger TEXT NOT NULL,
+    claim TEXT NOT NULL, person TEXT NOT NULL, content_hash TEXT NOT NULL,
+    policy_id TEXT NOT NULL, policy_version TEXT NOT NULL, settled_at TEXT NOT NULL,
+    UNIQUE (person_id, year, seq)
+);
+CREATE INDEX settlements_by_date ON settlements (date, facility);
+CREATE TABLE reversals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    claim_id TEXT NOT NULL, person_id TEXT NOT NULL, year INTEGER NOT NULL,
+    record TEXT NOT NULL, reversed_at TEXT NOT NULL
+);
+CREATE TABLE adjustments (
+    reversal_id INTEGER NOT NULL REFERENCES reversals (id),
+    position INTEGER NOT NULL, claim_id TEXT NOT NULL,
+    old_patient_pay TEXT NOT NULL, new_patient_pay TEXT NOT NULL,
+    PRIMARY KEY (reversal_id, position)
+);
+CREATE TABLE adjustment_layers (
+    reversal_id INTEGER NOT NULL, position INTEGER NOT NULL, layer TEXT NOT NULL,
+    old TEXT NOT NULL, new TEXT NOT NULL, delta TEXT NOT NULL,
+    PRIMARY KEY (reversal_id, position, layer),
+    FOREIGN KEY (reversal_id, position) REFERENCES adjustments (reversal_id, position)
+);
+"""
+
+_COLUMNS = (
+    "claim_id, person_id, year, seq, date, facility, settlement, ledger, claim, person, "
+    "content_hash, policy_id, policy_version, settled_at"
+)
+_SYNC = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def _dump(obj: Any) -> str:
+    # Key order is kept: payments are listed in policy order (SPEC §6).
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _signed(value: Decimal) -> str:
+    return "-" + format_money(-value) if value < 0 else format_money(value)
+
+
+class SQLiteStore:
+    """A :class:`~zjj_medical.store.base.LedgerStore` in one SQLite file.
+
+    Args:
+        path: the database file (created when absent or empty), or ``":memory:"``.
+        timeout: seconds to wait for another writer before giving up with ``StoreError``.
+        synchronous: SQLite's ``PRAGMA synchronous`` (``FULL``: a committed settlement
+            survives a power cut; ``NORMAL``: it survives a crash of the process).
+
+    Raises:
+        StoreError: the file is not a SQLite database, is another application's
+            database, or has a newer schema than this version understands.
+    """
+
+    def __init__(
+        self, path: str | Path, *, timeout: float = 30.0, synchronous: str = "FULL"
+    ) -> None:
+        self.path = str(path)
+        if synchronous.upper() not in _SYNC:
+            raise StoreError(f"synchronous: {synchronous!r} is not one of {', '.join(_SYNC)}")
+        self._in_write = False
+        self._in_read = False
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the ledger store: {exc}") from None
+        try:
+            self._open(synchronous.upper())
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- opening ------------------------------------------------------------------------------
+    def _open(self, synchronous: str) -> None:
+        tables, app_id = self._inspect()
+        if not tables and app_id == 0:
+            if self.path != ":memory:":
+                self._exec("PRAGMA journal_mode=WAL")
+            self._initialise()
+            tables, app_id = self._inspect()
+        if app_id != APPLICATION_ID or _SCHEMA_TABLE not in tables:
+            found = ", ".join(sorted(tables)) or "none"
+            raise StoreError(
+                f"{self.path}: not a zjj_medical ledger store (application_id {app_id:#x}, "
+                f"tables: {found}); give a new file or a store written by zjj-medical ledger",
+                field="db",
+            )
+        row = self._exec(f"SELECT version FROM {_SCHEMA_TABLE}").fetchall()
+        if len(row) != 1:
+            raise StoreError(f"{self.path}: the schema version table is damaged", field="db")
+        self.schema_version = int(row[0][0])
+        if self.schema_version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {self.schema_version} is newer than this "
+                f"zjj_medical understands ({SCHEMA_VERSION}); upgrade zjj_medical",
+                field="db",
+            )
+        if self.path != ":memory:":
+            self._exec("PRAGMA journal_mode=WAL")
+        self._exec(f"PRAGMA synchronous={synchronous}")
+        self._exec("PRAGMA foreign_keys=ON")
+
+    def _inspect(self) -> tuple[set[str], int]:
+        try:
+            tables = {
+                r[0]
+                for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path}: not a zjj_medical ledger store (SQLite says: {exc})", field="db"
+            ) from None
+        return tables - {"sqlite_sequence"}, app_id
+
+    def _initialise(self) -> None:
+        with self._write():
+            tables, app_id = self._inspect()
+            if tables or app_id != 0:  # another process initialised it meanwhile
+                return
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._exec(statement)
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            self._exec(f"INSERT INTO {_SCHEMA_TABLE} VALUES (?, ?)", (SCHEMA_VERSION, now))
+            self._exec(f"PRAGMA application_id={APPLICATION_ID}")
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(
+                    f"{self.path}: the ledger store stayed locked by another writer: {exc}"
+                ) from None
+            raise StoreError(f"{self.path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: {exc}") from None
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        if self._in_write or self._in_read:
+            raise StoreError("a ledger store transaction is already open on this connection")
+        self._exec("BEGIN IMMEDIATE")
+        self._in_write = True
+        try:
+            yield
+        except BaseException:
+            self._in_write = False
+            with suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+            raise
+        try:
+            self._exec("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._in_write = False
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """An exclusive write transaction (``BEGIN IMMEDIATE``): commit, or roll back on error."""
+        return self._write()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction; inside a write transaction it simply reads that one."""
+        if self._in_write or self._in_read:
+            yield
+            return
+        self._exec("BEGIN DEFERRED")
+        self._in_read = True
+        try:
+            yield
+        finally:
+            self._in_read = False
+            with suppress(sqlite3.Error):
+                self._conn.execute("COMMIT")
+
+    def _need_write(self, what: str) -> None:
+        if not self._in_write:
+            raise StoreError(f"{what}: writes to the ledger store need store.transaction()")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- rows ---------------------------------------------------------------------------------
+    def _record(self, row: Sequence[Any]) -> StoredSettlement:
+        claim_id = row[0]
+        try:
+            ledger = Ledger.from_dict(json.loads(row[7]))
+            return StoredSettlement(
+                settlement=settlement_from_dict(json.loads(row[6]), ledger, row[11]),
+                claim=json.loads(row[8]),
+                person=json.loads(row[9]),
+                content_hash=row[10],
+                policy_id=row[11],
+                policy_version=row[12],
+                facility=row[5],
+                seq=int(row[3]),
+                settled_at=row[13],
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            raise StoreError(
+                f"{self.path}: the stored settlement of claim {claim_id} is damaged: {exc}",
+                claim_id=claim_id,
+            ) from None
+
+    # -- reads --------------------------------------------------------------------------------
+    def ledger(self, person_id: str, year: int) -> Ledger | None:
+        """The person-year's ledger, ``None`` when nothing is settled."""
+        row = self._exec(
+            "SELECT ledger FROM ledgers WHERE person_id = ? AND year = ?", (person_id, year)
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return Ledger.from_dict(json.loads(row[0]))
+        except ValueError as exc:
+            raise StoreError(
+                f"{self.path}: the ledger of {person_id} {year} is damaged: {exc}"
+            ) from None
+
+    def settlements(self, person_id: str, year: int) -> list[StoredSettlement]:
+        """The person-year's settlements in the order they were settled."""
+        rows = self._exec(
+            f"SELECT {_COLUMNS} FROM settlements WHERE person_id = ? AND year = ? ORDER BY seq",
+            (person_id, year),
+        ).fetchall()
+        return [self._record(r) for r in rows]
+
+    def settlement(self, claim_id: str) -> StoredSettlement | None:
+        """The stored settlement of a claim id, ``None`` when there is none."""
+        row = self._exec(
+            f"SELECT {_COLUMNS} FROM settlements WHERE claim_id = ?", (claim_id,)
+        ).fetchone()
+        return None if row is None else self._record(row)
+
+    def years(self, person_id: str) -> list[int]:
+        """The years the person has settlements in, ascending."""
+        rows = self._exec(
+            "SELECT DISTINCT year FROM settlements WHERE person_id = ? ORDER BY year", (person_id,)
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def find(
+        self, *, date: dt.date | None = None, facility: str | None = None
+    ) -> list[StoredSettlement]:
+        """Settlements by claim date and facility key (``None``: any)."""
+        day = None if date is None else date.isoformat()
+        rows = self._exec(
+            f"SELECT {_COLUMNS} FROM settlements WHERE (?1 IS NULL OR date = ?1) "
+            "AND (?2 IS NULL OR facility = ?2) ORDER BY date, person_id, year, seq",
+            (day, facility),
+        ).fetchall()
+        return [self._record(r) for r in rows]
+
+    def reversals(self, claim_id: str | None = None) -> list[Reversal]:
+        """Reversals (all, or of one claim id), oldest first."""
+        rows = self._exec(
+            "SELECT id, record, reversed_at FROM reversals WHERE (?1 IS NULL OR claim_id = ?1) "
+            "ORDER BY id",
+            (claim_id,),
+        ).fetchall()
+        out = []
+        for rid, record, at in rows:
+            adjustments = []
+            for position, cid, old_pp, new_pp in self._exec(
+                "SELECT position, claim_id, old_patient_pay, new_patient_pay FROM adjustments "
+                "WHERE reversal_id = ? ORDER BY position",
+                (rid,),
+            ).fetchall():
+                layers = self._exec(
+                    "SELECT layer, old, new FROM adjustment_layers "
+                    "WHERE reversal_id = ? AND position = ? ORDER BY rowid",
+                    (rid, position),
+                ).fetchall()
+                adjustments.append(
+                    Adjustment(
+                        cid,
+                        {k: Decimal(o) for k, o, _ in layers},
+                        {k: Decimal(n) for k, _, n in layers},
+                        Decimal(old_pp),
+                        Decimal(new_pp),
+                    )
+                )
+            out.append(Reversal(rid, record_from_dict(json.loads(record)), tuple(adjustments), at))
+        return out
+
+    def next_seq(self, person_id: str, year: int) -> int:
+        """One more than the highest place used in the person-year (1 for the first)."""
+        row = self._exec(
+            "SELECT COALESCE(MAX(seq), 0) FROM settlements WHERE person_id = ? AND year = ?",
+            (person_id, year),
+        ).fetchone()
+        return int(row[0]) + 1
+
+    # -- writes -------------------------------------------------------------------------------
+    def _values(self, r: StoredSettlement) -> tuple[Any, ...]:
+        return (
+            r.claim_id, r.person_id, r.year, r.seq, r.date.isoformat(), r.facility,
+            _dump(r.settlement.to_dict()), _dump(r.settlement.ledger.to_dict()),
+            _dump(dict(r.claim)), _dump(dict(r.person)), r.content_hash,
+            r.policy_id, r.policy_version, r.settled_at,
+        )  # fmt: skip
+
+    def add_settlement(self, record: StoredSettlement) -> None:
+        """Insert a new settlement."""
+        self._need_write("add_settlement")
+        self._exec(
+            f"INSERT INTO settlements ({_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+            self._values(record),
+        )
+
+    def replace_settlement(self, record: StoredSettlement) -> None:
+        """Replace the stored settlement of the record's claim id."""
+        self._need_write("replace_settlement")
+        cur = self._exec("DELETE FROM settlements WHERE claim_id = ?", (record.claim_id,))
+        if cur.rowcount != 1:
+            raise StoreError(f"replace_settlement: claim {record.claim_id} is not stored")
+        self.add_settlement(record)
+
+    def remove_settlement(self, claim_id: str) -> None:
+        """Remove a stored settlement."""
+        self._need_write("remove_settlement")
+        cur = self._exec("DELETE FROM settlements WHERE claim_id = ?", (claim_id,))
+        if cur.rowcount != 1:
+            raise StoreError(f"remove_settlement: claim {claim_id} is not stored")
+
+    def put_ledger(self, ledger: Ledger) -> None:
+        """Write the person-year ledger; an empty one removes the row."""
+        self._need_write("put_ledger")
+        if not ledger.claim_ids:
+            self._exec(
+                "DELETE FROM ledgers WHERE person_id = ? AND year = ?",
+                (ledger.person_id, ledger.year),
+            )
+            return
+        self._exec(
+            "INSERT OR REPLACE INTO ledgers (person_id, year, ledger) VALUES (?, ?, ?)",
+            (ledger.person_id, ledger.year, _dump(ledger.to_dict())),
+        )
+
+    def add_reversal(self, reversal: Reversal) -> int:
+        """Record a reversal and its adjustments; returns its id."""
+        self._need_write("add_reversal")
+        r = reversal.reversed
+        cur = self._exec(
+            "INSERT INTO reversals (claim_id, person_id, year, record, reversed_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (r.claim_id, r.person_id, r.year, _dump(r.to_dict()), reversal.reversed_at),
+        )
+        rid = int(cur.lastrowid or 0)
+        for position, adj in enumerate(reversal.adjustments, start=1):
+            self._exec(
+                "INSERT INTO adjustments VALUES (?, ?, ?, ?, ?)",
+                (rid, position, adj.claim_id, str(adj.old_patient_pay), str(adj.new_patient_pay)),
+            )
+            for layer, delta in adj.deltas.items():
+                self._exec(
+                    "INSERT INTO adjustment_layers VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        rid, position, layer, format_money(adj.old.get(layer, Decimal("0"))),
+                        format_money(adj.new.get(layer, Decimal("0"))), _signed(delta),
+                    ),
+                )  # fmt: skip
+        return rid
