@@ -41,8 +41,8 @@ def ratio_4(reimbursed: npt.NDArray[np.int64], total: npt.NDArray[np.int64]) -> 
 
 
 def build_frame(
-    claim_ids: Sequence[object],
-    person_ids: Sequence[object],
+    claim_ids: Sequence[object] | npt.NDArray[Any],
+    person_ids: Sequence[object] | npt.NDArray[Any],
     in_county: npt.NDArray[np.bool_],
     pay_later: npt.NDArray[np.bool_],
     layer_ids: Sequence[str],

@@ -19,13 +19,13 @@ the ledger, so the rest of that person's year settles as if it were absent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from zjj_medical.batch.inputs import claim_from_row, person_from_row, read_id
+from zjj_medical.batch.inputs import claim_from_row, is_missing, person_from_row, read_id
 from zjj_medical.batch.output import Money, build_frame
 from zjj_medical.claims import Claim
 from zjj_medical.errors import InvalidClaim, ReimbursementError
@@ -36,7 +36,19 @@ from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 from zjj_medical.settlement import settle
 
-__all__ = ["error_text", "read_people", "simulate_scalar"]
+__all__ = [
+    "check_columns",
+    "check_row",
+    "error_text",
+    "read_people",
+    "row_of",
+    "simulate_scalar",
+]
+
+
+def row_of(table: pd.DataFrame, i: int) -> dict[Any, Any]:
+    """Row ``i`` of a table as a dict, each value as its column holds it."""
+    return {c: table[c].iat[i] for c in table.columns}
 
 
 def error_text(exc: ReimbursementError) -> str:
@@ -52,7 +64,8 @@ def read_people(people: pd.DataFrame, policy: Policy) -> dict[str, Person | Reim
     if "person_id" not in people.columns:
         raise ValueError("people: the table has no person_id column")
     out: dict[str, Person | ReimbursementError] = {}
-    for row in people.to_dict("records"):
+    for i in range(len(people)):
+        row = row_of(people, i)
         pid = read_id(row.get("person_id"))
         if pid in out:
             raise ValueError(f"people: person_id {pid!r} is given twice")
@@ -61,6 +74,40 @@ def read_people(people: pd.DataFrame, policy: Policy) -> dict[str, Person | Reim
         except ReimbursementError as exc:
             out[pid] = exc
     return out
+
+
+def check_columns(claims: pd.DataFrame, people: pd.DataFrame) -> None:
+    """Refuse tables without the columns every row needs (``ValueError``)."""
+    for column in ("claim_id", "person_id", "kind", "date", "total", "in_scope"):
+        if column not in claims.columns:
+            raise ValueError(f"claims: the table has no {column} column")
+    for column in ("person_id", "poor", "county"):
+        if column not in people.columns:
+            raise ValueError(f"people: the table has no {column} column")
+
+
+def check_row(
+    row: Mapping[Any, Any],
+    person_of: Callable[[str], Person | ReimbursementError | None],
+    policy: Policy,
+) -> tuple[Claim, Person, int]:
+    """Read a claim row and find its person; the claim's total in fen comes along.
+
+    Raises the row's error: the claim's own fields first, then its person.
+    """
+    claim, total, _ = claim_from_row(row, policy)
+    pid = read_id(row.get("person_id"))
+    person = None if is_missing(row.get("person_id")) else person_of(pid)
+    if person is None:
+        raise InvalidClaim(
+            f"claim {claim.id}: person_id: unknown person {pid!r} (not in the people table)",
+            claim_id=claim.id, field="person_id",
+        )  # fmt: skip
+    if isinstance(person, ReimbursementError):
+        raise InvalidClaim(
+            f"claim {claim.id}: {person.message}", claim_id=claim.id, field=person.field
+        )
+    return claim, person, total
 
 
 def simulate_scalar(
@@ -77,33 +124,21 @@ def simulate_scalar(
     definition that function is tested against.
     """
     policy = policy or load_policy()
-    for column in ("claim_id", "person_id"):
-        if column not in claims.columns:
-            raise ValueError(f"claims: the table has no {column} column")
+    check_columns(claims, people)
     persons = read_people(people, policy)
     layer_ids = [layer.id for layer in policy.layers]
     n = len(claims)
-    rows: list[dict[Any, Any]] = claims.to_dict("records")
+    rows: list[dict[Any, Any]] = [row_of(claims, i) for i in range(n)]
     errors: list[str | None] = [None] * n
     parsed: dict[int, tuple[Claim, Person, int]] = {}
     keys: list[tuple[str, int, dt.date, str, int]] = []
     for i, row in enumerate(rows):
         try:
-            claim, total, _ = claim_from_row(row, policy)
-            pid = read_id(row.get("person_id"))
-            person = persons.get(pid)
-            if person is None:
-                raise InvalidClaim(
-                    f"claim {claim.id}: person_id: unknown person {pid!r} (not in the people table)",
-                    claim_id=claim.id, field="person_id",
-                )  # fmt: skip
-            if isinstance(person, ReimbursementError):
-                raise InvalidClaim(
-                    f"claim {claim.id}: {person.message}", claim_id=claim.id, field=person.field
-                )
+            claim, person, total = check_row(row, persons.get, policy)
         except ReimbursementError as exc:
             errors[i] = error_text(exc)
             continue
+        pid = person.id
         parsed[i] = (claim, person, total)
         keys.append((pid, claim.date.year, claim.date, claim.id, i))
     keys.sort()

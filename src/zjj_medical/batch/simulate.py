@@ -1,13 +1,48 @@
-"""The batch engine's entry point."""
+"""The batch engine: tables in, one settled row per claim out, exact to the fen.
+
+Steps (each vectorised over the rows, looping only over *distinct* cases):
+
+1. read the columns (:mod:`~zjj_medical.batch.columns`); a row the fast readers
+   cannot take is read by the row rule, and a row refused anywhere gets the very
+   error :func:`~zjj_medical.batch.simulate_scalar` gives it;
+2. group the rows by what the policy can see of them — kind, facility, tier,
+   county, accident, claim attributes and the person's poor / county /
+   categories / attributes — and :func:`~zjj_medical.normalize.normalize` one
+   claim of each group (facts, in-county, pay-later);
+3. for each group and policy epoch (:meth:`Policy.epoch`), resolve every layer
+   with :func:`~zjj_medical.layers.resolve.resolve_layer` into integer tables
+   (:mod:`~zjj_medical.batch.tables`);
+4. settle the claims in rounds (:mod:`~zjj_medical.batch.engine`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from zjj_medical.batch.output import Money
-from zjj_medical.batch.scalar import simulate_scalar
+from zjj_medical.batch.columns import (
+    IntArray,
+    combine_codes,
+    date_column,
+    flag_column,
+    money_column,
+    text_codes,
+)
+from zjj_medical.batch.engine import LayerPlan, RepeatPlan, run_rounds
+from zjj_medical.batch.inputs import claim_from_row, person_from_row, read_id
+from zjj_medical.batch.output import Money, build_frame
+from zjj_medical.batch.scalar import check_columns, check_row, error_text, row_of
+from zjj_medical.batch.tables import LayerTable, ParamRow, cap_slots, param_row, ratio_scale
+from zjj_medical.errors import InvalidClaim, PolicyNotInForce, ReimbursementError
+from zjj_medical.layers.resolve import relevant_facts, resolve_layer
+from zjj_medical.normalize import Normalized, normalize
+from zjj_medical.people import Person
+from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
 __all__ = ["simulate"]
@@ -21,5 +56,318 @@ def simulate(
     money: Money = "yuan",
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
-    """Settle a table of claims for a table of people (see the package docstring)."""
-    return simulate_scalar(claims, people, policy=policy, money=money, progress=progress)
+    """Settle a table of claims for a table of people; one result row per claim, in order.
+
+    Args:
+        claims: claim_id, person_id, kind, date, facility_id, facility_level,
+            facility_county, total, in_scope, accident (optional), and the claim
+            attributes the policy declares (see :mod:`zjj_medical.batch.inputs` for
+            the money rule).
+        people: person_id, poor, county, categories (optional) and the person
+            attributes the policy declares; other columns are ignored.
+        policy: the policy; ``None`` is the built-in ``zhangjiajie``.
+        money: ``"yuan"`` (float64 yuan, exact to the fen at two decimals) or
+            ``"fen"`` (int64).
+        progress: called as ``progress(done, total)`` while claims are settled.
+
+    Returns:
+        claim_id, person_id, in_county, pay_later, one column per policy layer,
+        reimbursed, patient_pay, actual_ratio, error — see
+        :mod:`zjj_medical.batch`.
+
+    Raises:
+        ValueError: a required column is missing, or a person id is given twice.
+        PolicyError: the policy has a ratio needing more than 8 decimal places.
+
+    >>> import pandas as pd
+    >>> people = pd.DataFrame({"person_id": ["P1"], "poor": [False], "county": ["cili"]})
+    >>> claims = pd.DataFrame({"claim_id": ["A1", "A2"], "person_id": ["P1", "P1"],
+    ...     "kind": ["inpatient"] * 2, "date": ["2019-03-01", "2019-02-01"],
+    ...     "facility_level": ["county"] * 2, "facility_county": ["cili"] * 2,
+    ...     "total": [300000, 250000], "in_scope": [300000, 250000]})
+    >>> out = simulate(claims, people, money="fen")
+    >>> # A2 (February) settles first: basic (250000 − 500) × 0.75 = 187125; the cap of
+    >>> # 150000 leaves A1 (March) 150000 − 150000 = 0 from basic insurance.
+    >>> out["basic_insurance"].tolist()
+    [0, 15000000]
+    """
+    policy = policy or load_policy()
+    check_columns(claims, people)
+    n = len(claims)
+    report = None if progress is None else (lambda done: progress(done, n))
+    people_ix, person_group, person_obj = _people(people, policy)
+    col = claims.get
+    total, bad_total = money_column(claims["total"])
+    in_scope, bad_scope = money_column(claims["in_scope"])
+    date, bad_date = date_column(claims["date"])
+    accident, bad_accident = flag_column(col("accident"), n)
+    pids = claims["person_id"]
+    pid_text = pids.map(read_id).astype(object) if pids.dtype.kind == "f" else pids.astype(str)
+    who = people_ix.get_indexer(pd.Index(pid_text.to_numpy(dtype=object)))
+    cids = claims["claim_id"]
+    cid_text = (cids.map(read_id) if cids.dtype.kind == "f" else cids.astype(str)).to_numpy(
+        dtype=object
+    )
+    flagged = (
+        bad_total | bad_scope | bad_date | bad_accident | (in_scope > total) | (who < 0)
+        | claims["claim_id"].isna().to_numpy() | pids.isna().to_numpy()
+        | claims["kind"].isna().to_numpy()
+    )  # fmt: skip
+    person_group = np.append(person_group, -1)  # who == -1 (unknown person) reads -1
+    flagged |= person_group[who] < 0
+
+    # Groups of claims the policy cannot tell apart, normalised once each.
+    codes = [text_codes(col(c), n)[0] for c in ("kind", "facility_level", "facility_county")]
+    codes.append(_facility_codes(col("facility_id"), n, policy))
+    codes.extend(text_codes(col(a), n)[0] for a in policy.claim_attributes)
+    codes.append(accident.astype(np.int64))
+    codes.append(person_group[who])
+    ok = ~flagged
+    group = np.full(n, -1, dtype=np.int64)
+    group_ok, first = combine_codes([c[ok] for c in codes], int(ok.sum()))
+    group[ok] = group_ok
+    rep_rows = np.flatnonzero(ok)[first]
+    normal: list[Normalized | None] = []
+    for i in rep_rows:
+        claim, _, _ = claim_from_row(row_of(claims, int(i)), policy)
+        try:
+            normal.append(normalize(policy, claim, person_obj[int(who[i])]))
+        except InvalidClaim:
+            normal.append(None)
+    bad_group = np.array([x is None for x in normal] + [True], dtype=bool)
+    flagged |= bad_group[group]  # group -1 (already flagged) picks the last entry
+    change = np.array(policy.change_dates, dtype="datetime64[D]")
+    epoch = np.searchsorted(change, date, side="right")
+    start = np.datetime64(policy.start, "D")
+    flagged |= date < start
+    if policy.until is not None:
+        flagged |= date >= np.datetime64(policy.until, "D")
+    year = date.astype("datetime64[Y]").astype(np.int64) + 1970
+
+    # Errors, in the order settle meets them; then duplicates within a person-year.
+    errors: list[str | None] = [None] * n
+    before_ledger = np.zeros(n, dtype=bool)  # refused before the ledger is looked at
+    for i in np.flatnonzero(flagged):
+        errors[i], before_ledger[i] = _row_error(row_of(claims, int(i)), people, people_ix, policy)
+    candidates = np.flatnonzero(~before_ledger)
+    person_year, _ = combine_codes([np.maximum(who, 0), year], n)
+    settled = ~flagged
+    _duplicates(candidates, person_year, date, cid_text, settled, flagged, errors)
+
+    # Resolve each layer once per (group, epoch) seen among the rows to settle.
+    rows = np.flatnonzero(settled)
+    n_epochs = len(change) + 1
+    case_of_row = group[rows] * n_epochs + epoch[rows]
+    case, case_first = np.unique(case_of_row, return_index=True)
+    case_code = np.searchsorted(case, case_of_row)
+    plans, places = _plans(policy, case, case_first, rows, date, n_epochs, normal, case_code, n)
+    tiers = {t: k for k, t in enumerate(policy.tiers)}
+    tier = np.zeros(n, dtype=np.int64)
+    in_county = np.zeros(n, dtype=bool)
+    pay_later = np.zeros(n, dtype=bool)
+    g_tier = np.array([tiers[x.tier] if x else 0 for x in normal] + [0], dtype=np.int64)
+    g_in = np.array([bool(x and x.in_county) for x in normal] + [False], dtype=bool)
+    g_later = np.array([bool(x and x.pay_later) for x in normal] + [False], dtype=bool)
+    tier[rows] = g_tier[group[rows]]
+    in_county[rows] = g_in[group[rows]]
+    pay_later[rows] = g_later[group[rows]]
+    scale = 10**places
+    order = np.lexsort(
+        (rows, _rank(cid_text[rows]), date[rows].astype(np.int64), person_year[rows])
+    )
+    ordered = rows[order]
+    py_sorted = person_year[ordered]
+    starts = np.r_[0, np.flatnonzero(py_sorted[1:] != py_sorted[:-1]) + 1]
+    nth = np.arange(len(ordered)) - np.repeat(starts, np.diff(np.r_[starts, len(ordered)]))
+    by_round = np.argsort(nth, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(nth))] if len(nth) else np.zeros(1, dtype=np.int64)
+    rounds = [ordered[by_round[a:b]] for a, b in itertools.pairwise(bounds)]
+    pay = run_rounds(
+        plans, rounds, person_year, int(person_year.max()) + 1 if n else 0, tier,
+        len(tiers), total, in_scope, scale, report,
+    )  # fmt: skip
+    if progress is not None:
+        progress(n, n)
+    payments = np.stack(pay, axis=1) if pay else np.zeros((n, 0), dtype=np.int64)
+    return build_frame(
+        cid_text, pid_text.to_numpy(dtype=object), in_county, pay_later,
+        [layer.id for layer in policy.layers], payments, np.where(settled, total, 0), settled,
+        errors, money,
+    )  # fmt: skip
+
+
+def _rank(values: np.ndarray[Any, Any]) -> IntArray:
+    """Codes that sort as the texts do."""
+    codes, _ = pd.factorize(pd.Series(values, dtype=object), sort=True)
+    return codes.astype(np.int64)
+
+
+def _people(people: pd.DataFrame, policy: Policy) -> tuple[pd.Index, IntArray, list[Person]]:
+    """The people index, each person's group (``-1``: unreadable person) and a Person per group."""
+    m = len(people)
+    ids = people["person_id"]
+    text = ids.map(read_id).astype(object) if ids.dtype.kind == "f" else ids.astype(str)
+    index = pd.Index(text.to_numpy(dtype=object))
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        raise ValueError(f"people: person_id {dup!r} is given twice")
+    cols = ["poor", "county", "categories", *policy.person_attributes]
+    codes = [text_codes(people.get(c), m)[0] for c in cols]
+    group, first = combine_codes(codes, m)
+    persons: list[Person] = []
+    bad = np.zeros(len(first) + 1, dtype=bool)
+    for g, i in enumerate(first):
+        try:
+            persons.append(person_from_row(row_of(people, int(i)), policy))
+        except ReimbursementError:
+            persons.append(Person("-", poor=False, county="-"))
+            bad[g] = True
+    group = np.where(bad[group], -1, group)
+    # Claims reach a person's group through this array, indexed by person row.
+    return index, group, [persons[g] if g >= 0 else persons[0] for g in group]
+
+
+def _facility_codes(values: pd.Series | None, n: int, policy: Policy) -> IntArray:
+    """Facility ids, keeping apart only those the policy can tell apart."""
+    codes, uniques = text_codes(values, n)
+    later_keys = policy.pay_later.keys()
+    reads_facility = "facility" in later_keys or any(
+        "facility" in relevant_facts(layer, policy) for layer in policy.layers
+    )
+    designated = {f for c in policy.counties.values() for f in c.designated_in_county}
+    keep = np.array(
+        [
+            reads_facility
+            or (isinstance(u, str) and (policy.lookup("facilities", u) is not None
+                                        or u.strip() in designated))
+            for u in uniques
+        ] + [False],
+        dtype=bool,
+    )  # fmt: skip
+    # Any id the policy does not know is "some other facility" (one code), never missing.
+    return np.where(codes < 0, -1, np.where(keep[codes], codes, len(uniques)))
+
+
+def _row_error(
+    row: dict[Any, Any], people: pd.DataFrame, people_ix: pd.Index, policy: Policy
+) -> tuple[str | None, bool]:
+    """The row's error as the scalar path gives it; true when raised before the ledger."""
+
+    def person_of(pid: str) -> Person | ReimbursementError | None:
+        at = int(people_ix.get_indexer(pd.Index([pid]))[0])
+        if at < 0:
+            return None
+        try:
+            return person_from_row(row_of(people, at), policy)
+        except ReimbursementError as exc:
+            return exc
+
+    try:
+        claim, person, _ = check_row(row, person_of, policy)
+    except ReimbursementError as exc:
+        return error_text(exc), True
+    from zjj_medical.settlement import settle
+
+    try:
+        settle(claim, person, policy=policy)
+    except PolicyNotInForce as exc:
+        return error_text(exc), True
+    except ReimbursementError as exc:
+        return error_text(exc), False
+    return None, False
+
+
+def _duplicates(
+    candidates: IntArray,
+    person_year: IntArray,
+    date: np.ndarray[Any, Any],
+    cid: np.ndarray[Any, Any],
+    settled: np.ndarray[Any, Any],
+    flagged: np.ndarray[Any, Any],
+    errors: list[str | None],
+) -> None:
+    """A claim id met again in a person-year after one settled: ``DuplicateClaim``."""
+    if len(candidates) == 0:
+        return
+    key, _ = combine_codes([person_year[candidates], _rank(cid[candidates])], len(candidates))
+    order = np.lexsort((candidates, date[candidates].astype(np.int64), key))
+    seen: set[int] = set()
+    k_sorted = key[order]
+    repeated = np.zeros(len(order), dtype=bool)
+    repeated[1:] = k_sorted[1:] == k_sorted[:-1]
+    repeated[:-1] |= k_sorted[:-1] == k_sorted[1:]
+    for j in np.flatnonzero(repeated):
+        i = int(candidates[order[j]])
+        k = int(k_sorted[j])
+        if k in seen:
+            errors[i] = (
+                f"DuplicateClaim: claim {cid[i]}: id: already settled in this person-year's ledger"
+            )
+            settled[i] = False
+            flagged[i] = True
+        elif errors[i] is None:
+            seen.add(k)
+
+
+def _plans(
+    policy: Policy,
+    case: IntArray,
+    case_first: IntArray,
+    rows: IntArray,
+    date: np.ndarray[Any, Any],
+    n_epochs: int,
+    normal: list[Normalized | None],
+    case_code: IntArray,
+    n: int,
+) -> tuple[list[LayerPlan], int]:
+    """Each layer's integer table and the table row of every row; and the ratio scale."""
+    index = {layer.id: j for j, layer in enumerate(policy.layers)}
+    per_layer: list[tuple[list[ParamRow], IntArray]] = []
+    for layer in policy.layers:
+        table: dict[ParamRow, int] = {}
+        of_case = np.full(len(case), -1, dtype=np.int64)
+        for c, (key, i) in enumerate(zip(case, case_first, strict=True)):
+            nz = normal[int(key // n_epochs)]
+            assert nz is not None
+            if nz.kind not in layer.kinds:
+                continue
+            on = dt.date.fromisoformat(str(date[rows[i]]))
+            res = resolve_layer(layer, policy, on, nz.facts)
+            if res.applies:
+                row = param_row(layer, policy, res, on, dict(nz.facts))
+                of_case[c] = table.setdefault(row, len(table))
+        per_layer.append((list(table), of_case))
+    ratios = [r for rows_, _ in per_layer for row in rows_ for *_, r in row.bands]
+    ratios += [row.target_ratio for rows_, _ in per_layer for row in rows_ if row.target_ratio]
+    ratios += [
+        layer.repeat.value
+        for layer in policy.layers
+        if layer.repeat is not None and layer.repeat.op == "multiply"
+    ]
+    k = ratio_scale(ratios)
+    plans = []
+    for layer, (rows_, of_case) in zip(policy.layers, per_layer, strict=True):
+        slots = cap_slots(layer, policy)
+        of_row = np.full(n, -1, dtype=np.int64)
+        of_row[rows] = of_case[case_code]
+        rule = layer.repeat
+        repeat = None
+        if rule is not None:
+            value = rule.value.scaleb(k if rule.op == "multiply" else 2)
+            floor = 0 if rule.floor is None else int(rule.floor.scaleb(2))
+            repeat = RepeatPlan(rule.count == "same_tier", rule.op, int(value), floor)
+        plans.append(
+            LayerPlan(
+                id=layer.id,
+                target=layer.type == "target",
+                of_total=(layer.target_of if layer.type == "target" else layer.base_of) == "total",
+                minus=[index[m] for m in layer.base_minus],
+                year=layer.accumulation == "year",
+                absolute=layer.measured == "absolute",
+                slots=[(per, [index[x] for x in shared]) for per, shared in slots],
+                repeat=repeat,
+                table=LayerTable.build(rows_, len(slots), k),
+                rows=of_row,
+            )
+        )
+    return plans, k
