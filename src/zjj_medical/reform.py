@@ -86,6 +86,15 @@ class Reform:
     description: str = ""
     source: str = "<reform>"
 
+    @property
+    def id(self) -> str:
+        """A short Latin id: the file's stem, or ``reform`` for one given in memory.
+
+        >>> load_reform("examples/reforms/county_ratio_080.yaml").id
+        'county_ratio_080'
+        """
+        return Path(self.source).stem if self.source != "<reform>" else "reform"
+
     def to_dict(self) -> dict[str, Any]:
         """The reform as a document of the reform format."""
         out: dict[str, Any] = {"format": FORMAT, "name": self.name}
@@ -292,7 +301,9 @@ class Comparison:
     """A reform against the baseline on the same claims. Money is ``Decimal`` yuan.
 
     Attributes:
-        baseline_name, reform_name: the policies compared (the reform's name when it has one).
+        baseline_name: the baseline policy's id.
+        reform_name: the reform's name (the reformed policy's id when given a policy).
+        reform_id: a short Latin id of the reform (file stem, ``reform``, or the policy's id).
         baseline, reform: the :class:`~zjj_medical.metrics.Summary` of each run.
         layers: index layer id; columns ``name``, ``baseline``, ``reform``, ``change``
             (fund cost of the layer, reform − baseline).
@@ -312,6 +323,7 @@ class Comparison:
 
     baseline_name: str
     reform_name: str
+    reform_id: str
     baseline: Summary
     reform: Summary
     layers: pd.DataFrame = attrs.field(eq=False)
@@ -327,6 +339,7 @@ class Comparison:
         return {
             "baseline_name": self.baseline_name,
             "reform_name": self.reform_name,
+            "reform_id": self.reform_id,
             "layers": table_records(self.layers, "layer"),
             "totals": table_records(self.totals, "group"),
             "persons": table_records(self.persons, "group"),
@@ -381,10 +394,11 @@ def compare(
     from zjj_medical.batch import simulate
 
     if isinstance(reform, Policy):
-        reformed, reform_name = reform, reform.id
+        reformed, reform_name, reform_id = reform, reform.id, reform.id
     else:
         spec = load_reform(reform)
-        reformed, reform_name = apply_reform(_baseline_source(baseline), spec), spec.name
+        reformed = apply_reform(_baseline_source(baseline), spec)
+        reform_name, reform_id = spec.name, spec.id
     base_policy = baseline if isinstance(baseline, Policy) else _load(baseline)
     runs = []
     for policy in (base_policy, reformed):
@@ -437,7 +451,7 @@ def compare(
         ]
     per_person = per_person.drop(columns=["change_fen", "has_claims"])
     return Comparison(
-        baseline_name=base_policy.id, reform_name=reform_name, baseline=b_sum, reform=r_sum,
+        baseline_name=base_policy.id, reform_name=reform_name, reform_id=reform_id, baseline=b_sum, reform=r_sum,
         layers=layers, totals=totals,
         persons=pd.DataFrame(persons_rows, index=["all", "poor", "not_poor"]),
         out_of_pocket_change=pd.DataFrame(change_pct, index=list(CHANGE_PERCENTILES)),

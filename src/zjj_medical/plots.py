@@ -1,0 +1,278 @@
+"""Figures for policy analysis: the reimbursement curve, out-of-pocket burden, fund cost.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot``, so no
+global figure state is created or leaked and no display is needed (figures render with the
+Agg backend when saved). Labels are English with the policy's ids (``basic_insurance``,
+``county``): the default fonts shipped with matplotlib have no Chinese glyphs.
+
+* :func:`curve_figure` — reimbursement ratio and out-of-pocket as a function of the total
+  cost of one admission, for each facility level, registered poor vs not (the policy's
+  "curve", each point settled with :func:`zjj_medical.settle` as the first claim of a year);
+* :func:`out_of_pocket_figure` — distribution of out-of-pocket spending per person-year,
+  baseline vs reform (from :func:`zjj_medical.reform.compare`);
+* :func:`fund_cost_figure` — fund cost by layer, of one run or baseline vs reform;
+* :func:`save_figures` — write figures as PNG files into a directory.
+
+>>> fig = curve_figure(points=5)
+>>> [ax.get_title() for ax in fig.axes]  # doctest: +NORMALIZE_WHITESPACE
+['Not poor: actual reimbursement ratio', 'Registered poor: actual reimbursement ratio',
+ 'Not poor: out-of-pocket', 'Registered poor: out-of-pocket']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from zjj_medical.claims import Claim
+from zjj_medical.metrics import Summary
+from zjj_medical.money import round_half_up
+from zjj_medical.people import Facility, Person
+from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.model import Policy
+from zjj_medical.reform import Comparison
+from zjj_medical.settlement import settle
+
+__all__ = [
+    "curve_data",
+    "curve_figure",
+    "fund_cost_figure",
+    "out_of_pocket_figure",
+    "save_figures",
+]
+
+_BASELINE, _REFORM = "#4c72b0", "#dd8452"
+
+
+def _grid(low: int, high: int, points: int) -> list[Decimal]:
+    """``points`` totals from ``low`` to ``high`` yuan, evenly spaced on a log scale, in whole yuan."""
+    values = np.unique(np.rint(np.geomspace(low, high, points)).astype(np.int64))
+    return [Decimal(int(v)) for v in values]
+
+
+def curve_data(
+    policy: Policy | None = None,
+    *,
+    kind: str = "inpatient",
+    county: str = "sangzhi",
+    in_scope_share: Decimal | str = "0.90",
+    date: dt.date | str = "2019-11-01",
+    low: int = 100,
+    high: int = 500_000,
+    points: int = 60,
+) -> dict[tuple[str, bool], list[tuple[Decimal, Decimal, Decimal]]]:
+    """The curve as numbers: ``(tier, poor)`` → ``[(total, reimbursed, patient_pay), …]``.
+
+    Each point is one claim of ``kind`` at a facility of that tier in the person's own
+    ``county`` (so local tiers are in-county and municipal/provincial ones are not), dated
+    ``date``, settled as the first claim of the person's year; ``in_scope`` is
+    ``round(total × in_scope_share)``.
+
+    >>> data = curve_data(points=3, low=1000, high=100000)
+    >>> [(str(t), str(r)) for t, r, _ in data[("county", True)]]
+    [('1000.00', '850.00'), ('10000.00', '8500.00'), ('100000.00', '85000.00')]
+    """
+    policy = policy or load_policy()
+    share = Decimal(str(in_scope_share))
+    if not Decimal(0) <= share <= Decimal(1):
+        raise ValueError(f"in_scope_share: {in_scope_share} is not in [0, 1]")
+    day = dt.date.fromisoformat(date) if isinstance(date, str) else date
+    kind_id = policy.lookup("claim_kinds", kind) or kind
+    tiers = policy.claim_kinds[kind_id].tiers
+    out: dict[tuple[str, bool], list[tuple[Decimal, Decimal, Decimal]]] = {}
+    for poor in (False, True):
+        person = Person("curve", poor=poor, county=county)
+        for tier in tiers:
+            rows = []
+            for total in _grid(low, high, points):
+                claim = Claim(
+                    "curve", kind_id, day, Facility(level=tier, county=county),
+                    total=total, in_scope=round_half_up(total * share),
+                )  # fmt: skip
+                s = settle(claim, person, policy=policy)
+                rows.append((s.total, s.reimbursed, s.patient_pay))
+            out[(tier, poor)] = rows
+    return out
+
+
+def curve_figure(
+    policy: Policy | None = None,
+    *,
+    kind: str = "inpatient",
+    county: str = "sangzhi",
+    in_scope_share: Decimal | str = "0.90",
+    date: dt.date | str = "2019-11-01",
+    points: int = 60,
+) -> Figure:
+    """Reimbursement ratio and out-of-pocket vs total cost, per tier, not poor vs registered poor.
+
+    Top row: actual reimbursement ratio (reimbursed ÷ total); bottom row: out-of-pocket in
+    yuan (log scales). Columns: not poor, registered poor. One line per facility tier. See
+    :func:`curve_data` for how each point is settled.
+    """
+    policy = policy or load_policy()
+    data = curve_data(
+        policy, kind=kind, county=county, in_scope_share=in_scope_share, date=date, points=points
+    )
+    fig = Figure(figsize=(11, 7.5), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
+    tiers = list(dict.fromkeys(tier for tier, _ in data))
+    colors = _colors(len(tiers))
+    styles = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1))]
+    for col, poor in enumerate((False, True)):
+        who = "Registered poor" if poor else "Not poor"
+        ratio_ax, oop_ax = axes[0][col], axes[1][col]
+        for i, (tier, color) in enumerate(zip(tiers, colors, strict=True)):
+            rows = data[(tier, poor)]
+            total = np.array([float(t) for t, _, _ in rows])
+            reimbursed = np.array([float(r) for _, r, _ in rows])
+            oop = np.array([float(p) for _, _, p in rows])
+            style = {"color": color, "linestyle": styles[i % len(styles)], "linewidth": 1.8}
+            ratio_ax.plot(total, reimbursed / total, label=tier, **style)
+            oop_ax.plot(total, oop, label=tier, **style)
+        ratio_ax.set_title(f"{who}: actual reimbursement ratio")
+        ratio_ax.set_ylabel("reimbursed / total cost")
+        ratio_ax.set_ylim(0, 1.02)
+        ratio_ax.yaxis.set_major_formatter(_percent)
+        oop_ax.set_title(f"{who}: out-of-pocket")
+        oop_ax.set_ylabel("out-of-pocket (yuan)")
+        oop_ax.set_yscale("log")
+        oop_ax.set_xlabel("total cost of one claim (yuan)")
+        oop_ax.yaxis.set_major_formatter(_thousands)
+        for ax in (ratio_ax, oop_ax):
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(_thousands)
+            ax.grid(True, which="major", alpha=0.3)
+    axes[0][0].legend(title="facility level", fontsize="small", loc="upper left")
+    fig.suptitle(
+        f"{policy.id}: {kind} claim, in-scope share {in_scope_share}, "
+        f"resident of {county}, dated {date} (first claim of the year)"
+    )
+    return fig
+
+
+def _percent(value: float, _: object) -> str:
+    return f"{value:.0%}"
+
+
+def _thousands(value: float, _: object) -> str:
+    return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+
+
+def _colors(n: int) -> list[tuple[float, float, float, float]]:
+    from matplotlib import colormaps
+
+    cmap = colormaps["viridis"]
+    return [cmap(i / max(n - 1, 1) * 0.9) for i in range(n)]
+
+
+def _ecdf(ax: Axes, values: Sequence[Decimal], label: str, color: str) -> None:
+    x = np.sort(np.array([float(v) for v in values]))
+    if len(x) == 0:
+        return
+    y = np.arange(1, len(x) + 1) / len(x)
+    ax.step(np.maximum(x, 1.0), y, where="post", label=label, color=color)
+
+
+def out_of_pocket_figure(comparison: Comparison) -> Figure:
+    """Out-of-pocket per person-year, baseline vs reform, and the change per person.
+
+    Left and middle: cumulative distribution over all persons with a claim, and over the
+    registered poor with a claim; the dotted line is the catastrophic threshold (amounts
+    below 1 yuan are drawn at 1 on the log scale). Right: histogram of the change
+    (reform − baseline) over the persons whose out-of-pocket changed.
+    """
+    fig = Figure(figsize=(14, 4.6), layout="constrained")
+    axes = fig.subplots(1, 3)
+    people = comparison.per_person
+    users = comparison.baseline_result["person_id"].astype(str).unique()
+    people = people[people["person_id"].astype(str).isin(users)]
+    threshold = float(comparison.baseline.catastrophic_threshold)
+    panels = (("All persons", people), ("Registered poor", people[people["poor"]]))
+    for ax, (title, sel) in zip(axes[:2], panels, strict=True):
+        _ecdf(ax, list(sel["baseline"]), f"baseline ({comparison.baseline_name})", _BASELINE)
+        _ecdf(ax, list(sel["reform"]), f"reform ({comparison.reform_id})", _REFORM)
+        ax.axvline(threshold, color="grey", linestyle=":", label=f"catastrophic ({threshold:,.0f})")
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(_thousands)
+        ax.set_title(f"{title} with a claim (n = {len(sel):,})")
+        ax.set_xlabel("out-of-pocket per person-year (yuan)")
+        ax.set_ylabel("share of persons at or below")
+        ax.set_ylim(0, 1.02)
+        ax.grid(True, alpha=0.3)
+        ax.yaxis.set_major_formatter(_percent)
+    axes[0].legend(fontsize="small", loc="lower right")
+    ax = axes[2]
+    change = np.array([float(v) for v in people["change"]])
+    changed = change[change != 0]
+    if len(changed):
+        ax.hist(changed, bins=40, color=_REFORM, alpha=0.85)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_title(f"Change per person (n changed = {len(changed):,} of {len(people):,})")
+    ax.set_xlabel("reform − baseline out-of-pocket (yuan; < 0 better off)")
+    ax.set_ylabel("persons")
+    ax.grid(True, alpha=0.3)
+    fig.suptitle(
+        f"Out-of-pocket spending per person-year: baseline ({comparison.baseline_name}) "
+        f"vs reform ({comparison.reform_id})"
+    )
+    return fig
+
+
+def fund_cost_figure(result: Summary | Comparison) -> Figure:
+    """Fund cost by layer in 10,000 yuan (万元): one run, or baseline vs reform side by side."""
+    if isinstance(result, Comparison):
+        layers = list(result.layers.index)
+        series = [
+            (f"baseline ({result.baseline_name})", list(result.layers["baseline"]), _BASELINE),
+            (f"reform ({result.reform_id})", list(result.layers["reform"]), _REFORM),
+        ]
+        title = "Fund cost by layer: baseline vs reform"
+    else:
+        layers = list(result.fund_cost["layer"])
+        series = [(result.policy_id, list(result.fund_cost["amount"]), _BASELINE)]
+        title = f"Fund cost by layer ({result.policy_id})"
+    fig = Figure(figsize=(9, 0.6 * len(layers) + 1.8), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(layers))
+    height = 0.8 / len(series)
+    for i, (label, amounts, color) in enumerate(series):
+        values = np.array([float(a) / 10_000 for a in amounts])
+        offset = (i - (len(series) - 1) / 2) * height
+        bars = ax.barh(y + offset, values, height=height, label=label, color=color)
+        ax.bar_label(bars, labels=[f"{v:,.1f}" for v in values], padding=3, fontsize="small")
+    ax.set_yticks(y, labels=layers)
+    ax.invert_yaxis()
+    ax.set_xlabel("fund cost (10,000 yuan)")
+    ax.set_title(title)
+    ax.margins(x=0.15)
+    ax.grid(True, axis="x", alpha=0.3)
+    if len(series) > 1:
+        ax.legend(fontsize="small", loc="lower right")
+    return fig
+
+
+def save_figures(
+    figures: Mapping[str, Figure], directory: str | Path, *, dpi: int = 110
+) -> list[Path]:
+    """Write each figure as ``<name>.png`` into ``directory`` (created if needed); the paths.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     [p.name for p in save_figures({"curve": curve_figure(points=3)}, d)]
+    ['curve.png']
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, fig in figures.items():
+        path = out / f"{name}.png"
+        fig.savefig(path, dpi=dpi)
+        paths.append(path)
+    return paths
