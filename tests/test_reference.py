@@ -1,0 +1,85 @@
+"""The engine against the naive reference implementation (tests/reference.py) on random inputs.
+
+The reference is itself first checked against the hand-worked examples, so that a
+disagreement points at the engine.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reference import INPATIENT_LAYERS, OUTPATIENT_LAYERS, reference_settle_year
+from strategies import person_years, to_claim, to_person
+from test_worked_examples import EXAMPLES
+from zjj_medical import Settlement, settle_year
+
+
+def _engine(s: Settlement) -> dict[str, Any]:
+    out: dict[str, Any] = {"claim_id": s.claim_id, **s.payments}
+    out.update(
+        reimbursed=s.reimbursed,
+        patient_pay=s.patient_pay,
+        actual_ratio=s.actual_ratio,
+        in_county=s.in_county,
+        pay_later=s.pay_later,
+    )
+    return out
+
+
+def _as_text(result: dict[str, Any]) -> dict[str, Any]:
+    """A reference result in the worked examples' terms (two-decimal strings)."""
+    layers = INPATIENT_LAYERS if "basic_insurance" in result else OUTPATIENT_LAYERS
+    ratio = result["actual_ratio"]
+    return {
+        "payments": {k: f"{result[k]:.2f}" for k in layers},
+        "reimbursed": f"{result['reimbursed']:.2f}",
+        "patient_pay": f"{result['patient_pay']:.2f}",
+        "actual_ratio": None if ratio is None else f"{ratio:.4f}",
+        "in_county": result["in_county"],
+        "pay_later": result["pay_later"],
+    }
+
+
+def test_reference_reproduces_every_worked_example() -> None:
+    """The reference gives the hand-computed results of every worked example."""
+    for ex in EXAMPLES:
+        got = [_as_text(r) for r in reference_settle_year(ex["person"], ex["claims"])]
+        assert ex["expected"] == got, ex["name"]
+
+
+def _compare(person: dict[str, Any], claims: list[dict[str, Any]]) -> None:
+    expected = reference_settle_year(person, claims)
+    actual = [_engine(s) for s in settle_year([to_claim(c) for c in claims], to_person(person))]
+    assert len(expected) == len(actual)
+    for exp, act in zip(expected, actual, strict=True):
+        assert exp == act
+        for key, value in exp.items():
+            if isinstance(value, Decimal) and key != "actual_ratio":
+                assert value == value.quantize(Decimal("0.01")), key
+
+
+@given(person_years())
+def test_engine_equals_reference_on_random_years(case: tuple[dict[str, Any], list[Any]]) -> None:
+    """Every payment, reimbursed, patient_pay, actual_ratio and flag equals the reference's."""
+    _compare(*case)
+
+
+@given(person_years(max_claims=12, kind="inpatient"), st.booleans())
+def test_engine_equals_reference_on_inpatient_years(
+    case: tuple[dict[str, Any], list[Any]], poor: bool
+) -> None:
+    """Long inpatient years (caps and all four CI bands reached) agree with the reference."""
+    person, claims = case
+    _compare({**person, "poor": poor}, claims)
+
+
+@given(person_years(max_claims=10, kind="outpatient"))
+def test_engine_equals_reference_on_outpatient_years(
+    case: tuple[dict[str, Any], list[Any]],
+) -> None:
+    """Outpatient years across 2019-09-01 and the 350 cap agree with the reference."""
+    _compare(*case)
