@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from zjj_medical import (
@@ -28,6 +29,7 @@ from zjj_medical import (
     settle,
     settle_year,
 )
+from zjj_medical.batch import simulate
 from zjj_medical.documents import settle_document
 
 D = Decimal
@@ -739,3 +741,52 @@ def test_example_county_medical_assistance_for_tekun() -> None:
         },
     ]
     assert expected == [dict(x.payments) for x in s]
+
+
+# -- batch = scalar on the shapes (SPEC §8.7) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "levels", "expected_poor"),
+    [
+        # waived for the poor: later admissions keep 0, not the floor: 10000 × 0.80 each
+        ("deductible_repeat_step", ["county"] * 3, [800000, 800000, 800000]),
+        # poor quarter: 150, min(300, 200) = 200, min(150, 200) = 150 → 9850, 9800, 9850 × 0.80
+        ("deductible_repeat_set", ["county", "municipal", "county"], [788000, 784000, 788000]),
+        # halved at the same tier: 600, 1200, 300 (poor as anyone) → 9400, 8800, 9700 × 0.80
+        (
+            "deductible_repeat_same_tier",
+            ["county", "municipal", "county"],
+            [752000, 704000, 776000],
+        ),
+        # ceiling 1500: 1000, then 500, then 0 → 9000, 9500, 10000 × 0.80
+        ("deductible_ceiling", ["county"] * 3, [720000, 760000, 800000]),
+    ],
+)
+def test_batch_equals_scalar_on_repeat_deductibles(
+    name: str, levels: list[str], expected_poor: list[int]
+) -> None:
+    """simulate() settles the repeat-admission shapes as settle_year does, to the fen."""
+    policy = shape(name)
+    people = pd.DataFrame({"person_id": ["N", "Y"], "poor": [False, True], "county": ["x", "x"]})
+    rows = [
+        {"claim_id": f"{pid}{i}", "person_id": pid, "kind": "inpatient",
+         "date": f"2021-0{i + 2}-01", "facility_level": level, "facility_county": "x",
+         "total": "10000", "in_scope": "10000"}
+        for pid in ("N", "Y") for i, level in enumerate(levels)
+    ]  # fmt: skip
+    out = simulate(pd.DataFrame(rows), people, policy=policy, money="fen")
+    for pid, poor in (("N", False), ("Y", True)):
+        claims = [
+            visit(r["claim_id"], r["date"], r["facility_level"], "10000")
+            for r in rows
+            if r["person_id"] == pid
+        ]
+        scalar = [
+            int(x * 100)
+            for x in paid(
+                settle_year(claims, person(pid, poor=poor), policy=policy), "basic_insurance"
+            )
+        ]
+        assert scalar == out.loc[out["person_id"] == pid, "basic_insurance"].tolist()
+    assert expected_poor == out.loc[out["person_id"] == "Y", "basic_insurance"].tolist()
