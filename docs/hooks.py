@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from markdown import Extension, Markdown
@@ -214,8 +215,39 @@ def layer_stack_png() -> bytes:
     return _png(draw, (7, 6))
 
 
-FIGURES: dict[str, Callable[[], bytes]] = {
-    "assets/figures/layer-stack.png": layer_stack_png,
+def _figure_png(fig: Any) -> bytes:
+    """A figure made by :mod:`zjj_medical.plots` as PNG bytes (no timestamp in the file)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def curves_png() -> bytes:
+    """The reimbursement curves by facility level, poor and not poor (``plots.curve_figure``)."""
+    from zjj_medical.plots import curve_figure
+
+    return _figure_png(curve_figure())
+
+
+#: The county simulation drawn on the site: synthetic people, a seed, and the example reform.
+SIMULATION = {"people": 5000, "seed": 1, "reform": "examples/reforms/county_ratio_080.yaml"}
+
+
+def _comparison(root: Path) -> Any:
+    from zjj_medical.population import synthetic_population
+    from zjj_medical.reform import compare
+
+    people, claims = synthetic_population(SIMULATION["people"], seed=SIMULATION["seed"])
+    return compare(claims, people, None, root / str(SIMULATION["reform"]))
+
+
+FIGURES: dict[str, Callable[[Path], bytes]] = {
+    "assets/figures/layer-stack.png": lambda root: layer_stack_png(),
+    "assets/figures/curves.png": lambda root: curves_png(),
+}
+COMPARISON_FIGURES = {
+    "assets/figures/out-of-pocket.png": "out_of_pocket_figure",
+    "assets/figures/fund-cost.png": "fund_cost_figure",
 }
 
 
@@ -273,6 +305,13 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the generated page and figures to the site's files."""
     files.append(File.generated(config, PARAMETERS_PAGE, content=parameters_page()))
+    root = Path(config.config_file_path).parent
     for uri, make in FIGURES.items():
-        files.append(File.generated(config, uri, content=make()))
+        files.append(File.generated(config, uri, content=make(root)))
+    from zjj_medical import plots
+
+    comparison = _comparison(root)
+    for uri, name in COMPARISON_FIGURES.items():
+        fig = getattr(plots, name)(comparison)
+        files.append(File.generated(config, uri, content=_figure_png(fig)))
     return files
