@@ -1,0 +1,166 @@
+"""``zjj-medical ledger``: settle, presettle, reverse, show, report, export-fhir (click's CliRunner)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from zjj_medical.cli import cli
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "sangzhi_poor_household.json"
+
+
+def doc(claims: list[dict[str, Any]], person_id: str = "P-cili") -> dict[str, Any]:
+    """A person-year document of a non-poor 慈利县 resident."""
+    person = {"id": person_id, "poor": False, "county": "cili", "categories": []}
+    return {"person": person, "claims": claims, "ledger": None}
+
+
+def inpatient(cid: str, day: str, total: str = "40000.00") -> dict[str, Any]:
+    """An inpatient claim at a 慈利县 county hospital."""
+    return {"id": cid, "kind": "inpatient", "date": day, "accident": False,
+            "facility": {"id": None, "level": "county", "county": "cili"},
+            "total": total, "in_scope": total}  # fmt: skip
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run ``zjj-medical ledger --db tmp/ledger.db ARGS`` in tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(cli, ["ledger", "--db", "ledger.db", *args], input=input)
+
+    return invoke
+
+
+def write(path: Path, data: Any) -> str:
+    """Write JSON and return the file name."""
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    return str(path)
+
+
+def test_settle_prints_the_contract_and_is_idempotent(run: Any) -> None:
+    """settle prints settlements and the stored ledger; running it twice prints the same."""
+    first = run("settle", "--no-trace", str(EXAMPLE))
+    assert 0 == first.exit_code, first.output
+    out = json.loads(first.output)
+    # A1: 18000 × 0.85 = 15300 basic; backstop 0.85 × 20000 − 15300 = 1700
+    assert "15300.00" == out["settlements"][0]["payments"]["basic_insurance"]
+    assert "1700.00" == out["settlements"][0]["payments"]["fiscal_backstop"]
+    assert ["SZ-0001-A1", "SZ-0001-A2"] == out["ledger"]["claim_ids"]
+    second = run("settle", "--no-trace", str(EXAMPLE))
+    assert first.output == second.output
+
+
+def test_settle_other_content_fails_with_a_json_error(run: Any, tmp_path: Path) -> None:
+    """A stored claim id sent again with another total exits 1 with DuplicateClaim on stderr."""
+    assert (
+        0
+        == run("settle", write(tmp_path / "a.json", doc([inpatient("C1", "2019-01-10")]))).exit_code
+    )
+    changed = write(tmp_path / "b.json", doc([inpatient("C1", "2019-01-10", "1.00")]))
+    result = run("settle", changed)
+    assert 1 == result.exit_code
+    assert "DuplicateClaim" == json.loads(result.stderr)["error"]["type"]
+
+
+def test_settle_lines(run: Any, tmp_path: Path) -> None:
+    """--lines settles one document a line; a bad line gives an error line and exit 1."""
+    lines = [json.dumps(doc([inpatient("C1", "2019-01-10")])), "{not json", ""]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines), "utf-8")
+    result = run("settle", "--lines", "--no-trace", str(path))
+    assert 1 == result.exit_code
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "29625.00" == out[0]["settlements"][0]["payments"]["basic_insurance"]  # (40000−500)×0.75
+    assert 2 == out[1]["error"]["line"]
+
+
+def test_presettle_writes_nothing(run: Any, tmp_path: Path) -> None:
+    """presettle prints the would-be settlement; show then finds nothing stored."""
+    f = write(tmp_path / "a.json", doc([inpatient("C1", "2019-01-10")]))
+    result = run("presettle", "--no-trace", f)
+    assert 0 == result.exit_code, result.output
+    assert "225.00" == json.loads(result.output)["settlements"][0]["payments"]["critical_illness"]
+    shown = run("show", "P-cili")
+    assert 1 == shown.exit_code
+    assert "nothing stored" in shown.output
+
+
+def test_a_document_ledger_must_be_the_stores(run: Any, tmp_path: Path) -> None:
+    """A document carrying a ledger other than the store's is refused with LedgerMismatch."""
+    run("settle", write(tmp_path / "a.json", doc([inpatient("C1", "2019-01-10")])))
+    stale = doc([inpatient("C2", "2019-02-10")])
+    stale["ledger"] = {"person_id": "P-cili", "year": 2019, "claim_ids": [], "layers": {}}
+    result = run("settle", write(tmp_path / "b.json", stale))
+    assert 1 == result.exit_code
+    assert "LedgerMismatch" == json.loads(result.stderr)["error"]["type"]
+
+
+def test_reverse_prints_refund_adjustments_and_net(run: Any, tmp_path: Path) -> None:
+    """Reversing C1 of C1..C3 (each 40000): CI of C2 goes 6225 → 225 (Δ −6000), C3 stays 6225."""
+    claims = [inpatient(f"C{i}", f"2019-0{i}-10") for i in (1, 2, 3)]
+    run("settle", write(tmp_path / "a.json", doc(claims)))
+    result = run("reverse", "C1")
+    assert 0 == result.exit_code, result.output
+    out = json.loads(result.output)
+    assert "225.00" == out["refund"]["critical_illness"]
+    assert ["C2", "C3"] == [a["claim_id"] for a in out["adjustments"]]
+    assert "-6000.00" == out["adjustments"][0]["delta"]["critical_illness"]
+    assert "0.00" == out["adjustments"][1]["delta"]["critical_illness"]
+    assert "-6225.00" == out["net"]["critical_illness"]  # −225 − 6000
+    assert "-29625.00" == out["net"]["basic_insurance"]
+    again = run("reverse", "C1")
+    assert 1 == again.exit_code
+    assert "UnknownClaim" == json.loads(again.stderr)["error"]["type"]
+
+
+def test_show_prints_the_ledger_and_sheets(run: Any) -> None:
+    """show prints the ledger table and a one-stop settlement sheet per claim."""
+    run("settle", str(EXAMPLE))
+    result = run("show", "SZ-0001", "--year", "2019")
+    assert 0 == result.exit_code, result.output
+    assert "一站式结算单" in result.output
+    assert "SZ-0001-A2" in result.output
+    shown = json.loads(run("show", "SZ-0001", "--json").output)
+    assert ["SZ-0001-A1", "SZ-0001-A2"] == shown["ledger"]["claim_ids"]
+    assert shown["settlements"][0]["policy_version"].startswith("sha256:")
+
+
+def test_report_table_and_csv(run: Any, tmp_path: Path) -> None:
+    """report prints the day's table; --csv writes the rows (funds + patient_pay = total)."""
+    run("settle", str(EXAMPLE))
+    table = run("report", "--date", "2019-11-03", "--csv", "day.csv")
+    assert 0 == table.exit_code, table.output
+    assert "15300.00" in table.output
+    rows = (tmp_path / "day.csv").read_text("utf-8").splitlines()
+    assert "date,facility,layer,name,claims,amount" == rows[0]
+    assert rows[-1].endswith(",patient_pay,个人自付 patient pays,1,3000.00")  # 20000 − 17000
+    stdout = run("report", "--date", "2019-11-03", "--facility", "county@sangzhi", "--csv", "-")
+    assert rows == stdout.output.splitlines()
+
+
+def test_export_fhir(run: Any) -> None:
+    """export-fhir prints a ClaimResponse with the layer adjudications and exact decimals."""
+    pytest.importorskip("fhir.resources.R4B.claimresponse")
+    run("settle", str(EXAMPLE))
+    result = run("export-fhir", "SZ-0001-A1")
+    assert 0 == result.exit_code, result.output
+    assert '"value": 15300.00' in result.output
+    data = json.loads(result.output)
+    assert "ClaimResponse" == data["resourceType"]
+    assert "SZ-0001-A1" == data["identifier"][0]["value"]
+
+
+def test_a_bad_database_file(run: Any, tmp_path: Path) -> None:
+    """A file that is not a ledger store exits 1 with a StoreError."""
+    (tmp_path / "ledger.db").write_bytes(b"not a database at all" * 100)
+    result = run("show", "P1")
+    assert 1 == result.exit_code
+    assert "StoreError" == json.loads(result.stderr)["error"]["type"]
