@@ -161,6 +161,9 @@ class _Reader:
                 self.fail(
                     f"{path}[{i}]", f"unknown {what} {_show(item)} (declared: {_list(known)})"
                 )
+            if item in out:
+                # e.g. base.minus: [a, a] would subtract a's payment twice
+                self.fail(f"{path}[{i}]", f"{_show(item)} is listed twice")
             out.append(item)
         return tuple(out)
 
@@ -382,6 +385,8 @@ class _Reader:
             p = f"{path}.{key}"
             if key in _BUILTIN_FACTS:
                 self.fail(p, f"{key!r} is a built-in fact and cannot be redeclared")
+            if key in ("any", "not"):
+                self.fail(p, f"{key!r} is a condition keyword and cannot name an attribute")
             typ = m.get("type", "enum")
             if typ not in ("bool", "enum"):
                 self.fail(f"{p}.type", f"{_show(typ)} is not bool or enum")
