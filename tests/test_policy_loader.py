@@ -75,6 +75,8 @@ BROKEN: dict[str, tuple[str, str]] = {
     "not_a_boolean": ("layers[0].ratio.modifiers[0].when.poor", "expected true or false"),
     "base_minus_later": ("layers[1].base.minus[1]", "unknown earlier layer 'backstop'"),
     "base_minus_unknown": ("layers[1].base.minus[0]", "unknown earlier layer 'basics'"),
+    "base_minus_twice": ("layers[1].base.minus[1]", "'basic' is listed twice"),
+    "attribute_named_not": ("person_attributes.not", "'not' is a condition keyword"),
     "target_with_ratio": ("layers[2].ratio", "a target layer has no ratio"),
     "target_with_accumulation": ("layers[2].accumulation", "a target layer has no accumulation"),
     "assumed_without_reason": ("layers[2].target.reason", "an assumed value needs a reason"),
