@@ -417,6 +417,8 @@ class _Reader:
         if typ not in ("schedule", "target"):
             self.fail(f"{path}.type", f"{_show(typ)} is not schedule or target")
         kinds = self.ids(m["kinds"], f"{path}.kinds", self.kinds, "claim kind")
+        if not kinds:
+            self.fail(f"{path}.kinds", "a layer pays at least one claim kind")
         start, until, eff_ref = self.effective(m.get("effective"), f"{path}.effective")
         when = self.condition(m["when"], f"{path}.when") if "when" in m else ALWAYS
         base_of: str = "in_scope"
