@@ -70,6 +70,7 @@ BROKEN: dict[str, tuple[str, str]] = {
         "layers[0].kinds[1]",
         "unknown claim kind 'outpatient' (declared: inpatient)",
     ),
+    "layer_without_kinds": ("layers[0].kinds", "a layer pays at least one claim kind"),
     "unknown_fact": ("layers[0].ratio.modifiers[0].when.retiree", "unknown fact 'retiree'"),
     "unknown_tier_in_when": ("layers[2].when.tier", "unknown tier 'city'"),
     "not_a_boolean": ("layers[0].ratio.modifiers[0].when.poor", "expected true or false"),
