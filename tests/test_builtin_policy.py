@@ -400,7 +400,9 @@ def test_every_parameter_has_a_reference_and_description() -> None:
 
 
 def _show(on: str) -> str:
-    result = CliRunner().invoke(cli, ["policy", "show", "--date", on, "--width", "400"])
+    # plain text whatever the environment says about colour
+    env = {"TERM": "dumb", "NO_COLOR": "1", "FORCE_COLOR": None}
+    result = CliRunner(env=env).invoke(cli, ["policy", "show", "--date", on, "--width", "400"])
     assert 0 == result.exit_code, result.output
     return result.stdout
 
