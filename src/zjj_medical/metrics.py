@@ -7,8 +7,11 @@ and claims tables) into a :class:`Summary`:
   for everyone and for the registered poor (建档立卡贫困人口) and the others;
 * the targets of the source text for the registered poor, read from the policy's
   ``targets`` (SPEC §3.7): the in-county inpatient actual reimbursement ratio (县域内住院实际
-  报销比例, target 85%) — in aggregate, as the share of claims and the share of persons
-  reaching it — and the in-county treatment rate (县域内就诊率, target 85%);
+  报销比例, target 85%) — in aggregate, as the share of claims reaching it (a claim reaches
+  it when reimbursed ≥ round(target × total), the fiscal backstop's own rule) and as the
+  share of persons whose year's ratio Σreimbursed ÷ Σtotal, rounded to 4 places, reaches
+  it — and the in-county treatment rate (县域内就诊率, target 85%: the share of the poor's
+  settled claims, inpatient and outpatient, that are in-county);
 * out-of-pocket percentiles per person-year, and the persons whose out-of-pocket spending
   is catastrophic (灾难性卫生支出);
 * the rows that could not be settled, grouped by error type and field.
@@ -383,8 +386,14 @@ def summarize(
         indicators["claims_reaching_target"] = (_ratio(int(reach.sum()), len(reach)), None)
         sums = pd.DataFrame({"p": pids[sel], "r": r_sel, "t": t_sel}).groupby("p")[["r", "t"]].sum()
         sums = sums[sums["t"] > 0]
-        per = _reaches(sums["r"].to_numpy(np.int64), sums["t"].to_numpy(np.int64), ratio_target)
-        indicators["persons_reaching_target"] = (_ratio(int(per.sum()), len(per)), None)
+        # A person-year reaches the target when its actual ratio Σreimbursed ÷ Σtotal, to 4
+        # places half up as SPEC §4 rounds actual_ratio, is at least the target (per-claim
+        # half-fen roundings of the backstop do not count against the person).
+        per = [
+            (_ratio(int(r), int(t)) or Decimal(0)) >= ratio_target
+            for r, t in zip(sums["r"], sums["t"], strict=True)
+        ]
+        indicators["persons_reaching_target"] = (_ratio(sum(per), len(per)), None)
     poor_claims = settled & poor
     indicators["in_county_treatment_rate"] = (
         _ratio(int((poor_claims & in_county).sum()), int(poor_claims.sum())), treat_target,

@@ -319,6 +319,7 @@ class Comparison:
         per_person: one row per person: ``person_id``, ``poor``, ``baseline``, ``reform``,
             ``change`` (out-of-pocket of the year).
         baseline_result, reform_result: the two batch results (money in fen).
+        baseline_policy, reform_policy: the two policies run.
     """
 
     baseline_name: str
@@ -333,6 +334,8 @@ class Comparison:
     per_person: pd.DataFrame = attrs.field(eq=False, repr=False)
     baseline_result: pd.DataFrame = attrs.field(eq=False, repr=False)
     reform_result: pd.DataFrame = attrs.field(eq=False, repr=False)
+    baseline_policy: Policy = attrs.field(eq=False, repr=False)
+    reform_policy: Policy = attrs.field(eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The comparison as JSON-ready data (the two summaries included)."""
@@ -456,6 +459,7 @@ def compare(
         persons=pd.DataFrame(persons_rows, index=["all", "poor", "not_poor"]),
         out_of_pocket_change=pd.DataFrame(change_pct, index=list(CHANGE_PERCENTILES)),
         per_person=per_person, baseline_result=b_res, reform_result=r_res,
+        baseline_policy=base_policy, reform_policy=reformed,
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import click
 from zjj_medical.cli.ledger import ledger_group
 from zjj_medical.cli.policy import policy_group
 from zjj_medical.cli.settle import premium_command, settle_command
+from zjj_medical.cli.simulate import simulate_command
 
 __all__ = ["cli", "main"]
 
@@ -24,6 +25,7 @@ cli.add_command(settle_command)
 cli.add_command(premium_command)
 cli.add_command(policy_group)
 cli.add_command(ledger_group)
+cli.add_command(simulate_command)
 
 
 def main() -> None:

@@ -1,0 +1,415 @@
+"""``zjj-medical simulate``: a county's claims for a year under a policy, and under a reform.
+
+The claims come from a synthetic population (``--synthetic N --seed S``) or from files
+(``CLAIMS --people PEOPLE``, CSV or Parquet). The summary is printed as tables in English
+and Chinese terms; ``--reform`` adds the comparison, ``-o`` writes one row per claim and
+``--plots`` writes the figures as PNG files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from zjj_medical.errors import ReimbursementError
+from zjj_medical.metrics import (
+    DEFAULT_CATASTROPHIC_THRESHOLD,
+    INDICATOR_NAMES,
+    Summary,
+    fen_column,
+    summarize,
+    yuan,
+)
+from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.model import Policy
+from zjj_medical.population import synthetic_population
+from zjj_medical.reform import Comparison, compare
+
+__all__ = ["read_table", "simulate_command", "write_result"]
+
+_NUMERIC = re.compile(r"^[-+0-9.,%—]*$")
+_GROUPS = {"all": "All 全体", "poor": "Poor 贫困", "not_poor": "Others 非贫困"}
+_INDICATORS = {
+    "in_county_actual_ratio": "In-county inpatient actual ratio",
+    "claims_reaching_target": "Admissions reaching it",
+    "persons_reaching_target": "Persons reaching it",
+    "in_county_treatment_rate": "In-county treatment rate",
+    "in_county_inpatient_rate": "In-county admission rate",
+    "catastrophic_share": "Catastrophic out-of-pocket",
+}
+
+
+def read_table(path: Path, what: str) -> pd.DataFrame:
+    """A claims or people table from CSV (every column read as text) or Parquet.
+
+    CSV columns are read as text so money stays exact (``12.10`` is not turned into a
+    float) and ids keep their leading zeros; empty cells are missing values.
+    """
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, dtype=str, keep_default_na=True)
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{what} {path}: cannot be read: {exc}") from None
+    raise click.ClickException(
+        f"{what} {path}: unsupported file type {suffix or '(none)'!r} (use .csv or .parquet)"
+    )
+
+
+def _money_columns(result: pd.DataFrame, policy: Policy) -> list[str]:
+    layers = [layer.id for layer in policy.layers if layer.id in result]
+    return [*layers, "reimbursed", "patient_pay"]
+
+
+def _as_yuan(result: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """Money columns (fen) as exact ``Decimal`` yuan; text ``"123.45"`` in CSV."""
+    out = result.copy()
+    for col in _money_columns(result, policy):
+        values = [yuan(int(v)) for v in fen_column(result[col], "fen")]
+        out[col] = pd.Series(values, index=out.index, dtype=object)
+    return out
+
+
+def write_result(
+    path: Path,
+    baseline: pd.DataFrame,
+    policy: Policy,
+    reform: pd.DataFrame | None = None,
+    reform_policy: Policy | None = None,
+) -> None:
+    """Write one row per claim (CSV or Parquet by extension); money in yuan, exact.
+
+    With a reform run, its columns follow prefixed ``reform_`` (``reform_reimbursed`` …).
+    """
+    table = _as_yuan(baseline, policy)
+    if reform is not None and reform_policy is not None:
+        extra = _as_yuan(reform, reform_policy).drop(columns=["claim_id", "person_id"])
+        table = pd.concat([table, extra.add_prefix("reform_")], axis=1)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        table.to_csv(path, index=False)
+    elif suffix in (".parquet", ".pq"):
+        table.to_parquet(path, index=False)
+    else:
+        raise click.ClickException(
+            f"-o {path}: unsupported file type {suffix or '(none)'!r} (use .csv or .parquet)"
+        )
+
+
+# -- formatting -----------------------------------------------------------------------------
+def _money(value: Any) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{Decimal(str(value)) * 100:.2f}%"
+
+
+def _count(value: Any) -> str:
+    return f"{int(value):,}"
+
+
+def _signed(value: Any) -> str:
+    return f"{value:+,.2f}"
+
+
+def _table(title: str, *columns: str, caption: str | None = None) -> Table:
+    """A compact table: the first column left-aligned, the others right-aligned."""
+    t = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, title_style="bold",
+              caption_justify="left", pad_edge=False)  # fmt: skip
+    for i, col in enumerate(columns):
+        t.add_column(col, justify="left" if i == 0 else "right")
+    return t
+
+
+def _by_group(
+    title: str, rows: Sequence[tuple[str, Sequence[str]]], caption: str | None = None
+) -> Table:
+    t = _table(title, "", *_GROUPS.values(), caption=caption)
+    for label, cells in rows:
+        t.add_row(label, *cells)
+    return t
+
+
+def _summary_tables(s: Summary, policy: Policy) -> list[Table]:
+    head = _table(f"Simulation 模拟 — policy 政策 {policy.id}", "", "")
+    head.show_header = False
+    for label, value in (
+        ("Claims 结算单 (rows)", s.claims), ("Settled 已结算", s.settled),
+        ("Not settled 未结算 (errors)", s.errors), ("Persons 参保人数", s.persons),
+        ("Registered poor 建档立卡贫困人口", s.poor_persons),
+    ):  # fmt: skip
+        head.add_row(label, f"{value:,}")
+
+    cost = _table("Fund cost by layer 各项基金支出 (yuan 元)",
+                  "Layer", "名称", "Amount 金额", "Share 占比", "Paid 支付人次")  # fmt: skip
+    for row in s.fund_cost.itertuples():
+        cost.add_row(str(row.layer), str(row.name), _money(row.amount), _pct(row.share),
+                     f"{row.claims_paid:,}")  # fmt: skip
+    cost.add_row("total", "合计", _money(s.totals.loc["all", "reimbursed"]),
+                 _pct(1 if s.settled else None), "", style="bold")  # fmt: skip
+
+    t = s.totals
+    totals = _by_group(
+        "Totals 费用合计 (yuan 元)",
+        [
+            ("Persons 人数", [_count(t.loc[g, "persons"]) for g in _GROUPS]),
+            ("Claims 人次", [_count(t.loc[g, "claims"]) for g in _GROUPS]),
+            ("Total cost 医疗费总额", [_money(t.loc[g, "total_cost"]) for g in _GROUPS]),
+            ("Reimbursed 报销", [_money(t.loc[g, "reimbursed"]) for g in _GROUPS]),
+            ("Out-of-pocket 自付", [_money(t.loc[g, "out_of_pocket"]) for g in _GROUPS]),
+            ("Actual ratio 实际报销比例", [_pct(t.loc[g, "actual_ratio"]) for g in _GROUPS]),
+        ],
+        caption="Poor = registered poor 建档立卡贫困人口; actual ratio = reimbursed ÷ total cost.",
+    )
+
+    poor = _table("Registered poor: targets 建档立卡贫困人口目标",
+                  "Indicator 指标", "Value 实际", "Target 目标", "Met 达标")  # fmt: skip
+    for key, ind in s.poor.iterrows():
+        met = "—" if ind["met"] is None else ("yes 是" if ind["met"] else "NO 否")
+        poor.add_row(f"{_INDICATORS.get(str(key), str(key))} {INDICATOR_NAMES.get(str(key), '')}",
+                     _pct(ind["value"]), _pct(ind["target"]), met)  # fmt: skip
+
+    oop = _by_group(
+        "Out-of-pocket per person-year 个人年度自付 (yuan 元)",
+        [
+            ("max 最高" if p == 100 else f"P{p}", [_money(row[g]) for g in _GROUPS])
+            for p, row in s.out_of_pocket.iterrows()
+        ],
+        caption="Percentiles 百分位 over every person, persons without claims at 0.",
+    )
+    c = s.catastrophic
+    cat = _by_group(
+        "Catastrophic out-of-pocket 灾难性卫生支出",
+        [
+            ("Persons 人数", [_count(c.loc[g, "persons"]) for g in _GROUPS]),
+            ("Catastrophic 灾难性", [_count(c.loc[g, "catastrophic"]) for g in _GROUPS]),
+            ("Share 占比", [_pct(c.loc[g, "share"]) for g in _GROUPS]),
+        ],
+        caption=f"Out-of-pocket above {s.catastrophic_threshold:,.2f} yuan a person-year "
+        "(--catastrophic-threshold).",
+    )
+    return [head, cost, totals, poor, oop, cat]
+
+
+def _error_table(s: Summary) -> Table:
+    t = _table(
+        f"Rows not settled 未结算: {s.errors:,}", "Error", "Field 字段", "Rows 行数", "Example 示例"
+    )
+    t.title_style = "bold red"
+    for row in s.error_table.itertuples():
+        t.add_row(str(row.type), str(row.field), f"{row.count:,}", str(row.example))
+    return t
+
+
+def _comparison_tables(c: Comparison) -> list[Table]:
+    layers = _table(f"Reform 改革: {c.reform_name}", "Layer", "名称", "Baseline 现行",
+                    "Reform 改革", "Change 变化",
+                    caption="Fund cost by layer 各项基金支出 (yuan 元).")  # fmt: skip
+    for layer, row in c.layers.iterrows():
+        layers.add_row(str(layer), str(row["name"]), _money(row["baseline"]),
+                       _money(row["reform"]), _signed(row["change"]))  # fmt: skip
+    t = c.totals
+    totals = _by_group(
+        "Reform 改革: reimbursed and out-of-pocket 报销与自付 (yuan 元)",
+        [
+            ("Reimbursed 报销, baseline", [_money(t.loc[g, "reimbursed_baseline"]) for g in _GROUPS]),
+            ("Reimbursed 报销, reform", [_money(t.loc[g, "reimbursed_reform"]) for g in _GROUPS]),
+            ("Reimbursed 报销, change", [_signed(t.loc[g, "reimbursed_change"]) for g in _GROUPS]),
+            ("Out-of-pocket 自付, baseline", [_money(t.loc[g, "out_of_pocket_baseline"]) for g in _GROUPS]),
+            ("Out-of-pocket 自付, reform", [_money(t.loc[g, "out_of_pocket_reform"]) for g in _GROUPS]),
+            ("Out-of-pocket 自付, change", [_signed(t.loc[g, "out_of_pocket_change"]) for g in _GROUPS]),
+        ],
+    )  # fmt: skip
+    p = c.persons
+    persons = _by_group(
+        "Reform 改革: persons by out-of-pocket of the year 年度自付",
+        [
+            ("Better off 减少", [_count(p.loc[g, "better_off"]) for g in _GROUPS]),
+            ("Worse off 增加", [_count(p.loc[g, "worse_off"]) for g in _GROUPS]),
+            ("Unchanged 不变", [_count(p.loc[g, "unchanged"]) for g in _GROUPS]),
+        ],
+        caption="Persons without claims are unchanged.",
+    )
+    change = _by_group(
+        "Reform 改革: change of out-of-pocket per person-year 个人年度自付变化 (yuan 元)",
+        [
+            (f"P{q}", ["—" if row[g] is None else _signed(row[g]) for g in _GROUPS])
+            for q, row in c.out_of_pocket_change.iterrows()
+        ],
+        caption="Reform − baseline, percentiles over the persons with claims; < 0 is better off.",
+    )
+    return [layers, totals, persons, change]
+
+
+@contextmanager
+def _progress(console: Console, label: str) -> Iterator[Any]:
+    """A progress bar on standard error when it is a terminal; yields the simulate callback."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:  # fmt: skip
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _print(console: Console, tables: Sequence[Table]) -> None:
+    for t in tables:
+        # Numbers are never cut: each numeric column is as wide as its widest cell, and
+        # only the text columns wrap when the console is narrow.
+        for column in t.columns[1:]:
+            cells = [str(c) for c in column.cells]
+            if cells and all(_NUMERIC.match(c) for c in cells):
+                column.min_width = max(len(c) for c in cells)
+                column.no_wrap = True
+        console.print(t)
+        console.print()
+
+
+@click.command("simulate")
+@click.argument("claims_file", metavar="CLAIMS", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))  # fmt: skip
+@click.option("--people", "people_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="People table (CSV or Parquet) for CLAIMS: person_id, poor, county, categories.")  # fmt: skip
+@click.option("--synthetic", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Simulate a synthetic population of N persons instead of CLAIMS.")  # fmt: skip
+@click.option("--seed", type=int, default=None, help="Seed of the synthetic population (required with --synthetic).")  # fmt: skip
+@click.option("--year", type=int, default=2019, show_default=True, help="Year of the synthetic claims.")  # fmt: skip
+@click.option("--policy", "policy_name", default=None,
+              help="Built-in policy name or a policy file (default: zhangjiajie).")  # fmt: skip
+@click.option("--reform", "reform_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Reform file (zjj-medical-reform/1) applied to the policy; prints the comparison.")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write one row per claim (CSV or Parquet by extension).")  # fmt: skip
+@click.option("--plots", "plots_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the figures as PNG files into this directory.")  # fmt: skip
+@click.option("--catastrophic-threshold", default=str(DEFAULT_CATASTROPHIC_THRESHOLD), show_default=True,
+              help="Out-of-pocket a person-year above which spending is catastrophic (yuan).")  # fmt: skip
+@click.option("--width", type=click.IntRange(min=60), default=None,
+              help="Width of the tables in characters (default: the terminal's).")  # fmt: skip
+def simulate_command(
+    claims_file: Path | None,
+    people_file: Path | None,
+    synthetic: int | None,
+    seed: int | None,
+    year: int,
+    policy_name: str | None,
+    reform_file: Path | None,
+    output: Path | None,
+    plots_dir: Path | None,
+    catastrophic_threshold: str,
+    width: int | None,
+) -> None:
+    """Simulate a county's claims for a year: fund cost, out-of-pocket burden, targets.
+
+    Either CLAIMS --people PEOPLE (CSV or Parquet), or --synthetic N --seed S for a
+    synthetic Zhangjiajie population (see zjj_medical.population). Prints the summary
+    as tables; with --reform FILE also the comparison with the reformed policy.
+
+    \b
+    Examples:
+      zjj-medical simulate --synthetic 100000 --seed 1
+      zjj-medical simulate --synthetic 20000 --seed 1 --reform examples/reforms/county_ratio_080.yaml --plots plots
+      zjj-medical simulate claims.csv --people people.csv -o result.parquet
+    """
+    if (claims_file is None) == (synthetic is None):
+        raise click.UsageError("give either CLAIMS --people PEOPLE or --synthetic N --seed S")
+    if synthetic is not None and seed is None:
+        raise click.UsageError("--synthetic needs --seed (the draw is deterministic per seed)")
+    if claims_file is not None and people_file is None:
+        raise click.UsageError("CLAIMS needs --people PEOPLE")
+    try:
+        threshold = Decimal(catastrophic_threshold)
+        if not threshold.is_finite() or threshold < 0:
+            raise ArithmeticError
+    except ArithmeticError:
+        raise click.BadParameter(
+            f"{catastrophic_threshold!r} is not an amount ≥ 0",
+            param_hint="--catastrophic-threshold",
+        ) from None
+    try:
+        policy = load_policy(policy_name)
+    except ReimbursementError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    out = Console(width=width)
+    err = Console(stderr=True)
+    if synthetic is not None:
+        assert seed is not None
+        people, claims = synthetic_population(synthetic, seed=seed, year=year)
+        source = f"synthetic population: {synthetic:,} persons, seed {seed}, year {year}"
+    else:
+        assert claims_file is not None
+        assert people_file is not None
+        claims = read_table(claims_file, "claims")
+        people = read_table(people_file, "people")
+        source = f"claims {claims_file}, people {people_file}"
+    out.print(f"[bold]{source}[/bold]: {len(claims):,} claims 结算单, {len(people):,} persons 人")
+
+    try:
+        with _progress(err, "settling 结算") as progress:
+            if reform_file is not None:
+                comparison = compare(
+                    claims, people, policy_name if policy_name is not None else policy.id,
+                    reform_file, catastrophic_threshold=threshold, progress=progress,
+                )  # fmt: skip
+                summary, result = comparison.baseline, comparison.baseline_result
+            else:
+                from zjj_medical.batch import simulate
+
+                comparison = None
+                result = simulate(claims, people, policy=policy, money="fen", progress=progress)
+                summary = summarize(
+                    result, people, claims=claims, policy=policy,
+                    catastrophic_threshold=threshold, money="fen",
+                )  # fmt: skip
+    except (ReimbursementError, ValueError, KeyError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+    _print(out, _summary_tables(summary, policy))
+    if summary.errors:
+        _print(out, [_error_table(summary)])
+    if comparison is not None:
+        _print(out, _comparison_tables(comparison))
+    if output is not None:
+        if comparison is None:
+            write_result(output, result, policy)
+        else:
+            write_result(output, result, policy, comparison.reform_result, comparison.reform_policy)
+        out.print(f"Wrote {len(result):,} rows to {output}")
+    if plots_dir is not None:
+        from zjj_medical.plots import (
+            curve_figure,
+            fund_cost_figure,
+            out_of_pocket_figure,
+            save_figures,
+        )
+
+        figures = {
+            "curve": curve_figure(policy),
+            "fund_cost": fund_cost_figure(comparison or summary),
+        }
+        if comparison is not None:
+            figures["out_of_pocket"] = out_of_pocket_figure(comparison)
+        paths = save_figures(figures, plots_dir)
+        out.print("Wrote " + ", ".join(str(p) for p in paths))
+    if summary.errors:
+        err.print(f"[red]{summary.errors:,} of {summary.claims:,} rows were not settled[/red] "
+                  "(see the table 'Rows not settled'; the error column of -o has each message)")  # fmt: skip
