@@ -43,6 +43,8 @@ def _fallback(
 ) -> BoolArray:
     """Read the ``todo`` rows one by one; returns the rows the rule refused."""
     bad = np.zeros(len(values), dtype=bool)
+    if not todo.any():
+        return bad
     raw = values.to_numpy(dtype=object)
     for i in np.flatnonzero(todo):
         try:
@@ -140,9 +142,13 @@ def text_codes(values: pd.Series | None, n: int) -> tuple[IntArray, list[object]
     """Factorised codes of a column (``-1`` for missing) and its distinct values."""
     if values is None:
         return np.full(n, -1, dtype=np.int64), []
-    obj = values.astype(object)
-    if obj.map(lambda v: isinstance(v, list | tuple | np.ndarray)).any():
-        obj = obj.map(lambda v: v if not isinstance(v, list | tuple | np.ndarray) else tuple(v))
+    obj = values
+    if values.dtype == object:
+        listed = [isinstance(v, list | tuple | np.ndarray) for v in values]
+        if any(listed):
+            obj = pd.Series(
+                [tuple(v) if f else v for v, f in zip(values, listed, strict=True)], dtype=object
+            )
     codes, uniques = pd.factorize(obj, use_na_sentinel=True)
     return codes.astype(np.int64), list(uniques)
 

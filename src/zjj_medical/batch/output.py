@@ -64,8 +64,8 @@ def build_frame(
         return values if money == "fen" else values / 100.0
 
     data: dict[str, object] = {
-        "claim_id": np.asarray(claim_ids, dtype=object),
-        "person_id": np.asarray(person_ids, dtype=object),
+        "claim_id": pd.Series(np.asarray(claim_ids, dtype=object), dtype=object),
+        "person_id": pd.Series(np.asarray(person_ids, dtype=object), dtype=object),
         "in_county": np.asarray(in_county, dtype=bool),
         "pay_later": np.asarray(pay_later, dtype=bool),
     }

@@ -42,13 +42,19 @@ __all__ = [
     "error_text",
     "read_people",
     "row_of",
+    "rows_of",
     "simulate_scalar",
 ]
 
 
+def rows_of(table: pd.DataFrame) -> list[dict[Any, Any]]:
+    """The rows of a table as dicts (values as ``DataFrame.to_dict("records")`` gives them)."""
+    return table.to_dict("records")
+
+
 def row_of(table: pd.DataFrame, i: int) -> dict[Any, Any]:
-    """Row ``i`` of a table as a dict, each value as its column holds it."""
-    return {c: table[c].iat[i] for c in table.columns}
+    """Row ``i`` of a table as a dict, as :func:`rows_of` gives it."""
+    return rows_of(table.iloc[[i]])[0]
 
 
 def error_text(exc: ReimbursementError) -> str:
@@ -64,8 +70,7 @@ def read_people(people: pd.DataFrame, policy: Policy) -> dict[str, Person | Reim
     if "person_id" not in people.columns:
         raise ValueError("people: the table has no person_id column")
     out: dict[str, Person | ReimbursementError] = {}
-    for i in range(len(people)):
-        row = row_of(people, i)
+    for row in rows_of(people):
         pid = read_id(row.get("person_id"))
         if pid in out:
             raise ValueError(f"people: person_id {pid!r} is given twice")
@@ -128,7 +133,7 @@ def simulate_scalar(
     persons = read_people(people, policy)
     layer_ids = [layer.id for layer in policy.layers]
     n = len(claims)
-    rows: list[dict[Any, Any]] = [row_of(claims, i) for i in range(n)]
+    rows = rows_of(claims)
     errors: list[str | None] = [None] * n
     parsed: dict[int, tuple[Claim, Person, int]] = {}
     keys: list[tuple[str, int, dt.date, str, int]] = []

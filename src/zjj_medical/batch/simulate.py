@@ -36,7 +36,7 @@ from zjj_medical.batch.columns import (
 from zjj_medical.batch.engine import LayerPlan, RepeatPlan, run_rounds
 from zjj_medical.batch.inputs import claim_from_row, person_from_row, read_id
 from zjj_medical.batch.output import Money, build_frame
-from zjj_medical.batch.scalar import check_columns, check_row, error_text, row_of
+from zjj_medical.batch.scalar import check_columns, check_row, error_text, row_of, rows_of
 from zjj_medical.batch.tables import LayerTable, ParamRow, cap_slots, param_row, ratio_scale
 from zjj_medical.errors import InvalidClaim, PolicyNotInForce, ReimbursementError
 from zjj_medical.layers.resolve import relevant_facts, resolve_layer
@@ -102,12 +102,10 @@ def simulate(
     date, bad_date = date_column(claims["date"])
     accident, bad_accident = flag_column(col("accident"), n)
     pids = claims["person_id"]
-    pid_text = pids.map(read_id).astype(object) if pids.dtype.kind == "f" else pids.astype(str)
-    who = people_ix.get_indexer(pd.Index(pid_text.to_numpy(dtype=object)))
+    pid_text = id_text(pids)
+    who = people_ix.get_indexer(pd.Index(pid_text, dtype=object))
     cids = claims["claim_id"]
-    cid_text = (cids.map(read_id) if cids.dtype.kind == "f" else cids.astype(str)).to_numpy(
-        dtype=object
-    )
+    cid_text = id_text(cids)
     flagged = (
         bad_total | bad_scope | bad_date | bad_accident | (in_scope > total) | (who < 0)
         | claims["claim_id"].isna().to_numpy() | pids.isna().to_numpy()
@@ -127,11 +125,12 @@ def simulate(
     group_ok, first = combine_codes([c[ok] for c in codes], int(ok.sum()))
     group[ok] = group_ok
     rep_rows = np.flatnonzero(ok)[first]
+    reps = rows_of(claims.iloc[rep_rows])
     normal: list[Normalized | None] = []
-    for i in rep_rows:
-        claim, _, _ = claim_from_row(row_of(claims, int(i)), policy)
+    for k, i in enumerate(rep_rows):
+        claim, _, _ = claim_from_row(reps[k], policy)
         try:
-            normal.append(normalize(policy, claim, person_obj[int(who[i])]))
+            normal.append(normalize(policy, claim, person_obj[person_group[who[i]]]))
         except InvalidClaim:
             normal.append(None)
     bad_group = np.array([x is None for x in normal] + [True], dtype=bool)
@@ -172,9 +171,7 @@ def simulate(
     in_county[rows] = g_in[group[rows]]
     pay_later[rows] = g_later[group[rows]]
     scale = 10**places
-    order = np.lexsort(
-        (rows, _rank(cid_text[rows]), date[rows].astype(np.int64), person_year[rows])
-    )
+    order = _settle_order(rows, person_year, date, cid_text)
     ordered = rows[order]
     py_sorted = person_year[ordered]
     starts = np.r_[0, np.flatnonzero(py_sorted[1:] != py_sorted[:-1]) + 1]
@@ -190,10 +187,39 @@ def simulate(
         progress(n, n)
     payments = np.stack(pay, axis=1) if pay else np.zeros((n, 0), dtype=np.int64)
     return build_frame(
-        cid_text, pid_text.to_numpy(dtype=object), in_county, pay_later,
+        cid_text, pid_text, in_county, pay_later,
         [layer.id for layer in policy.layers], payments, np.where(settled, total, 0), settled,
         errors, money,
     )  # fmt: skip
+
+
+def id_text(values: pd.Series) -> np.ndarray[Any, Any]:
+    """Ids as an object array of texts (integers read from a CSV give their digits)."""
+    if values.dtype.kind in "iu":
+        return values.astype(str).to_numpy(dtype=object)
+    arr = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=False) == "string":
+        return arr
+    return np.array([read_id(v) for v in arr], dtype=object)
+
+
+def _settle_order(
+    rows: IntArray, person_year: IntArray, date: np.ndarray[Any, Any], cid: np.ndarray[Any, Any]
+) -> IntArray:
+    """Positions of ``rows`` in (person-year, date, claim id, input row) order."""
+    day = date[rows].astype(np.int64)
+    span = int(day.max() - day.min()) + 1 if len(rows) else 1
+    order = np.argsort(person_year[rows] * span + (day - day.min(initial=0)), kind="stable")
+    py, d = person_year[rows][order], day[order]
+    tie = np.zeros(len(order), dtype=bool)
+    tie[1:] = (py[1:] == py[:-1]) & (d[1:] == d[:-1])
+    tie[:-1] |= tie[1:]
+    if tie.any():  # claim ids decide only between claims of one person-year and day
+        at = np.flatnonzero(tie)
+        sub = order[at]
+        again = np.lexsort((rows[sub], _rank(cid[rows[sub]]), day[sub], person_year[rows][sub]))
+        order[at] = sub[again]
+    return order
 
 
 def _rank(values: np.ndarray[Any, Any]) -> IntArray:
@@ -203,11 +229,9 @@ def _rank(values: np.ndarray[Any, Any]) -> IntArray:
 
 
 def _people(people: pd.DataFrame, policy: Policy) -> tuple[pd.Index, IntArray, list[Person]]:
-    """The people index, each person's group (``-1``: unreadable person) and a Person per group."""
+    """The people index, each person's group (``-1``: unreadable person), a Person per group."""
     m = len(people)
-    ids = people["person_id"]
-    text = ids.map(read_id).astype(object) if ids.dtype.kind == "f" else ids.astype(str)
-    index = pd.Index(text.to_numpy(dtype=object))
+    index = pd.Index(id_text(people["person_id"]), dtype=object)
     if not index.is_unique:
         dup = index[index.duplicated()][0]
         raise ValueError(f"people: person_id {dup!r} is given twice")
@@ -216,15 +240,13 @@ def _people(people: pd.DataFrame, policy: Policy) -> tuple[pd.Index, IntArray, l
     group, first = combine_codes(codes, m)
     persons: list[Person] = []
     bad = np.zeros(len(first) + 1, dtype=bool)
-    for g, i in enumerate(first):
+    for row in rows_of(people.iloc[first]):
         try:
-            persons.append(person_from_row(row_of(people, int(i)), policy))
+            persons.append(person_from_row(row, policy))
         except ReimbursementError:
             persons.append(Person("-", poor=False, county="-"))
-            bad[g] = True
-    group = np.where(bad[group], -1, group)
-    # Claims reach a person's group through this array, indexed by person row.
-    return index, group, [persons[g] if g >= 0 else persons[0] for g in group]
+            bad[len(persons) - 1] = True
+    return index, np.where(bad[group], -1, group), persons
 
 
 def _facility_codes(values: pd.Series | None, n: int, policy: Policy) -> IntArray:
@@ -289,7 +311,8 @@ def _duplicates(
     """A claim id met again in a person-year after one settled: ``DuplicateClaim``."""
     if len(candidates) == 0:
         return
-    key, _ = combine_codes([person_year[candidates], _rank(cid[candidates])], len(candidates))
+    ids, _ = pd.factorize(pd.Series(cid[candidates], dtype=object))
+    key, _ = combine_codes([person_year[candidates], ids.astype(np.int64)], len(candidates))
     order = np.lexsort((candidates, date[candidates].astype(np.int64), key))
     seen: set[int] = set()
     k_sorted = key[order]
