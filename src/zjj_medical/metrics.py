@@ -244,7 +244,7 @@ def _error_table(claim_ids: Sequence[object], errors: Sequence[object]) -> pd.Da
             continue
         m = _ERROR.match(err)
         key = (m["type"], m["field"]) if m else (err.split(":", 1)[0], "")
-        entry = groups.setdefault(key, [0, f"{cid}: {err}"])
+        entry = groups.setdefault(key, [0, err if str(cid) in err else f"{cid}: {err}"])
         entry[0] += 1
     rows = [
         {"type": t, "field": f, "count": c, "example": ex} for (t, f), (c, ex) in groups.items()

@@ -69,6 +69,19 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     )
 
 
+_CLAIM_COLUMNS = ("claim_id", "person_id", "kind", "date", "facility_level", "total", "in_scope")
+_PEOPLE_COLUMNS = ("person_id", "poor", "county")
+
+
+def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise click.ClickException(
+            f"{what}: missing column(s) {', '.join(missing)} (needed: {', '.join(columns)}; "
+            f"found: {', '.join(map(str, table.columns)) or 'none'})"
+        )
+
+
 def _money_columns(result: pd.DataFrame, policy: Policy) -> list[str]:
     layers = [layer.id for layer in policy.layers if layer.id in result]
     return [*layers, "reimbursed", "patient_pay"]
@@ -206,10 +219,12 @@ def _summary_tables(s: Summary, policy: Policy) -> list[Table]:
 
 
 def _error_table(s: Summary) -> Table:
-    t = _table(
-        f"Rows not settled 未结算: {s.errors:,}", "Error", "Field 字段", "Rows 行数", "Example 示例"
-    )
-    t.title_style = "bold red"
+    t = Table(title=f"Rows not settled 未结算: {s.errors:,}", box=box.SIMPLE_HEAD,
+              title_style="bold red", pad_edge=False)  # fmt: skip
+    t.add_column("Error")
+    t.add_column("Field 字段")
+    t.add_column("Rows 行数", justify="right")
+    t.add_column("Example 示例", ratio=1)
     for row in s.error_table.itertuples():
         t.add_row(str(row.type), str(row.field), f"{row.count:,}", str(row.example))
     return t
@@ -284,7 +299,7 @@ def _print(console: Console, tables: Sequence[Table]) -> None:
 
 
 @click.command("simulate")
-@click.argument("claims_file", metavar="CLAIMS", required=False,
+@click.argument("claims_file", metavar="[CLAIMS]", required=False,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))  # fmt: skip
 @click.option("--people", "people_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="People table (CSV or Parquet) for CLAIMS: person_id, poor, county, categories.")  # fmt: skip
@@ -360,6 +375,8 @@ def simulate_command(
         assert people_file is not None
         claims = read_table(claims_file, "claims")
         people = read_table(people_file, "people")
+        _require(claims, _CLAIM_COLUMNS, f"claims {claims_file}")
+        _require(people, _PEOPLE_COLUMNS, f"people {people_file}")
         source = f"claims {claims_file}, people {people_file}"
     out.print(f"[bold]{source}[/bold]: {len(claims):,} claims 结算单, {len(people):,} persons 人")
 
