@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -87,6 +88,15 @@ def facility_key(claim: Claim, policy: Policy) -> str:
     tier = (policy.lookup("tiers", f.level) if f.level else None) or f.level or "-"
     county = (policy.lookup("counties", f.county) if f.county else None) or f.county or "-"
     return f"{tier}@{county}"
+
+
+_Inputs = tuple[dict[str, Any], dict[str, Any], str]
+
+
+def _inputs(claim: Claim, person: Person) -> _Inputs:
+    """The claim's and person's JSON and their content hash."""
+    claim_json, person_json = claim_to_dict(claim), person_to_dict(person)
+    return claim_json, person_json, content_hash(claim_json, person_json)
 
 
 def _now() -> str:
@@ -180,14 +190,14 @@ class LedgerBook:
         return found
 
     def _compute(
-        self, claim: Claim, person: Person, ledger: Ledger | None, seq: int
+        self, claim: Claim, person: Person, ledger: Ledger | None, seq: int, inputs: _Inputs
     ) -> StoredSettlement:
         pv = self.policy_for(claim.date)
         s = _roundtrip(settle(claim, person, policy=pv.policy, ledger=ledger))
-        claim_json, person_json = claim_to_dict(claim), person_to_dict(person)
+        claim_json, person_json, digest = inputs
         return StoredSettlement(
             settlement=s, claim=claim_json, person=person_json,
-            content_hash=content_hash(claim_json, person_json), policy_id=pv.policy.id,
+            content_hash=digest, policy_id=pv.policy.id,
             policy_version=pv.version, facility=facility_key(claim, pv.policy), seq=seq,
             settled_at=self._clock(),
         )  # fmt: skip
@@ -207,15 +217,15 @@ class LedgerBook:
         ledgers: dict[int, Ledger | None] = {}
         with self.store.snapshot():
             for claim in claims:
-                claim_json, person_json = claim_to_dict(claim), person_to_dict(person)
-                found = self._existing(claim, content_hash(claim_json, person_json), pending)
+                inputs = _inputs(claim, person)
+                found = self._existing(claim, inputs[2], pending)
                 if found is not None:
                     out.append(found.settlement)
                     continue
                 year = claim.date.year
                 if year not in ledgers:
                     ledgers[year] = self.store.ledger(person.id, year)
-                record = self._compute(claim, person, ledgers[year], 0)
+                record = self._compute(claim, person, ledgers[year], 0, inputs)
                 ledgers[year] = record.settlement.ledger
                 pending[claim.id] = record
                 out.append(record.settlement)
@@ -236,14 +246,15 @@ class LedgerBook:
         out: list[StoredSettlement] = []
         with self.store.transaction():
             for claim in claims:
-                claim_json, person_json = claim_to_dict(claim), person_to_dict(person)
-                found = self._existing(claim, content_hash(claim_json, person_json), {})
+                inputs = _inputs(claim, person)
+                found = self._existing(claim, inputs[2], {})
                 if found is not None:
                     out.append(found)
                     continue
                 year = claim.date.year
                 ledger = self.store.ledger(person.id, year)
-                record = self._compute(claim, person, ledger, self.store.next_seq(person.id, year))
+                seq = self.store.next_seq(person.id, year)
+                record = self._compute(claim, person, ledger, seq, inputs)
                 self.store.add_settlement(record)
                 self.store.put_ledger(record.settlement.ledger)
                 out.append(record)
@@ -269,7 +280,10 @@ class LedgerBook:
             ledger = before[-1].settlement.ledger if before else None
             adjustments: list[Adjustment] = []
             for old in later:
-                new = self._compute(old.parsed_claim(), old.parsed_person(), ledger, old.seq)
+                new = self._compute(
+                    old.parsed_claim(), old.parsed_person(), ledger, old.seq,
+                    (dict(old.claim), dict(old.person), old.content_hash),
+                )  # fmt: skip
                 ledger = new.settlement.ledger
                 self.store.replace_settlement(new)
                 adjustments.append(
