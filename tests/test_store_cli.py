@@ -164,3 +164,13 @@ def test_a_bad_database_file(run: Any, tmp_path: Path) -> None:
     result = run("show", "P1")
     assert 1 == result.exit_code
     assert "StoreError" == json.loads(result.stderr)["error"]["type"]
+
+
+def test_a_resent_document_prints_the_stores_ledger(run: Any, tmp_path: Path) -> None:
+    """Re-sending C1 after C2 was settled prints C1's stored settlement and the ledger C1, C2."""
+    first = write(tmp_path / "a.json", doc([inpatient("C1", "2019-01-10")]))
+    run("settle", first)
+    run("settle", write(tmp_path / "b.json", doc([inpatient("C2", "2019-02-10")])))
+    out = json.loads(run("settle", "--no-trace", first).output)
+    assert "225.00" == out["settlements"][0]["payments"]["critical_illness"]  # as first settled
+    assert ["C1", "C2"] == out["ledger"]["claim_ids"]

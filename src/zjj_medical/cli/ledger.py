@@ -16,6 +16,7 @@ from rich.table import Table
 
 from zjj_medical.documents import parse_document
 from zjj_medical.errors import LedgerMismatch, ReimbursementError
+from zjj_medical.ledger import Ledger
 from zjj_medical.sheet import settlement_sheet
 from zjj_medical.store.book import LedgerBook, PolicyVersion
 from zjj_medical.store.fhir import claim_response, fhir_json, to_fhir_claim_response
@@ -92,11 +93,14 @@ def _settle_doc(book: LedgerBook, doc: Any, *, write: bool, trace: bool) -> dict
                 f"{stored.year}; leave it null, the store holds the ledger",
                 field="ledger",
             )
+    last: Ledger | None
     if write:
         settlements = [r.settlement for r in book.settle_all(claims, person)]
+        # the store's ledger now (a re-sent claim gives its stored settlement, not a new ledger)
+        last = book.ledger(person.id, claims[-1].date.year) if claims else given
     else:
         settlements = book.presettle_all(claims, person)
-    last = settlements[-1].ledger if settlements else given
+        last = settlements[-1].ledger if settlements else given
     return {
         "settlements": [s.to_dict(trace=trace) for s in settlements],
         "ledger": None if last is None else last.to_dict(),
