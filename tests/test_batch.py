@@ -346,3 +346,40 @@ def test_annual_caps_reached_mid_year() -> None:
     # 30000×0.60 + 50000×0.65 + 70000×0.75 + 430200×0.85 = 18000 + 32500 + 52500 + 365670 = 468670,
     # capped at 300000. C3: nothing left of the cap.
     assert [0.0, 300000.0, 0.0] == out["critical_illness"].tolist()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_simulate_file_streams_by_person_and_keeps_order(tmp_path: Path, suffix: str) -> None:
+    """simulate_file over several partitions gives simulate's table, row for row, in order."""
+    from zjj_medical.batch import simulate_file
+
+    policy = load_policy("example_county")
+    claims, people = random_tables(policy, 11, n_people=80, n_claims=1500)
+    if suffix == ".csv":
+        claims.to_csv(tmp_path / "claims.csv", index=False)
+        people.to_csv(tmp_path / "people.csv", index=False)
+    else:
+        claims.to_parquet(tmp_path / "claims.parquet", index=False)
+        people.to_parquet(tmp_path / "people.parquet", index=False)
+    out = tmp_path / f"out{suffix}"
+    n = simulate_file(
+        tmp_path / f"claims{suffix}", tmp_path / f"people{suffix}", out, policy=policy,
+        money="fen", partition_claims=200,
+    )  # fmt: skip
+    expected = simulate(claims, people, policy=policy, money="fen")
+    got = (
+        pd.read_csv(out, keep_default_na=False, na_values=[""], dtype={"error": object})
+        if suffix == ".csv"
+        else pd.read_parquet(out)
+    )
+    assert len(claims) == n == len(got)
+    assert expected["claim_id"].tolist() == got["claim_id"].astype(str).tolist()
+    for column in expected.columns:
+        if column in ("claim_id", "person_id", "error"):
+            want = [None if v is None else str(v) for v in expected[column]]
+            have = [None if v is None or v != v else str(v) for v in got[column]]
+            assert want == have, column
+        else:
+            assert expected[column].tolist() == pytest.approx(got[column].tolist(), nan_ok=True), (
+                column
+            )

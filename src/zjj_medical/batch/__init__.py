@@ -22,7 +22,8 @@ returns one row per input claim, in input order (SPEC §1, §8 invariant 7).
 [0.0, 210.0, 140.0]
 """
 
+from zjj_medical.batch.files import simulate_file
 from zjj_medical.batch.scalar import simulate_scalar
 from zjj_medical.batch.simulate import simulate
 
-__all__ = ["simulate", "simulate_scalar"]
+__all__ = ["simulate", "simulate_file", "simulate_scalar"]

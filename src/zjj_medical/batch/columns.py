@@ -121,17 +121,28 @@ def date_column(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], BoolArra
 
 
 def flag_column(values: pd.Series | None, n: int) -> tuple[BoolArray, BoolArray]:
-    """A boolean per row (missing → ``False``), and the rows refused."""
-    out = np.zeros(n, dtype=bool)
+    """A boolean per row (missing → ``False``), and the rows refused.
+
+    Each distinct value is read once by the row rule (a flag column has few).
+    """
     if values is None:
-        return out, np.zeros(n, dtype=bool)
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     if pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
         return values.to_numpy(dtype=bool), np.zeros(n, dtype=bool)
-    holder = np.zeros(n, dtype=object)
-    bad = _fallback(values, np.ones(n, dtype=bool), _flag_or_missing, holder)
-    out[:] = holder.astype(bool)
-    out[bad] = False
-    return out, bad
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if values.dtype == object and not all(isinstance(u, str) for u in uniques):
+        # True, 1 and 1.0 are one value to a hash table but not to the row rule.
+        holder = np.zeros(n, dtype=object)
+        bad = _fallback(values, np.ones(n, dtype=bool), _flag_or_missing, holder)
+        return np.where(bad, False, holder.astype(bool)), bad
+    flag = np.zeros(len(uniques) + 1, dtype=bool)  # the last entry: missing (code -1)
+    refused = np.zeros(len(uniques) + 1, dtype=bool)
+    for k, value in enumerate(uniques):
+        try:
+            flag[k] = _flag_or_missing(value)
+        except ValueError:
+            refused[k] = True
+    return flag[codes], refused[codes]
 
 
 def _flag_or_missing(value: object) -> bool:

@@ -1,0 +1,221 @@
+"""Settling claim files larger than memory: :func:`simulate_file` streams by person.
+
+A person's claims only ever meet that person's other claims, so the file is cut
+into partitions by a hash of ``person_id`` (claims and people alike), each
+partition is settled with :func:`~zjj_medical.batch.simulate` on its own, and the
+results are merged back into input order. The result is the one
+:func:`~zjj_medical.batch.simulate` gives on the whole tables; peak memory is that
+of one partition (about a million claims by default) plus a block of output.
+
+Files are CSV (``.csv``) or Parquet (``.parquet``), chosen by suffix, for input and
+output independently. CSV input is read as text, so money is read exactly as
+written (no float on the way). CSV output writes money in yuan as the shortest
+decimal that reads back to the same number (``15300``, ``12.34``), or integer fen
+with ``money="fen"``.
+
+>>> import tempfile, pathlib, pandas as pd
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> pd.DataFrame({"person_id": ["P1"], "poor": [True], "county": ["sangzhi"]}).to_csv(
+...     d / "people.csv", index=False)
+>>> pd.DataFrame({"claim_id": ["C1"], "person_id": ["P1"], "kind": ["inpatient"],
+...     "date": ["2019-11-03"], "facility_id": [None], "facility_level": ["county"],
+...     "facility_county": ["sangzhi"], "total": ["20000.00"], "in_scope": ["18000.00"]}
+...     ).to_csv(d / "claims.csv", index=False)
+>>> simulate_file(d / "claims.csv", d / "people.csv", d / "out.csv")
+1
+>>> print((d / "out.csv").read_text().splitlines()[1])
+"C1","P1",true,true,15300,0,0,0,0,1700,0,17000,3000,0.85,
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pv
+import pyarrow.parquet as pq
+
+from zjj_medical.batch.output import Money
+from zjj_medical.batch.simulate import id_text, simulate
+from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.model import Policy
+
+__all__ = ["simulate_file"]
+
+_ROW = "__row"
+_BATCH = 1 << 16
+
+
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ValueError(f"{path}: not a .csv or .parquet file")
+    return suffix[1:]
+
+
+def _batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """Record batches of a file; CSV columns are all read as text (empty → missing)."""
+    if _kind(path) == "parquet":
+        yield from pq.ParquetFile(path).iter_batches(batch_size=_BATCH)
+        return
+    header = pv.open_csv(path).schema.names
+    reader = pv.open_csv(
+        path,
+        read_options=pv.ReadOptions(block_size=1 << 24),
+        convert_options=pv.ConvertOptions(
+            column_types={c: pa.string() for c in header}, strings_can_be_null=True
+        ),
+    )
+    yield from reader
+
+
+def _partition_of(ids: pa.Array | pa.ChunkedArray, k: int) -> npt.NDArray[np.int64]:
+    text = id_text(pd.Series(ids.to_pandas(), dtype=object))
+    return (pd.util.hash_array(text) % np.uint64(k)).astype(np.int64)
+
+
+def _split(path: Path, k: int, into: Path, name: str, numbered: bool) -> tuple[int, list[str]]:
+    """Write the file's rows into ``k`` Parquet partitions by person; returns rows, columns."""
+    writers: list[pq.ParquetWriter | None] = [None] * k
+    rows = 0
+    columns: list[str] = []
+    try:
+        for batch in _batches(path):
+            columns = batch.schema.names
+            if "person_id" not in columns:
+                raise ValueError(f"{path}: the table has no person_id column")
+            if numbered:
+                index = pa.array(np.arange(rows, rows + batch.num_rows, dtype=np.int64))
+                batch = pa.RecordBatch.from_arrays([*batch.columns, index], names=[*columns, _ROW])
+            part = _partition_of(batch.column("person_id"), k)
+            for p in range(k):
+                chosen = batch.filter(pa.array(part == p))
+                if chosen.num_rows == 0:
+                    continue
+                writer = writers[p]
+                if writer is None:
+                    writer = writers[p] = pq.ParquetWriter(
+                        into / f"{name}-{p}.parquet", batch.schema
+                    )
+                writer.write_batch(chosen)
+            rows += batch.num_rows
+    finally:
+        for writer in writers:
+            if writer is not None:
+                writer.close()
+    return rows, columns
+
+
+def _read(path: Path, columns: list[str]) -> pd.DataFrame:
+    if path.exists():
+        frame: pd.DataFrame = pq.read_table(path).to_pandas()
+        return frame
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+
+
+def _schema(policy: Policy, money: Money) -> pa.Schema:
+    amount = pa.int64() if money == "fen" else pa.float64()
+    fields = [("claim_id", pa.string()), ("person_id", pa.string()), ("in_county", pa.bool_()),
+              ("pay_later", pa.bool_())]  # fmt: skip
+    fields += [(layer.id, amount) for layer in policy.layers]
+    fields += [("reimbursed", amount), ("patient_pay", amount), ("actual_ratio", pa.float64()),
+               ("error", pa.string())]  # fmt: skip
+    return pa.schema(fields)
+
+
+def _merged(parts: list[Path], total: int, block: int) -> Iterator[pa.Table]:
+    """The partitions' rows in input order, a block at a time (each partition is in order)."""
+    readers = [
+        pq.ParquetFile(p).iter_batches(batch_size=_BATCH) if p.exists() else iter(()) for p in parts
+    ]
+    buffers: list[pa.Table | None] = [None] * len(parts)
+    done = [False] * len(parts)
+    for low in range(0, total, block):
+        high = low + block
+        pieces = []
+        for p, reader in enumerate(readers):
+            buf = buffers[p]
+            while not done[p] and (
+                buf is None or buf.num_rows == 0 or buf[_ROW][-1].as_py() < high
+            ):
+                batch = next(reader, None)
+                if batch is None:
+                    done[p] = True
+                    break
+                more = pa.Table.from_batches([batch])
+                buf = more if buf is None else pa.concat_tables([buf, more])
+            if buf is None:
+                continue
+            cut = int(np.searchsorted(buf[_ROW].to_numpy(), high))
+            pieces.append(buf.slice(0, cut))
+            buffers[p] = buf.slice(cut)
+        table = pa.concat_tables(pieces)
+        order = np.argsort(table[_ROW].to_numpy(), kind="stable")
+        yield table.take(pa.array(order)).drop_columns([_ROW])
+
+
+def simulate_file(
+    claims: str | os.PathLike[str],
+    people: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    policy: Policy | None = None,
+    money: Money = "yuan",
+    partition_claims: int = 1_000_000,
+    progress: Callable[[int, int], None] | None = None,
+    workdir: str | os.PathLike[str] | None = None,
+) -> int:
+    """Settle a claims file for a people file into ``out``; returns the number of rows.
+
+    Same columns, rows, order and money as :func:`~zjj_medical.batch.simulate` on the
+    whole tables. ``partition_claims`` is about how many claims are settled at once
+    (memory grows with it); temporary Parquet partitions go to ``workdir`` (default:
+    the system's temporary directory) and are removed afterwards.
+    """
+    policy = policy or load_policy()
+    claims_path, people_path, out_path = Path(claims), Path(people), Path(out)
+    out_kind = _kind(out_path)
+    if _kind(claims_path) == "parquet":
+        estimate = pq.ParquetFile(claims_path).metadata.num_rows
+    else:
+        estimate = os.path.getsize(claims_path) // 64  # a claim line is well over 64 bytes
+    k = max(1, math.ceil(estimate / partition_claims))
+    schema = _schema(policy, money)
+    with tempfile.TemporaryDirectory(dir=workdir, prefix="zjj-simulate-") as tmp:
+        d = Path(tmp)
+        total, claim_columns = _split(claims_path, k, d, "claims", numbered=True)
+        _, people_columns = _split(people_path, k, d, "people", numbered=False)
+        settled = 0
+        for p in range(k):
+            part = _read(d / f"claims-{p}.parquet", [*claim_columns, _ROW])
+            if part.empty:
+                continue
+            result = simulate(
+                part.drop(columns=[_ROW]), _read(d / f"people-{p}.parquet", people_columns),
+                policy=policy, money=money,
+            )  # fmt: skip
+            table = pa.Table.from_pandas(result, schema=schema, preserve_index=False)
+            table = table.append_column(_ROW, pa.array(part[_ROW].to_numpy(dtype=np.int64)))
+            pq.write_table(table, d / f"out-{p}.parquet")
+            settled += len(part)
+            if progress is not None:
+                progress(settled, total)
+        parts = [d / f"out-{p}.parquet" for p in range(k)]
+        writer: pq.ParquetWriter | pv.CSVWriter
+        if out_kind == "parquet":
+            writer = pq.ParquetWriter(out_path, schema)
+        else:
+            writer = pv.CSVWriter(out_path, schema)
+        with writer:
+            if total == 0:
+                writer.write_table(schema.empty_table())
+            for table in _merged(parts, total, max(_BATCH, partition_claims // 4)):
+                writer.write_table(table.cast(schema))
+    return total
