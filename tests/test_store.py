@@ -192,10 +192,8 @@ def test_payments_come_back_in_policy_order(book: LedgerBook) -> None:
 
 
 def test_reverse_by_hand(book: LedgerBook) -> None:
-    """Reversing C2 of four: C3 moves to second (6225, Δ 0), C4 to third (6225, Δ −75).
-
-    C4 re-settled: A = 31125, E = 21125, F = 12675 → 12675 − 6450 = 6225 (was 6300).
-    """
+    """Reversing C2 of four: C3 moves to second (6225, Δ 0), C4 to third (6225, Δ −75)."""
+    # C4 re-settled: A = 31125, E = 21125, F = 12675 → 12675 − 6450 = 6225 (was 6300).
     for c in FOUR:
         book.settle(c, PERSON)
     rev = book.reverse("C2")

@@ -155,8 +155,8 @@ def county_claims(draw: st.DrawFn) -> list[tuple[Person, list[Claim]]]:
 def test_reconciliation_totals_equal_the_sum_of_settlements(
     people: list[tuple[Person, list[Claim]]],
 ) -> None:
-    """Per date and layer the report sums to the stored settlements; per (date, facility) the
-    funds plus patient_pay equal total; the CSV gives the same figures."""
+    """The report sums to the stored settlements per date and layer, balances, and matches its CSV."""
+    # per (date, facility): the funds + patient_pay = total
     with LedgerBook(SQLiteStore(":memory:")) as book:
         settled = [s for p, claims in people for s in book.settle_all(claims, p)]
         rows = reconciliation(book.store)

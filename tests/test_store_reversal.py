@@ -27,8 +27,8 @@ def year_and_reversals(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, 
 def test_reverse_equals_recompute(
     case: tuple[dict[str, Any], list[dict[str, Any]], list[str]],
 ) -> None:
-    """Stored settlements and ledger after reversing equal settle_year of the remaining claims;
-    each adjustment is new − old of that claim, and each reversal is balanced by its net."""
+    """After reversals the store equals settle_year of the remaining claims; deltas and net add up."""
+    # each adjustment is new − old of its claim; each reversal's net is each fund's change
     person_data, claims_data, reversed_ids = case
     person = to_person(person_data)
     claims = [to_claim(c) for c in claims_data]
