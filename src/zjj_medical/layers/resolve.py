@@ -91,7 +91,8 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
     if not layer.in_force(on):
         when = f"from {layer.start}" if layer.start and on < layer.start else f"until {layer.until}"
         ref = f" ({layer.effective_reference})" if layer.effective_reference else ""
-        return Resolved(False, f"not in force on {on}: the layer applies {when}{ref}")
+        # No date of the claim in the reason: the result is cached for the whole epoch.
+        return Resolved(False, f"not in force: the layer applies {when}{ref}")
     if not layer.when.matches(facts):
         return Resolved(False, f"not eligible: the layer requires {layer.when.text}")
     clauses = [layer.reference]
@@ -101,7 +102,7 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
         value = param.resolve(on, facts)
         if isinstance(value, _NotInForce):
             first = param.values[0][0]
-            return Resolved(False, f"{param.path} not in force on {on} (first value from {first})")
+            return Resolved(False, f"{param.path} not in force (first value from {first})")
         if isinstance(value, KeyError):
             return Resolved(False, f"{param.path} has no value for {_fact(facts, param.by)}")
         into.append(param.reference)
