@@ -58,6 +58,25 @@ def _die_after_first_write(db: str) -> None:
         book.settle(claim(5), PERSON)
 
 
+def _die_after_spilling(db: str, wal_size: Any) -> None:
+    from zjj_medical.store import sqlite
+
+    real = sqlite.SQLiteStore.put_ledger
+    calls: list[int] = []
+
+    def die_late(self: SQLiteStore, ledger: Any) -> None:
+        real(self, ledger)
+        calls.append(1)
+        if len(calls) == 20:  # 20 claims written, none committed
+            wal_size.value = os.path.getsize(db + "-wal")
+            os._exit(19)
+
+    sqlite.SQLiteStore.put_ledger = die_late  # type: ignore[method-assign]
+    with LedgerBook.open(db) as book:
+        book.store._conn.execute("PRAGMA cache_size=10")  # small cache: pages spill to the WAL
+        book.settle_all([claim(i) for i in range(10, 34)], PERSON)
+
+
 def _die_in_reverse(db: str) -> None:
     from zjj_medical.store import sqlite
 
@@ -152,6 +171,23 @@ def test_a_process_killed_mid_settlement_leaves_the_store_as_before(tmp_path: Pa
     with LedgerBook.open(db, timeout=5) as book:  # the dead writer's lock is gone
         book.settle(claim(5), PERSON)
         assert ("K01", "K05") == book.ledger("P-shared", 2019).claim_ids
+
+
+def test_uncommitted_pages_on_disk_are_ignored_after_a_kill(tmp_path: Path) -> None:
+    """A killed transaction whose pages already reached the WAL file leaves the store as before."""
+    db = tmp_path / "ledger.db"
+    with LedgerBook.open(db) as book:
+        book.settle(claim(1), PERSON)
+    before = dump(db)
+    wal_size = CTX.Value("q", 0)
+    child = CTX.Process(target=_die_after_spilling, args=(str(db), wal_size))
+    child.start()
+    child.join(120)
+    assert 19 == child.exitcode
+    assert wal_size.value > 0  # the uncommitted writes were on disk when the process died
+    assert before == dump(db)
+    with LedgerBook.open(db) as book:
+        assert ("K01",) == book.ledger("P-shared", 2019).claim_ids
 
 
 def test_a_process_killed_mid_reversal_leaves_the_store_as_before(tmp_path: Path) -> None:
