@@ -254,3 +254,34 @@ def test_a_memory_store_works_too() -> None:
         b = LedgerBook(store)
         b.settle(FOUR[0], PERSON)
         assert ("C1",) == b.ledger("P-cili", 2019).claim_ids
+
+
+def _policy_file(tmp_path: Path, name: str, effective: str) -> Path:
+    """The built-in policy's text under another id and period."""
+    text = POLICY_FILE.read_text("utf-8")
+    text = text.replace("id: zhangjiajie\n", f"id: {name}\n", 1)
+    text = text.replace("effective:\n  from: 2019-01-01\n", effective, 1)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_each_claim_uses_the_policy_in_force_on_its_date(tmp_path: Path) -> None:
+    """With two successive policy files, a claim (and its re-settlement) uses the one of its date."""
+    first = _policy_file(
+        tmp_path, "zjj-h1", "effective:\n  from: 2019-01-01\n  until: 2019-07-01\n"
+    )
+    second = _policy_file(tmp_path, "zjj-h2", "effective:\n  from: 2019-07-01\n")
+    with LedgerBook.open(tmp_path / "ledger.db", first, second) as book:
+        for c in (FOUR[0], FOUR[1], claim("C9", "2019-09-10")):
+            book.settle(c, PERSON)
+        assert ["zjj-h1", "zjj-h1", "zjj-h2"] == [
+            r.policy_id for r in book.settlements("P-cili", 2019)
+        ]
+        h2 = book.settlement("C9").policy_version
+        assert "sha256:" + hashlib.sha256(second.read_bytes()).hexdigest() == h2
+        rev = book.reverse("C1")
+        # C9 re-settled as the second claim under zjj-h2: CI 6225 as C2 was (worked above)
+        assert "zjj-h2" == book.settlement("C9").policy_id
+        assert Decimal("6225.00") == book.settlement("C9").settlement.payments["critical_illness"]
+        assert ["C2", "C9"] == [a.claim_id for a in rev.adjustments]
