@@ -6,12 +6,14 @@ disagreement points at the engine.
 
 from __future__ import annotations
 
+import doctest
 from decimal import Decimal
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+import reference
 from reference import INPATIENT_LAYERS, OUTPATIENT_LAYERS, reference_settle_year
 from strategies import person_years, to_claim, to_person
 from test_worked_examples import EXAMPLES
@@ -42,6 +44,11 @@ def _as_text(result: dict[str, Any]) -> dict[str, Any]:
         "in_county": result["in_county"],
         "pay_later": result["pay_later"],
     }
+
+
+def test_reference_docstring_example() -> None:
+    """The reference's own docstring example (SPEC §6) runs and prints what it shows."""
+    assert 0 == doctest.testmod(reference).failed
 
 
 def test_reference_reproduces_every_worked_example() -> None:
