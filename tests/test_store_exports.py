@@ -31,11 +31,15 @@ from zjj_medical.store import (
 )
 from zjj_medical.store.fhir import ACCUMULATOR_URL, LAYER_SYSTEM
 
-R4B = pytest.importorskip("fhir.resources.R4B.claimresponse")
-
 POOR = Person("P1", poor=True, county="sangzhi")
 A1 = Claim("A1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
            total="20000.00", in_scope="18000.00")  # fmt: skip
+
+
+@pytest.fixture
+def r4b() -> Any:
+    """The fhir.resources R4B ClaimResponse module (the FHIR tests skip without it)."""
+    return pytest.importorskip("fhir.resources.R4B.claimresponse")
 
 
 @pytest.fixture
@@ -46,12 +50,12 @@ def book() -> Iterator[LedgerBook]:
 
 
 # -- FHIR -------------------------------------------------------------------------------------
-def test_fhir_claim_response_validates_and_carries_every_layer(book: LedgerBook) -> None:
+def test_fhir_claim_response_validates_and_carries_every_layer(book: LedgerBook, r4b: Any) -> None:
     """The ClaimResponse passes the fhir.resources R4B model; one adjudication per layer, in order."""
     r = book.settle(A1, POOR)
     model = to_fhir_claim_response(r.settlement, created=r.settled_at)
-    assert isinstance(model, R4B.ClaimResponse)
-    again = R4B.ClaimResponse.model_validate_json(model.model_dump_json())  # JSON round trip
+    assert isinstance(model, r4b.ClaimResponse)
+    again = r4b.ClaimResponse.model_validate_json(model.model_dump_json())  # JSON round trip
     codes = [a.category.coding[0].code for a in again.adjudication]
     assert list(r.settlement.payments) == codes
     assert {LAYER_SYSTEM} == {a.category.coding[0].system for a in again.adjudication}
@@ -68,7 +72,7 @@ def test_fhir_claim_response_validates_and_carries_every_layer(book: LedgerBook)
     assert "institutional" == again.type.coding[0].code
 
 
-def test_fhir_accumulators_are_the_ledger_after_the_claim(book: LedgerBook) -> None:
+def test_fhir_accumulators_are_the_ledger_after_the_claim(book: LedgerBook, r4b: Any) -> None:
     """The annual-accumulator extensions give each layer's base, paid and deductible after the claim."""
     r = book.settle(A1, POOR)
     data = claim_response(r.settlement)
@@ -82,19 +86,19 @@ def test_fhir_accumulators_are_the_ledger_after_the_claim(book: LedgerBook) -> N
     # basic: base = in-scope 18000, paid 15300; critical illness: base 18000 − 15300 = 2700
     assert (Decimal("18000.00"), Decimal("15300.00")) == acc["basic_insurance"]
     assert (Decimal("2700.00"), Decimal("0.00")) == acc["critical_illness"]
-    R4B.ClaimResponse(**data)
+    r4b.ClaimResponse(**data)
 
 
-def test_fhir_json_keeps_the_fen() -> None:
+def test_fhir_json_keeps_the_fen(r4b: Any) -> None:
     """The JSON text writes 15300.00, not 15300.0, and parses back to the same resource."""
     data = claim_response(settle(A1, POOR))
     text = fhir_json(data)
     assert '"value": 15300.00' in text
     assert data == json.loads(text, parse_float=Decimal)
-    R4B.ClaimResponse.model_validate_json(text)
+    r4b.ClaimResponse.model_validate_json(text)
 
 
-def test_fhir_outpatient_is_professional() -> None:
+def test_fhir_outpatient_is_professional(r4b: Any) -> None:
     """An outpatient visit: 300 × 0.70 = 210.00 from outpatient pooling, claim type professional."""
     visit = Claim("V1", "outpatient", "2019-10-01", Facility(level="township", county="cili"),
                   total="300.00", in_scope="300.00")  # fmt: skip
