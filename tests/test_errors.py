@@ -202,6 +202,15 @@ LAYERS = [
 MONEY = re.compile(r"^\d+\.\d{2}$")
 
 
+def _runner() -> CliRunner:
+    """A runner that keeps stderr apart from stdout, on any click ≥ 8.1."""
+    env = {"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "100"}
+    try:
+        return CliRunner(env=env, mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+    except TypeError:
+        return CliRunner(env=env)  # click ≥ 8.2 always keeps stderr apart
+
+
 def _doc(claim_changes: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
     doc = copy.deepcopy(GOOD)
     doc["claims"][0].update(claim_changes or {})
@@ -260,7 +269,7 @@ def test_cli_lines_reports_each_bad_line_and_settles_the_good_ones() -> None:
     lines = []
     for _, bad, *_rest in LINE_CASES:
         lines += [good, bad]
-    result = CliRunner().invoke(cli, ["settle", "--lines", "-"], input="\n".join(lines) + "\n")
+    result = _runner().invoke(cli, ["settle", "--lines", "-"], input="\n".join(lines) + "\n")
     assert 1 == result.exit_code
     assert f"{len(LINE_CASES)} line(s) failed" in result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
@@ -281,7 +290,7 @@ def test_cli_lines_reports_each_bad_line_and_settles_the_good_ones() -> None:
 
 def test_cli_lines_all_good_exits_zero() -> None:
     """--lines with only good lines prints one output document a line and exits 0."""
-    result = CliRunner().invoke(
+    result = _runner().invoke(
         cli, ["settle", "--lines", "--no-trace", "-"], input=json.dumps(GOOD) + "\n\n"
     )
     assert 0 == result.exit_code
@@ -293,7 +302,7 @@ def test_cli_settle_file_prints_the_spec_document(tmp_path: Path) -> None:
     """settle FILE prints the SPEC §6 document: exact keys, money as two-decimal strings."""
     path = tmp_path / "claims.json"
     path.write_text(json.dumps(GOOD), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["settle", str(path)])
+    result = _runner().invoke(cli, ["settle", str(path)])
     assert 0 == result.exit_code
     assert "" == result.stderr
     out = json.loads(result.stdout)
@@ -328,7 +337,7 @@ def test_cli_ledger_carried_between_documents_gives_the_same_result() -> None:
     """A second document carrying the first output's ledger settles as if both were one document."""
     second = copy.deepcopy(GOOD["claims"][0])
     second.update(id="C2", date="2019-12-01")
-    runner = CliRunner()
+    runner = _runner()
     first = json.loads(runner.invoke(cli, ["settle", "-"], input=json.dumps(GOOD)).stdout)
     doc2 = {**GOOD, "claims": [second], "ledger": first["ledger"]}
     carried = json.loads(runner.invoke(cli, ["settle", "-"], input=json.dumps(doc2)).stdout)
@@ -349,7 +358,7 @@ def test_cli_settle_bad_file_prints_error_on_stderr_only(
     """settle FILE with a bad input exits non-zero, prints the error on stderr and nothing on stdout."""
     path = tmp_path / "bad.json"
     path.write_text(line, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["settle", str(path)])
+    result = _runner().invoke(cli, ["settle", str(path)])
     assert 0 != result.exit_code
     assert "" == result.stdout
     err = json.loads(result.stderr)["error"]
@@ -359,7 +368,7 @@ def test_cli_settle_bad_file_prints_error_on_stderr_only(
 
 def test_cli_sheet_names_every_layer() -> None:
     """--format sheet prints a one-stop settlement sheet with every layer's name and amount."""
-    result = CliRunner().invoke(cli, ["settle", "--format", "sheet", "-"], input=json.dumps(GOOD))
+    result = _runner().invoke(cli, ["settle", "--format", "sheet", "-"], input=json.dumps(GOOD))
     assert 0 == result.exit_code
     text = result.stdout
     for name in ("基本医疗保险", "大病保险", "扶贫特惠保", "医疗救助", "医院减免", "财政兜底"):
