@@ -31,7 +31,11 @@ def inpatient(cid: str, day: str, total: str = "40000.00") -> dict[str, Any]:
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Run ``zjj-medical ledger --db tmp/ledger.db ARGS`` in tmp_path."""
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
+    env = {"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "100"}
+    try:  # keep stderr apart from stdout on any click ≥ 8.1
+        runner = CliRunner(env=env, mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+    except TypeError:
+        runner = CliRunner(env=env)  # click ≥ 8.2 always keeps stderr apart
 
     def invoke(*args: str, input: str | None = None) -> Result:
         return runner.invoke(cli, ["ledger", "--db", "ledger.db", *args], input=input)
@@ -48,14 +52,14 @@ def write(path: Path, data: Any) -> str:
 def test_settle_prints_the_contract_and_is_idempotent(run: Any) -> None:
     """settle prints settlements and the stored ledger; running it twice prints the same."""
     first = run("settle", "--no-trace", str(EXAMPLE))
-    assert 0 == first.exit_code, first.output
-    out = json.loads(first.output)
+    assert 0 == first.exit_code, first.stdout
+    out = json.loads(first.stdout)
     # A1: 18000 × 0.85 = 15300 basic; backstop 0.85 × 20000 − 15300 = 1700
     assert "15300.00" == out["settlements"][0]["payments"]["basic_insurance"]
     assert "1700.00" == out["settlements"][0]["payments"]["fiscal_backstop"]
     assert ["SZ-0001-A1", "SZ-0001-A2"] == out["ledger"]["claim_ids"]
     second = run("settle", "--no-trace", str(EXAMPLE))
-    assert first.output == second.output
+    assert first.stdout == second.stdout
 
 
 def test_settle_other_content_fails_with_a_json_error(run: Any, tmp_path: Path) -> None:
@@ -86,11 +90,11 @@ def test_presettle_writes_nothing(run: Any, tmp_path: Path) -> None:
     """presettle prints the would-be settlement; show then finds nothing stored."""
     f = write(tmp_path / "a.json", doc([inpatient("C1", "2019-01-10")]))
     result = run("presettle", "--no-trace", f)
-    assert 0 == result.exit_code, result.output
-    assert "225.00" == json.loads(result.output)["settlements"][0]["payments"]["critical_illness"]
+    assert 0 == result.exit_code, result.stdout
+    assert "225.00" == json.loads(result.stdout)["settlements"][0]["payments"]["critical_illness"]
     shown = run("show", "P-cili")
     assert 1 == shown.exit_code
-    assert "nothing stored" in shown.output
+    assert "nothing stored" in shown.stderr
 
 
 def test_a_document_ledger_must_be_the_stores(run: Any, tmp_path: Path) -> None:
@@ -108,8 +112,8 @@ def test_reverse_prints_refund_adjustments_and_net(run: Any, tmp_path: Path) -> 
     claims = [inpatient(f"C{i}", f"2019-0{i}-10") for i in (1, 2, 3)]
     run("settle", write(tmp_path / "a.json", doc(claims)))
     result = run("reverse", "C1")
-    assert 0 == result.exit_code, result.output
-    out = json.loads(result.output)
+    assert 0 == result.exit_code, result.stdout
+    out = json.loads(result.stdout)
     assert "225.00" == out["refund"]["critical_illness"]
     assert ["C2", "C3"] == [a["claim_id"] for a in out["adjustments"]]
     assert "-6000.00" == out["adjustments"][0]["delta"]["critical_illness"]
@@ -125,10 +129,10 @@ def test_show_prints_the_ledger_and_sheets(run: Any) -> None:
     """show prints the ledger table and a one-stop settlement sheet per claim."""
     run("settle", str(EXAMPLE))
     result = run("show", "SZ-0001", "--year", "2019")
-    assert 0 == result.exit_code, result.output
-    assert "一站式结算单" in result.output
-    assert "SZ-0001-A2" in result.output
-    shown = json.loads(run("show", "SZ-0001", "--json").output)
+    assert 0 == result.exit_code, result.stdout
+    assert "一站式结算单" in result.stdout
+    assert "SZ-0001-A2" in result.stdout
+    shown = json.loads(run("show", "SZ-0001", "--json").stdout)
     assert ["SZ-0001-A1", "SZ-0001-A2"] == shown["ledger"]["claim_ids"]
     assert shown["settlements"][0]["policy_version"].startswith("sha256:")
 
@@ -137,13 +141,13 @@ def test_report_table_and_csv(run: Any, tmp_path: Path) -> None:
     """report prints the day's table; --csv writes the rows (funds + patient_pay = total)."""
     run("settle", str(EXAMPLE))
     table = run("report", "--date", "2019-11-03", "--csv", "day.csv")
-    assert 0 == table.exit_code, table.output
-    assert "15300.00" in table.output
+    assert 0 == table.exit_code, table.stdout
+    assert "15300.00" in table.stdout
     rows = (tmp_path / "day.csv").read_text("utf-8").splitlines()
     assert "date,facility,layer,name,claims,amount" == rows[0]
     assert rows[-1].endswith(",patient_pay,个人自付 patient pays,1,3000.00")  # 20000 − 17000
     stdout = run("report", "--date", "2019-11-03", "--facility", "county@sangzhi", "--csv", "-")
-    assert rows == stdout.output.splitlines()
+    assert rows == stdout.stdout.splitlines()
 
 
 def test_export_fhir(run: Any) -> None:
@@ -151,9 +155,9 @@ def test_export_fhir(run: Any) -> None:
     pytest.importorskip("fhir.resources.R4B.claimresponse")
     run("settle", str(EXAMPLE))
     result = run("export-fhir", "SZ-0001-A1")
-    assert 0 == result.exit_code, result.output
-    assert '"value": 15300.00' in result.output
-    data = json.loads(result.output)
+    assert 0 == result.exit_code, result.stdout
+    assert '"value": 15300.00' in result.stdout
+    data = json.loads(result.stdout)
     assert "ClaimResponse" == data["resourceType"]
     assert "SZ-0001-A1" == data["identifier"][0]["value"]
 
@@ -171,6 +175,6 @@ def test_a_resent_document_prints_the_stores_ledger(run: Any, tmp_path: Path) ->
     first = write(tmp_path / "a.json", doc([inpatient("C1", "2019-01-10")]))
     run("settle", first)
     run("settle", write(tmp_path / "b.json", doc([inpatient("C2", "2019-02-10")])))
-    out = json.loads(run("settle", "--no-trace", first).output)
+    out = json.loads(run("settle", "--no-trace", first).stdout)
     assert "225.00" == out["settlements"][0]["payments"]["critical_illness"]  # as first settled
     assert ["C1", "C2"] == out["ledger"]["claim_ids"]
