@@ -74,8 +74,11 @@ def heavy_money() -> st.SearchStrategy[Decimal]:
     """Heavy-tailed amounts: mostly small bills, some large enough to reach the annual caps."""
     return st.one_of(
         money(10**5),  # up to 1,000
-        money(5 * 10**6),  # up to 50,000
-        money(6 * 10**7),  # up to 600,000
+        # a magnitude, then an amount between half of it and all of it (up to 800,000, so that
+        # one or two admissions exhaust the basic cap and the critical-illness cap)
+        st.sampled_from([2 * 10**3, 2 * 10**4, 10**5, 3 * 10**5, 8 * 10**5]).flatmap(
+            lambda top: st.integers(top * 50, top * 100).map(lambda fen: Decimal(fen).scaleb(-2))
+        ),
         st.sampled_from(EDGES).flatmap(
             lambda e: st.integers(-3, 3).map(lambda d: max(Decimal(0), e + Decimal(d) / 100))
         ),
