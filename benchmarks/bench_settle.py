@@ -42,7 +42,9 @@ def f(a: Decimal, d: Decimal) -> Decimal:
     return out
 
 
-def bare(total: Decimal, in_scope: Decimal, ci_base0: Decimal, basic_paid: Decimal) -> dict[str, Decimal]:
+def bare(
+    total: Decimal, in_scope: Decimal, ci_base0: Decimal, basic_paid: Decimal
+) -> dict[str, Decimal]:
     """Basic (poor, county: deductible waived, 0.85), CI (poor: 5000, bands +0.05), 3 zero layers, backstop."""
     basic = min(q(max(Z, in_scope) * Decimal("0.85")), max(Z, Decimal(150000) - basic_paid))
     x = in_scope - basic
@@ -83,10 +85,20 @@ def main() -> None:
     assert check["ci"] == engine.payments["critical_illness"], (check, engine.payments)
     assert check["backstop"] == engine.payments["fiscal_backstop"], (check, engine.payments)
     assert check["patient"] == engine.patient_pay
-    t_engine = median_us(lambda: settle(claim, person, policy=policy, ledger=ledger), args.number, args.repeat)
-    t_bare = median_us(lambda: bare(claim.total, claim.in_scope, state.base, Z), args.number, args.repeat)
-    t_json = median_us(lambda: settle(claim, person, policy=policy, ledger=ledger).to_dict(), args.number // 4, args.repeat)
-    print(f"python {sys.version.split()[0]}; median of {args.repeat} runs × {args.number} settlements")
+    t_engine = median_us(
+        lambda: settle(claim, person, policy=policy, ledger=ledger), args.number, args.repeat
+    )
+    t_bare = median_us(
+        lambda: bare(claim.total, claim.in_scope, state.base, Z), args.number, args.repeat
+    )
+    t_json = median_us(
+        lambda: settle(claim, person, policy=policy, ledger=ledger).to_dict(),
+        args.number // 4,
+        args.repeat,
+    )
+    print(
+        f"python {sys.version.split()[0]}; median of {args.repeat} runs × {args.number} settlements"
+    )
     print(f"bare Decimal (baseline)      {t_bare:8.1f} µs   1.0×")
     print(f"settle (trace included)      {t_engine:8.1f} µs  {t_engine / t_bare:5.1f}×")
     print(f"settle + to_dict (JSON form) {t_json:8.1f} µs  {t_json / t_bare:5.1f}×")

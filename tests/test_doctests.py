@@ -8,9 +8,7 @@ import pytest
 
 import zjj_medical
 
-MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(zjj_medical.__path__, prefix="zjj_medical.")
-)
+MODULES = sorted(m.name for m in pkgutil.walk_packages(zjj_medical.__path__, prefix="zjj_medical."))
 
 
 @pytest.mark.parametrize("name", MODULES)
