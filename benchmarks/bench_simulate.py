@@ -23,9 +23,16 @@ Compute (same process, tables in memory, no file I/O):
 The benchmark checks that both give the same payments on the claims that are their
 person's only claim of the year, then reports the throughput ratio.
 
-Files (``--files``; each run in a fresh subprocess so its peak RSS is its own):
-CSV → CSV and Parquet → Parquet, read + ``simulate`` + write, wall time and peak
-RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``).
+Files (``--files`` at ``--claims``, ``--big N`` for a second size; each run in a fresh
+subprocess so its peak RSS is its own): CSV → CSV and Parquet → Parquet, wall time
+and peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) of
+
+* ``memory`` — pandas reads the whole files, ``simulate``, pandas writes;
+* ``stream`` — :func:`zjj_medical.batch.simulate_file`, which settles the file in
+  partitions by person (the only mode at ``--big`` sizes: the whole-table mode needs
+  about 1.1 GiB per million claims).
+
+``--repeat 0`` skips the compute comparison.
 """
 
 from __future__ import annotations
@@ -44,9 +51,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from zjj_medical import load_policy
-from zjj_medical.batch import simulate
+from zjj_medical.batch import simulate, simulate_file
 
 COUNTIES = np.array(["yongding", "wulingyuan", "cili", "sangzhi"], dtype=object)
 IN_LEVELS = np.array(["township", "community", "county", "municipal", "provincial"], dtype=object)
@@ -55,12 +64,14 @@ OUT_LEVELS = np.array(
 )
 
 
-def make_tables(n_claims: int, seed: int = 2019) -> tuple[pd.DataFrame, pd.DataFrame]:
+def make_tables(
+    n_claims: int, seed: int = 2019, prefix: str = ""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The claims and people tables (see the module docstring)."""
     rng = np.random.default_rng(seed)
     n_people = max(1, int(n_claims * 0.6))
     people = pd.DataFrame({
-        "person_id": np.char.add("P", np.arange(n_people).astype(str)).astype(object),
+        "person_id": np.char.add(f"P{prefix}", np.arange(n_people).astype(str)).astype(object),
         "poor": rng.random(n_people) < 0.3,
         "county": COUNTIES[rng.integers(0, 4, n_people)],
     })  # fmt: skip
@@ -86,7 +97,7 @@ def make_tables(n_claims: int, seed: int = 2019) -> tuple[pd.DataFrame, pd.DataF
     total = in_scope + np.round(in_scope * rng.uniform(0, 0.3, n_claims))
     day = rng.integers(0, 365, n_claims).astype("timedelta64[D]")
     claims = pd.DataFrame({
-        "claim_id": np.char.add("C", np.arange(n_claims).astype(str)).astype(object),
+        "claim_id": np.char.add(f"C{prefix}", np.arange(n_claims).astype(str)).astype(object),
         "person_id": people["person_id"].to_numpy()[person],
         "kind": np.where(inpatient, "inpatient", "outpatient").astype(object),
         "date": np.datetime64("2019-01-01") + day,
@@ -194,44 +205,69 @@ def compute(n: int, repeat: int, profile: bool) -> None:
         print(out.getvalue())
 
 
-def file_run(kind: str, claims_path: str, people_path: str, out_path: str) -> None:
-    """One end-to-end run (in a subprocess): read, simulate, write; prints seconds and RSS."""
+def file_run(mode: str, claims_path: str, people_path: str, out_path: str) -> None:
+    """One end-to-end run (in a subprocess): read, simulate, write; prints seconds and RSS.
+
+    ``memory``: pandas reads the whole files, ``simulate``, pandas writes.
+    ``stream``: :func:`zjj_medical.batch.simulate_file` (partitions by person).
+    """
     t = time.perf_counter()
-    if kind == "csv":
-        claims = pd.read_csv(claims_path, parse_dates=["date"])
-        people = pd.read_csv(people_path)
+    csv = claims_path.endswith(".csv")
+    if mode == "stream":
+        simulate_file(claims_path, people_path, out_path)
     else:
-        claims = pd.read_parquet(claims_path)
-        people = pd.read_parquet(people_path)
-    out = simulate(claims, people)
-    if kind == "csv":
-        out.to_csv(out_path, index=False, float_format="%.2f")
-    else:
-        out.to_parquet(out_path, index=False)
+        if csv:
+            claims = pd.read_csv(claims_path, parse_dates=["date"])
+            people = pd.read_csv(people_path)
+        else:
+            claims = pd.read_parquet(claims_path)
+            people = pd.read_parquet(people_path)
+        out = simulate(claims, people)
+        if csv:
+            out.to_csv(out_path, index=False)
+        else:
+            out.to_parquet(out_path, index=False)
     wall = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{wall:.3f} {rss:.0f}")
 
 
-def files(n: int) -> None:
-    claims, people = make_tables(n)
+def write_files(n: int, d: Path) -> None:
+    """The benchmark tables as CSV and Parquet, a million claims at a time."""
+    writers: dict[str, pq.ParquetWriter] = {}
+    step = 1_000_000
+    for c, low in enumerate(range(0, n, step)):
+        claims, people = make_tables(min(step, n - low), seed=2019 + c, prefix=f"{c}-")
+        for name, table in (("claims", claims), ("people", people)):
+            table.to_csv(d / f"{name}.csv", index=False, mode="a", header=c == 0)
+            arrow = pa.Table.from_pandas(table, preserve_index=False)
+            if name not in writers:
+                writers[name] = pq.ParquetWriter(d / f"{name}.parquet", arrow.schema)
+            writers[name].write_table(arrow.cast(writers[name].schema))
+    for w in writers.values():
+        w.close()
+
+
+def files(n: int, modes: tuple[str, ...]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        claims.to_csv(d / "claims.csv", index=False)
-        people.to_csv(d / "people.csv", index=False)
-        claims.to_parquet(d / "claims.parquet", index=False)
-        people.to_parquet(d / "people.parquet", index=False)
-        del claims, people
-        for kind in ("csv", "parquet"):
-            args = [str(d / f"claims.{kind}"), str(d / f"people.{kind}"), str(d / f"out.{kind}")]
-            res = subprocess.run(
-                [sys.executable, __file__, "--run-file", kind, *args],
-                check=True, capture_output=True, text=True,
-            )  # fmt: skip
-            wall, rss = res.stdout.split()[-2:]
-            print(
-                f"{kind:8s} {n:>12,} claims: {float(wall):8.2f} s wall, peak RSS {float(rss):8.0f} MiB"
-            )
+        write_files(n, d)
+        for mode in modes:
+            for kind in ("csv", "parquet"):
+                args = [
+                    str(d / f"claims.{kind}"),
+                    str(d / f"people.{kind}"),
+                    str(d / f"out.{kind}"),
+                ]
+                res = subprocess.run(
+                    [sys.executable, __file__, "--run-file", mode, *args],
+                    check=True, capture_output=True, text=True,
+                )  # fmt: skip
+                wall, rss = res.stdout.split()[-2:]
+                print(
+                    f"{mode:6s} {kind:8s} {n:>12,} claims: {float(wall):8.2f} s wall, "
+                    f"{n / float(wall):10,.0f} claims/s, peak RSS {float(rss):8.0f} MiB"
+                )
 
 
 def main() -> None:
@@ -246,11 +282,12 @@ def main() -> None:
     if a.run_file:
         file_run(*a.run_file)
         return
-    compute(a.claims, a.repeat, a.profile)
+    if a.repeat:
+        compute(a.claims, a.repeat, a.profile)
     if a.files:
-        files(a.claims)
+        files(a.claims, ("memory", "stream"))
     if a.big:
-        files(a.big)
+        files(a.big, ("stream",))
 
 
 if __name__ == "__main__":

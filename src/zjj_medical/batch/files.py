@@ -82,8 +82,8 @@ def _partition_of(ids: pa.Array | pa.ChunkedArray, k: int) -> npt.NDArray[np.int
 
 
 def _split(path: Path, k: int, into: Path, name: str, numbered: bool) -> tuple[int, list[str]]:
-    """Write the file's rows into ``k`` Parquet partitions by person; returns rows, columns."""
-    writers: list[pq.ParquetWriter | None] = [None] * k
+    """Write the file's rows into ``k`` Arrow partitions by person; returns rows, columns."""
+    writers: list[pa.ipc.RecordBatchStreamWriter | None] = [None] * k
     rows = 0
     columns: list[str] = []
     try:
@@ -101,8 +101,8 @@ def _split(path: Path, k: int, into: Path, name: str, numbered: bool) -> tuple[i
                     continue
                 writer = writers[p]
                 if writer is None:
-                    writer = writers[p] = pq.ParquetWriter(
-                        into / f"{name}-{p}.parquet", batch.schema
+                    writer = writers[p] = pa.ipc.new_stream(
+                        into / f"{name}-{p}.arrow", batch.schema
                     )
                 writer.write_batch(chosen)
             rows += batch.num_rows
@@ -115,7 +115,8 @@ def _split(path: Path, k: int, into: Path, name: str, numbered: bool) -> tuple[i
 
 def _read(path: Path, columns: list[str]) -> pd.DataFrame:
     if path.exists():
-        frame: pd.DataFrame = pq.read_table(path).to_pandas()
+        with pa.ipc.open_stream(path) as reader:
+            frame: pd.DataFrame = reader.read_all().to_pandas()
         return frame
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
 
@@ -132,9 +133,7 @@ def _schema(policy: Policy, money: Money) -> pa.Schema:
 
 def _merged(parts: list[Path], total: int, block: int) -> Iterator[pa.Table]:
     """The partitions' rows in input order, a block at a time (each partition is in order)."""
-    readers = [
-        pq.ParquetFile(p).iter_batches(batch_size=_BATCH) if p.exists() else iter(()) for p in parts
-    ]
+    readers = [iter(pa.ipc.open_stream(p)) if p.exists() else iter(()) for p in parts]
     buffers: list[pa.Table | None] = [None] * len(parts)
     done = [False] * len(parts)
     for low in range(0, total, block):
@@ -176,7 +175,7 @@ def simulate_file(
 
     Same columns, rows, order and money as :func:`~zjj_medical.batch.simulate` on the
     whole tables. ``partition_claims`` is about how many claims are settled at once
-    (memory grows with it); temporary Parquet partitions go to ``workdir`` (default:
+    (memory grows with it); temporary Arrow partitions go to ``workdir`` (default:
     the system's temporary directory) and are removed afterwards.
     """
     policy = policy or load_policy()
@@ -194,20 +193,21 @@ def simulate_file(
         _, people_columns = _split(people_path, k, d, "people", numbered=False)
         settled = 0
         for p in range(k):
-            part = _read(d / f"claims-{p}.parquet", [*claim_columns, _ROW])
+            part = _read(d / f"claims-{p}.arrow", [*claim_columns, _ROW])
             if part.empty:
                 continue
             result = simulate(
-                part.drop(columns=[_ROW]), _read(d / f"people-{p}.parquet", people_columns),
+                part.drop(columns=[_ROW]), _read(d / f"people-{p}.arrow", people_columns),
                 policy=policy, money=money,
             )  # fmt: skip
             table = pa.Table.from_pandas(result, schema=schema, preserve_index=False)
             table = table.append_column(_ROW, pa.array(part[_ROW].to_numpy(dtype=np.int64)))
-            pq.write_table(table, d / f"out-{p}.parquet")
+            with pa.ipc.new_stream(d / f"out-{p}.arrow", table.schema) as sink:
+                sink.write_table(table, max_chunksize=_BATCH)
             settled += len(part)
             if progress is not None:
                 progress(settled, total)
-        parts = [d / f"out-{p}.parquet" for p in range(k)]
+        parts = [d / f"out-{p}.arrow" for p in range(k)]
         writer: pq.ParquetWriter | pv.CSVWriter
         if out_kind == "parquet":
             writer = pq.ParquetWriter(out_path, schema)
