@@ -241,7 +241,27 @@ def _comparison(root: Path) -> Any:
     return compare(claims, people, None, root / str(SIMULATION["reform"]))
 
 
+def sheet_svg() -> bytes:
+    """The tutorial's settlement sheet as the terminal draws it, as SVG.
+
+    Rich places every character on its own cell grid, so Chinese (two columns) and the
+    box-drawing lines stay aligned whatever fonts the reader's browser has.
+    """
+    from rich.console import Console
+
+    from zjj_medical.sheet import settlement_sheet
+
+    person = Person("SZ-0001", poor=True, county="桑植县")
+    hospital = Facility(level="县级医院", county="桑植县")
+    claim = Claim("SZ-0001-A1", "inpatient", "2019-11-03", hospital, "20000.00", "18000.00")
+    console = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
+    console.print(settlement_sheet([settle(claim, person)], person))
+    svg = console.export_svg(title="zjj-medical settle first.json --format sheet")
+    return svg.encode("utf-8")
+
+
 FIGURES: dict[str, Callable[[Path], bytes]] = {
+    "assets/figures/settlement-sheet.svg": lambda root: sheet_svg(),
     "assets/figures/layer-stack.png": lambda root: layer_stack_png(),
     "assets/figures/curves.png": lambda root: curves_png(),
 }

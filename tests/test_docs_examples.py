@@ -38,7 +38,7 @@ from zjj_medical.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 OWN_TESTS = {"how-to/billing-integration.md": ROOT / "tests" / "test_billing_docs.py"}
-FENCE = re.compile(r"^(`{3,})(\S*)(.*)$")
+FENCE = re.compile(r"^( *)(`{3,})(\S*)(.*)$")
 SKIP = "<!-- no-test -->"
 
 
@@ -54,7 +54,11 @@ class Block:
 
 
 def blocks(text: str) -> list[Block]:
-    """The fenced blocks of a Markdown page (fences at the start of a line), in order."""
+    """The fenced blocks of a Markdown page, in order.
+
+    A fence may be indented (inside an admonition or a details block); its body is
+    dedented by the fence's indentation.
+    """
     out: list[Block] = []
     lines = text.splitlines()
     i = 0
@@ -66,12 +70,12 @@ def blocks(text: str) -> list[Block]:
                 previous = lines[i].strip()
             i += 1
             continue
-        ticks, lang, info = m.groups()
+        indent, ticks, lang, info = m.groups()
         start = i + 1
         i += 1
         body: list[str] = []
-        while i < len(lines) and lines[i].rstrip() != ticks:
-            body.append(lines[i])
+        while i < len(lines) and lines[i].rstrip() != indent + ticks:
+            body.append(lines[i][len(indent) :] if lines[i].startswith(indent) else lines[i])
             i += 1
         out.append(Block(lang, info, "\n".join(body) + "\n", start, previous == SKIP))
         previous = ""
@@ -161,6 +165,13 @@ def test_fences_are_read() -> None:
     found = blocks(text)
     expected = [("python", "print(1)\n", False), ("text", "1\n", False), ("python", "boom\n", True)]
     assert expected == [(b.lang, b.code, b.skipped) for b in found]
+
+
+def test_indented_fences_are_read() -> None:
+    """A fence inside a details block is found and its body dedented."""
+    text = '??? note "As text"\n\n    ```console\n    $ zjj-medical --version\n    x\n    ```\n'
+    found = blocks(text)
+    assert [("console", "$ zjj-medical --version\nx\n")] == [(b.lang, b.code) for b in found]
 
 
 def test_a_wrong_output_fails(tmp_path: Path) -> None:
