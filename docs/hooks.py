@@ -19,6 +19,7 @@ from markdown.preprocessors import Preprocessor
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from zjj_medical import Claim, Facility, Person, settle
 from zjj_medical.explain import LAYER_TERMS
@@ -313,6 +314,17 @@ class DoctestFences(Extension):
 
 
 # --------------------------------------------------------------------------- mkdocs events
+
+
+def on_page_content(html: str, page: Page, **_: Any) -> str:
+    """Write click's "no default" sentinel (click 8.3+) in the CLI reference as a dash.
+
+    mkdocs-click prints ``option.default`` as it finds it; since click 8.3 an option
+    without a default holds the ``Sentinel.UNSET`` marker instead of ``None``.
+    """
+    if page.file.src_uri == "reference/cli.md":
+        html = html.replace("<code>Sentinel.UNSET</code>", "—")
+    return html
 
 
 @event_priority(100)
