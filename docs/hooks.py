@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,15 @@ def _modifier(m: Modifier) -> str:
     return f"{sign} {value} if {m.when.text}{when}{until}{clause}"
 
 
+def _value_cell(value: Any, unit: str) -> str:
+    """A value for a table cell: one tier, or one band, per line."""
+    if isinstance(value, Mapping):
+        return "<br>".join(f"{k}: {_value_cell(v, unit)}" for k, v in value.items())
+    if isinstance(value, tuple):
+        return "<br>".join(_cell(format_value((band,), unit)) for band in value)
+    return _cell(format_value(value, unit))
+
+
 def _param_rows(label: str, p: Param) -> Iterable[str]:
     assumed = " **assumed**" if p.assumed else ""
     keys = f" (assumed for {', '.join(p.assumed_keys)})" if p.assumed_keys else ""
@@ -57,13 +66,11 @@ def _param_rows(label: str, p: Param) -> Iterable[str]:
         yield (
             f"| {f'`{label}`{assumed}{keys}' if first else ''} "
             f"| {start} "
-            f"| {_cell(format_value(value, p.unit))} "
+            f"| {_value_cell(value, p.unit)} "
             f"| {_cell(p.unit) if first else ''} "
             f"| {mods if first else ''} "
             f"| {_cell(p.reference) if first else ''} |"
         )
-    if p.assumed and p.reason:
-        yield f"| | | *why assumed:* {_cell(p.reason)} | | | |"
 
 
 def _table(rows: Iterable[tuple[str, Param]]) -> list[str]:
@@ -71,9 +78,12 @@ def _table(rows: Iterable[tuple[str, Param]]) -> list[str]:
         "| parameter | from | value | unit | modifiers | clause |",
         "|---|---|---|---|---|---|",
     ]
+    notes = []
     for label, p in rows:
         out.extend(_param_rows(label, p))
-    return out
+        if p.assumed and p.reason:
+            notes.append(f"- `{label}` is assumed: {' '.join(p.reason.split())}")
+    return [*out, "", *notes] if notes else out
 
 
 def policy_section(policy: Policy) -> str:
@@ -142,7 +152,7 @@ def parameters_page() -> str:
         "",
         "The same tables, for one date, come from the command line:",
         "",
-        "```bash",
+        "```text",
         "zjj-medical policy show zhangjiajie --date 2019-11-01",
         "```",
         "",
