@@ -36,7 +36,7 @@ from zjj_medical.batch.columns import (
 from zjj_medical.batch.engine import LayerPlan, RepeatPlan, run_rounds
 from zjj_medical.batch.inputs import claim_from_row, person_from_row, read_id
 from zjj_medical.batch.output import Money, build_frame
-from zjj_medical.batch.scalar import check_columns, check_row, error_text, row_of, rows_of
+from zjj_medical.batch.scalar import check_columns, check_row, error_text, rows_of
 from zjj_medical.batch.tables import LayerTable, ParamRow, cap_slots, param_row, ratio_scale
 from zjj_medical.errors import InvalidClaim, PolicyNotInForce, ReimbursementError
 from zjj_medical.layers.resolve import relevant_facts, resolve_layer
@@ -44,6 +44,7 @@ from zjj_medical.normalize import Normalized, normalize
 from zjj_medical.people import Person
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
+from zjj_medical.settlement import settle
 
 __all__ = ["simulate"]
 
@@ -146,8 +147,12 @@ def simulate(
     # Errors, in the order settle meets them; then duplicates within a person-year.
     errors: list[str | None] = [None] * n
     before_ledger = np.zeros(n, dtype=bool)  # refused before the ledger is looked at
-    for i in np.flatnonzero(flagged):
-        errors[i], before_ledger[i] = _row_error(row_of(claims, int(i)), people, people_ix, policy)
+    refused = np.flatnonzero(flagged)
+    person_of = _person_lookup(people, people_ix, who[refused], policy)
+    for i, row in zip(refused, rows_of(claims.iloc[refused]), strict=True):
+        errors[i], before_ledger[i] = _row_error(row, person_of, policy)
+        if errors[i] is None:  # every check above is one the row rule makes
+            raise AssertionError(f"batch: row {i} was refused here but settles one at a time")
     candidates = np.flatnonzero(~before_ledger)
     person_year, _ = combine_codes([np.maximum(who, 0), year], n)
     settled = ~flagged
@@ -270,26 +275,35 @@ def _facility_codes(values: pd.Series | None, n: int, policy: Policy) -> IntArra
     return np.where(codes < 0, -1, np.where(keep[codes], codes, len(uniques)))
 
 
-def _row_error(
-    row: dict[Any, Any], people: pd.DataFrame, people_ix: pd.Index, policy: Policy
-) -> tuple[str | None, bool]:
-    """The row's error as the scalar path gives it; true when raised before the ledger."""
+PersonOf = Callable[[str], Person | ReimbursementError | None]
+
+
+def _person_lookup(
+    people: pd.DataFrame, people_ix: pd.Index, wanted: IntArray, policy: Policy
+) -> PersonOf:
+    """Persons by id as the row rule reads them, for the refused rows' people."""
+    at = np.unique(wanted[wanted >= 0])
+    found: dict[str, Person | ReimbursementError] = {}
+    for row in rows_of(people.iloc[at]):
+        try:
+            found[read_id(row.get("person_id"))] = person_from_row(row, policy)
+        except ReimbursementError as exc:
+            found[read_id(row.get("person_id"))] = exc
 
     def person_of(pid: str) -> Person | ReimbursementError | None:
-        at = int(people_ix.get_indexer(pd.Index([pid]))[0])
-        if at < 0:
-            return None
-        try:
-            return person_from_row(row_of(people, at), policy)
-        except ReimbursementError as exc:
-            return exc
+        if pid not in found and people_ix.get_indexer(pd.Index([pid]))[0] >= 0:
+            raise AssertionError(f"batch: person {pid!r} was not looked up")
+        return found.get(pid)
 
+    return person_of
+
+
+def _row_error(row: dict[Any, Any], person_of: PersonOf, policy: Policy) -> tuple[str | None, bool]:
+    """The row's error as the scalar path gives it; true when raised before the ledger."""
     try:
         claim, person, _ = check_row(row, person_of, policy)
     except ReimbursementError as exc:
         return error_text(exc), True
-    from zjj_medical.settlement import settle
-
     try:
         settle(claim, person, policy=policy)
     except PolicyNotInForce as exc:
