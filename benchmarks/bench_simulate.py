@@ -25,7 +25,8 @@ person's only claim of the year, then reports the throughput ratio.
 
 Files (``--files`` at ``--claims``, ``--big N`` for a second size; each run in a fresh
 subprocess so its peak RSS is its own): CSV → CSV and Parquet → Parquet, wall time
-and peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) of
+and peak RSS (``VmHWM`` of ``/proc/self/status``; ``ru_maxrss`` would carry the
+parent's size across ``execve``) of
 
 * ``memory`` — pandas reads the whole files, ``simulate``, pandas writes;
 * ``stream`` — :func:`zjj_medical.batch.simulate_file`, which settles the file in
@@ -228,8 +229,22 @@ def file_run(mode: str, claims_path: str, people_path: str, out_path: str) -> No
         else:
             out.to_parquet(out_path, index=False)
     wall = time.perf_counter() - t
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{wall:.3f} {rss:.0f}")
+    print(f"{wall:.3f} {peak_rss_mib():.0f}")
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory since it started (``VmHWM``).
+
+    ``ru_maxrss`` is not used: Linux keeps it across ``execve``, so a child started
+    from a big parent would report the parent's size.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def write_files(n: int, d: Path) -> None:

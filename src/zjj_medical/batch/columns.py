@@ -186,11 +186,20 @@ def combine_codes(columns: list[IntArray], n: int) -> tuple[IntArray, IntArray]:
     (array([0, 1, 0, 2]), array([0, 1, 3]))
     """
     code = np.zeros(n, dtype=np.int64)
-    for col in columns:
-        width = int(col.max()) + 2 if n else 1
-        code, _ = pd.factorize(code * width + (col + 1))
-        code = code.astype(np.int64)
-    count = int(code.max()) + 1 if n else 0
-    first = np.full(count, n, dtype=np.int64)
-    np.minimum.at(first, code, np.arange(n, dtype=np.int64))
-    return code, first
+    if n:
+        # Mixed radix while the product of the widths fits, then factorise (once if it all fits).
+        span = 1
+        for col in columns:
+            width = int(col.max()) + 2
+            if span * width >= 2**62:
+                code = pd.factorize(code)[0].astype(np.int64)
+                span = int(code.max()) + 1
+            code = code * width + (col + 1)
+            span *= width
+        code = pd.factorize(code)[0].astype(np.int64)
+    # factorize numbers codes in order of first appearance: a row is its code's first
+    # when its code is above every code before it.
+    is_first = np.ones(n, dtype=bool)
+    if n:
+        is_first[1:] = code[1:] > np.maximum.accumulate(code)[:-1]
+    return code, np.flatnonzero(is_first).astype(np.int64)
