@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
@@ -189,3 +190,18 @@ def test_output_schema_refuses_float_money() -> None:
     out["settlements"][0]["reimbursed"] = 0.0
     out["settlements"][0]["patient_pay"] = "0.0"
     assert 2 == len(_errors(OUTPUT, out))
+
+
+def _json_blocks(page: Path) -> list[Any]:
+    text = page.read_text("utf-8")
+    return [json.loads(b) for b in re.findall(r"^```json\n(.*?)^```$", text, re.M | re.S)]
+
+
+def test_json_examples_in_the_docs_match_the_schemas() -> None:
+    """Every JSON input document shown in the docs validates, and so does its settlement."""
+    pages = sorted((ROOT / "docs").rglob("*.md"))
+    found = [doc for page in pages for doc in _json_blocks(page) if "person" in doc]
+    assert found, "the JSON contract page shows an input document"
+    for doc in found:
+        assert [] == _errors(INPUT, doc)
+        assert [] == _errors(OUTPUT, settle_document(doc))
