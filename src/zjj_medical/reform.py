@@ -480,7 +480,7 @@ def _per_person(people: pd.DataFrame, base: pd.DataFrame, reform: pd.DataFrame) 
         pids = ids_column(res["person_id"]).to_numpy()
         sums = pd.Series(fen, index=pids).groupby(level=0).sum()
         out[label] = sums.reindex(ids.to_numpy(), fill_value=0).to_numpy(np.int64)
-        has |= np.isin(ids.to_numpy(), pids[ok])
+        has |= ids.isin(set(pids[ok])).to_numpy(bool)  # hashed: np.isin on objects is quadratic
     poor = people["poor"].map(lambda v: str(v).strip().lower() in ("true", "1")).to_numpy(bool)
     return pd.DataFrame(
         {

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -29,14 +32,13 @@ from zjj_medical.metrics import (
     Summary,
     fen_column,
     summarize,
-    yuan,
 )
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 from zjj_medical.population import synthetic_population
 from zjj_medical.reform import Comparison, compare
 
-__all__ = ["read_table", "simulate_command", "write_result"]
+__all__ = ["read_table", "simulate_command", "write_result", "yuan_decimal", "yuan_text"]
 
 _NUMERIC = re.compile(r"^[-+0-9.,%—]*$")
 _GROUPS = {"all": "All 全体", "poor": "Poor 贫困", "not_poor": "Others 非贫困"}
@@ -87,12 +89,40 @@ def _money_columns(result: pd.DataFrame, policy: Policy) -> list[str]:
     return [*layers, "reimbursed", "patient_pay"]
 
 
-def _as_yuan(result: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """Money columns (fen) as exact ``Decimal`` yuan; text ``"123.45"`` in CSV."""
+def yuan_text(fen: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
+    """Integer fen as exact yuan text with two decimals (``-5`` → ``'-0.05'``).
+
+    >>> yuan_text(np.array([1530000, 5, -5, 0])).tolist()
+    ['15300.00', '0.05', '-0.05', '0.00']
+    """
+    a = np.abs(fen)
+    head = np.char.add(np.where(fen < 0, "-", ""), (a // 100).astype(str))
+    return np.char.add(np.char.add(head, "."), np.char.zfill((a % 100).astype(str), 2))
+
+
+def yuan_decimal(fen: npt.NDArray[np.int64]) -> pa.Array:
+    """Integer fen as an Arrow ``decimal128(18, 2)`` array: the same integers, scale 2, exact.
+
+    >>> yuan_decimal(np.array([1530000, -5])).to_pylist()
+    [Decimal('15300.00'), Decimal('-0.05')]
+    """
+    words = np.empty((len(fen), 2), dtype="<i8")  # 128-bit two's complement, little-endian
+    words[:, 0] = fen
+    words[:, 1] = np.where(fen < 0, -1, 0)
+    return pa.Array.from_buffers(
+        pa.decimal128(18, 2), len(fen), [None, pa.py_buffer(words.tobytes())]
+    )
+
+
+def _as_yuan(result: pd.DataFrame, policy: Policy, parquet: bool) -> pd.DataFrame:
+    """Money columns (fen) as exact yuan: Arrow decimals for Parquet, text for CSV."""
     out = result.copy()
     for col in _money_columns(result, policy):
-        values = [yuan(int(v)) for v in fen_column(result[col], "fen")]
-        out[col] = pd.Series(values, index=out.index, dtype=object)
+        fen = fen_column(result[col], "fen")
+        if parquet:
+            out[col] = pd.Series(pd.arrays.ArrowExtensionArray(yuan_decimal(fen)), index=out.index)
+        else:
+            out[col] = pd.Series(yuan_text(fen), index=out.index, dtype=object)
     return out
 
 
@@ -105,21 +135,23 @@ def write_result(
 ) -> None:
     """Write one row per claim (CSV or Parquet by extension); money in yuan, exact.
 
-    With a reform run, its columns follow prefixed ``reform_`` (``reform_reimbursed`` …).
+    CSV money is text with two decimals; Parquet money is ``decimal128(18, 2)``. With a
+    reform run, its columns follow prefixed ``reform_`` (``reform_reimbursed`` …).
     """
-    table = _as_yuan(baseline, policy)
-    if reform is not None and reform_policy is not None:
-        extra = _as_yuan(reform, reform_policy).drop(columns=["claim_id", "person_id"])
-        table = pd.concat([table, extra.add_prefix("reform_")], axis=1)
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        table.to_csv(path, index=False)
-    elif suffix in (".parquet", ".pq"):
-        table.to_parquet(path, index=False)
-    else:
+    if suffix not in (".csv", ".parquet", ".pq"):
         raise click.ClickException(
             f"-o {path}: unsupported file type {suffix or '(none)'!r} (use .csv or .parquet)"
         )
+    parquet = suffix != ".csv"
+    table = _as_yuan(baseline, policy, parquet)
+    if reform is not None and reform_policy is not None:
+        extra = _as_yuan(reform, reform_policy, parquet).drop(columns=["claim_id", "person_id"])
+        table = pd.concat([table, extra.add_prefix("reform_")], axis=1)
+    if parquet:
+        table.to_parquet(path, index=False)
+    else:
+        table.to_csv(path, index=False)
 
 
 # -- formatting -----------------------------------------------------------------------------
