@@ -71,6 +71,16 @@ BROKEN: dict[str, tuple[str, str]] = {
         "unknown claim kind 'outpatient' (declared: inpatient)",
     ),
     "layer_without_kinds": ("layers[0].kinds", "a layer pays at least one claim kind"),
+    "claim_kind_without_tiers": (
+        "claim_kinds.inpatient.tiers",
+        "a claim kind needs at least one tier",
+    ),
+    "alias_null": ("tiers.county.aliases[0]", "expected a non-empty text, got null"),
+    "count_not_whole": (
+        "chronic_care.services_per_year.values.2019-01-01",
+        "2.5 is not a whole count",
+    ),
+    "chronic_without_conditions": ("chronic_care.conditions", "declare at least one condition"),
     "unknown_fact": ("layers[0].ratio.modifiers[0].when.retiree", "unknown fact 'retiree'"),
     "unknown_tier_in_when": ("layers[2].when.tier", "unknown tier 'city'"),
     "not_a_boolean": ("layers[0].ratio.modifiers[0].when.poor", "expected true or false"),

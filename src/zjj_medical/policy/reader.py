@@ -1,0 +1,432 @@
+"""The validating reader under the policy loader: primitives, conditions, parameters.
+
+A :class:`Reader` walks a parsed policy document and turns each part into a
+value of :mod:`zjj_medical.policy.model`, raising
+:class:`~zjj_medical.errors.PolicyError` with the file and key path on the first
+problem. :mod:`zjj_medical.policy.layer_reader` reads layers with it and
+:mod:`zjj_medical.policy.loader` the whole document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, NoReturn, cast
+
+from zjj_medical.errors import PolicyError
+from zjj_medical.money import EXACT
+from zjj_medical.policy.model import (
+    Attribute,
+    Band,
+    Condition,
+    Modifier,
+    Param,
+    Value,
+)
+
+__all__ = [
+    "BUILTIN_FACTS",
+    "PARAM_KEYS",
+    "Kind",
+    "Reader",
+    "condition_text",
+    "join",
+    "known_list",
+    "show",
+]
+
+_ID = re.compile(r"^[^\s.\[\]]+$")
+BUILTIN_FACTS = (
+    "poor",
+    "county",
+    "categories",
+    "kind",
+    "tier",
+    "in_county",
+    "accident",
+    "facility",
+)
+PARAM_KEYS = {
+    "description", "reference", "unit", "values", "by", "modifiers",
+    "assumed", "assumed_keys", "reason",
+}  # fmt: skip
+Kind = Literal["money", "cap", "ratio", "bands", "count"]
+_UNITS: dict[str, str] = {"money": "CNY", "cap": "CNY", "ratio": "ratio", "bands": "ratio"}
+
+
+class Reader:
+    """Walks the parsed document, validating as it goes; knows the file name for errors."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.dates: set[dt.date] = set()
+        self.tiers: set[str] = set()
+        self.kinds: set[str] = set()
+        self.counties: set[str] = set()
+        self.categories: set[str] = set()
+        self.facilities: set[str] = set()
+        self.attributes: dict[str, Attribute] = {}
+
+    # -- primitives -------------------------------------------------------------------
+    def fail(self, path: str, message: str) -> NoReturn:
+        raise PolicyError(f"{self.source}: {path}: {message}", source=self.source, path=path)
+
+    def mapping(
+        self, obj: Any, path: str, required: Iterable[str] = (), optional: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        if not isinstance(obj, dict):
+            self.fail(path, f"expected a mapping, got {show(obj)}")
+        required, optional = set(required), set(optional)
+        for key in obj:
+            if key not in required and key not in optional:
+                accepted = ", ".join(sorted(required | optional))
+                self.fail(join(path, key), f"unknown key (accepted here: {accepted})")
+        for key in sorted(required):
+            if key not in obj:
+                self.fail(join(path, key), "missing required key")
+        return obj
+
+    def text(self, obj: Any, path: str) -> str:
+        if not isinstance(obj, str) or not obj.strip():
+            self.fail(path, f"expected a non-empty text, got {show(obj)}")
+        return " ".join(obj.split())
+
+    def ident(self, obj: Any, path: str) -> str:
+        if not isinstance(obj, str) or not _ID.match(obj):
+            self.fail(path, f"{show(obj)} is not a valid id (no spaces, dots or brackets)")
+        return obj
+
+    def boolean(self, obj: Any, path: str) -> bool:
+        if not isinstance(obj, bool):
+            self.fail(path, f"expected true or false, got {show(obj)}")
+        return obj
+
+    def date(self, obj: Any, path: str) -> dt.date:
+        if isinstance(obj, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", obj):
+            try:
+                day = dt.date.fromisoformat(obj)
+            except ValueError:
+                pass
+            else:
+                self.dates.add(day)
+                return day
+        self.fail(path, f"{show(obj)} is not a date (YYYY-MM-DD)")
+
+    def number(self, obj: Any, path: str) -> Decimal:
+        if isinstance(obj, str):
+            try:
+                d = Decimal(obj.strip())
+            except InvalidOperation:
+                d = Decimal("NaN")
+            if d.is_finite():
+                return d
+        self.fail(path, f"{show(obj)} is not a number")
+
+    def money(self, obj: Any, path: str) -> Decimal:
+        d = self.number(obj, path)
+        if d < 0:
+            self.fail(path, f"{obj} is negative (money must be ≥ 0)")
+        try:
+            fen = d.quantize(Decimal("0.01"), context=EXACT)
+        except InvalidOperation:
+            self.fail(path, f"{obj} is too large for an amount")
+        if d != fen:
+            self.fail(path, f"{obj} has more than 2 decimal places (money is in yuan and fen)")
+        return fen + Decimal("0.00")  # + 0.00 turns -0 into 0
+
+    def ratio(self, obj: Any, path: str) -> Decimal:
+        d = self.number(obj, path)
+        if not Decimal(0) <= d <= Decimal(1):
+            self.fail(path, f"{obj} is not in [0, 1]")
+        if d != d.quantize(Decimal("0.000001")):
+            self.fail(path, f"{obj} has more than 6 decimal places")
+        return d
+
+    def ids(self, obj: Any, path: str, known: set[str], what: str) -> tuple[str, ...]:
+        if not isinstance(obj, list):
+            self.fail(path, f"expected a list of {what} ids, got {show(obj)}")
+        out = []
+        for i, item in enumerate(obj):
+            if item not in known:
+                self.fail(
+                    f"{path}[{i}]", f"unknown {what} {show(item)} (declared: {known_list(known)})"
+                )
+            if item in out:
+                # e.g. base.minus: [a, a] would subtract a's payment twice
+                self.fail(f"{path}[{i}]", f"{show(item)} is listed twice")
+            out.append(item)
+        return tuple(out)
+
+    def effective(self, obj: Any, path: str) -> tuple[dt.date | None, dt.date | None, str]:
+        if obj is None:
+            return None, None, ""
+        m = self.mapping(obj, path, optional={"from", "until", "reference"})
+        start = self.date(m["from"], join(path, "from")) if "from" in m else None
+        until = self.date(m["until"], join(path, "until")) if "until" in m else None
+        if start and until and until <= start:
+            self.fail(join(path, "until"), f"{until} is not after from {start}")
+        ref = self.text(m["reference"], join(path, "reference")) if "reference" in m else ""
+        return start, until, ref
+
+    # -- conditions ---------------------------------------------------------------------
+    def condition(self, obj: Any, path: str) -> Condition:
+        if not isinstance(obj, dict) or not obj:
+            self.fail(path, f"expected a non-empty mapping of conditions, got {show(obj)}")
+        atoms: list[tuple[str, frozenset[object]]] = []
+        any_of: tuple[Condition, ...] = ()
+        negated = None
+        for key, value in obj.items():
+            sub = join(path, key)
+            if key == "any":
+                if not isinstance(value, list) or not value:
+                    self.fail(sub, "expected a non-empty list of conditions")
+                any_of = tuple(self.condition(v, f"{sub}[{i}]") for i, v in enumerate(value))
+            elif key == "not":
+                negated = self.condition(value, sub)
+            else:
+                values = value if isinstance(value, list) else [value]
+                atoms.append((key, frozenset(self.fact_value(key, v, sub) for v in values)))
+        return Condition(tuple(atoms), any_of, negated, condition_text(obj))
+
+    def fact_value(self, key: str, value: Any, path: str) -> object:
+        domains: dict[str, tuple[set[str], str]] = {
+            "county": (self.counties, "county"),
+            "tier": (self.tiers, "tier"),
+            "kind": (self.kinds, "claim kind"),
+            "categories": (self.categories, "category"),
+            "facility": (self.facilities, "facility"),
+        }
+        if key in ("poor", "in_county", "accident"):
+            return self.boolean(value, path)
+        if key in domains:
+            known, what = domains[key]
+            if value not in known:
+                self.fail(path, f"unknown {what} {show(value)} (declared: {known_list(known)})")
+            return value
+        if key in self.attributes:
+            attribute = self.attributes[key]
+            if not attribute.accepts(value):
+                self.fail(path, f"{show(value)} is not a value of attribute {key!r}")
+            return value
+        facts = sorted({*BUILTIN_FACTS, *self.attributes})
+        self.fail(path, f"unknown fact {key!r} (known: {', '.join(facts)}, any, not)")
+
+    # -- parameters ---------------------------------------------------------------------
+    def param(self, obj: Any, path: str, kind: Kind, extra: Iterable[str] = ()) -> Param:
+        m = self.mapping(
+            obj, path, required={"description", "reference", "unit", "values"},
+            optional=PARAM_KEYS | set(extra),
+        )  # fmt: skip
+        unit = self.text(m["unit"], join(path, "unit"))
+        expected = _UNITS.get(kind)
+        if expected and unit != expected:
+            self.fail(join(path, "unit"), f"{unit!r} should be {expected!r} here")
+        by = None
+        if "by" in m:
+            by = m["by"]
+            if by not in ("tier", "kind", "county") and by not in self.attributes:
+                self.fail(join(path, "by"), f"cannot key a table by {show(by)}")
+        values_obj = m["values"]
+        vpath = join(path, "values")
+        if not isinstance(values_obj, dict) or not values_obj:
+            self.fail(vpath, "expected a mapping of start date → value")
+        values: list[tuple[dt.date, Value]] = []
+        for key, raw in values_obj.items():
+            day = self.date(key, f"{vpath}.{key}")
+            values.append((day, self.param_value(raw, f"{vpath}.{key}", kind, by)))
+        if [d for d, _ in values] != sorted(d for d, _ in values):
+            self.fail(vpath, "start dates must be in increasing order")
+        mods = m.get("modifiers", [])
+        if not isinstance(mods, list):
+            self.fail(join(path, "modifiers"), "expected a list")
+        modifiers = tuple(
+            self.modifier(mod, f"{path}.modifiers[{i}]", kind) for i, mod in enumerate(mods)
+        )
+        assumed = self.boolean(m["assumed"], join(path, "assumed")) if "assumed" in m else False
+        reason = self.text(m["reason"], join(path, "reason")) if "reason" in m else None
+        if assumed and not reason:
+            self.fail(join(path, "reason"), "an assumed value needs a reason")
+        keys: tuple[str, ...] = ()
+        if "assumed_keys" in m:
+            kpath = join(path, "assumed_keys")
+            if not assumed:
+                self.fail(kpath, "assumed_keys goes with assumed: true")
+            if by is None:
+                self.fail(kpath, "assumed_keys needs a table (by)")
+            table_keys = {k for _, table in values if isinstance(table, Mapping) for k in table}
+            keys = self.ids(m["assumed_keys"], kpath, table_keys, by)
+        return Param(
+            path=path,
+            description=self.text(m["description"], join(path, "description")),
+            reference=self.text(m["reference"], join(path, "reference")),
+            unit=unit,
+            values=tuple(values),
+            by=by,
+            modifiers=modifiers,
+            assumed=assumed,
+            assumed_keys=keys,
+            reason=reason,
+        )
+
+    def param_value(self, raw: Any, path: str, kind: Kind, by: str | None) -> Value:
+        if by is not None:
+            if not isinstance(raw, dict) or not raw:
+                self.fail(path, f"expected a table keyed by {by}")
+            known = {"tier": self.tiers, "kind": self.kinds, "county": self.counties}.get(by)
+            if known is None:
+                known = set(self.attributes[by].values) or {"true", "false"}
+            table = {}
+            for key, item in raw.items():
+                if key not in known:
+                    self.fail(
+                        f"{path}.{key}", f"unknown {by} {key!r} (declared: {known_list(known)})"
+                    )
+                table[key] = self.scalar_or_bands(item, f"{path}.{key}", kind)
+            return cast(Value, table)
+        return self.scalar_or_bands(raw, path, kind)
+
+    def scalar_or_bands(self, raw: Any, path: str, kind: Kind) -> Value:
+        if kind == "bands":
+            return self.bands(raw, path)
+        if kind == "cap" and raw is None:
+            return None
+        if kind in ("money", "cap"):
+            return self.money(raw, path)
+        if kind == "ratio":
+            return self.ratio(raw, path)
+        d = self.number(raw, path)
+        if d < 0 or d != d.to_integral_value() or d > 1_000_000:
+            self.fail(path, f"{raw} is not a whole count from 0 to 1000000")
+        return d
+
+    def bands(self, raw: Any, path: str) -> tuple[Band, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.fail(path, "expected a non-empty list of bands")
+        out: list[Band] = []
+        previous: Decimal | None = Decimal(0)
+        for i, item in enumerate(raw):
+            p = f"{path}[{i}]"
+            m = self.mapping(item, p, required={"upto", "ratio"}, optional={"from"})
+            if previous is None:
+                self.fail(p, "a band follows one with no upper bound (upto: null)")
+            lower = self.money(m["from"], f"{p}.from") if "from" in m else previous
+            if lower < previous:
+                self.fail(
+                    f"{p}.from",
+                    f"band starts at {lower}, overlapping the band before (ends at {previous})",
+                )
+            upper = None if m["upto"] is None else self.money(m["upto"], f"{p}.upto")
+            if upper is not None and upper <= lower:
+                self.fail(
+                    f"{p}.upto",
+                    f"{upper} is not above the band's start {lower} (bands out of order)",
+                )
+            out.append(Band(lower, upper, self.ratio(m["ratio"], f"{p}.ratio")))
+            previous = upper
+        return tuple(out)
+
+    def modifier(self, obj: Any, path: str, kind: Kind) -> Modifier:
+        m = self.mapping(
+            obj, path, required={"when"},
+            optional={"add", "multiply", "set", "from", "until", "reference", "description"},
+        )  # fmt: skip
+        ops = [op for op in ("add", "multiply", "set") if op in m]
+        if len(ops) != 1:
+            self.fail(path, "a modifier needs exactly one of add, multiply, set")
+        op = ops[0]
+        raw = m[op]
+        if op == "set":
+            value = None if raw is None and kind == "cap" else self.scalar_or_bands(
+                raw, f"{path}.set", "money" if kind == "cap" else kind)  # fmt: skip
+            if isinstance(value, tuple):
+                self.fail(f"{path}.set", "set on bands is not supported; add or multiply")
+        elif op == "add":
+            value = self.number(raw, f"{path}.add")
+        else:
+            value = self.number(raw, f"{path}.multiply")
+            if value < 0:
+                self.fail(f"{path}.multiply", f"{raw} is negative")
+        start, until, _ = self.effective(
+            {k: m[k] for k in ("from", "until") if k in m} or None, path
+        )
+        ref = self.text(m["reference"], f"{path}.reference") if "reference" in m else ""
+        return Modifier(
+            self.condition(m["when"], f"{path}.when"), cast(Any, op),
+            cast(Decimal | None, value), start, until, ref,
+        )  # fmt: skip
+
+    # -- declarations -------------------------------------------------------------------
+    def named(self, obj: Any, path: str, extra: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+        if obj is None:
+            return {}
+        if not isinstance(obj, dict):
+            self.fail(path, "expected a mapping of id → declaration")
+        out = {}
+        for key, decl in obj.items():
+            self.ident(key, f"{path}.{key}")
+            m = self.mapping(decl, f"{path}.{key}", required={"name"}, optional={"aliases", *extra})
+            self.text(m["name"], f"{path}.{key}.name")
+            if "aliases" in m:
+                if not isinstance(m["aliases"], list):
+                    self.fail(f"{path}.{key}.aliases", "expected a list of names")
+                for i, alias in enumerate(m["aliases"]):
+                    self.text(alias, f"{path}.{key}.aliases[{i}]")
+            out[key] = m
+        return out
+
+    def attribute_decls(self, obj: Any, path: str) -> dict[str, Attribute]:
+        out: dict[str, Attribute] = {}
+        for key, m in self.named(obj, path, extra={"type", "values", "default"}).items():
+            p = f"{path}.{key}"
+            if key in BUILTIN_FACTS:
+                self.fail(p, f"{key!r} is a built-in fact and cannot be redeclared")
+            if key in ("any", "not"):
+                self.fail(p, f"{key!r} is a condition keyword and cannot name an attribute")
+            typ = m.get("type", "enum")
+            if typ not in ("bool", "enum"):
+                self.fail(f"{p}.type", f"{show(typ)} is not bool or enum")
+            values: tuple[str, ...] = ()
+            if typ == "enum":
+                if not isinstance(m.get("values"), list) or not m["values"]:
+                    self.fail(f"{p}.values", "an enum attribute needs a list of values")
+                values = tuple(self.ident(v, f"{p}.values[{i}]") for i, v in enumerate(m["values"]))
+            attribute = Attribute(key, m["name"], typ, values, m.get("default"))
+            if "default" in m and not attribute.accepts(m["default"]):
+                self.fail(f"{p}.default", f"{show(m['default'])} is not a value of {key!r}")
+            out[key] = attribute
+        return out
+
+
+def join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def show(obj: Any) -> str:
+    if obj is None:
+        return "null"
+    if isinstance(obj, bool):
+        return "true" if obj else "false"
+    if isinstance(obj, (dict, list)):
+        return type(obj).__name__ if isinstance(obj, list) else "a mapping"
+    return repr(obj)
+
+
+def condition_text(obj: dict[str, Any]) -> str:
+    """A condition as text for tables and traces: ``poor=true, tier in ['township', 'county']``."""
+    parts = []
+    for key, value in obj.items():
+        if key == "any":
+            parts.append("any of [" + "; ".join(condition_text(v) for v in value) + "]")
+        elif key == "not":
+            parts.append(f"not ({condition_text(value)})")
+        elif isinstance(value, list):
+            parts.append(f"{key} in [{', '.join(show(v) for v in value)}]")
+        else:
+            parts.append(f"{key}={show(value)}")
+    return ", ".join(parts)
+
+
+def known_list(known: Iterable[str]) -> str:
+    return ", ".join(sorted(known)) or "none"
