@@ -131,9 +131,12 @@ def settle_parsed(
             claim_id=bad.id, field="date",
         )  # fmt: skip
     if ledger is not None and ledger.person_id != person.id:
+        first = claims[0].id if claims else None
+        where = f"claim {first}: " if first else ""
         raise LedgerMismatch(
-            f"ledger: for person {ledger.person_id}, not {person.id}", field="ledger"
-        )
+            f"{where}ledger: the ledger is for person {ledger.person_id}, not {person.id}",
+            claim_id=first, field="ledger",
+        )  # fmt: skip
     out = []
     for claim in claims:
         s = settle(claim, person, policy=policy, ledger=ledger)
