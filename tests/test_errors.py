@@ -251,7 +251,7 @@ LINE_CASES: list[tuple[str, str, str, str | None, str]] = [
         "InvalidClaim", "C1", "facility.level",
     ),
     ("before the policy", json.dumps(_doc({"date": "2018-06-30"})), "PolicyNotInForce", "C1", "date"),
-    ("ledger of another person", json.dumps(_doc(ledger=_other_ledger("P9", 2019))), "LedgerMismatch", None, "ledger"),
+    ("ledger of another person", json.dumps(_doc(ledger=_other_ledger("P9", 2019))), "LedgerMismatch", "C1", "ledger"),
     ("ledger of another year", json.dumps(_doc(ledger=_other_ledger("P1", 2020))), "LedgerMismatch", "C1", "ledger"),
     (
         "duplicate claim id",
