@@ -87,7 +87,7 @@ def test_out_of_pocket_figure(comparison: Comparison) -> None:
     labels = [line.get_label() for line in fig.axes[0].get_lines()]
     assert ["baseline (zhangjiajie)", "reform (reform)", "catastrophic (2,400)"] == labels
     # P1 alone changes: (10,500 − 500) × 0.05 = 500 less out-of-pocket
-    assert "Change per person (n changed = 1 of 3)" == fig.axes[2].get_title()
+    assert "Change per person (1 of 3 changed)" == fig.axes[2].get_title()
 
 
 def test_fund_cost_figure(comparison: Comparison) -> None:

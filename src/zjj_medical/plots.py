@@ -165,6 +165,14 @@ def _thousands(value: float, _: object) -> str:
     return f"{value:,.0f}" if value >= 1 else f"{value:g}"
 
 
+def _compact(value: float, _: object) -> str:
+    """Log-axis ticks that stay short: 1, 10, 100, 1k, 10k, 100k, 1M."""
+    for unit, suffix in ((1e6, "M"), (1e3, "k")):
+        if value >= unit:
+            return f"{value / unit:g}{suffix}"
+    return f"{value:g}"
+
+
 def _colors(n: int) -> list[tuple[float, float, float, float]]:
     from matplotlib import colormaps
 
@@ -200,7 +208,7 @@ def out_of_pocket_figure(comparison: Comparison) -> Figure:
         _ecdf(ax, list(sel["reform"]), f"reform ({comparison.reform_id})", _REFORM)
         ax.axvline(threshold, color="grey", linestyle=":", label=f"catastrophic ({threshold:,.0f})")
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(_thousands)
+        ax.xaxis.set_major_formatter(_compact)
         ax.set_title(f"{title} with a claim (n = {len(sel):,})")
         ax.set_xlabel("out-of-pocket per person-year (yuan)")
         ax.set_ylabel("share of persons at or below")
@@ -214,7 +222,7 @@ def out_of_pocket_figure(comparison: Comparison) -> Figure:
     if len(changed):
         ax.hist(changed, bins=40, color=_REFORM, alpha=0.85)
     ax.axvline(0, color="grey", linewidth=0.8)
-    ax.set_title(f"Change per person (n changed = {len(changed):,} of {len(people):,})")
+    ax.set_title(f"Change per person ({len(changed):,} of {len(people):,} changed)")
     ax.set_xlabel("reform − baseline out-of-pocket (yuan; < 0 better off)")
     ax.set_ylabel("persons")
     ax.grid(True, alpha=0.3)
