@@ -102,7 +102,7 @@ def _run_python(block: Block, namespace: dict[str, Any], where: str) -> str:
         runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
         report = io.StringIO()
         runner.run(test, out=report.write, clear_globs=False)
-        assert runner.failures == 0, report.getvalue()
+        assert 0 == runner.failures, report.getvalue()
         return ""
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
@@ -128,7 +128,7 @@ def _run_console(block: Block, where: str) -> None:
     runner = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"})
     for command, expected in _commands(block):
         argv = shlex.split(command)
-        assert argv[0] == "zjj-medical", f"{where}: only zjj-medical commands run: {command}"
+        assert "zjj-medical" == argv[0], f"{where}: only zjj-medical commands run: {command}"
         result = runner.invoke(cli, argv[1:], prog_name="zjj-medical")
         actual = result.output
         assert expected.rstrip() == "\n".join(s.rstrip() for s in actual.splitlines()).rstrip(), (
@@ -156,7 +156,7 @@ def test_page_examples(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
             if following is not None and following.lang == "text":
                 assert following.code.rstrip() == printed.rstrip(), where
             else:
-                assert printed == "", f"{where}: prints output that no ```text block shows"
+                assert "" == printed, f"{where}: prints output that no ```text block shows"
 
 
 def test_fences_are_read() -> None:
