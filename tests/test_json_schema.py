@@ -134,7 +134,8 @@ def test_cli_settle_lines_output_matches_the_schema(tmp_path: Path) -> None:
     path = tmp_path / "docs.jsonl"
     path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in lines) + "\n")
     result = CliRunner().invoke(cli, ["settle", "--lines", str(path)])
-    outputs = [json.loads(x) for x in result.stdout.splitlines()]
+    # result.output holds standard error too (the closing count line): keep the JSON lines.
+    outputs = [json.loads(x) for x in result.output.splitlines() if x.startswith("{")]
     assert 3 == len(outputs)
     assert [] == _errors(OUTPUT, outputs[0])
     assert [] == _errors(ERROR, outputs[1])
@@ -150,7 +151,7 @@ def test_cli_error_matches_the_error_schema(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     result = CliRunner().invoke(cli, ["settle", str(path)])
     assert 1 == result.exit_code
-    error = json.loads(result.stderr)
+    error = json.loads(result.output)  # the error document, written to standard error
     assert [] == _errors(ERROR, error)
     assert "PolicyNotInForce" == error["error"]["type"]
 
