@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -285,6 +286,16 @@ COMPARISON_FIGURES = {
 # --------------------------------------------------------------------------- doctests as code
 
 
+_ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc|obj):`~?([^`]+)`")
+
+
+class _SphinxRoles(Preprocessor):
+    """Write Sphinx roles of the docstrings (``:func:`~zjj_medical.settle```) as code spans."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        return [_ROLE.sub(lambda m: f"`{m.group(1)}`", line) for line in lines]
+
+
 class _DoctestFences(Preprocessor):
     """Fence bare ``>>>`` sessions (as the docstrings write them) as ``pycon`` code.
 
@@ -321,6 +332,7 @@ class DoctestFences(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.preprocessors.register(_DoctestFences(md), "doctest_fences", 28)
+        md.preprocessors.register(_SphinxRoles(md), "sphinx_roles", 27)
 
 
 # --------------------------------------------------------------------------- mkdocs events
