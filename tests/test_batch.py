@@ -203,6 +203,12 @@ def test_random_county_year_equals_settle_builtin(seed: int) -> None:
     policy = load_policy()
     claims, people = random_tables(policy, seed, n_people=300, n_claims=4000)
     assert_matches_settle(claims, people, policy, messages=seed == 1)
+    out = simulate(claims, people, policy=policy, money="fen")
+    year = claims["date"].str[:4]
+    per_year = out.groupby([out["person_id"], year])[["basic_insurance", "critical_illness"]].sum()
+    # The heavy persons reach the basic cap (150,000.00) and, if not poor, the CI cap (300,000.00).
+    assert 15_000_000 == per_year["basic_insurance"].max()
+    assert 30_000_000 in set(per_year["critical_illness"])
 
 
 @pytest.mark.slow

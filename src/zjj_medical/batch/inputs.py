@@ -47,9 +47,10 @@ __all__ = [
     "read_id",
 ]
 
-#: The largest amount a claim may carry, in fen (10,000,000,000.00 yuan). A person-year
-#: of up to 900 such claims still sums below 2**53 fen, the range where int64 fen and
-#: float64 yuan agree to the fen.
+#: The largest amount a claim may carry, in fen (10,000,000,000.00 yuan). Every amount
+#: handed out for a claim is at most its total, so below 2**53 fen, where float64 yuan
+#: still prints back to the exact fen; the year's running sums stay in int64, which holds
+#: over four million such claims a person-year.
 MAX_FEN = 10**12
 
 

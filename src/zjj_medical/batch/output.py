@@ -35,7 +35,7 @@ def ratio_4(reimbursed: npt.NDArray[np.int64], total: npt.NDArray[np.int64]) -> 
     r = reimbursed.astype(np.int64)
     t = total.astype(np.int64)
     safe = np.where(t > 0, t, 1)
-    # r ≤ t ≤ 2**53 / 100 keeps 2·10⁴·r within int64.
+    # r ≤ t ≤ MAX_FEN (10**12) keeps 2·10⁴·r far within int64.
     q = (20000 * r + safe) // (2 * safe)
     return np.where(t > 0, q / 10000.0, np.nan)
 
