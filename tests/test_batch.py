@@ -421,3 +421,15 @@ def test_progress_reports_the_end() -> None:
     claims, people = _one_claim()
     simulate(claims, people, progress=lambda done, total: seen.append((done, total)))
     assert (1, 1) == seen[-1]
+
+
+def test_mixed_type_column_is_read_value_by_value() -> None:
+    """True, 1 and 1.0 hash alike but 1.0 is not a boolean: only that person's claim is refused."""
+    people = pd.DataFrame({
+        "person_id": ["P1", "P2", "P3"], "poor": pd.Series([True, 1.0, 1], dtype=object),
+        "county": ["sangzhi"] * 3,
+    })  # fmt: skip
+    claims = pd.concat([_one_claim(person_id=p, claim_id=f"C{p}")[0] for p in ("P1", "P2", "P3")])
+    out = simulate(claims.reset_index(drop=True), people)
+    assert [None, "InvalidClaim", None] == [e and e.split(":")[0] for e in out["error"]]
+    assert [1700.0, 0.0, 1700.0] == out["fiscal_backstop"].tolist()

@@ -176,6 +176,13 @@ def text_codes(values: pd.Series | None, n: int) -> tuple[IntArray, list[object]
                 [tuple(v) if f else v for v, f in zip(values, listed, strict=True)], dtype=object
             )
     codes, uniques = pd.factorize(obj, use_na_sentinel=True)
+    kinds = set(map(type, obj)) - {str, type(None)} if values.dtype == object else set()
+    if len(kinds) > 1:
+        # True, 1 and 1.0 are one value to a hash table, not to the row rules: key by type too.
+        keyed = pd.Series(
+            [None if is_missing(v) else (type(v).__name__, v) for v in obj], dtype=object
+        )
+        codes, uniques = pd.factorize(keyed, use_na_sentinel=True)
     return codes.astype(np.int64), list(uniques)
 
 
