@@ -4,6 +4,28 @@
 people, each person's claims accumulating over the calendar year in (date,
 claim id) order exactly as :func:`zjj_medical.settle` does with a ledger, and
 returns one row per input claim, in input order (SPEC §1, §8 invariant 7).
+:func:`simulate_file` does the same from a CSV or Parquet file to another, a
+partition of persons at a time, for files larger than memory.
+:func:`simulate_scalar` is the definition both are tested against: ``settle``
+one claim at a time.
+
+Input: claims with ``claim_id, person_id, kind, date, facility_id,
+facility_level, facility_county, total, in_scope`` (``accident`` and the claim
+attributes the policy declares are optional); people with ``person_id, poor,
+county`` (``categories`` — a list or ``;``-separated text — and declared person
+attributes optional; other columns are ignored). Money is yuan with at most two
+decimals (text, ``Decimal``, integers; a float is read as its shortest ``repr``,
+see :mod:`zjj_medical.batch.inputs`).
+
+Output columns: ``claim_id, person_id, in_county, pay_later``, one column per
+layer of the policy (0 where the layer does not apply to the claim's kind),
+``reimbursed, patient_pay, actual_ratio, error``. A row that cannot be settled
+(unknown level or person, ``in_scope > total``, a date before the policy, a
+claim id met twice in a person-year, sub-fen money, …) keeps its place with its
+error (``"InvalidClaim: claim C2: total: …"``) and zero payments; the rest of the
+person's year settles as if it were absent. Money is ``float64`` yuan
+(``money="yuan"``, exact when printed with two decimals) or ``int64`` fen
+(``money="fen"``); see :mod:`zjj_medical.batch.output`.
 
 >>> import pandas as pd
 >>> people = pd.DataFrame({"person_id": ["P1", "P2"], "poor": [True, False],

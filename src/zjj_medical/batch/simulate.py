@@ -36,15 +36,15 @@ from zjj_medical.batch.columns import (
 from zjj_medical.batch.engine import LayerPlan, RepeatPlan, run_rounds
 from zjj_medical.batch.inputs import claim_from_row, person_from_row, read_id
 from zjj_medical.batch.output import Money, build_frame
-from zjj_medical.batch.scalar import check_columns, check_row, error_text, rows_of
+from zjj_medical.batch.refusals import mark_duplicates, person_lookup, row_error
+from zjj_medical.batch.scalar import check_columns, rows_of
 from zjj_medical.batch.tables import LayerTable, ParamRow, cap_slots, param_row, ratio_scale
-from zjj_medical.errors import InvalidClaim, PolicyNotInForce, ReimbursementError
+from zjj_medical.errors import InvalidClaim, ReimbursementError
 from zjj_medical.layers.resolve import relevant_facts, resolve_layer
 from zjj_medical.normalize import Normalized, normalize
 from zjj_medical.people import Person
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
-from zjj_medical.settlement import settle
 
 __all__ = ["simulate"]
 
@@ -148,15 +148,15 @@ def simulate(
     errors: list[str | None] = [None] * n
     before_ledger = np.zeros(n, dtype=bool)  # refused before the ledger is looked at
     refused = np.flatnonzero(flagged)
-    person_of = _person_lookup(people, people_ix, who[refused], policy)
+    person_of = person_lookup(people, people_ix, who[refused], policy)
     for i, row in zip(refused, rows_of(claims.iloc[refused]), strict=True):
-        errors[i], before_ledger[i] = _row_error(row, person_of, policy)
+        errors[i], before_ledger[i] = row_error(row, person_of, policy)
         if errors[i] is None:  # every check above is one the row rule makes
             raise AssertionError(f"batch: row {i} was refused here but settles one at a time")
     candidates = np.flatnonzero(~before_ledger)
     person_year, _ = combine_codes([np.maximum(who, 0), year], n)
     settled = ~flagged
-    _duplicates(candidates, person_year, date, cid_text, settled, flagged, errors)
+    mark_duplicates(candidates, person_year, date, cid_text, settled, flagged, errors)
 
     # Resolve each layer once per (group, epoch) seen among the rows to settle.
     rows = np.flatnonzero(settled)
@@ -273,77 +273,6 @@ def _facility_codes(values: pd.Series | None, n: int, policy: Policy) -> IntArra
     )  # fmt: skip
     # Any id the policy does not know is "some other facility" (one code), never missing.
     return np.where(codes < 0, -1, np.where(keep[codes], codes, len(uniques)))
-
-
-PersonOf = Callable[[str], Person | ReimbursementError | None]
-
-
-def _person_lookup(
-    people: pd.DataFrame, people_ix: pd.Index, wanted: IntArray, policy: Policy
-) -> PersonOf:
-    """Persons by id as the row rule reads them, for the refused rows' people."""
-    at = np.unique(wanted[wanted >= 0])
-    found: dict[str, Person | ReimbursementError] = {}
-    for row in rows_of(people.iloc[at]):
-        try:
-            found[read_id(row.get("person_id"))] = person_from_row(row, policy)
-        except ReimbursementError as exc:
-            found[read_id(row.get("person_id"))] = exc
-
-    def person_of(pid: str) -> Person | ReimbursementError | None:
-        if pid not in found and people_ix.get_indexer(pd.Index([pid]))[0] >= 0:
-            raise AssertionError(f"batch: person {pid!r} was not looked up")
-        return found.get(pid)
-
-    return person_of
-
-
-def _row_error(row: dict[Any, Any], person_of: PersonOf, policy: Policy) -> tuple[str | None, bool]:
-    """The row's error as the scalar path gives it; true when raised before the ledger."""
-    try:
-        claim, person, _ = check_row(row, person_of, policy)
-    except ReimbursementError as exc:
-        return error_text(exc), True
-    try:
-        settle(claim, person, policy=policy)
-    except PolicyNotInForce as exc:
-        return error_text(exc), True
-    except ReimbursementError as exc:
-        return error_text(exc), False
-    return None, False
-
-
-def _duplicates(
-    candidates: IntArray,
-    person_year: IntArray,
-    date: np.ndarray[Any, Any],
-    cid: np.ndarray[Any, Any],
-    settled: np.ndarray[Any, Any],
-    flagged: np.ndarray[Any, Any],
-    errors: list[str | None],
-) -> None:
-    """A claim id met again in a person-year after one settled: ``DuplicateClaim``."""
-    if len(candidates) == 0:
-        return
-    ids, _ = pd.factorize(pd.Series(cid[candidates], dtype=object))
-    key, _ = combine_codes([person_year[candidates], ids.astype(np.int64)], len(candidates))
-    order = np.lexsort((candidates, date[candidates].astype(np.int64), key))
-    seen: set[int] = set()
-    k_sorted = key[order]
-    repeated = np.zeros(len(order), dtype=bool)
-    repeated[1:] = k_sorted[1:] == k_sorted[:-1]
-    repeated[:-1] |= k_sorted[:-1] == k_sorted[1:]
-    for j in np.flatnonzero(repeated):
-        i = int(candidates[order[j]])
-        k = int(k_sorted[j])
-        if k in seen:
-            errors[i] = (
-                f"DuplicateClaim: claim {cid[i]}: id: already settled in this person-year's ledger"
-            )
-            settled[i] = False
-            flagged[i] = True
-        elif errors[i] is None:
-            seen.add(k)
 
 
 def _plans(

@@ -1,0 +1,103 @@
+"""Rows the engine refuses: their error as settle gives it, and duplicate claim ids.
+
+A refused row is read again by the row rule (:func:`~zjj_medical.batch.scalar.check_row`)
+and handed to :func:`~zjj_medical.settle` alone, so its ``error`` is the very message
+:func:`~zjj_medical.batch.simulate_scalar` gives — in the order settle meets them: the
+claim's fields, its person, the policy's dates (before the ledger is looked at), then
+duplicates within the person-year, then the policy's checks of the claim.
+
+>>> from zjj_medical import Person, load_policy
+>>> row = {"claim_id": "C9", "person_id": "P1", "kind": "inpatient", "date": "2019-05-01",
+...        "facility_level": "village_clinic", "facility_county": "cili",
+...        "total": "100", "in_scope": "100"}
+>>> row_error(row, lambda pid: Person(pid, poor=False, county="cili"), load_policy())
+('InvalidClaim: claim C9: facility.level: a village_clinic facility does not take inpatient claims (accepted: township, community, county, municipal, provincial)', False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zjj_medical.batch.columns import IntArray, combine_codes
+from zjj_medical.batch.inputs import person_from_row, read_id
+from zjj_medical.batch.scalar import check_row, error_text, rows_of
+from zjj_medical.errors import PolicyNotInForce, ReimbursementError
+from zjj_medical.people import Person
+from zjj_medical.policy.model import Policy
+from zjj_medical.settlement import settle
+
+__all__ = ["PersonOf", "mark_duplicates", "person_lookup", "row_error"]
+
+PersonOf = Callable[[str], Person | ReimbursementError | None]
+
+
+def person_lookup(
+    people: pd.DataFrame, people_ix: pd.Index, wanted: IntArray, policy: Policy
+) -> PersonOf:
+    """Persons by id as the row rule reads them, for the refused rows' people."""
+    at = np.unique(wanted[wanted >= 0])
+    found: dict[str, Person | ReimbursementError] = {}
+    for row in rows_of(people.iloc[at]):
+        try:
+            found[read_id(row.get("person_id"))] = person_from_row(row, policy)
+        except ReimbursementError as exc:
+            found[read_id(row.get("person_id"))] = exc
+
+    def person_of(pid: str) -> Person | ReimbursementError | None:
+        if pid not in found and people_ix.get_indexer(pd.Index([pid]))[0] >= 0:
+            raise AssertionError(f"batch: person {pid!r} was not looked up")
+        return found.get(pid)
+
+    return person_of
+
+
+def row_error(row: dict[Any, Any], person_of: PersonOf, policy: Policy) -> tuple[str | None, bool]:
+    """The row's error as the scalar path gives it; true when raised before the ledger."""
+    try:
+        claim, person, _ = check_row(row, person_of, policy)
+    except ReimbursementError as exc:
+        return error_text(exc), True
+    try:
+        settle(claim, person, policy=policy)
+    except PolicyNotInForce as exc:
+        return error_text(exc), True
+    except ReimbursementError as exc:
+        return error_text(exc), False
+    return None, False
+
+
+def mark_duplicates(
+    candidates: IntArray,
+    person_year: IntArray,
+    date: np.ndarray[Any, Any],
+    cid: np.ndarray[Any, Any],
+    settled: np.ndarray[Any, Any],
+    flagged: np.ndarray[Any, Any],
+    errors: list[str | None],
+) -> None:
+    """A claim id met again in a person-year after one settled: ``DuplicateClaim``."""
+    if len(candidates) == 0:
+        return
+    ids, _ = pd.factorize(pd.Series(cid[candidates], dtype=object))
+    key, _ = combine_codes([person_year[candidates], ids.astype(np.int64)], len(candidates))
+    order = np.lexsort((candidates, date[candidates].astype(np.int64), key))
+    seen: set[int] = set()
+    k_sorted = key[order]
+    repeated = np.zeros(len(order), dtype=bool)
+    repeated[1:] = k_sorted[1:] == k_sorted[:-1]
+    repeated[:-1] |= k_sorted[:-1] == k_sorted[1:]
+    for j in np.flatnonzero(repeated):
+        i = int(candidates[order[j]])
+        k = int(k_sorted[j])
+        if k in seen:
+            errors[i] = (
+                f"DuplicateClaim: claim {cid[i]}: id: already settled in this person-year's ledger"
+            )
+            settled[i] = False
+            flagged[i] = True
+        elif errors[i] is None:
+            seen.add(k)
