@@ -46,33 +46,37 @@ def build_frame(
     in_county: npt.NDArray[np.bool_],
     pay_later: npt.NDArray[np.bool_],
     layer_ids: Sequence[str],
-    payments: npt.NDArray[np.int64],
+    payments: Sequence[npt.NDArray[np.int64]],
     total: npt.NDArray[np.int64],
     settled: npt.NDArray[np.bool_],
     errors: Sequence[str | None],
     money: Money,
 ) -> pd.DataFrame:
-    """Assemble the result table (``payments`` is claims × layers, in fen)."""
+    """Assemble the result table (``payments``: one array of fen per layer)."""
     if money not in ("yuan", "fen"):
         raise ValueError(f"money: {money!r} is not 'yuan' or 'fen'")
     n = len(claim_ids)
-    reimbursed = payments.sum(axis=1, dtype=np.int64) if len(layer_ids) else np.zeros(n, np.int64)
-    patient = np.where(settled, total - reimbursed, 0).astype(np.int64)
+    k = len(layer_ids)
+    # The money columns as one block: layers, reimbursed, patient pay.
+    block = np.empty((n, k + 2), dtype=np.int64)
+    for j, values in enumerate(payments):
+        block[:, j] = values
+    reimbursed = block[:, :k].sum(axis=1, dtype=np.int64) if k else np.zeros(n, np.int64)
+    block[:, k] = reimbursed
+    block[:, k + 1] = np.where(settled, total - reimbursed, 0)
     ratio = np.where(settled, ratio_4(reimbursed, np.where(settled, total, 0)), np.nan)
-
-    def out(values: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
-        return values if money == "fen" else values / 100.0
-
-    data: dict[str, object] = {
+    amounts = pd.DataFrame(
+        block if money == "fen" else block / 100.0,
+        columns=[*layer_ids, "reimbursed", "patient_pay"], copy=False,
+    )  # fmt: skip
+    head = pd.DataFrame({
         "claim_id": pd.Series(np.asarray(claim_ids, dtype=object), dtype=object),
         "person_id": pd.Series(np.asarray(person_ids, dtype=object), dtype=object),
         "in_county": np.asarray(in_county, dtype=bool),
         "pay_later": np.asarray(pay_later, dtype=bool),
-    }
-    for j, layer in enumerate(layer_ids):
-        data[layer] = out(np.ascontiguousarray(payments[:, j], dtype=np.int64))
-    data["reimbursed"] = out(reimbursed)
-    data["patient_pay"] = out(patient)
-    data["actual_ratio"] = ratio.astype(np.float64)
-    data["error"] = pd.Series(list(errors), dtype=object)
-    return pd.DataFrame(data)
+    })  # fmt: skip
+    tail = pd.DataFrame({
+        "actual_ratio": ratio.astype(np.float64),
+        "error": pd.Series(list(errors), dtype=object),
+    })  # fmt: skip
+    return pd.concat([head, amounts, tail], axis=1)

@@ -174,5 +174,5 @@ def simulate_scalar(
         progress(n, n)
     return build_frame(
         [read_id(r.get("claim_id")) for r in rows], [read_id(r.get("person_id")) for r in rows],
-        in_county, pay_later, layer_ids, payments, totals, settled, errors, money,
+        in_county, pay_later, layer_ids, list(payments.T), totals, settled, errors, money,
     )  # fmt: skip

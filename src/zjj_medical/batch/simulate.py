@@ -190,10 +190,9 @@ def simulate(
     )  # fmt: skip
     if progress is not None:
         progress(n, n)
-    payments = np.stack(pay, axis=1) if pay else np.zeros((n, 0), dtype=np.int64)
     return build_frame(
         cid_text, pid_text, in_county, pay_later,
-        [layer.id for layer in policy.layers], payments, np.where(settled, total, 0), settled,
+        [layer.id for layer in policy.layers], pay, np.where(settled, total, 0), settled,
         errors, money,
     )  # fmt: skip
 
