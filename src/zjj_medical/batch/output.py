@@ -58,10 +58,10 @@ def build_frame(
     n = len(claim_ids)
     k = len(layer_ids)
     # The money columns as one block: layers, reimbursed, patient pay.
-    block = np.empty((n, k + 2), dtype=np.int64)
+    block = np.empty((n, k + 2), dtype=np.int64, order="F")  # a column is contiguous
     for j, values in enumerate(payments):
         block[:, j] = values
-    reimbursed = block[:, :k].sum(axis=1, dtype=np.int64) if k else np.zeros(n, np.int64)
+    reimbursed = np.add.reduce(payments, dtype=np.int64) if k else np.zeros(n, np.int64)
     block[:, k] = reimbursed
     block[:, k + 1] = np.where(settled, total - reimbursed, 0)
     ratio = np.where(settled, ratio_4(reimbursed, np.where(settled, total, 0)), np.nan)

@@ -80,6 +80,9 @@ def mark_duplicates(
     errors: list[str | None],
 ) -> None:
     """A claim id met again in a person-year after one settled: ``DuplicateClaim``."""
+    # Only a person-year with two claims or more can hold a claim id twice.
+    many = np.bincount(person_year[candidates])[person_year[candidates]] >= 2
+    candidates = candidates[many]
     if len(candidates) == 0:
         return
     ids, _ = pd.factorize(pd.Series(cid[candidates], dtype=object))
