@@ -249,17 +249,34 @@ def _frames(
     return pd.DataFrame(claims), pd.DataFrame(people)
 
 
+#: Ways to spoil a row: each must give that row an error and leave the others settling.
+SPOIL = {
+    "level": ("facility_level", "moon"),
+    "sub_fen": ("total", "100.001"),
+    "person": ("person_id", "nobody"),
+    "before_policy": ("date", "2018-12-31"),
+    "duplicate": ("claim_id", None),  # the id of the row before
+}
+
+
 @given(
     st.lists(person_years(max_claims=6), min_size=1, max_size=3),
     st.permutations(range(18)),
+    st.lists(st.tuples(st.integers(0, 17), st.sampled_from(sorted(SPOIL))), max_size=3),
 )
 def test_property_batch_equals_settle(
-    drawn: list[tuple[dict[str, Any], list[dict[str, Any]]]], order: list[int]
+    drawn: list[tuple[dict[str, Any], list[dict[str, Any]]]],
+    order: list[int],
+    spoiled: list[tuple[int, str]],
 ) -> None:
-    """SPEC §8.7: for any person-years in any row order, batch equals settle with a ledger."""
+    """SPEC §8.7: any person-years, in any row order, with bad rows mixed in, settle as settle does."""
     n = sum(len(rows) for _, rows in drawn)
     claims, people = _frames(drawn, [i for i in order if i < n])
-    assert_matches_settle(claims, people, load_policy())
+    for i, how in spoiled:
+        column, value = SPOIL[how]
+        at = i % n
+        claims.loc[at, column] = value if value is not None else claims.loc[max(0, at - 1), column]
+    assert_matches_settle(claims, people, load_policy(), messages=True)
 
 
 def _one_claim(**over: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
