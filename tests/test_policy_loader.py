@@ -81,6 +81,10 @@ BROKEN: dict[str, tuple[str, str]] = {
         "2.5 is not a whole count",
     ),
     "chronic_without_conditions": ("chronic_care.conditions", "declare at least one condition"),
+    "tier_missing_in_table": (
+        "layers[0].deductible.values.2019-01-01",
+        "no value for tier county, where inpatient claims can be settled",
+    ),
     "unknown_fact": ("layers[0].ratio.modifiers[0].when.retiree", "unknown fact 'retiree'"),
     "unknown_tier_in_when": ("layers[2].when.tier", "unknown tier 'city'"),
     "not_a_boolean": ("layers[0].ratio.modifiers[0].when.poor", "expected true or false"),

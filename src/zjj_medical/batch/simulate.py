@@ -256,7 +256,7 @@ def _people(people: pd.DataFrame, policy: Policy) -> tuple[pd.Index, IntArray, l
 def _facility_codes(values: pd.Series | None, n: int, policy: Policy) -> IntArray:
     """Facility ids, keeping apart only those the policy can tell apart."""
     codes, uniques = text_codes(values, n)
-    later_keys = policy.pay_later.keys()
+    later_keys = policy.pay_later.facts_read()
     reads_facility = "facility" in later_keys or any(
         "facility" in relevant_facts(layer, policy) for layer in policy.layers
     )

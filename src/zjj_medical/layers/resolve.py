@@ -54,13 +54,13 @@ def _params(layer: PolicyLayer) -> list[Param]:
 
 def relevant_facts(layer: PolicyLayer, policy: Policy) -> tuple[str, ...]:
     """The facts whose values can change the layer's resolved numbers."""
-    keys = set(layer.when.keys())
+    keys = set(layer.when.facts_read())
     params = _params(layer) + [c.amount for c in policy.shared_caps if layer.id in c.layers]
     for p in params:
         if p.by is not None:
             keys.add(p.by)
         for mod in p.modifiers:
-            keys |= mod.when.keys()
+            keys |= mod.when.facts_read()
     return tuple(sorted(keys))
 
 

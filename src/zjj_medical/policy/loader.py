@@ -130,6 +130,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     layers: list[PolicyLayer] = []
     for i, obj in enumerate(top["layers"]):
         layers.append(read_layer(r, obj, f"layers[{i}]", [layer.id for layer in layers]))
+        _check_tier_tables(r, layers[-1], kinds)
     shared = _shared_caps(r, top.get("shared_caps"), {layer.id for layer in layers})
     premium = _premium(r, top["premium"]) if "premium" in top else None
     chronic = _chronic(r, top["chronic_care"]) if "chronic_care" in top else None
@@ -153,6 +154,31 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         targets=targets, file=source, change_dates=tuple(sorted(r.dates)),
         category_aliases=category_aliases,
     )  # fmt: skip
+
+
+def _check_tier_tables(r: Reader, layer: PolicyLayer, kinds: Mapping[str, ClaimKind]) -> None:
+    """A table keyed by tier covers every tier the layer's claims can come from.
+
+    Without this a county file that forgets a tier would make the layer pay 0 there
+    silently. A layer whose ``when`` restricts the tier is exempt.
+    """
+    if "tier" in layer.when.facts_read():
+        return
+    needed = {t for k in layer.kinds for t in kinds[k].tiers}
+    params = [layer.deductible, layer.deductible_ceiling, layer.ratio, layer.bands, layer.target]
+    params += [cap.amount for cap in layer.caps]
+    for param in params:
+        if param is None or param.by != "tier":
+            continue
+        for day, table in param.values:
+            assert isinstance(table, Mapping)
+            missing = sorted(needed - set(table))
+            if missing:
+                r.fail(
+                    f"{param.path}.values.{day}",
+                    f"no value for tier {', '.join(missing)}, where {', '.join(layer.kinds)} "
+                    f"claims can be settled (add it, or restrict the layer with when: {{tier: [...]}})",
+                )
 
 
 def _shared_caps(r: Reader, obj: Any, layer_ids: set[str]) -> tuple[SharedCap, ...]:

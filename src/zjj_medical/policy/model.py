@@ -74,13 +74,13 @@ class Condition:
             return False
         return not (self.negated is not None and self.negated.matches(facts))
 
-    def keys(self) -> frozenset[str]:
+    def facts_read(self) -> frozenset[str]:
         """Every fact the condition reads."""
         out = {k for k, _ in self.atoms}
         for c in self.any_of:
-            out |= c.keys()
+            out |= c.facts_read()
         if self.negated is not None:
-            out |= self.negated.keys()
+            out |= self.negated.facts_read()
         return frozenset(out)
 
 
