@@ -73,7 +73,11 @@ class Claim:
             except (ValueError, TypeError) as exc:
                 self._fail(name, str(exc))
         if self.in_scope > self.total:
-            self._fail("in_scope", f"in_scope {self.in_scope} is more than total {self.total}")
+            self._fail(
+                "in_scope",
+                f"in_scope {self.in_scope} is more than total {self.total} "
+                "(accepted: in_scope ≤ total)",
+            )
         if not isinstance(self.accident, bool):
             self._fail("accident", f"{self.accident!r} is not true or false")
         if not isinstance(self.facility, Facility):

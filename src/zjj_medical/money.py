@@ -17,6 +17,7 @@ import decimal
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
+    "ACCEPTED",
     "CENT",
     "EXACT",
     "ZERO",
@@ -29,6 +30,8 @@ __all__ = [
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+#: What money input is accepted, said in every error about an amount.
+ACCEPTED = "accepted: yuan ≥ 0 with at most 2 decimal places, e.g. '1234.56'"
 #: A context wide enough that sums and products of policy amounts never round.
 EXACT = decimal.Context(prec=60, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
 
@@ -47,7 +50,7 @@ def _as_decimal(value: object, what: str) -> Decimal:
         try:
             return Decimal(text)
         except decimal.InvalidOperation:
-            raise ValueError(f"{what}: {value!r} is not a number") from None
+            raise ValueError(f"{what}: {value!r} is not a number ({ACCEPTED})") from None
     raise TypeError(f"{what}: {value!r} ({type(value).__name__}) is not an amount")
 
 
@@ -64,15 +67,15 @@ def parse_money(value: object, what: str = "amount") -> Decimal:
     >>> parse_money("0.005")
     Traceback (most recent call last):
     ...
-    ValueError: amount: '0.005' has more than 2 decimal places
+    ValueError: amount: '0.005' has more than 2 decimal places (accepted: yuan ≥ 0 with at most 2 decimal places, e.g. '1234.56')
     """
     d = _as_decimal(value, what)
     if not d.is_finite():
-        raise ValueError(f"{what}: {value!r} is not a finite number")
+        raise ValueError(f"{what}: {value!r} is not a finite number ({ACCEPTED})")
     if d < 0:
-        raise ValueError(f"{what}: {value!r} is negative")
+        raise ValueError(f"{what}: {value!r} is negative ({ACCEPTED})")
     if d != d.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT):
-        raise ValueError(f"{what}: {value!r} has more than 2 decimal places")
+        raise ValueError(f"{what}: {value!r} has more than 2 decimal places ({ACCEPTED})")
     return d.quantize(CENT, context=EXACT) + ZERO
 
 
