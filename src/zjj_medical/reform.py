@@ -36,7 +36,6 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +53,7 @@ from zjj_medical.metrics import (
     table_records,
     yuan,
 )
-from zjj_medical.policy.loader import BUILTIN_POLICIES, parse_policy
+from zjj_medical.policy.loader import BUILTIN_POLICIES, parse_policy, policy_source
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.yamlio import read_policy_text
 
@@ -111,20 +110,8 @@ def policy_document(name_or_path: str | Path | None = None) -> tuple[dict[str, A
     >>> source, doc["id"], doc["layers"][0]["ratio"]["values"]["2019-01-01"]["county"]
     ('zhangjiajie.yaml', 'zhangjiajie', '0.75')
     """
-    if name_or_path is None:
-        name_or_path = "zhangjiajie"
-    if isinstance(name_or_path, str) and name_or_path in BUILTIN_POLICIES:
-        ref = resources.files("zjj_medical") / "data" / "policies" / f"{name_or_path}.yaml"
-        source = f"{name_or_path}.yaml"
-        return read_policy_text(ref.read_text("utf-8"), source), source
-    path = Path(name_or_path)
-    if not path.is_file():
-        names = ", ".join(BUILTIN_POLICIES)
-        raise PolicyError(
-            f"{name_or_path}: no such policy file (built-in policies: {names})",
-            source=str(name_or_path),
-        )
-    return read_policy_text(path.read_text("utf-8"), path.name), path.name
+    text, source = policy_source(name_or_path)
+    return read_policy_text(text, source), source
 
 
 def load_reform(reform: Reform | Mapping[str, Any] | str | Path) -> Reform:

@@ -14,30 +14,16 @@ True
 from __future__ import annotations
 
 import hashlib
-from importlib import resources
 from pathlib import Path
 
-from zjj_medical.errors import PolicyError
-from zjj_medical.policy.loader import BUILTIN_POLICIES
+from zjj_medical.policy.loader import policy_source
 
 __all__ = ["policy_fingerprint", "policy_text", "text_fingerprint"]
 
 
 def policy_text(name_or_path: str | Path | None = None) -> str:
     """The text of a built-in policy (by name) or of a policy file (by path)."""
-    if name_or_path is None:
-        name_or_path = "zhangjiajie"
-    if isinstance(name_or_path, str) and name_or_path in BUILTIN_POLICIES:
-        ref = resources.files("zjj_medical") / "data" / "policies" / f"{name_or_path}.yaml"
-        return ref.read_text("utf-8")
-    path = Path(name_or_path)
-    if not path.is_file():
-        names = ", ".join(BUILTIN_POLICIES)
-        raise PolicyError(
-            f"{name_or_path}: no such policy file (built-in policies: {names})",
-            source=str(name_or_path),
-        )
-    return path.read_text("utf-8")
+    return policy_source(name_or_path)[0]
 
 
 def text_fingerprint(text: str) -> str:

@@ -279,14 +279,28 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
     """
     if name_or_path is None:
         name_or_path = "zhangjiajie"
+    builtin = isinstance(name_or_path, str) and name_or_path in BUILTIN_POLICIES
+    if builtin and name_or_path in _CACHE:
+        return _CACHE[str(name_or_path)]
+    text, source = policy_source(name_or_path)
+    policy = parse_policy(read_policy_text(text, source), source)
+    if builtin:
+        _CACHE[str(name_or_path)] = policy
+    return policy
+
+
+def policy_source(name_or_path: str | Path | None = None) -> tuple[str, str]:
+    """The text of a built-in policy (by name) or of a policy file (by path), and its file name.
+
+    >>> text, source = policy_source("zhangjiajie")
+    >>> source, text.count("id: basic_insurance")
+    ('zhangjiajie.yaml', 1)
+    """
+    if name_or_path is None:
+        name_or_path = "zhangjiajie"
     if isinstance(name_or_path, str) and name_or_path in BUILTIN_POLICIES:
-        if name_or_path not in _CACHE:
-            ref = resources.files("zjj_medical") / "data" / "policies" / f"{name_or_path}.yaml"
-            source = f"{name_or_path}.yaml"
-            _CACHE[name_or_path] = parse_policy(
-                read_policy_text(ref.read_text("utf-8"), source), source
-            )
-        return _CACHE[name_or_path]
+        ref = resources.files("zjj_medical") / "data" / "policies" / f"{name_or_path}.yaml"
+        return ref.read_text("utf-8"), f"{name_or_path}.yaml"
     path = Path(name_or_path)
     if not path.is_file():
         names = ", ".join(BUILTIN_POLICIES)
@@ -294,4 +308,4 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
             f"{name_or_path}: no such policy file (built-in policies: {names})",
             source=str(name_or_path),
         )
-    return parse_policy(read_policy_text(path.read_text("utf-8"), path.name), path.name)
+    return path.read_text("utf-8"), path.name
