@@ -45,7 +45,7 @@ person's year settles as if it were absent. Money is ``float64`` yuan
 """
 
 from zjj_medical.batch.files import simulate_file
+from zjj_medical.batch.run import simulate
 from zjj_medical.batch.scalar import simulate_scalar
-from zjj_medical.batch.simulate import simulate
 
 __all__ = ["simulate", "simulate_file", "simulate_scalar"]

@@ -43,7 +43,7 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from zjj_medical.batch.output import Money
-from zjj_medical.batch.simulate import id_text, simulate
+from zjj_medical.batch.run import id_text, simulate
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
