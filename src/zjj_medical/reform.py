@@ -362,7 +362,8 @@ def compare(
     """Run the claims under the baseline and under the reform, and compare.
 
     Args:
-        claims, people: the tables of :func:`zjj_medical.batch.simulate`.
+        claims: the claims table of :func:`zjj_medical.batch.simulate`.
+        people: the people table of :func:`zjj_medical.batch.simulate`.
         baseline: the baseline policy: a :class:`Policy`, a built-in name, a file, or
             ``None`` (``zhangjiajie``).
         reform: the reformed :class:`Policy`, or a reform (:func:`load_reform` accepts it)
