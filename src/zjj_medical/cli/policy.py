@@ -9,7 +9,8 @@ from rich.console import Console
 
 from zjj_medical.errors import PolicyError
 from zjj_medical.policy.loader import load_policy
-from zjj_medical.policy.show import policy_tables
+from zjj_medical.policy.model import Policy
+from zjj_medical.policy.show import all_params, policy_tables
 
 __all__ = ["policy_group"]
 
@@ -56,7 +57,5 @@ def validate_command(path: str) -> None:
     )
 
 
-def _assumed(policy: object) -> list[str]:
-    from zjj_medical.policy.show import all_params
-
-    return [p.path for p in all_params(policy) if p.assumed]  # type: ignore[arg-type]
+def _assumed(policy: Policy) -> list[str]:
+    return [p.path for p in all_params(policy) if p.assumed]

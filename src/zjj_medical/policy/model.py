@@ -168,12 +168,16 @@ class Param:
 
 def _apply(mod: Modifier, value: Value, unit: str) -> Value:
     if isinstance(value, tuple):
-        return tuple(
-            attrs.evolve(b, ratio=_apply_scalar(mod, b.ratio, "ratio"))  # type: ignore[arg-type]
-            for b in value
-        )
+        return tuple(attrs.evolve(b, ratio=_band_ratio(mod, b.ratio)) for b in value)
     assert not isinstance(value, Mapping)
     return _apply_scalar(mod, value, unit)
+
+
+def _band_ratio(mod: Modifier, ratio: Decimal) -> Decimal:
+    out = _apply_scalar(mod, ratio, "ratio")
+    # the loader refuses ``set`` on bands, so a band ratio never becomes "no limit"
+    assert out is not None
+    return out
 
 
 def _apply_scalar(mod: Modifier, value: Scalar, unit: str) -> Scalar:
