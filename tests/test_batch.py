@@ -350,6 +350,27 @@ def test_sub_fen_input_is_an_error_not_a_rounding() -> None:
     ].tolist()
 
 
+def test_decimal_money_column_is_read_exactly() -> None:
+    """A column of Decimal amounts is read through their exact text: sub-fen and negative
+    amounts are refused for their row, an exponent form is read by value."""
+    people = pd.DataFrame({"person_id": ["P1"], "poor": [False], "county": ["cili"]})
+    claims = pd.DataFrame({
+        "claim_id": ["C1", "C2", "C3", "C4"], "person_id": ["P1"] * 4, "kind": ["outpatient"] * 4,
+        "date": ["2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04"],
+        "facility_id": [None] * 4, "facility_level": ["township"] * 4,
+        "facility_county": ["cili"] * 4,
+        "total": [Decimal("100.10"), Decimal("1.005"), Decimal("-1"), Decimal("1E+2")],
+        "in_scope": [Decimal("100.10"), Decimal("1.00"), Decimal("0"), Decimal("1E+2")],
+    })  # fmt: skip
+    out = simulate(claims, people, money="fen")
+    # C1: 10010 fen × 0.70 = 7007 fen; C4: 1E+2 = 100 yuan = 10000 fen × 0.70 = 7000 fen
+    # (the year's 350-yuan cap leaves 35000 − 7007 = 27993 fen, not binding).
+    assert [7007, 0, 0, 7000] == out["outpatient_pooling"].tolist()
+    assert [False, True, True, False] == out["error"].notna().tolist()
+    assert "claim C2: total:" in out.loc[1, "error"]
+    assert "claim C3: total:" in out.loc[2, "error"]
+
+
 def test_money_fen_gives_int64_columns() -> None:
     """money="fen" gives int64 money columns; money="yuan" float64 yuan."""
     fen = simulate(*_one_claim(), money="fen")

@@ -15,6 +15,7 @@ path, so it is the very message :func:`~zjj_medical.batch.simulate_scalar` gives
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -90,7 +91,8 @@ def money_column(values: pd.Series) -> tuple[IntArray, BoolArray]:
 
 
 def _money_text(values: pd.Series, fen: IntArray) -> BoolArray:
-    """Fast path for text amounts ``123`` / ``123.4`` / ``123.45`` (no spaces, no sign).
+    """Fast path for text amounts ``123`` / ``123.4`` / ``123.45`` (no spaces, no sign),
+    and for ``Decimal`` amounts through their exact text.
 
     Fills ``fen`` where it matches and returns where it did; the rest go to the row rule.
     Up to 15 digits, so the double nearest to the text, times 100, rounds to the exact fen.
@@ -98,8 +100,13 @@ def _money_text(values: pd.Series, fen: IntArray) -> BoolArray:
     try:
         raw = values if values.dtype != object else values.to_numpy(dtype=object)
         text = pa.array(raw, type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: every row by the row rule
-        return np.zeros(len(values), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # a column of Decimal amounts is read through their exact text ('123.45');
+        # anything else that is not all text goes to the row rule
+        objects = values.to_numpy(dtype=object)
+        if not all(type(v) is Decimal for v in objects):
+            return np.zeros(len(values), dtype=bool)
+        text = pa.array([str(v) for v in objects], type=pa.string())
     match = pc.match_substring_regex(text, "^" + _MONEY_TEXT + "$")
     ok = np.asarray(pc.fill_null(match, False).to_numpy(zero_copy_only=False), dtype=bool)
     if ok.any():
