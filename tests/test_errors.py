@@ -376,3 +376,21 @@ def test_cli_sheet_names_every_layer() -> None:
     for amount in ("15300.00", "1700.00", "17000.00", "3000.00"):
         assert amount in text
     assert "一站式结算" in text
+
+
+def test_sheet_how_column_shows_the_arithmetic() -> None:
+    """The sheet's how column reads as arithmetic: basic (18000.00 − 0.00) × 0.85 = 15300.00,
+    backstop 0.85 × 20000.00 = 17000.00 less the 15300.00 paid above."""
+    from zjj_medical import Claim, Facility, settle
+    from zjj_medical.sheet import how_text
+
+    s = settle(
+        Claim("C1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
+              total="20000.00", in_scope="18000.00"),
+        POOR,
+    )  # fmt: skip
+    basic, *_, backstop = s.trace
+    assert how_text(basic).startswith(
+        "(18000.00 − deductible 0.00) × 0.85 = 15300.00; cap 150000.00"
+    )
+    assert "0.85 × total 20000.00 = 17000.00, less 15300.00 paid above" == how_text(backstop)

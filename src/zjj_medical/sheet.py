@@ -12,8 +12,63 @@ from zjj_medical.explain import LAYER_TERMS
 from zjj_medical.money import format_money
 from zjj_medical.people import Person
 from zjj_medical.settlement import Settlement
+from zjj_medical.trace import TraceEntry
 
-__all__ = ["settlement_sheet"]
+__all__ = ["how_text", "settlement_sheet"]
+
+
+def how_text(entry: TraceEntry) -> str:
+    """The sheet's *how* column: the arithmetic of one layer in a line or two, then the why.
+
+    >>> from decimal import Decimal as D
+    >>> how_text(TraceEntry("basic_insurance", "基本医疗保险", D("15300.00"), "",
+    ...     {"base": D("18000.00"), "deductible": D("0.00"), "ratio": "0.85",
+    ...      "computed": D("15300.00")}))
+    '(18000.00 − deductible 0.00) × 0.85 = 15300.00'
+    """
+    i = entry.formatted_inputs()
+    parts: list[str] = []
+    if "target" in i:
+        parts.append(
+            f"{i['target_ratio']} × {i['target_of'].replace('_', '-')} {i['base']} = "
+            f"{i['target']}, less {i['earlier_layers']} paid above"
+        )
+    elif "ratio" in i:
+        if "cumulative_after" in i:
+            parts.append(
+                f"year's base {i['cumulative_before']} → {i['cumulative_after']}, "
+                f"annual deductible {i['deductible']}, × {i['ratio']}"
+            )
+        else:
+            parts.append(
+                f"({i['base']} − deductible {i['deductible']}) × {i['ratio']} = {i['computed']}"
+            )
+    elif "bands" in i:
+        year = "cumulative_after" in i
+        base = (
+            f"year's base {i['cumulative_before']} → {i['cumulative_after']}"
+            if year
+            else f"base {i['base']}"
+        )
+        parts.append(f"{base}, {'annual ' if year else ''}deductible {i['deductible']}")
+        used = [
+            f"{b['this_claim']} at {b['ratio']} ({b['from']}–{b['to'] or '∞'})"
+            for b in i["bands"]
+            if b["this_claim"] != "0.00"
+        ]
+        if used:
+            parts.append("bands: " + ", ".join(used) + f" = {i['computed']}")
+    for cap in i.get("caps", []):
+        per = "a year" if cap["per"] == "year" else "a claim"
+        shared = f" shared by {cap['shared_by']}" if "shared_by" in cap else ""
+        parts.append(f"cap {cap['cap']} {per}{shared}, {cap['remaining']} left")
+    if i.get("cap"):
+        parts.append(f"cap: {i['cap']}")
+    text = "; ".join(parts)
+    if entry.note and not entry.note.startswith("tops up"):  # the arithmetic says it already
+        note = entry.note[0].upper() + entry.note[1:]
+        text = f"{text}. {note}" if text else note
+    return text
 
 
 def _yes(flag: bool) -> str:
@@ -42,12 +97,7 @@ def settlement_sheet(settlements: Sequence[Settlement], person: Person) -> Rende
         table.add_column("计算 how", overflow="fold")
         for e in s.trace:
             zh, en = LAYER_TERMS.get(e.layer, (e.name, e.layer))
-            how = ", ".join(
-                f"{k} {v}" for k, v in e.formatted_inputs().items() if isinstance(v, str)
-            )
-            if e.note:
-                how = f"{how}; {e.note}" if how else e.note
-            table.add_row(f"{zh} {en}", format_money(e.amount), how)
+            table.add_row(f"{zh} {en}", format_money(e.amount), how_text(e))
         table.add_section()
         table.add_row("[bold]报销合计 reimbursed[/]", f"[bold]{format_money(s.reimbursed)}[/]", "")
         table.add_row(
