@@ -15,36 +15,13 @@ from typing import Any
 import pytest
 import yaml
 
-from zjj_medical import Claim, Facility, Person, Settlement, settle, settle_year
+from reference import INPATIENT_LAYERS, OUTPATIENT_LAYERS
+from strategies import to_claim, to_person
+from zjj_medical import Settlement, settle, settle_year
 from zjj_medical.documents import settle_document
 
 DATA = Path(__file__).parent / "data" / "worked_examples.yaml"
 EXAMPLES: list[dict[str, Any]] = yaml.safe_load(DATA.read_text(encoding="utf-8"))["examples"]
-INPATIENT_LAYERS = [
-    "basic_insurance",
-    "critical_illness",
-    "special_poverty_insurance",
-    "medical_assistance",
-    "hospital_reduction",
-    "fiscal_backstop",
-]
-
-
-def _person(data: dict[str, Any]) -> Person:
-    return Person(data["id"], poor=data["poor"], county=data["county"])
-
-
-def _claim(data: dict[str, Any]) -> Claim:
-    fac = data["facility"]
-    return Claim(
-        data["id"],
-        data["kind"],
-        data["date"],
-        Facility(fac["id"], fac["level"], fac["county"]),
-        total=data["total"],
-        in_scope=data["in_scope"],
-        accident=data["accident"],
-    )
 
 
 def _observed(s: Settlement) -> dict[str, Any]:
@@ -77,18 +54,18 @@ def test_examples_are_many_and_well_formed() -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=_ids)
 def test_settle_year_matches_hand_computation(example: dict[str, Any]) -> None:
     """settle_year gives every layer's payment, totals, ratio and flags worked by hand."""
-    person = _person(example["person"])
-    settlements = settle_year([_claim(c) for c in example["claims"]], person)
+    person = to_person(example["person"])
+    settlements = settle_year([to_claim(c) for c in example["claims"]], person)
     assert example["expected"] == [_observed(s) for s in settlements]
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=_ids)
 def test_settle_one_claim_at_a_time_matches(example: dict[str, Any]) -> None:
     """settle, with the ledger handed from claim to claim, gives the same hand results."""
-    person = _person(example["person"])
+    person = to_person(example["person"])
     ledger = None
     for data, expected in zip(example["claims"], example["expected"], strict=True):
-        s = settle(_claim(data), person, ledger=ledger)
+        s = settle(to_claim(data), person, ledger=ledger)
         assert expected == _observed(s)
         ledger = s.ledger
     assert ledger is not None
@@ -110,7 +87,7 @@ def test_settle_document_matches(example: dict[str, Any]) -> None:
         assert claim["total"] == got["total"]
         assert claim["in_scope"] == got["in_scope"]
         assert expected == {k: got[k] for k in expected}
-        layers = INPATIENT_LAYERS if claim["kind"] == "inpatient" else ["outpatient_pooling"]
+        layers = list(INPATIENT_LAYERS if claim["kind"] == "inpatient" else OUTPATIENT_LAYERS)
         assert layers == list(got["payments"])
         assert layers == [entry["layer"] for entry in got["trace"]]
     assert [c["id"] for c in example["claims"]] == out["ledger"]["claim_ids"]
