@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from zjj_medical.claims import Claim
@@ -23,7 +23,14 @@ from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 from zjj_medical.settlement import Settlement, settle
 
-__all__ = ["parse_claim", "parse_document", "parse_person", "settle_document"]
+__all__ = [
+    "output_document",
+    "parse_claim",
+    "parse_document",
+    "parse_person",
+    "settle_document",
+    "settle_parsed",
+]
 
 _PERSON_KEYS = {"id", "poor", "county", "categories"}
 _CLAIM_KEYS = {"id", "kind", "date", "facility", "total", "in_scope", "accident"}
@@ -112,7 +119,15 @@ def settle_document(
     policy = policy or load_policy()
     person, claims, given = parse_document(doc)
     settlements = settle_parsed(person, claims, given, policy=policy)
-    ledger = settlements[-1].ledger if settlements else given
+    return output_document(
+        settlements, settlements[-1].ledger if settlements else given, trace=trace
+    )
+
+
+def output_document(
+    settlements: Sequence[Settlement], ledger: Ledger | None, *, trace: bool = True
+) -> dict[str, Any]:
+    """The output document of SPEC §6: the settlements and the ledger to carry forward."""
     return {
         "settlements": [s.to_dict(trace=trace) for s in settlements],
         "ledger": None if ledger is None else ledger.to_dict(),

@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from zjj_medical.documents import parse_document
+from zjj_medical.documents import output_document, parse_document
 from zjj_medical.errors import LedgerMismatch, ReimbursementError
 from zjj_medical.ledger import Ledger
 from zjj_medical.sheet import settlement_sheet
@@ -101,10 +101,7 @@ def _settle_doc(book: LedgerBook, doc: Any, *, write: bool, trace: bool) -> dict
     else:
         settlements = book.presettle_all(claims, person)
         last = settlements[-1].ledger if settlements else given
-    return {
-        "settlements": [s.to_dict(trace=trace) for s in settlements],
-        "ledger": None if last is None else last.to_dict(),
-    }
+    return output_document(settlements, last, trace=trace)
 
 
 @ledger_group.command("settle")

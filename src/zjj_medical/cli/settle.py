@@ -10,13 +10,11 @@ from typing import IO, Any
 import click
 from rich.console import Console
 
-from zjj_medical.documents import parse_document, settle_parsed
+from zjj_medical.documents import output_document, parse_document, settle_parsed
 from zjj_medical.errors import ReimbursementError
-from zjj_medical.ledger import Ledger
 from zjj_medical.people import Person
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.premium import premium
-from zjj_medical.settlement import Settlement
 from zjj_medical.sheet import settlement_sheet
 
 __all__ = ["premium_command", "settle_command"]
@@ -32,14 +30,6 @@ def _error_json(exc: ReimbursementError | ValueError) -> dict[str, Any]:
         return {"error": exc.to_dict()}
     return {
         "error": {"type": type(exc).__name__, "message": str(exc), "claim_id": None, "field": None}
-    }
-
-
-def _output(settlements: list[Settlement], ledger: Ledger | None, *, trace: bool) -> dict[str, Any]:
-    last = settlements[-1].ledger if settlements else ledger
-    return {
-        "settlements": [s.to_dict(trace=trace) for s in settlements],
-        "ledger": None if last is None else last.to_dict(),
     }
 
 
@@ -85,7 +75,9 @@ def settle_command(
         if fmt == "sheet":
             Console().print(settlement_sheet(settlements, person))
             return
-        out = _output(settlements, ledger, trace=not no_trace)
+        out = output_document(
+            settlements, settlements[-1].ledger if settlements else ledger, trace=not no_trace
+        )
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     failed = 0
@@ -106,7 +98,9 @@ def settle_command(
         if fmt == "sheet":
             console.print(settlement_sheet(settlements, person))
             continue
-        out = _output(settlements, ledger, trace=not no_trace)
+        out = output_document(
+            settlements, settlements[-1].ledger if settlements else ledger, trace=not no_trace
+        )
         click.echo(json.dumps(out, ensure_ascii=False))
     if failed:
         click.echo(f"{failed} line(s) failed", err=True)
