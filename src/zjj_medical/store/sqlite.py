@@ -25,9 +25,15 @@ from typing import Any
 
 from zjj_medical.errors import StoreError
 from zjj_medical.ledger import Ledger
-from zjj_medical.money import format_money
+from zjj_medical.money import ZERO, format_money
 from zjj_medical.store.codec import settlement_from_dict
-from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement, record_from_dict
+from zjj_medical.store.records import (
+    Adjustment,
+    Reversal,
+    StoredSettlement,
+    _signed,
+    record_from_dict,
+)
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStore"]
 
@@ -82,10 +88,6 @@ _SYNC = ("OFF", "NORMAL", "FULL", "EXTRA")
 def _dump(obj: Any) -> str:
     # Key order is kept: payments are listed in policy order (SPEC §6).
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def _signed(value: Decimal) -> str:
-    return "-" + format_money(-value) if value < 0 else format_money(value)
 
 
 class SQLiteStore:
@@ -419,8 +421,8 @@ class SQLiteStore:
                 self._exec(
                     "INSERT INTO adjustment_layers VALUES (?, ?, ?, ?, ?, ?)",
                     (
-                        rid, position, layer, format_money(adj.old.get(layer, Decimal("0"))),
-                        format_money(adj.new.get(layer, Decimal("0"))), _signed(delta),
+                        rid, position, layer, format_money(adj.old.get(layer, ZERO)),
+                        format_money(adj.new.get(layer, ZERO)), _signed(delta),
                     ),
                 )  # fmt: skip
         return rid
