@@ -53,7 +53,7 @@ from zjj_medical.metrics import (
     table_records,
     yuan,
 )
-from zjj_medical.policy.loader import BUILTIN_POLICIES, parse_policy, policy_source
+from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.yamlio import read_policy_text
 
@@ -390,7 +390,7 @@ def compare(
         spec = load_reform(reform)
         reformed = apply_reform(_baseline_source(baseline), spec)
         reform_name, reform_id = spec.name, spec.id
-    base_policy = baseline if isinstance(baseline, Policy) else _load(baseline)
+    base_policy = baseline if isinstance(baseline, Policy) else load_policy(baseline)
     runs = []
     for policy in (base_policy, reformed):
         result = simulate(claims, people, policy=policy, money="fen", progress=progress)
@@ -449,12 +449,6 @@ def compare(
         per_person=per_person, baseline_result=b_res, reform_result=r_res,
         baseline_policy=base_policy, reform_policy=reformed,
     )  # fmt: skip
-
-
-def _load(source: str | Path | None) -> Policy:
-    from zjj_medical.policy.loader import load_policy
-
-    return load_policy(source)
 
 
 def _per_person(people: pd.DataFrame, base: pd.DataFrame, reform: pd.DataFrame) -> pd.DataFrame:
