@@ -26,7 +26,6 @@ from typing import Any
 from zjj_medical.errors import StoreError
 from zjj_medical.ledger import Ledger
 from zjj_medical.money import ZERO, format_money
-from zjj_medical.store.codec import settlement_from_dict
 from zjj_medical.store.records import (
     Adjustment,
     Reversal,
@@ -249,17 +248,19 @@ class SQLiteStore:
     def _record(self, row: Sequence[Any]) -> StoredSettlement:
         claim_id = row[0]
         try:
-            ledger = Ledger.from_dict(json.loads(row[7]))
-            return StoredSettlement(
-                settlement=settlement_from_dict(json.loads(row[6]), ledger, row[11]),
-                claim=json.loads(row[8]),
-                person=json.loads(row[9]),
-                content_hash=row[10],
-                policy_id=row[11],
-                policy_version=row[12],
-                facility=row[5],
-                seq=int(row[3]),
-                settled_at=row[13],
+            return record_from_dict(
+                {
+                    "settlement": json.loads(row[6]),
+                    "ledger": json.loads(row[7]),
+                    "claim": json.loads(row[8]),
+                    "person": json.loads(row[9]),
+                    "content_hash": row[10],
+                    "policy_id": row[11],
+                    "policy_version": row[12],
+                    "facility": row[5],
+                    "seq": row[3],
+                    "settled_at": row[13],
+                }
             )
         except (ValueError, TypeError, KeyError) as exc:
             raise StoreError(
