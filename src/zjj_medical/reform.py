@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -47,6 +46,7 @@ from zjj_medical.errors import PolicyError
 from zjj_medical.metrics import (
     DEFAULT_CATASTROPHIC_THRESHOLD,
     Summary,
+    _nearest_rank,
     fen_column,
     ids_column,
     summarize,
@@ -434,12 +434,7 @@ def compare(
         persons_rows.append({"better_off": int((fen < 0).sum()), "worse_off": int((fen > 0).sum()),
                              "unchanged": int((fen == 0).sum())})  # fmt: skip
         users = np.sort(fen[sel["has_claims"].to_numpy(bool)])
-        change_pct[group] = [
-            None
-            if len(users) == 0
-            else yuan(int(users[max(1, math.ceil(p * len(users) / 100)) - 1]))
-            for p in CHANGE_PERCENTILES
-        ]
+        change_pct[group] = [_nearest_rank(users, p) for p in CHANGE_PERCENTILES]
     per_person = per_person.drop(columns=["change_fen", "has_claims"])
     return Comparison(
         baseline_name=base_policy.id, reform_name=reform_name, reform_id=reform_id, baseline=b_sum, reform=r_sum,
