@@ -134,13 +134,16 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
         raise fail(
             "facility.county", f"required for a {tier} facility (it decides the in-county rule)"
         )
+    category_ids = []
     for cat in person.categories:
-        if cat not in policy.categories and policy.lookup("categories", cat) is None:
+        cat_id = policy.lookup("categories", cat)
+        if cat_id is None:
             raise fail(
                 "person.categories",
                 f"unknown category {cat!r} (accepted: {_known(policy, 'categories')})",
             )
-    categories = frozenset(policy.lookup("categories", c) or c for c in person.categories)
+        category_ids.append(cat_id)
+    categories = frozenset(category_ids)
     designated = policy.counties[county].designated_in_county if county in policy.counties else ()
     in_county = (tier in policy.in_county_tiers and fcounty == county) or (
         facility_id is not None and facility_id in designated

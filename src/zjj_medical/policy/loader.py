@@ -18,6 +18,7 @@ from zjj_medical.errors import PolicyError
 from zjj_medical.policy.layer_reader import read_layer
 from zjj_medical.policy.model import (
     ALWAYS,
+    Category,
     ChronicCare,
     ClaimKind,
     Condition,
@@ -33,7 +34,7 @@ from zjj_medical.policy.model import (
 from zjj_medical.policy.reader import PARAM_KEYS, Reader, join, known_list, show
 from zjj_medical.policy.yamlio import read_policy_text
 
-__all__ = ["BUILTIN_POLICIES", "load_policy", "parse_policy"]
+__all__ = ["BUILTIN_POLICIES", "FORMAT", "load_policy", "parse_policy", "policy_source"]
 
 FORMAT = "zjj-medical-policy/1"
 #: Built-in policies shipped with the package, by name.
@@ -70,8 +71,9 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         r.fail("tiers", "declare at least one tier")
     category_decls = r.named(top.get("categories"), "categories")
     r.categories = set(category_decls)
-    categories = {k: m["name"] for k, m in category_decls.items()}
-    category_aliases = {k: tuple(m.get("aliases", ())) for k, m in category_decls.items()}
+    categories = {
+        k: Category(k, m["name"], tuple(m.get("aliases", ()))) for k, m in category_decls.items()
+    }
     county_decls = r.named(top.get("counties"), "counties", extra={"designated_in_county"})
     r.counties = set(county_decls)
     fac_decls = r.named(top.get("facilities"), "facilities", extra={"tier", "county"})
@@ -152,7 +154,6 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         claim_kinds=kinds, pay_later=pay_later, pay_later_reference=pay_later_ref,
         layers=tuple(layers), shared_caps=shared, premium=premium, chronic_care=chronic,
         targets=targets, file=source, change_dates=tuple(sorted(r.dates)),
-        category_aliases=category_aliases,
     )  # fmt: skip
 
 

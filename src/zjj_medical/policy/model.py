@@ -22,6 +22,7 @@ __all__ = [
     "Attribute",
     "Band",
     "Cap",
+    "Category",
     "ChronicCare",
     "ClaimKind",
     "Condition",
@@ -292,6 +293,15 @@ class Tier:
 
 
 @attrs.frozen
+class Category:
+    """A category of persons declared by the policy (特困, 低保 …)."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class County:
     """A county of the policy's area, with the facilities designated in-county for it."""
 
@@ -381,7 +391,7 @@ class Policy:
     facilities: Mapping[str, FacilityInfo]
     in_county_tiers: frozenset[str]
     in_county_reference: str
-    categories: Mapping[str, str]
+    categories: Mapping[str, Category]
     person_attributes: Mapping[str, Attribute]
     claim_attributes: Mapping[str, Attribute]
     claim_kinds: Mapping[str, ClaimKind]
@@ -395,7 +405,6 @@ class Policy:
     file: str = "<memory>"
     change_dates: tuple[dt.date, ...] = ()
     #: Aliases of each category (``categories`` maps an id to its name only).
-    category_aliases: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     _aliases: dict[str, dict[str, str]] = attrs.field(
         factory=dict, init=False, repr=False, eq=False
     )
@@ -428,10 +437,7 @@ class Policy:
         if index is None:
             index = {}
             for key, decl in getattr(self, what).items():
-                names = [key, decl] if isinstance(decl, str) else [key, decl.name, *decl.aliases]
-                if what == "categories":
-                    names.extend(self.category_aliases.get(key, ()))
-                for n in names:
+                for n in (key, decl.name, *decl.aliases):
                     index.setdefault(n, key)
             self._aliases[what] = index
         return index.get(name.strip()) if isinstance(name, str) else None
