@@ -14,7 +14,6 @@ by :meth:`Settlement.to_dict` and read back by :func:`settlement_from_dict`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -24,6 +23,7 @@ from zjj_medical.claims import Claim
 from zjj_medical.ledger import Ledger
 from zjj_medical.money import format_money, parse_money
 from zjj_medical.people import Person
+from zjj_medical.policy.fingerprint import text_fingerprint
 from zjj_medical.settlement import Settlement
 from zjj_medical.trace import TraceEntry
 
@@ -77,8 +77,7 @@ def content_hash(claim: Mapping[str, Any], person: Mapping[str, Any]) -> str:
 
     Two requests to settle a claim id are "the same" when this hash is equal.
     """
-    text = canonical_json({"claim": claim, "person": person})
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text_fingerprint(canonical_json({"claim": claim, "person": person}))
 
 
 def _money(data: Mapping[str, Any], key: str) -> Decimal:
