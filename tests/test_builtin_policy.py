@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
+from reference import INPATIENT_LAYERS, OUTPATIENT_LAYERS
 from zjj_medical.cli import cli
 from zjj_medical.policy import NOT_IN_FORCE, Param, PolicyLayer, load_policy
 from zjj_medical.policy.model import Band
@@ -52,16 +53,8 @@ def test_policy_in_force_from_2019_01_01() -> None:
 
 def test_layer_order() -> None:
     """Inpatient layers in the order of Hunan settlement sheets; outpatient pooling alone."""
-    inpatient = [
-        "basic_insurance",
-        "critical_illness",
-        "special_poverty_insurance",
-        "medical_assistance",
-        "hospital_reduction",
-        "fiscal_backstop",
-    ]
-    assert inpatient == [x.id for x in POLICY.layers_for("inpatient")]
-    assert ["outpatient_pooling"] == [x.id for x in POLICY.layers_for("outpatient")]
+    assert INPATIENT_LAYERS == tuple(x.id for x in POLICY.layers_for("inpatient"))
+    assert OUTPATIENT_LAYERS == tuple(x.id for x in POLICY.layers_for("outpatient"))
 
 
 def test_village_clinics_do_not_admit_inpatients() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from reference import INPATIENT_LAYERS
 from zjj_medical import (
     Claim,
     DuplicateClaim,
@@ -26,6 +27,7 @@ from zjj_medical import (
     settle,
 )
 from zjj_medical.cli import cli
+from zjj_medical.sheet import how_text
 
 SANGZHI_COUNTY = Facility(level="county", county="sangzhi")
 POOR = Person("P1", poor=True, county="sangzhi")
@@ -195,10 +197,6 @@ SETTLEMENT_KEYS = {
     "claim_id", "kind", "date", "in_county", "pay_later", "total", "in_scope", "payments",
     "reimbursed", "patient_pay", "actual_ratio", "trace",
 }  # fmt: skip
-LAYERS = [
-    "basic_insurance", "critical_illness", "special_poverty_insurance", "medical_assistance",
-    "hospital_reduction", "fiscal_backstop",
-]  # fmt: skip
 MONEY = re.compile(r"^\d+\.\d{2}$")
 
 
@@ -309,7 +307,7 @@ def test_cli_settle_file_prints_the_spec_document(tmp_path: Path) -> None:
     assert {"settlements", "ledger"} == set(out)
     (s,) = out["settlements"]
     assert SETTLEMENT_KEYS == set(s)
-    assert LAYERS == list(s["payments"])
+    assert list(INPATIENT_LAYERS) == list(s["payments"])
     # SPEC §6 example, by hand: county, poor: 18000 × 0.85 = 15300.00; CI x = 2700 ≤ 5000 → 0;
     # backstop 0.85 × 20000 − 15300 = 1700.00; patient 3000.00; ratio 0.8500
     assert {
@@ -324,7 +322,7 @@ def test_cli_settle_file_prints_the_spec_document(tmp_path: Path) -> None:
     } == {k: v for k, v in s.items() if k != "trace"}  # fmt: skip
     for value in [*s["payments"].values(), s["total"], s["reimbursed"], s["patient_pay"]]:
         assert MONEY.match(value)
-    assert LAYERS == [entry["layer"] for entry in s["trace"]]
+    assert list(INPATIENT_LAYERS) == [entry["layer"] for entry in s["trace"]]
     for entry in s["trace"]:
         assert {"layer", "clause", "inputs", "amount"} <= set(entry)
         assert MONEY.match(entry["amount"])
@@ -381,9 +379,6 @@ def test_cli_sheet_names_every_layer() -> None:
 def test_sheet_how_column_shows_the_arithmetic() -> None:
     """The sheet's how column reads as arithmetic: basic (18000.00 − 0.00) × 0.85 = 15300.00,
     backstop 0.85 × 20000.00 = 17000.00 less the 15300.00 paid above."""
-    from zjj_medical import Claim, Facility, settle
-    from zjj_medical.sheet import how_text
-
     s = settle(
         Claim("C1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
               total="20000.00", in_scope="18000.00"),
