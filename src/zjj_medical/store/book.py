@@ -32,8 +32,8 @@ from zjj_medical.claims import Claim
 from zjj_medical.errors import DuplicateClaim, UnknownClaim
 from zjj_medical.ledger import Ledger
 from zjj_medical.people import Person
-from zjj_medical.policy.fingerprint import policy_text, text_fingerprint
-from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy
+from zjj_medical.policy.fingerprint import text_fingerprint
+from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.yamlio import read_policy_text
 from zjj_medical.settlement import Settlement, settle
@@ -64,13 +64,13 @@ class PolicyVersion:
     @classmethod
     def load(cls, name_or_path: str | Path | None = None) -> PolicyVersion:
         """Read a built-in policy (by name) or a policy file, with its fingerprint."""
-        text = policy_text(name_or_path)
+        text, source = policy_source(name_or_path)
         if name_or_path is None or (
             isinstance(name_or_path, str) and name_or_path in BUILTIN_POLICIES
         ):
-            return cls(load_policy(name_or_path), text_fingerprint(text))
-        name = Path(name_or_path).name
-        return cls(parse_policy(read_policy_text(text, name), name), text_fingerprint(text))
+            return cls(load_policy(name_or_path), text_fingerprint(text))  # cached
+        # a file: parse the very text that was fingerprinted
+        return cls(parse_policy(read_policy_text(text, source), source), text_fingerprint(text))
 
 
 def facility_key(claim: Claim, policy: Policy) -> str:
