@@ -9,7 +9,7 @@ and Chinese terms; ``--reform`` adds the comparison, ``-o`` writes one row per c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -180,6 +180,11 @@ def _table(title: str, *columns: str, caption: str | None = None) -> Table:
     return t
 
 
+def _cells(table: pd.DataFrame, column: str, fmt: Callable[[Any], str]) -> list[str]:
+    """One column of a table indexed by group, formatted, in the order of :data:`_GROUPS`."""
+    return [fmt(table.loc[g, column]) for g in _GROUPS]
+
+
 def _by_group(
     title: str, rows: Sequence[tuple[str, Sequence[str]]], caption: str | None = None
 ) -> Table:
@@ -211,12 +216,12 @@ def _summary_tables(s: Summary, policy: Policy) -> list[Table]:
     totals = _by_group(
         "Totals 费用合计 (yuan 元)",
         [
-            ("Persons 人数", [_count(t.loc[g, "persons"]) for g in _GROUPS]),
-            ("Claims 人次", [_count(t.loc[g, "claims"]) for g in _GROUPS]),
-            ("Total cost 医疗费总额", [_money(t.loc[g, "total_cost"]) for g in _GROUPS]),
-            ("Reimbursed 报销", [_money(t.loc[g, "reimbursed"]) for g in _GROUPS]),
-            ("Out-of-pocket 自付", [_money(t.loc[g, "out_of_pocket"]) for g in _GROUPS]),
-            ("Actual ratio 实际报销比例", [_pct(t.loc[g, "actual_ratio"]) for g in _GROUPS]),
+            ("Persons 人数", _cells(t, "persons", _count)),
+            ("Claims 人次", _cells(t, "claims", _count)),
+            ("Total cost 医疗费总额", _cells(t, "total_cost", _money)),
+            ("Reimbursed 报销", _cells(t, "reimbursed", _money)),
+            ("Out-of-pocket 自付", _cells(t, "out_of_pocket", _money)),
+            ("Actual ratio 实际报销比例", _cells(t, "actual_ratio", _pct)),
         ],
         caption="Poor = registered poor 建档立卡贫困人口; actual ratio = reimbursed ÷ total cost.",
     )
@@ -240,9 +245,9 @@ def _summary_tables(s: Summary, policy: Policy) -> list[Table]:
     cat = _by_group(
         "Catastrophic out-of-pocket 灾难性卫生支出",
         [
-            ("Persons 人数", [_count(c.loc[g, "persons"]) for g in _GROUPS]),
-            ("Catastrophic 灾难性", [_count(c.loc[g, "catastrophic"]) for g in _GROUPS]),
-            ("Share 占比", [_pct(c.loc[g, "share"]) for g in _GROUPS]),
+            ("Persons 人数", _cells(c, "persons", _count)),
+            ("Catastrophic 灾难性", _cells(c, "catastrophic", _count)),
+            ("Share 占比", _cells(c, "share", _pct)),
         ],
         caption=f"Out-of-pocket above {s.catastrophic_threshold:,.2f} yuan a person-year "
         "(--catastrophic-threshold).",
@@ -273,21 +278,21 @@ def _comparison_tables(c: Comparison) -> list[Table]:
     totals = _by_group(
         "Reform 改革: reimbursed and out-of-pocket 报销与自付 (yuan 元)",
         [
-            ("Reimbursed 报销, baseline", [_money(t.loc[g, "reimbursed_baseline"]) for g in _GROUPS]),
-            ("Reimbursed 报销, reform", [_money(t.loc[g, "reimbursed_reform"]) for g in _GROUPS]),
-            ("Reimbursed 报销, change", [_signed(t.loc[g, "reimbursed_change"]) for g in _GROUPS]),
-            ("Out-of-pocket 自付, baseline", [_money(t.loc[g, "out_of_pocket_baseline"]) for g in _GROUPS]),
-            ("Out-of-pocket 自付, reform", [_money(t.loc[g, "out_of_pocket_reform"]) for g in _GROUPS]),
-            ("Out-of-pocket 自付, change", [_signed(t.loc[g, "out_of_pocket_change"]) for g in _GROUPS]),
+            ("Reimbursed 报销, baseline", _cells(t, "reimbursed_baseline", _money)),
+            ("Reimbursed 报销, reform", _cells(t, "reimbursed_reform", _money)),
+            ("Reimbursed 报销, change", _cells(t, "reimbursed_change", _signed)),
+            ("Out-of-pocket 自付, baseline", _cells(t, "out_of_pocket_baseline", _money)),
+            ("Out-of-pocket 自付, reform", _cells(t, "out_of_pocket_reform", _money)),
+            ("Out-of-pocket 自付, change", _cells(t, "out_of_pocket_change", _signed)),
         ],
-    )  # fmt: skip
+    )
     p = c.persons
     persons = _by_group(
         "Reform 改革: persons by out-of-pocket of the year 年度自付",
         [
-            ("Better off 减少", [_count(p.loc[g, "better_off"]) for g in _GROUPS]),
-            ("Worse off 增加", [_count(p.loc[g, "worse_off"]) for g in _GROUPS]),
-            ("Unchanged 不变", [_count(p.loc[g, "unchanged"]) for g in _GROUPS]),
+            ("Better off 减少", _cells(p, "better_off", _count)),
+            ("Worse off 增加", _cells(p, "worse_off", _count)),
+            ("Unchanged 不变", _cells(p, "unchanged", _count)),
         ],
         caption="Persons without claims are unchanged.",
     )
