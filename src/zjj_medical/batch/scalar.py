@@ -41,7 +41,6 @@ __all__ = [
     "check_row",
     "error_text",
     "read_people",
-    "row_of",
     "rows_of",
     "simulate_scalar",
 ]
@@ -50,11 +49,6 @@ __all__ = [
 def rows_of(table: pd.DataFrame) -> list[dict[Any, Any]]:
     """The rows of a table as dicts (values as ``DataFrame.to_dict("records")`` gives them)."""
     return table.to_dict("records")
-
-
-def row_of(table: pd.DataFrame, i: int) -> dict[Any, Any]:
-    """Row ``i`` of a table as a dict, as :func:`rows_of` gives it."""
-    return rows_of(table.iloc[[i]])[0]
 
 
 def error_text(exc: ReimbursementError) -> str:
