@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 
 from zjj_medical.batch.columns import IntArray, combine_codes
-from zjj_medical.batch.inputs import person_from_row, read_id
-from zjj_medical.batch.scalar import check_row, error_text, rows_of
+from zjj_medical.batch.scalar import check_row, error_text, read_people
 from zjj_medical.errors import PolicyNotInForce, ReimbursementError
 from zjj_medical.people import Person
 from zjj_medical.policy.model import Policy
@@ -39,13 +38,7 @@ def person_lookup(
     people: pd.DataFrame, people_ix: pd.Index, wanted: IntArray, policy: Policy
 ) -> PersonOf:
     """Persons by id as the row rule reads them, for the refused rows' people."""
-    at = np.unique(wanted[wanted >= 0])
-    found: dict[str, Person | ReimbursementError] = {}
-    for row in rows_of(people.iloc[at]):
-        try:
-            found[read_id(row.get("person_id"))] = person_from_row(row, policy)
-        except ReimbursementError as exc:
-            found[read_id(row.get("person_id"))] = exc
+    found = read_people(people.iloc[np.unique(wanted[wanted >= 0])], policy)
 
     def person_of(pid: str) -> Person | ReimbursementError | None:
         if pid not in found and people_ix.get_indexer(pd.Index([pid]))[0] >= 0:
