@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from zjj_medical.errors import PolicyError
 from zjj_medical.layers.resolve import Resolved
+from zjj_medical.money import to_fen
 from zjj_medical.policy.model import Policy, PolicyLayer
 
 __all__ = ["INF", "MAX_RATIO_PLACES", "LayerTable", "ParamRow", "param_row", "ratio_scale"]
@@ -56,10 +57,10 @@ def ratio_scale(ratios: Iterable[Decimal]) -> int:
 
 
 def _fen(value: Decimal, what: str) -> int:
-    fen = value.scaleb(2)
-    if fen != fen.to_integral_value():
-        raise PolicyError(f"batch: {what} {value} is not a whole number of fen")
-    return int(fen)
+    try:
+        return to_fen(value)
+    except ValueError:
+        raise PolicyError(f"batch: {what} {value} is not a whole number of fen") from None
 
 
 @attrs.frozen
