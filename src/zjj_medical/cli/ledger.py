@@ -7,13 +7,13 @@ import io
 import json
 import sys
 from collections.abc import Callable
-from decimal import Decimal
 from typing import IO, Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from zjj_medical.cli.settle import _error_json, _loads
 from zjj_medical.documents import output_document, parse_document
 from zjj_medical.errors import LedgerMismatch, ReimbursementError
 from zjj_medical.ledger import Ledger
@@ -31,11 +31,7 @@ __all__ = ["ledger_group"]
 
 def _fail(exc: ReimbursementError | ValueError) -> NoReturn:
     """Print the error as JSON on standard error and exit 1."""
-    if isinstance(exc, ReimbursementError):
-        err: dict[str, Any] = exc.to_dict()
-    else:
-        err = {"type": type(exc).__name__, "message": str(exc), "claim_id": None, "field": None}
-    click.echo(json.dumps({"error": err}, ensure_ascii=False), err=True)
+    click.echo(json.dumps(_error_json(exc), ensure_ascii=False), err=True)
     sys.exit(1)
 
 
@@ -75,11 +71,6 @@ def ledger_group(ctx: click.Context, db: str, policies: tuple[str, ...]) -> None
     fund what to refund or charge.
     """
     ctx.obj = (db, policies)
-
-
-def _loads(text: str) -> Any:
-    # Numbers are read as Decimal so that "total": 12.34 stays exactly 12.34.
-    return json.loads(text, parse_float=Decimal)
 
 
 def _settle_doc(book: LedgerBook, doc: Any, *, write: bool, trace: bool) -> dict[str, Any]:
