@@ -174,8 +174,21 @@ def test_indented_fences_are_read() -> None:
     assert [("console", "$ zjj-medical --version\nx\n")] == [(b.lang, b.code) for b in found]
 
 
-def test_a_wrong_output_fails(tmp_path: Path) -> None:
-    """A page whose text block does not match what the code prints is reported."""
-    page_blocks = blocks("```python\nprint(2)\n```\n\n```text\n3\n```\n")
-    printed = _run_python(page_blocks[0], {}, "x.md:1")
-    assert page_blocks[1].code.rstrip() != printed.rstrip()
+def test_python_block_output_is_captured() -> None:
+    """What a python block prints is what the page's text block is compared with."""
+    (block,) = blocks("```python\nprint(2)\n```\n")
+    assert "2\n" == _run_python(block, {}, "x.md:1")
+
+
+def test_a_wrong_doctest_fails() -> None:
+    """A doctest block whose shown output is wrong is reported, with the failing example."""
+    (block,) = blocks("```python\n>>> 1 + 1\n3\n```\n")
+    with pytest.raises(AssertionError, match="Expected:"):
+        _run_python(block, {}, "x.md:1")
+
+
+def test_a_wrong_console_output_fails() -> None:
+    """A console block whose shown output differs from the command's is reported."""
+    (block,) = blocks("```console\n$ zjj-medical --version\nnot the version\n```\n")
+    with pytest.raises(AssertionError, match=r"x\.md:1: \$ zjj-medical --version"):
+        _run_console(block, "x.md:1")
