@@ -45,27 +45,16 @@ class Resolved:
     uncapped: tuple[str, ...] = ()  # references of caps lifted ("上不封顶")
 
 
-def _params(layer: PolicyLayer) -> list[Param]:
-    out = [p for p in (layer.deductible, layer.deductible_ceiling, layer.ratio, layer.bands,
-                       layer.target) if p is not None]  # fmt: skip
-    out.extend(cap.amount for cap in layer.caps)
-    return out
-
-
 def relevant_facts(layer: PolicyLayer, policy: Policy) -> tuple[str, ...]:
     """The facts whose values can change the layer's resolved numbers."""
     keys = set(layer.when.facts_read())
-    params = _params(layer) + [c.amount for c in policy.shared_caps if layer.id in c.layers]
+    params = layer.params() + [c.amount for c in policy.shared_caps if layer.id in c.layers]
     for p in params:
         if p.by is not None:
             keys.add(p.by)
         for mod in p.modifiers:
             keys |= mod.when.facts_read()
     return tuple(sorted(keys))
-
-
-def _key_value(facts: Facts, key: str) -> object:
-    return facts.get(key)
 
 
 def resolve_layer(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> Resolved:
@@ -75,7 +64,7 @@ def resolve_layer(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts)
     if relevant is None:
         relevant = cache["__facts__"] = relevant_facts(layer, policy)
     assert isinstance(relevant, tuple)
-    key = (policy.epoch(on), *(_key_value(facts, k) for k in relevant))
+    key = (policy.epoch(on), *(facts.get(k) for k in relevant))
     hit = cache.get(key)
     if hit is None:
         hit = cache[key] = _resolve(layer, policy, on, facts)

@@ -166,10 +166,8 @@ def _check_tier_tables(r: Reader, layer: PolicyLayer, kinds: Mapping[str, ClaimK
     if "tier" in layer.when.facts_read():
         return
     needed = {t for k in layer.kinds for t in kinds[k].tiers}
-    params = [layer.deductible, layer.deductible_ceiling, layer.ratio, layer.bands, layer.target]
-    params += [cap.amount for cap in layer.caps]
-    for param in params:
-        if param is None or param.by != "tier":
+    for param in layer.params():
+        if param.by != "tier":
             continue
         for day, table in param.values:
             assert isinstance(table, Mapping)

@@ -278,6 +278,18 @@ class PolicyLayer:
     target_of: Literal["in_scope", "total"] = "total"
     _cache: dict[object, object] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
+    def labelled_params(self) -> list[tuple[str, Param]]:
+        """The layer's parameters with a short label each, in reading order."""
+        named = (("deductible", self.deductible), ("deductible ceiling", self.deductible_ceiling),
+                 ("ratio", self.ratio), ("bands", self.bands), ("target", self.target))  # fmt: skip
+        out = [(label, p) for label, p in named if p is not None]
+        out.extend((f"cap per {cap.per}", cap.amount) for cap in self.caps)
+        return out
+
+    def params(self) -> list[Param]:
+        """The layer's parameters: deductible, ceiling, ratio or bands, target, caps."""
+        return [p for _, p in self.labelled_params()]
+
     def in_force(self, on: dt.date) -> bool:
         """Whether the layer itself is in force on the date."""
         return _active(self.start, self.until, on)

@@ -16,20 +16,13 @@ __all__ = ["all_params", "format_value", "layer_params", "policy_tables"]
 
 def layer_params(layer: PolicyLayer) -> list[tuple[str, Param]]:
     """The layer's parameters with a short label each, in reading order."""
-    out: list[tuple[str, Param]] = []
-    for label, p in (("deductible", layer.deductible), ("deductible ceiling", layer.deductible_ceiling),
-                     ("ratio", layer.ratio), ("bands", layer.bands), ("target", layer.target)):  # fmt: skip
-        if p is not None:
-            out.append((label, p))
-    out.extend((f"cap per {cap.per}", cap.amount) for cap in layer.caps)
-    return out
+    return layer.labelled_params()
 
 
 def all_params(policy: Policy) -> Iterator[Param]:
     """Every parameter of the policy (layers, shared caps, premium, chronic care, targets)."""
     for layer in policy.layers:
-        for _, p in layer_params(layer):
-            yield p
+        yield from layer.params()
     for cap in policy.shared_caps:
         yield cap.amount
     if policy.premium:
