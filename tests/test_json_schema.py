@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
+from test_docs_examples import blocks
 from zjj_medical.cli import cli
 from zjj_medical.documents import settle_document
 from zjj_medical.policy import load_policy
@@ -194,8 +194,8 @@ def test_output_schema_refuses_float_money() -> None:
 
 
 def _json_blocks(page: Path) -> list[Any]:
-    text = page.read_text("utf-8")
-    return [json.loads(b) for b in re.findall(r"^```json\n(.*?)^```$", text, re.M | re.S)]
+    """The ```json blocks of a page (read as the docs-example tests read fences), parsed."""
+    return [json.loads(b.code) for b in blocks(page.read_text("utf-8")) if b.lang == "json"]
 
 
 def test_json_examples_in_the_docs_match_the_schemas() -> None:
