@@ -222,7 +222,8 @@ def _costs(
 ) -> tuple[IntArray, IntArray]:
     """Total and in-scope cost in whole fen, ``0 < in_scope ≤ total``."""
     n = len(tiers)
-    median = np.array([_table(params, f"{kind}_cost_median")[str(t)] for t in tiers])
+    medians = _table(params, f"{kind}_cost_median")
+    median = np.array([medians[str(t)] for t in tiers])
     sigma = _scalar(params, f"{kind}_cost_sigma")
     yuan = median * np.exp(sigma * rng.standard_normal(n))
     if kind == "inpatient":
@@ -232,7 +233,8 @@ def _costs(
         yuan = np.where(tail, x_min * (1.0 - rng.random(n)) ** (-1.0 / alpha), yuan)
     yuan = np.clip(yuan, 1.0, _scalar(params, "cost_max"))
     total = np.rint(yuan * 100).astype(np.int64)
-    mean = np.array([_table(params, "in_scope_share_mean")[str(t)] for t in tiers])
+    means = _table(params, "in_scope_share_mean")
+    mean = np.array([means[str(t)] for t in tiers])
     c = _scalar(params, "in_scope_concentration")
     share = rng.beta(mean * c, (1 - mean) * c)
     in_scope = np.floor(total * share).astype(np.int64)
