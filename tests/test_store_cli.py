@@ -84,6 +84,9 @@ def test_settle_lines(run: Any, tmp_path: Path) -> None:
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert "29625.00" == out[0]["settlements"][0]["payments"]["basic_insurance"]  # (40000−500)×0.75
     assert 2 == out[1]["error"]["line"]
+    # the error line has the shape of every JSON error (SPEC §6), as `zjj-medical settle --lines`
+    expected = {"type": "JSONDecodeError", "claim_id": None, "field": None, "line": 2}
+    assert expected == {k: v for k, v in out[1]["error"].items() if k != "message"}
 
 
 def test_presettle_writes_nothing(run: Any, tmp_path: Path) -> None:

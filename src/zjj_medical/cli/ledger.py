@@ -125,8 +125,9 @@ def settle_command(ctx: click.Context, file: IO[str], lines: bool, no_trace: boo
             click.echo(json.dumps(one(line), ensure_ascii=False))
         except (ReimbursementError, ValueError) as exc:
             failed += 1
-            err = exc.to_dict() if isinstance(exc, ReimbursementError) else {"message": str(exc)}
-            click.echo(json.dumps({"error": {**err, "line": number}}, ensure_ascii=False))
+            err = _error_json(exc)
+            err["error"]["line"] = number
+            click.echo(json.dumps(err, ensure_ascii=False))
     if failed:
         click.echo(f"{failed} line(s) failed", err=True)
         sys.exit(1)
