@@ -60,14 +60,17 @@ def _ids(example: dict[str, Any]) -> str:
 
 
 def test_examples_are_many_and_well_formed() -> None:
-    """The data file holds at least 18 examples, each with arithmetic and one result per claim."""
+    """At least 18 examples, one result per claim; each result adds up (SPEC §4) as written."""
     assert len(EXAMPLES) >= 18
     for ex in EXAMPLES:
         assert {"name", "arithmetic", "person", "claims", "expected"} == set(ex)
         assert len(ex["claims"]) == len(ex["expected"])
-        for exp in ex["expected"]:
-            total = sum((Decimal(v) for v in exp["payments"].values()), Decimal(0))
-            assert exp["reimbursed"] == f"{total:.2f}", ex["name"]
+        for claim, exp in zip(ex["claims"], ex["expected"], strict=True):
+            paid = sum((Decimal(v) for v in exp["payments"].values()), Decimal(0))
+            assert exp["reimbursed"] == f"{paid:.2f}", ex["name"]
+            # patient_pay = total − reimbursed
+            patient = Decimal(claim["total"]) - paid
+            assert exp["patient_pay"] == f"{patient:.2f}", ex["name"]
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=_ids)
