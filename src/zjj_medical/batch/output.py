@@ -52,7 +52,11 @@ def build_frame(
     errors: Sequence[str | None],
     money: Money,
 ) -> pd.DataFrame:
-    """Assemble the result table (``payments``: one array of fen per layer)."""
+    """Assemble the result table (``payments``: one array of fen per layer).
+
+    A row not ``settled`` has no payments, a patient pay of 0 and no ratio, whatever its
+    ``total``.
+    """
     if money not in ("yuan", "fen"):
         raise ValueError(f"money: {money!r} is not 'yuan' or 'fen'")
     n = len(claim_ids)
@@ -64,7 +68,7 @@ def build_frame(
     reimbursed = np.add.reduce(payments, dtype=np.int64) if k else np.zeros(n, np.int64)
     block[:, k] = reimbursed
     block[:, k + 1] = np.where(settled, total - reimbursed, 0)
-    ratio = np.where(settled, ratio_4(reimbursed, np.where(settled, total, 0)), np.nan)
+    ratio = np.where(settled, ratio_4(reimbursed, total), np.nan)
     amounts = pd.DataFrame(
         block if money == "fen" else block / 100.0,
         columns=[*layer_ids, "reimbursed", "patient_pay"], copy=False,

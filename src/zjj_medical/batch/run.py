@@ -192,7 +192,7 @@ def simulate(
         progress(n, n)
     return build_frame(
         cid_text, pid_text, in_county, pay_later,
-        [layer.id for layer in policy.layers], pay, np.where(settled, total, 0), settled,
+        [layer.id for layer in policy.layers], pay, total, settled,
         errors, money,
     )  # fmt: skip
 
