@@ -15,13 +15,13 @@ county hospital, each claim total = in-scope = 40000:
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from store_helpers import dump
 from zjj_medical import (
     Claim,
     DuplicateClaim,
@@ -44,15 +44,6 @@ def claim(cid: str, day: str, total: str = "40000.00", in_scope: str | None = No
 
 
 FOUR = [claim(f"C{i}", f"2019-0{i}-10") for i in range(1, 5)]
-
-
-def dump(path: Path) -> list[str]:
-    """Every row of the database file, as SQL text."""
-    con = sqlite3.connect(path)
-    try:
-        return list(con.iterdump())
-    finally:
-        con.close()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from store_helpers import dump
 from zjj_medical import Claim, Facility, Person, ReimbursementError, StoreError, settle_year
 from zjj_medical.store import LedgerBook, SQLiteStore
 
@@ -28,15 +29,6 @@ def claim(i: int) -> Claim:
     """Claim i: an inpatient claim whose amount differs by claim, so the order matters."""
     total = f"{10000 + 997 * i}.00"
     return Claim(f"K{i:02d}", "inpatient", f"2019-{1 + i % 12:02d}-15", FACILITY, total, total)
-
-
-def dump(path: Path) -> list[str]:
-    """Every row of the database file, as SQL text."""
-    con = sqlite3.connect(path)
-    try:
-        return list(con.iterdump())
-    finally:
-        con.close()
 
 
 # -- children (run in other processes) ---------------------------------------------------------
@@ -86,6 +78,21 @@ def _die_in_reverse(db: str) -> None:
     sqlite.SQLiteStore.remove_settlement = die  # type: ignore[method-assign]
     with LedgerBook.open(db) as book:
         book.reverse("K01")
+
+
+def run_child(target: Any, *args: Any) -> int | None:
+    """Run ``target(*args)`` in a fresh process; its exit code."""
+    child = CTX.Process(target=target, args=args)
+    child.start()
+    child.join(120)
+    return child.exitcode
+
+
+def settled(db: Path, *numbers: int) -> list[str]:
+    """Settle claims ``numbers`` of PERSON in a store at ``db``; the file's rows after."""
+    with LedgerBook.open(db) as book:
+        book.settle_all([claim(i) for i in numbers], PERSON)
+    return dump(db)
 
 
 # -- concurrency ------------------------------------------------------------------------------
@@ -160,13 +167,8 @@ def test_an_exception_in_a_reversal_leaves_the_store_as_before(
 def test_a_process_killed_mid_settlement_leaves_the_store_as_before(tmp_path: Path) -> None:
     """os._exit after the settlement row is written and before commit: the file is unchanged."""
     db = tmp_path / "ledger.db"
-    with LedgerBook.open(db) as book:
-        book.settle(claim(1), PERSON)
-    before = dump(db)
-    child = CTX.Process(target=_die_after_first_write, args=(str(db),))
-    child.start()
-    child.join(120)
-    assert 17 == child.exitcode
+    before = settled(db, 1)
+    assert 17 == run_child(_die_after_first_write, str(db))
     assert before == dump(db)
     with LedgerBook.open(db, timeout=5) as book:  # the dead writer's lock is gone
         book.settle(claim(5), PERSON)
@@ -176,14 +178,9 @@ def test_a_process_killed_mid_settlement_leaves_the_store_as_before(tmp_path: Pa
 def test_uncommitted_pages_on_disk_are_ignored_after_a_kill(tmp_path: Path) -> None:
     """A killed transaction whose pages already reached the WAL file leaves the store as before."""
     db = tmp_path / "ledger.db"
-    with LedgerBook.open(db) as book:
-        book.settle(claim(1), PERSON)
-    before = dump(db)
+    before = settled(db, 1)
     wal_size = CTX.Value("q", 0)
-    child = CTX.Process(target=_die_after_spilling, args=(str(db), wal_size))
-    child.start()
-    child.join(120)
-    assert 19 == child.exitcode
+    assert 19 == run_child(_die_after_spilling, str(db), wal_size)
     assert wal_size.value > 0  # the uncommitted writes were on disk when the process died
     assert before == dump(db)
     with LedgerBook.open(db) as book:
@@ -193,13 +190,8 @@ def test_uncommitted_pages_on_disk_are_ignored_after_a_kill(tmp_path: Path) -> N
 def test_a_process_killed_mid_reversal_leaves_the_store_as_before(tmp_path: Path) -> None:
     """os._exit in the middle of a reversal: nothing of it is kept."""
     db = tmp_path / "ledger.db"
-    with LedgerBook.open(db) as book:
-        book.settle_all([claim(1), claim(2), claim(3)], PERSON)
-    before = dump(db)
-    child = CTX.Process(target=_die_in_reverse, args=(str(db),))
-    child.start()
-    child.join(120)
-    assert 18 == child.exitcode
+    before = settled(db, 1, 2, 3)
+    assert 18 == run_child(_die_in_reverse, str(db))
     assert before == dump(db)
 
 
