@@ -38,6 +38,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zjj_medical.errors import PolicyError
+from zjj_medical.metrics import yuan
 from zjj_medical.policy.yamlio import read_policy_text
 
 __all__ = [
@@ -335,15 +336,16 @@ def synthetic_population(
     claims["day"] = rng.integers(0, days, size=len(claims))
     claims = claims.sort_values(["day", "who", "kind"], kind="stable").reset_index(drop=True)
     start = dt.date(year, 1, 1)
+    person_ids = _ids("P", n_people)
     claims.insert(0, "claim_id", _ids("C", len(claims)))
-    claims.insert(1, "person_id", _ids("P", n_people)[claims["who"].to_numpy()])
+    claims.insert(1, "person_id", person_ids[claims["who"].to_numpy()])
     calendar = np.array([start + dt.timedelta(days=d) for d in range(days)], dtype=object)
     claims.insert(3, "date", calendar[claims["day"].to_numpy()])
     for column in ("total", "in_scope"):
         claims[column] = _yuan(claims[column].to_numpy())
     people = pd.DataFrame(
         {
-            "person_id": _ids("P", n_people),
+            "person_id": person_ids,
             "poor": poor,
             "county": counties.astype(object),
             "categories": categories,
@@ -359,4 +361,4 @@ def _ids(prefix: str, n: int) -> npt.NDArray[np.object_]:
 
 def _yuan(fen: IntArray) -> npt.NDArray[np.object_]:
     """Whole fen to exact ``Decimal`` yuan with two places (``12345`` → ``Decimal('123.45')``)."""
-    return np.array([Decimal(int(f)).scaleb(-2) for f in fen], dtype=object)
+    return np.array([yuan(int(f)) for f in fen], dtype=object)
