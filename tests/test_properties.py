@@ -69,7 +69,7 @@ def test_monotonicity(
     person, earlier = case
     claim = {**claim, "date": max(claim["date"], earlier[-1]["date"])}
     p = to_person(person)
-    ledger = settle_year([to_claim(c) for c in earlier], p)[-1].ledger
+    ledger = _settle_year(person, earlier)[-1].ledger
     base = settle(to_claim(claim), p, ledger=ledger)
     total = parse_money(claim["total"]) + raise_by + extra_total
     in_scope = parse_money(claim["in_scope"]) + raise_by
