@@ -177,21 +177,20 @@ STACK_CLAIM = {
 }
 
 
-def _png(draw: Callable[[Any], None], size: tuple[float, float]) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig = plt.figure(figsize=size, dpi=100)
-    try:
-        draw(fig)
-        buf = io.BytesIO()
-        # No timestamp or software version in the file: the same data gives the same bytes.
-        fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight")
-    finally:
-        plt.close(fig)
+def _figure_png(fig: Any) -> bytes:
+    """A figure as PNG bytes: no timestamp or software version, so the same data gives the
+    same bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight")
     return buf.getvalue()
+
+
+def _png(draw: Callable[[Any], None], size: tuple[float, float]) -> bytes:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=100)
+    draw(fig)
+    return _figure_png(fig)
 
 
 def layer_stack_png() -> bytes:
@@ -225,13 +224,6 @@ def layer_stack_png() -> bytes:
         )
 
     return _png(draw, (7, 6))
-
-
-def _figure_png(fig: Any) -> bytes:
-    """A figure made by :mod:`zjj_medical.plots` as PNG bytes (no timestamp in the file)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight")
-    return buf.getvalue()
 
 
 def curves_png() -> bytes:
