@@ -299,7 +299,7 @@ def _plans(
             on = dt.date.fromisoformat(str(date[rows[i]]))
             res = resolve_layer(layer, policy, on, nz.facts)
             if res.applies:
-                row = param_row(layer, policy, res, on, dict(nz.facts))
+                row = param_row(layer, policy, res, on)
                 of_case[c] = table.setdefault(row, len(table))
         per_layer.append((list(table), of_case))
     ratios = [r for rows_, _ in per_layer for row in rows_ for *_, r in row.bands]

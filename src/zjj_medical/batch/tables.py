@@ -69,33 +69,33 @@ class ParamRow:
 
     deductible: int
     bands: tuple[tuple[int, int, Decimal], ...]  # (lower, upper or INF, ratio)
-    caps: tuple[int, ...]  # one per cap slot of the layer; INF when not capped
+    caps: tuple[int, ...]  # one per cap slot of the layer (the least cap); INF when none
     ceiling: int  # INF when none
     target_ratio: Decimal | None
     repeat: bool  # the layer's repeat-claim deductible rule is in force
 
 
 def cap_slots(layer: PolicyLayer, policy: Policy) -> list[tuple[str, tuple[str, ...]]]:
-    """The caps a layer can have, in the order the rule applies them: ``(per, shared by)``."""
+    """The kinds of cap a layer can have, ``(per, shared by)``, in the order the rule meets them.
+
+    Caps of one kind are measured against the same amount paid, so only the least binds:
+    a kind is one slot of the table.
+    """
     slots: list[tuple[str, tuple[str, ...]]] = [(cap.per, ()) for cap in layer.caps]
     slots.extend((c.per, c.layers) for c in policy.shared_caps if layer.id in c.layers)
-    return slots
+    return list(dict.fromkeys(slots))
 
 
-def param_row(
-    layer: PolicyLayer, policy: Policy, res: Resolved, on: dt.date, facts: dict[str, object]
-) -> ParamRow:
+def param_row(layer: PolicyLayer, policy: Policy, res: Resolved, on: dt.date) -> ParamRow:
     """The integer form of a resolved layer (``res.applies`` must be true)."""
     assert res.applies
-    # Which cap slots are present: resolve_layer leaves out the caps whose amount is
-    # "no limit" (上不封顶) and keeps the others in slot order.
-    present = [cap.amount.resolve(on, facts) is not None for cap in layer.caps]
-    present.extend(
-        c.amount.resolve(on, facts) is not None for c in policy.shared_caps if layer.id in c.layers
-    )
-    given = iter(res.caps)
-    caps = tuple(_fen(next(given).amount, f"{layer.id} cap") if p else INF for p in present)
-    assert next(given, None) is None
+    # resolve_layer leaves out the caps whose amount is "no limit" (上不封顶): their slot
+    # stays INF unless another cap of the same kind is in force.
+    slots = cap_slots(layer, policy)
+    caps = [INF] * len(slots)
+    for cap in res.caps:
+        s = slots.index((cap.per, cap.shared))
+        caps[s] = min(caps[s], _fen(cap.amount, f"{layer.id} cap"))
     bands = tuple(
         (
             _fen(b.lower, f"{layer.id} band"),
@@ -107,7 +107,7 @@ def param_row(
     return ParamRow(
         deductible=_fen(res.deductible, f"{layer.id} deductible"),
         bands=bands,
-        caps=caps,
+        caps=tuple(caps),
         ceiling=INF if res.ceiling is None else _fen(res.ceiling, f"{layer.id} ceiling"),
         target_ratio=res.target_ratio,
         repeat=layer.repeat is not None and layer.repeat.active(on),
