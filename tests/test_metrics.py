@@ -5,15 +5,14 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from reference import INPATIENT_LAYERS, OUTPATIENT_LAYERS
 from zjj_medical.batch import simulate
 from zjj_medical.metrics import DEFAULT_CATASTROPHIC_THRESHOLD, Summary, summarize
 from zjj_medical.population import population_parameters
 
 D = Decimal
-LAYERS = [
-    "basic_insurance", "critical_illness", "special_poverty_insurance", "medical_assistance",
-    "hospital_reduction", "fiscal_backstop", "outpatient_pooling",
-]  # fmt: skip
+#: The built-in policy's layers in policy order: the inpatient ones, then outpatient pooling.
+LAYERS = [*INPATIENT_LAYERS, *OUTPATIENT_LAYERS]
 
 # Persons: P1 and P2 registered poor (sangzhi), P3 and P4 not poor (cili); P4 has no claims.
 PEOPLE = pd.DataFrame(
