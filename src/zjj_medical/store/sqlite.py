@@ -81,6 +81,7 @@ _COLUMNS = (
     "claim_id, person_id, year, seq, date, facility, settlement, ledger, claim, person, "
     "content_hash, policy_id, policy_version, settled_at"
 )
+_PLACEHOLDERS = ", ".join("?" for _ in _COLUMNS.split(","))
 _SYNC = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
@@ -370,7 +371,7 @@ class SQLiteStore:
         """Insert a new settlement."""
         self._need_write("add_settlement")
         self._exec(
-            f"INSERT INTO settlements ({_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+            f"INSERT INTO settlements ({_COLUMNS}) VALUES ({_PLACEHOLDERS})",
             self._values(record),
         )
 
