@@ -8,8 +8,8 @@ inpatient and outpatient claims) are settled four ways in one run:
 * baseline: ``settle`` in memory, the ledger carried in a dict — no store;
 * ``LedgerBook.settle`` on a SQLite file, one process, ``synchronous=FULL`` and ``NORMAL``
   (one transaction per claim: read ledger, settle, write settlement and ledger, commit);
-* two processes settling on one file at once (``FULL``), the claims of every person split
-  between them, so they contend for the same person-years.
+* two processes settling on one file at once (``FULL`` and ``NORMAL``), the claims of
+  every person split between them, so they contend for the same person-years.
 
 Each way is checked to give the same settlements as the baseline before its figure is shown.
 Figures are settlements per second and the time per settlement as a multiple of the baseline's.
