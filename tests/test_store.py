@@ -166,7 +166,14 @@ def test_the_record_keeps_inputs_hash_and_policy_version(book: LedgerBook) -> No
     assert FOUR[0] == r.parsed_claim()
     assert PERSON == r.parsed_person()
     assert "40000.00" == r.claim["total"]
-    assert r.content_hash.startswith("sha256:")
+    # the hash is of {"claim": …, "person": …} in compact JSON with sorted keys
+    hashed = (
+        '{"claim":{"accident":false,"date":"2019-01-10",'
+        '"facility":{"county":"cili","id":null,"level":"county"},'
+        '"id":"C1","in_scope":"40000.00","kind":"inpatient","total":"40000.00"},'
+        '"person":{"categories":[],"county":"cili","id":"P-cili","poor":false}}'
+    )
+    assert "sha256:" + hashlib.sha256(hashed.encode("utf-8")).hexdigest() == r.content_hash
     assert "county@cili" == r.facility
     trace_layers = [e.layer for e in book.settlement("C1").settlement.trace]
     assert "basic_insurance" == trace_layers[0]
