@@ -34,6 +34,14 @@ class LayerState:
     deductible: Decimal = ZERO
     claims: Mapping[str, int] = attrs.field(factory=dict, converter=_counts)
 
+    def after_claim(
+        self, *, base: Decimal, paid: Decimal, tier: str, deductible: Decimal = ZERO
+    ) -> LayerState:
+        """The accumulators once a claim at ``tier`` added ``base``, ``paid`` and ``deductible``."""
+        claims = dict(self.claims)
+        claims[tier] = claims.get(tier, 0) + 1
+        return LayerState(self.base + base, self.paid + paid, self.deductible + deductible, claims)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON form: money as two-decimal strings, claim counts per tier."""
         return {

@@ -65,7 +65,7 @@ def how_text(entry: TraceEntry) -> str:
     if i.get("cap"):
         parts.append(f"cap: {i['cap']}")
     text = "; ".join(parts)
-    if entry.note and not entry.note.startswith("tops up"):  # the arithmetic says it already
+    if entry.note:
         note = entry.note[0].upper() + entry.note[1:]
         text = f"{text}. {note}" if text else note
     return text

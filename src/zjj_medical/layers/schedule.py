@@ -139,10 +139,5 @@ def settle_schedule(layer: PolicyLayer, res: Resolved, ctx: ClaimContext) -> Lay
         inputs["caps"] = caps
     if res.uncapped:
         inputs["cap"] = "none (上不封顶)"
-    counts = dict(state.claims)
-    counts[ctx.tier] = counts.get(ctx.tier, 0) + 1
-    new_state = LayerState(
-        base=state.base + x, paid=state.paid + amount, deductible=state.deductible + borne,
-        claims=counts,
-    )  # fmt: skip
+    new_state = state.after_claim(base=x, paid=amount, deductible=borne, tier=ctx.tier)
     return LayerOutcome(amount, new_state, inputs, "; ".join(notes), tuple(binding))

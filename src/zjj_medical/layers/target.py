@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from zjj_medical.layers.context import ClaimContext, LayerOutcome, apply_caps
 from zjj_medical.layers.resolve import Resolved
-from zjj_medical.ledger import LayerState
 from zjj_medical.money import ZERO, format_money, round_half_up
 from zjj_medical.policy.model import PolicyLayer
 
@@ -25,13 +24,9 @@ def settle_target(layer: PolicyLayer, res: Resolved, ctx: ClaimContext) -> Layer
     earlier = ctx.earlier()
     raw = max(ZERO, target - earlier)
     amount, caps, binding = apply_caps(raw, res.caps, layer, ctx)
-    note = (
-        f"earlier layers already reach the target {format_money(target)}"
-        if raw == 0
-        else f"tops up to {res.target_ratio} × {layer.target_of}"
-    )
+    note = f"earlier layers already reach the target {format_money(target)}" if raw == 0 else ""
     if amount < raw:
-        note += f"; limited from {format_money(raw)} by: " + "; ".join(binding)
+        note = f"limited from {format_money(raw)} by: " + "; ".join(binding)
     inputs: dict[str, object] = {
         "target_of": layer.target_of,
         "base": of,
@@ -41,8 +36,5 @@ def settle_target(layer: PolicyLayer, res: Resolved, ctx: ClaimContext) -> Layer
     }
     if caps:
         inputs["caps"] = caps
-    state = ctx.state(layer.id)
-    counts = dict(state.claims)
-    counts[ctx.tier] = counts.get(ctx.tier, 0) + 1
-    new_state = LayerState(state.base + of, state.paid + amount, state.deductible, counts)
+    new_state = ctx.state(layer.id).after_claim(base=of, paid=amount, tier=ctx.tier)
     return LayerOutcome(amount, new_state, inputs, note, tuple(binding))
