@@ -21,7 +21,7 @@ from zjj_medical.ledger import Ledger
 from zjj_medical.people import Facility, Person
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
-from zjj_medical.settlement import Settlement, settle
+from zjj_medical.settlement import Settlement, settle_year
 
 __all__ = [
     "output_document",
@@ -152,9 +152,4 @@ def settle_parsed(
             f"{where}ledger: the ledger is for person {ledger.person_id}, not {person.id}",
             claim_id=first, field="ledger",
         )  # fmt: skip
-    out = []
-    for claim in claims:
-        s = settle(claim, person, policy=policy, ledger=ledger)
-        ledger = s.ledger
-        out.append(s)
-    return out
+    return settle_year(claims, person, policy=policy, ledger=ledger)

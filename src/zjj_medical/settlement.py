@@ -169,8 +169,7 @@ def settle(
                 continue
             out = RULES[layer.type](layer, res, ctx)
             ctx.payments[layer.id] = out.amount
-            if out.state is not None:
-                ctx.states[layer.id] = out.state
+            ctx.states[layer.id] = out.state
             clause = " / ".join(dict.fromkeys((*res.clauses, *out.clauses)))
             trace.append(TraceEntry(layer.id, layer.name, out.amount, clause, out.inputs, out.note))
         reimbursed = ctx.earlier()

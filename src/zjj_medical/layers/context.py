@@ -51,10 +51,10 @@ class ClaimContext:
 
 @attrs.frozen
 class LayerOutcome:
-    """A layer's payment, its new year accumulators (``None``: unchanged), trace inputs, note."""
+    """A layer's payment, its new year accumulators, trace inputs and note."""
 
     amount: Decimal
-    state: LayerState | None
+    state: LayerState
     inputs: dict[str, object]
     note: str
     clauses: tuple[str, ...] = ()
