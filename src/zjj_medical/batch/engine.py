@@ -120,14 +120,11 @@ def run_rounds(
             p = p_all[pos]
             pys = person_year[sub]
             t = lp.table
-            of = total[sub] if lp.of_total else in_scope[sub]
+            x = total[sub] if lp.of_total else in_scope[sub]
             if lp.target:
-                target = mul_round(of, t.target[p], scale)
-                raw = np.maximum(target - so_far[pos], 0)
-                x = of
+                amount = np.maximum(mul_round(x, t.target[p], scale) - so_far[pos], 0)
                 borne = None
             else:
-                x = of
                 for m in lp.minus:
                     x = x - pay[m][sub]
                 x = np.maximum(x, 0)
@@ -141,10 +138,9 @@ def run_rounds(
                     a1 = x
                     borne = np.minimum(d, x)
                 shift = np.zeros_like(d) if lp.absolute else d
-                raw = band_value(t, p, d, shift, a1, scale)
+                amount = band_value(t, p, d, shift, a1, scale)
                 if lp.year:
-                    raw = raw - band_value(t, p, d, shift, a0, scale)
-            amount = raw
+                    amount = amount - band_value(t, p, d, shift, a0, scale)
             for s, (per, shared) in enumerate(lp.slots):
                 if per == "year":
                     used = paid[j][pys] if not shared else sum(paid[m][pys] for m in shared)
