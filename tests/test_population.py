@@ -200,6 +200,26 @@ def test_parameter_file_is_validated(tmp_path: Path) -> None:
         population_parameters(path)
 
 
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ("3", r"parameters: expected a non-empty mapping of parameters"),
+        (
+            "\n  x: {description: d, reference: r, value: 1, assumed: 'yes', reason: q}",
+            r"parameters\.x\.assumed: expected true or false, got 'yes'",
+        ),
+        ("\n  x: {description: d, reference: r, value: -1}", r"parameters\.x\.value: '-1' is not"),
+        ("\n  x: {description: d, reference: r, valeu: 1}", r"parameters\.x\.valeu: unknown key"),
+    ],
+)
+def test_malformed_parameter_file_refused(tmp_path: Path, parameters: str, message: str) -> None:
+    """A malformed parameter file is refused with a PolicyError naming the key path."""
+    path = tmp_path / "pop.yaml"
+    path.write_text(f"format: zjj-medical-population/1\nparameters: {parameters}\n", "utf-8")
+    with pytest.raises(PolicyError, match=message):
+        population_parameters(path)
+
+
 def test_negative_size_refused() -> None:
     """A negative number of persons is an error."""
     with pytest.raises(ValueError, match="n_people"):

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -37,8 +36,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zjj_medical.errors import PolicyError
 from zjj_medical.metrics import yuan
+from zjj_medical.policy.reader import Reader
 from zjj_medical.policy.yamlio import read_policy_text
 
 __all__ = [
@@ -89,51 +88,46 @@ class PopulationParameter:
     reason: str | None = None
 
 
-def _fail(source: str, path: str, message: str) -> PolicyError:
-    return PolicyError(f"{source}: {path}: {message}", source=source, path=path)
+def _number(raw: Any, r: Reader, path: str) -> float:
+    value = r.number(raw, path)
+    if value < 0:
+        r.fail(path, f"{raw!r} is not a number ≥ 0")
+    return float(value)
 
 
-def _number(raw: Any, source: str, path: str) -> float:
-    try:
-        value = float(Decimal(str(raw)))
-    except ArithmeticError:
-        raise _fail(source, path, f"{raw!r} is not a number") from None
-    if isinstance(raw, bool) or not np.isfinite(value) or value < 0:
-        raise _fail(source, path, f"{raw!r} is not a finite number ≥ 0")
-    return value
-
-
-def _value(raw: Any, source: str, path: str, depth: int = 0) -> Any:
+def _value(raw: Any, r: Reader, path: str, depth: int = 0) -> Any:
     if isinstance(raw, dict):
         if depth == 2 or not raw:
-            raise _fail(source, path, "expected a number or a non-empty table of numbers")
-        return {str(k): _value(v, source, f"{path}.{k}", depth + 1) for k, v in raw.items()}
-    return _number(raw, source, path)
+            r.fail(path, "expected a number or a non-empty table of numbers")
+        return {str(k): _value(v, r, f"{path}.{k}", depth + 1) for k, v in raw.items()}
+    return _number(raw, r, path)
 
 
 def _parse(text: str, source: str) -> dict[str, PopulationParameter]:
-    doc = read_policy_text(text, source)
-    if not isinstance(doc, dict) or set(doc) != {"format", "parameters"}:
-        raise _fail(source, "", "expected exactly the keys format and parameters")
+    """The parameters of a population file, checked with the policy loader's reader."""
+    r = Reader(source)
+    doc = r.mapping(read_policy_text(text, source), "", required={"format", "parameters"})
     if doc["format"] != FORMAT:
-        raise _fail(source, "format", f"{doc['format']!r} is not {FORMAT!r}")
+        r.fail("format", f"{doc['format']!r} is not {FORMAT!r}")
+    if not isinstance(doc["parameters"], dict) or not doc["parameters"]:
+        r.fail("parameters", "expected a non-empty mapping of parameters")
     out: dict[str, PopulationParameter] = {}
-    for name, m in doc["parameters"].items():
+    for name, raw in doc["parameters"].items():
         path = f"parameters.{name}"
-        keys = {"description", "reference", "value", "assumed", "reason"}
-        if not isinstance(m, dict) or not {"description", "reference", "value"} <= set(m):
-            raise _fail(source, path, "needs description, reference and value")
-        for key in set(m) - keys:
-            raise _fail(
-                source, f"{path}.{key}", f"unknown key (accepted: {', '.join(sorted(keys))})"
-            )
-        assumed = m.get("assumed", False) is True
-        if assumed and not m.get("reason"):
-            raise _fail(source, f"{path}.reason", "an assumed value needs a reason")
+        m = r.mapping(
+            raw,
+            path,
+            required={"description", "reference", "value"},
+            optional={"assumed", "reason"},
+        )
+        assumed = r.boolean(m["assumed"], f"{path}.assumed") if "assumed" in m else False
+        reason = r.text(m["reason"], f"{path}.reason") if "reason" in m else None
+        if assumed and reason is None:
+            r.fail(f"{path}.reason", "an assumed value needs a reason")
         out[name] = PopulationParameter(
-            name, " ".join(str(m["description"]).split()), " ".join(str(m["reference"]).split()),
-            _value(m["value"], source, f"{path}.value"), assumed,
-            " ".join(str(m["reason"]).split()) if m.get("reason") else None,
+            name, r.text(m["description"], f"{path}.description"),
+            r.text(m["reference"], f"{path}.reference"),
+            _value(m["value"], r, f"{path}.value"), assumed, reason,
         )  # fmt: skip
     return out
 
