@@ -12,9 +12,11 @@ from rich.console import Console
 
 from zjj_medical.documents import output_document, parse_document, settle_parsed
 from zjj_medical.errors import ReimbursementError
+from zjj_medical.ledger import Ledger
 from zjj_medical.people import Person
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.premium import premium
+from zjj_medical.settlement import Settlement
 from zjj_medical.sheet import settlement_sheet
 
 __all__ = ["premium_command", "settle_command"]
@@ -64,44 +66,42 @@ def settle_command(
         policy = load_policy(policy_name)
     except ReimbursementError as exc:
         raise click.ClickException(str(exc)) from None
+    console = Console()
+
+    def run(text: str) -> tuple[Person, list[Settlement], Ledger | None]:
+        person, claims, ledger = parse_document(_loads(text))
+        settlements = settle_parsed(person, claims, ledger, policy=policy)
+        return person, settlements, settlements[-1].ledger if settlements else ledger
+
+    def show(result: tuple[Person, list[Settlement], Ledger | None], indent: int | None) -> None:
+        person, settlements, last = result
+        if fmt == "sheet":
+            console.print(settlement_sheet(settlements, person))
+        else:
+            out = output_document(settlements, last, trace=not no_trace)
+            click.echo(json.dumps(out, ensure_ascii=False, indent=indent))
+
     if not lines:
         try:
-            doc = _loads(file.read())
-            person, claims, ledger = parse_document(doc)
-            settlements = settle_parsed(person, claims, ledger, policy=policy)
+            result = run(file.read())
         except (ReimbursementError, ValueError) as exc:
             click.echo(json.dumps(_error_json(exc), ensure_ascii=False), err=True)
             sys.exit(1)
-        if fmt == "sheet":
-            Console().print(settlement_sheet(settlements, person))
-            return
-        out = output_document(
-            settlements, settlements[-1].ledger if settlements else ledger, trace=not no_trace
-        )
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        show(result, indent=2)
         return
     failed = 0
-    console = Console()
     for number, line in enumerate(file, start=1):
         if not line.strip():
             continue
         try:
-            doc = _loads(line)
-            person, claims, ledger = parse_document(doc)
-            settlements = settle_parsed(person, claims, ledger, policy=policy)
+            result = run(line)
         except (ReimbursementError, ValueError) as exc:
             failed += 1
             err = _error_json(exc)
             err["error"]["line"] = number
             click.echo(json.dumps(err, ensure_ascii=False))
             continue
-        if fmt == "sheet":
-            console.print(settlement_sheet(settlements, person))
-            continue
-        out = output_document(
-            settlements, settlements[-1].ledger if settlements else ledger, trace=not no_trace
-        )
-        click.echo(json.dumps(out, ensure_ascii=False))
+        show(result, indent=None)
     if failed:
         click.echo(f"{failed} line(s) failed", err=True)
         sys.exit(1)
