@@ -49,7 +49,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zjj_medical.policy.dated import _NotInForce
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
@@ -258,7 +257,7 @@ def _target(policy: Policy, name: str, on: dt.date) -> Decimal | None:
     if param is None:
         return None
     value = param.raw_at(on)
-    return value if isinstance(value, Decimal) and not isinstance(value, _NotInForce) else None
+    return value if isinstance(value, Decimal) else None  # None when not in force yet
 
 
 def _reaches(
