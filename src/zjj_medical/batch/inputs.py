@@ -206,8 +206,8 @@ def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
     return Person(pid, poor=poor, county=str(county), categories=categories, attributes=attributes)
 
 
-def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> tuple[Claim, int, int]:
-    """A :class:`Claim` from a claims-table row, with its total and in-scope cost in fen.
+def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
+    """A :class:`Claim` from a claims-table row.
 
     Raises :class:`~zjj_medical.errors.InvalidClaim` naming the claim and field.
     """
@@ -247,5 +247,4 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> tuple[Claim, int, 
     attributes = _attributes(row, policy.claim_attributes, where, cid)
     total = Decimal(fen["total"]).scaleb(-2)
     in_scope = Decimal(fen["in_scope"]).scaleb(-2)
-    claim = Claim(cid, str(kind).strip(), date, facility, total, in_scope, accident_b, attributes)
-    return claim, fen["total"], fen["in_scope"]
+    return Claim(cid, str(kind).strip(), date, facility, total, in_scope, accident_b, attributes)

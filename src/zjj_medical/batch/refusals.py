@@ -51,7 +51,7 @@ def person_lookup(
 def row_error(row: dict[Any, Any], person_of: PersonOf, policy: Policy) -> tuple[str | None, bool]:
     """The row's error as the scalar path gives it; true when raised before the ledger."""
     try:
-        claim, person, _ = check_row(row, person_of, policy)
+        claim, person = check_row(row, person_of, policy)
     except ReimbursementError as exc:
         return error_text(exc), True
     try:

@@ -129,7 +129,7 @@ def simulate(
     reps = rows_of(claims.iloc[rep_rows])
     normal: list[Normalized | None] = []
     for k, i in enumerate(rep_rows):
-        claim, _, _ = claim_from_row(reps[k], policy)
+        claim = claim_from_row(reps[k], policy)
         try:
             normal.append(normalize(policy, claim, person_obj[person_group[who[i]]]))
         except InvalidClaim:

@@ -89,12 +89,12 @@ def check_row(
     row: Mapping[Any, Any],
     person_of: Callable[[str], Person | ReimbursementError | None],
     policy: Policy,
-) -> tuple[Claim, Person, int]:
-    """Read a claim row and find its person; the claim's total in fen comes along.
+) -> tuple[Claim, Person]:
+    """Read a claim row and find its person.
 
     Raises the row's error: the claim's own fields first, then its person.
     """
-    claim, total, _ = claim_from_row(row, policy)
+    claim = claim_from_row(row, policy)
     pid = read_id(row.get("person_id"))
     person = None if is_missing(row.get("person_id")) else person_of(pid)
     if person is None:
@@ -106,7 +106,7 @@ def check_row(
         raise InvalidClaim(
             f"claim {claim.id}: {person.message}", claim_id=claim.id, field=person.field
         )
-    return claim, person, total
+    return claim, person
 
 
 def simulate_scalar(
@@ -129,16 +129,16 @@ def simulate_scalar(
     n = len(claims)
     rows = rows_of(claims)
     errors: list[str | None] = [None] * n
-    parsed: dict[int, tuple[Claim, Person, int]] = {}
+    parsed: dict[int, tuple[Claim, Person]] = {}
     keys: list[tuple[str, int, dt.date, str, int]] = []
     for i, row in enumerate(rows):
         try:
-            claim, person, total = check_row(row, persons.get, policy)
+            claim, person = check_row(row, persons.get, policy)
         except ReimbursementError as exc:
             errors[i] = error_text(exc)
             continue
         pid = person.id
-        parsed[i] = (claim, person, total)
+        parsed[i] = (claim, person)
         keys.append((pid, claim.date.year, claim.date, claim.id, i))
     keys.sort()
     payments = np.zeros((n, len(layer_ids)), dtype=np.int64)
@@ -148,7 +148,7 @@ def simulate_scalar(
     settled = np.zeros(n, dtype=bool)
     ledgers: dict[tuple[str, int], Ledger] = {}
     for done, (pid, year, _, _, i) in enumerate(keys):
-        claim, person, total = parsed[i]
+        claim, person = parsed[i]
         try:
             s = settle(claim, person, policy=policy, ledger=ledgers.get((pid, year)))
         except ReimbursementError as exc:
@@ -158,7 +158,7 @@ def simulate_scalar(
             for j, layer in enumerate(layer_ids):
                 if layer in s.payments:
                     payments[i, j] = to_fen(s.payments[layer])
-            totals[i] = total
+            totals[i] = to_fen(claim.total)
             in_county[i] = s.in_county
             pay_later[i] = s.pay_later
             settled[i] = True
