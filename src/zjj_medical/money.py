@@ -23,7 +23,6 @@ __all__ = [
     "ZERO",
     "format_money",
     "parse_money",
-    "parse_ratio",
     "round_half_up",
     "to_fen",
 ]
@@ -77,24 +76,6 @@ def parse_money(value: object, what: str = "amount") -> Decimal:
     if d != d.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT):
         raise ValueError(f"{what}: {value!r} has more than 2 decimal places ({ACCEPTED})")
     return d.quantize(CENT, context=EXACT) + ZERO
-
-
-def parse_ratio(value: object, what: str = "ratio", *, places: int = 6) -> Decimal:
-    """Parse a ratio in [0, 1] with at most ``places`` decimal places.
-
-    >>> parse_ratio("0.75")
-    Decimal('0.75')
-    """
-    d = _as_decimal(value, what)
-    if not d.is_finite():
-        raise ValueError(f"{what}: {value!r} is not a finite number")
-    if d < 0 or d > 1:
-        raise ValueError(f"{what}: {value} is not in [0, 1]")
-    exponent = d.as_tuple().exponent
-    assert isinstance(exponent, int)
-    if exponent < -places and d != d.quantize(Decimal(1).scaleb(-places), context=EXACT):
-        raise ValueError(f"{what}: {value!r} has more than {places} decimal places")
-    return d
 
 
 def round_half_up(value: Decimal) -> Decimal:
