@@ -178,52 +178,43 @@ STACK_CLAIM = {
 
 
 def _figure_png(fig: Any) -> bytes:
-    """A figure as PNG bytes: no timestamp or software version, so the same data gives the
-    same bytes."""
+    """A figure as PNG bytes without timestamp or software version (same data, same bytes)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight")
     return buf.getvalue()
 
 
-def _png(draw: Callable[[Any], None], size: tuple[float, float]) -> bytes:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, dpi=100)
-    draw(fig)
-    return _figure_png(fig)
-
-
 def layer_stack_png() -> bytes:
     """The layers of one claim stacked up to its total cost, with the patient's share on top."""
+    from matplotlib.figure import Figure
+
     s = settle(STACK_CLAIM["claim"], STACK_CLAIM["person"])
-
-    def draw(fig: Any) -> None:
-        ax = fig.add_subplot(1, 1, 1)
-        bottom = Decimal(0)
-        colours = ["#00796b", "#26a69a", "#80cbc4", "#b2dfdb", "#e0f2f1", "#ffb300"]
-        for i, (layer, amount) in enumerate(s.payments.items()):
-            if amount == 0:
-                continue
-            en = LAYER_TERMS.get(layer, (layer, layer))[1]
-            ax.bar([0], [float(amount)], bottom=[float(bottom)], width=0.5,
-                   color=colours[i % len(colours)], edgecolor="white")  # fmt: skip
-            ax.annotate(f"{en}: {amount}", (0.3, float(bottom + amount / 2)), va="center")
-            bottom += amount
-        ax.bar([0], [float(s.patient_pay)], bottom=[float(bottom)], width=0.5,
-               color="#e57373", edgecolor="white")  # fmt: skip
-        ax.annotate(f"patient pays: {s.patient_pay}", (0.3, float(bottom + s.patient_pay / 2)),
-                    va="center")  # fmt: skip
-        ax.axhline(float(s.total) * 0.85, color="black", linestyle="--", linewidth=1)
-        ax.annotate("85% of total cost", (-0.55, float(s.total) * 0.85 + 1200))
-        ax.set_xlim(-0.6, 1.6)
-        ax.set_xticks([])
-        ax.set_ylabel("yuan")
-        ax.set_title(
-            f"One claim, layer by layer: total {s.total}, in-scope {s.in_scope}\n"
-            "registered poor, county hospital, in-county (2019-11-20)"
-        )
-
-    return _png(draw, (7, 6))
+    fig = Figure(figsize=(7, 6), dpi=100)
+    ax = fig.add_subplot(1, 1, 1)
+    bottom = Decimal(0)
+    colours = ["#00796b", "#26a69a", "#80cbc4", "#b2dfdb", "#e0f2f1", "#ffb300"]
+    for i, (layer, amount) in enumerate(s.payments.items()):
+        if amount == 0:
+            continue
+        en = LAYER_TERMS.get(layer, (layer, layer))[1]
+        ax.bar([0], [float(amount)], bottom=[float(bottom)], width=0.5,
+               color=colours[i % len(colours)], edgecolor="white")  # fmt: skip
+        ax.annotate(f"{en}: {amount}", (0.3, float(bottom + amount / 2)), va="center")
+        bottom += amount
+    ax.bar([0], [float(s.patient_pay)], bottom=[float(bottom)], width=0.5,
+           color="#e57373", edgecolor="white")  # fmt: skip
+    ax.annotate(f"patient pays: {s.patient_pay}", (0.3, float(bottom + s.patient_pay / 2)),
+                va="center")  # fmt: skip
+    ax.axhline(float(s.total) * 0.85, color="black", linestyle="--", linewidth=1)
+    ax.annotate("85% of total cost", (-0.55, float(s.total) * 0.85 + 1200))
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_xticks([])
+    ax.set_ylabel("yuan")
+    ax.set_title(
+        f"One claim, layer by layer: total {s.total}, in-scope {s.in_scope}\n"
+        "registered poor, county hospital, in-county (2019-11-20)"
+    )
+    return _figure_png(fig)
 
 
 def curves_png() -> bytes:
