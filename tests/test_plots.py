@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from reference import INPATIENT_LAYERS, OUTPATIENT_LAYERS
+from zjj_medical.batch import simulate
 from zjj_medical.metrics import summarize
 from zjj_medical.plots import (
     curve_data,
@@ -102,13 +104,20 @@ def test_fund_cost_figure(comparison: Comparison) -> None:
 
 
 def test_fund_cost_figure_of_a_summary_without_claims() -> None:
-    """A summary of an empty run still draws its layers (all zero)."""
-    result = pd.DataFrame(
-        columns=["claim_id", "person_id", "in_county", "reimbursed", "patient_pay", "error"]
-    )
+    """A summary of an empty run still draws its layers, each bar of width 0."""
+    claims = pd.DataFrame(
+        columns=["claim_id", "person_id", "kind", "date", "facility_id", "facility_level",
+                 "facility_county", "total", "in_scope"]
+    )  # fmt: skip
     people = pd.DataFrame({"person_id": ["P1"], "poor": [False], "county": ["cili"]})
-    fig = fund_cost_figure(summarize(result, people))
-    assert 1 == len(fig.axes)
+    result = simulate(claims, people, money="fen")
+    fig = fund_cost_figure(summarize(result, people, claims=claims))
+    bars = fig.axes[0].patches
+    # the built-in policy's six inpatient layers and outpatient pooling, nothing paid
+    assert [*INPATIENT_LAYERS, *OUTPATIENT_LAYERS] == [
+        t.get_text() for t in fig.axes[0].get_yticklabels()
+    ]
+    assert [0.0] * 7 == [bar.get_width() for bar in bars]
 
 
 def test_save_figures_writes_pngs(tmp_path: Path, comparison: Comparison) -> None:
