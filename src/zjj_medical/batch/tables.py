@@ -156,6 +156,5 @@ class LayerTable:
 
 def _scaled(ratio: Decimal, scale: int) -> int:
     value = ratio.scaleb(scale)
-    if value != value.to_integral_value():  # ratio_scale chose the scale; never happens
-        raise PolicyError(f"batch: ratio {ratio} is not exact at {scale} places")
+    assert value == value.to_integral_value(), "ratio_scale chose a scale exact for every ratio"
     return int(value)
