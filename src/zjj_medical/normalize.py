@@ -16,7 +16,7 @@ from zjj_medical.errors import InvalidClaim
 from zjj_medical.people import Person
 from zjj_medical.policy.model import Attribute, Policy
 
-__all__ = ["Normalized", "normalize"]
+__all__ = ["Normalized", "normalize", "person_facts"]
 
 
 @attrs.frozen
@@ -38,21 +38,25 @@ def _known(policy: Policy, what: str) -> str:
 
 
 def _attributes(
-    given: Mapping[str, object], declared: Mapping[str, Attribute], claim_id: str, prefix: str
+    given: Mapping[str, object],
+    declared: Mapping[str, Attribute],
+    where: str,
+    claim_id: str | None,
+    prefix: str,
 ) -> dict[str, object]:
     out: dict[str, object] = {}
     for name, value in given.items():
         if name not in declared:
             accepted = ", ".join(declared) or "none"
             raise InvalidClaim(
-                f"claim {claim_id}: {prefix}{name}: the policy does not know this attribute "
+                f"{where}: {prefix}{name}: the policy does not know this attribute "
                 f"(declared: {accepted})", claim_id=claim_id, field=f"{prefix}{name}",
             )  # fmt: skip
         attribute = declared[name]
         if not attribute.accepts(value):
             accepted = "true or false" if attribute.type == "bool" else ", ".join(attribute.values)
             raise InvalidClaim(
-                f"claim {claim_id}: {prefix}{name}: {value!r} is not accepted ({accepted})",
+                f"{where}: {prefix}{name}: {value!r} is not accepted ({accepted})",
                 claim_id=claim_id, field=f"{prefix}{name}",
             )  # fmt: skip
         out[name] = value
@@ -60,11 +64,46 @@ def _attributes(
         if name not in out:
             if attribute.default is None:
                 raise InvalidClaim(
-                    f"claim {claim_id}: {prefix}{name}: required by the policy",
+                    f"{where}: {prefix}{name}: required by the policy",
                     claim_id=claim_id, field=f"{prefix}{name}",
                 )  # fmt: skip
             out[name] = attribute.default
     return out
+
+
+def person_facts(
+    policy: Policy, person: Person, *, where: str, claim_id: str | None = None
+) -> dict[str, object]:
+    """The facts about a person: ``poor``, ``county``, ``categories`` and the declared
+    person attributes, in the policy's ids. ``where`` starts each error message."""
+
+    def fail(field: str, message: str) -> InvalidClaim:
+        return InvalidClaim(f"{where}: {field}: {message}", claim_id=claim_id, field=field)
+
+    county = policy.lookup("counties", person.county)
+    if county is None:
+        if policy.counties:
+            raise fail(
+                "person.county",
+                f"unknown county {person.county!r} (accepted: {_known(policy, 'counties')})",
+            )
+        county = person.county
+    categories = []
+    for cat in person.categories:
+        cat_id = policy.lookup("categories", cat)
+        if cat_id is None:
+            raise fail(
+                "person.categories",
+                f"unknown category {cat!r} (accepted: {_known(policy, 'categories')})",
+            )
+        categories.append(cat_id)
+    facts: dict[str, object] = {
+        "poor": person.poor, "county": county, "categories": frozenset(categories),
+    }  # fmt: skip
+    facts.update(
+        _attributes(person.attributes, policy.person_attributes, where, claim_id, "person.")
+    )
+    return facts
 
 
 def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
@@ -79,14 +118,8 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
         raise fail(
             "kind", f"unknown claim kind {claim.kind!r} (accepted: {_known(policy, 'claim_kinds')})"
         )
-    county = policy.lookup("counties", person.county)
-    if county is None:
-        if policy.counties:
-            raise fail(
-                "person.county",
-                f"unknown county {person.county!r} (accepted: {_known(policy, 'counties')})",
-            )
-        county = person.county
+    person_part = person_facts(policy, person, where=f"claim {cid}", claim_id=cid)
+    county = str(person_part["county"])
     facility = claim.facility
     facility_id = facility.id
     known_facility = None
@@ -134,25 +167,14 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
         raise fail(
             "facility.county", f"required for a {tier} facility (it decides the in-county rule)"
         )
-    category_ids = []
-    for cat in person.categories:
-        cat_id = policy.lookup("categories", cat)
-        if cat_id is None:
-            raise fail(
-                "person.categories",
-                f"unknown category {cat!r} (accepted: {_known(policy, 'categories')})",
-            )
-        category_ids.append(cat_id)
-    categories = frozenset(category_ids)
     designated = policy.counties[county].designated_in_county if county in policy.counties else ()
     in_county = (tier in policy.in_county_tiers and fcounty == county) or (
         facility_id is not None and facility_id in designated
     )
     facts: dict[str, object] = {
-        "poor": person.poor, "county": county, "categories": categories, "kind": kind,
-        "tier": tier, "in_county": in_county, "accident": claim.accident, "facility": facility_id,
+        **person_part, "kind": kind, "tier": tier, "in_county": in_county,
+        "accident": claim.accident, "facility": facility_id,
     }  # fmt: skip
-    facts.update(_attributes(person.attributes, policy.person_attributes, cid, "person."))
-    facts.update(_attributes(claim.attributes, policy.claim_attributes, cid, ""))
+    facts.update(_attributes(claim.attributes, policy.claim_attributes, f"claim {cid}", cid, ""))
     pay_later = policy.pay_later.matches(facts)
     return Normalized(kind, tier, county, facility_id, fcounty, in_county, pay_later, facts)

@@ -18,6 +18,7 @@ import attrs
 
 from zjj_medical.errors import InvalidClaim, PolicyNotInForce
 from zjj_medical.money import ZERO, format_money
+from zjj_medical.normalize import person_facts
 from zjj_medical.people import Person
 from zjj_medical.policy.dated import _NotInForce
 from zjj_medical.policy.loader import load_policy
@@ -45,12 +46,6 @@ class PremiumShare:
         }
 
 
-def _facts(person: Person, policy: Policy) -> dict[str, object]:
-    county = policy.lookup("counties", person.county) or person.county
-    cats = frozenset(policy.lookup("categories", c) or c for c in person.categories)
-    return {"poor": person.poor, "county": county, "categories": cats, **person.attributes}
-
-
 def premium(person: Person, year: int, *, policy: Policy | None = None) -> PremiumShare:
     """The individual premium, the subsidy the person gets, and the personal share.
 
@@ -60,11 +55,11 @@ def premium(person: Person, year: int, *, policy: Policy | None = None) -> Premi
     if policy.premium is None:
         raise PolicyNotInForce(f"policy {policy.id} states no premium", field="premium")
     on = dt.date(year, 1, 1)
-    amount = policy.premium.amount.resolve(on, _facts(person, policy))
+    facts = person_facts(policy, person, where=f"person {person.id}")
+    amount = policy.premium.amount.resolve(on, facts)
     if isinstance(amount, _NotInForce | KeyError) or not isinstance(amount, Decimal):
         raise PolicyNotInForce(f"premium: no premium in force for {year}", field="year")
     subsidy = ZERO
-    facts = _facts(person, policy)
     for s in policy.premium.subsidies:
         if s.when.matches(facts):
             value = s.amount.resolve(on, facts)
@@ -117,7 +112,7 @@ def chronic_plan(
                 f"conditions: unknown condition {c!r} (accepted: {accepted})", field="conditions"
             )
         ids.append(cid)
-    facts = _facts(person, policy)
+    facts = person_facts(policy, person, where=f"person {person.id}")
     count = care.services_per_year.resolve(dt.date(year, 1, 1), facts)
     if not isinstance(count, Decimal):
         raise PolicyNotInForce(f"chronic_care: no service count in force for {year}", field="year")
