@@ -24,13 +24,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from zjj_medical.batch.inputs import MAX_FEN, is_missing, money_fen, read_bool, read_date
+from zjj_medical.batch.inputs import MAX_FEN, is_missing, money_fen, read_bool, read_date, read_id
 
 __all__ = [
     "IntArray",
     "combine_codes",
     "date_column",
     "flag_column",
+    "id_text",
     "money_column",
     "text_codes",
 ]
@@ -169,6 +170,16 @@ def flag_column(values: pd.Series | None, n: int) -> tuple[BoolArray, BoolArray]
 
 def _flag_or_missing(value: object) -> bool:
     return False if is_missing(value) else read_bool(value)
+
+
+def id_text(values: pd.Series) -> np.ndarray[Any, Any]:
+    """Ids as an object array of texts (integers read from a CSV give their digits)."""
+    if values.dtype.kind in "iu":
+        return values.astype(str).to_numpy(dtype=object)
+    arr = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=False) == "string":
+        return arr
+    return np.array([read_id(v) for v in arr], dtype=object)
 
 
 def text_codes(values: pd.Series | None, n: int) -> tuple[IntArray, list[object]]:

@@ -42,8 +42,9 @@ import pyarrow as pa
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
+from zjj_medical.batch.columns import id_text
 from zjj_medical.batch.output import Money
-from zjj_medical.batch.run import id_text, simulate
+from zjj_medical.batch.run import simulate
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 

@@ -30,11 +30,12 @@ from zjj_medical.batch.columns import (
     combine_codes,
     date_column,
     flag_column,
+    id_text,
     money_column,
     text_codes,
 )
 from zjj_medical.batch.engine import LayerPlan, RepeatPlan, run_rounds
-from zjj_medical.batch.inputs import claim_from_row, person_from_row, read_id
+from zjj_medical.batch.inputs import claim_from_row, person_from_row
 from zjj_medical.batch.output import Money, build_frame
 from zjj_medical.batch.refusals import mark_duplicates, person_lookup, row_error
 from zjj_medical.batch.scalar import check_columns, rows_of
@@ -195,16 +196,6 @@ def simulate(
         [layer.id for layer in policy.layers], pay, total, settled,
         errors, money,
     )  # fmt: skip
-
-
-def id_text(values: pd.Series) -> np.ndarray[Any, Any]:
-    """Ids as an object array of texts (integers read from a CSV give their digits)."""
-    if values.dtype.kind in "iu":
-        return values.astype(str).to_numpy(dtype=object)
-    arr = values.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(arr, skipna=False) == "string":
-        return arr
-    return np.array([read_id(v) for v in arr], dtype=object)
 
 
 def _settle_order(
