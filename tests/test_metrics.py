@@ -186,6 +186,15 @@ def test_default_threshold_comes_from_the_population_file() -> None:
     assert 2400 == round(income * share)
 
 
+def test_missing_poor_flag_is_not_poor() -> None:
+    """A person whose poor cell is empty (NaN, as a CSV read as text gives it) is not poor."""
+    p5 = pd.DataFrame({"person_id": ["P5"], "poor": [float("nan")], "county": ["cili"]})
+    s = summarize(_result(), pd.concat([PEOPLE, p5], ignore_index=True), claims=_claims())
+    # poor: P1, P2; not poor: P3, P4 and P5 (who has no claims)
+    assert (5, 2) == (s.persons, s.poor_persons)
+    assert [5, 2, 3] == s.totals["persons"].tolist()
+
+
 def test_errors_grouped(summary: Summary) -> None:
     """The unsettled row is grouped by type and field, with its message as the example."""
     table = summary.error_table

@@ -222,6 +222,20 @@ def test_poor_person_can_be_worse_off() -> None:
     ].tolist()
 
 
+def test_per_person_poor_flag_as_in_the_summaries() -> None:
+    """Per person, an empty poor cell is not poor, as in the summaries' poor counts."""
+    people, claims = _tables(("C1", "P1", "2019-05-01", "county", "cili", "10500", "10500"))
+    people["poor"] = ["true", float("nan"), "1"]
+    c = compare(claims, people, None, {COUNTY: "0.80"})
+    assert [True, False, True] == c.per_person["poor"].tolist()
+    # P1 and P3 poor, P2 (empty) not
+    assert 2 == c.baseline.poor_persons
+    # P1 (poor, no deductible): 10,500 × 0.85 = 8,925 → 10,500 × 0.90 = 9,450, so better
+    # off by 525; P3 has no claims (unchanged)
+    assert [1, 0, 1] == c.persons.loc["poor"].tolist()
+    assert D("-525.00") == c.per_person.set_index("person_id").loc["P1", "change"]
+
+
 def test_compare_with_reformed_policy() -> None:
     """compare accepts an already reformed Policy as the reform."""
     people, claims = _tables(("C1", "P1", "2019-05-01", "county", "cili", "10500", "10500"))

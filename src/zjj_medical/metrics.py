@@ -136,9 +136,17 @@ def ids_column(values: pd.Series) -> pd.Series:
 
 
 def _bools(values: pd.Series) -> npt.NDArray[np.bool_]:
+    """Flags of a people column: ``true``/``1`` (any case) or a true value; missing is false.
+
+    >>> _bools(pd.Series([True, "TRUE", "0", None, float("nan"), pd.NA])).tolist()
+    [True, True, False, False, False, False]
+    """
+
     def one(v: object) -> bool:
         if isinstance(v, str):
             return v.strip().lower() in ("true", "1")
+        if v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            return False
         return bool(v)
 
     return np.array([one(v) for v in values], dtype=bool)

@@ -46,6 +46,7 @@ from zjj_medical.errors import PolicyError
 from zjj_medical.metrics import (
     DEFAULT_CATASTROPHIC_THRESHOLD,
     Summary,
+    _bools,
     _nearest_rank,
     fen_column,
     ids_column,
@@ -458,7 +459,7 @@ def _per_person(people: pd.DataFrame, base: pd.DataFrame, reform: pd.DataFrame) 
         sums = pd.Series(fen, index=pids).groupby(level=0).sum()
         out[label] = sums.reindex(ids.to_numpy(), fill_value=0).to_numpy(np.int64)
         has |= ids.isin(set(pids[ok])).to_numpy(bool)  # hashed: np.isin on objects is quadratic
-    poor = people["poor"].map(lambda v: str(v).strip().lower() in ("true", "1")).to_numpy(bool)
+    poor = _bools(people["poor"])
     return pd.DataFrame(
         {
             "person_id": ids.to_numpy(),
