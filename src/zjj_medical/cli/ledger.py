@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from zjj_medical.cli.settle import _error_json, _loads
+from zjj_medical.cli.jsonio import error_json, loads_json
 from zjj_medical.documents import output_document, parse_document
 from zjj_medical.errors import LedgerMismatch, ReimbursementError
 from zjj_medical.ledger import Ledger
@@ -31,7 +31,7 @@ __all__ = ["ledger_group"]
 
 def _fail(exc: ReimbursementError | ValueError) -> NoReturn:
     """Print the error as JSON on standard error and exit 1."""
-    click.echo(json.dumps(_error_json(exc), ensure_ascii=False), err=True)
+    click.echo(json.dumps(error_json(exc), ensure_ascii=False), err=True)
     sys.exit(1)
 
 
@@ -111,7 +111,7 @@ def settle_command(ctx: click.Context, file: IO[str], lines: bool, no_trace: boo
     book = _book(ctx)
 
     def one(text: str) -> dict[str, Any]:
-        return _settle_doc(book, _loads(text), write=True, trace=not no_trace)
+        return _settle_doc(book, loads_json(text), write=True, trace=not no_trace)
 
     if not lines:
         out = _run(lambda: one(file.read()))
@@ -125,7 +125,7 @@ def settle_command(ctx: click.Context, file: IO[str], lines: bool, no_trace: boo
             click.echo(json.dumps(one(line), ensure_ascii=False))
         except (ReimbursementError, ValueError) as exc:
             failed += 1
-            err = _error_json(exc)
+            err = error_json(exc)
             err["error"]["line"] = number
             click.echo(json.dumps(err, ensure_ascii=False))
     if failed:
@@ -140,7 +140,7 @@ def settle_command(ctx: click.Context, file: IO[str], lines: bool, no_trace: boo
 def presettle_command(ctx: click.Context, file: IO[str], no_trace: bool) -> None:
     """预结算: what the claims of FILE would get now, from the stored ledger; nothing is written."""
     book = _book(ctx)
-    out = _run(lambda: _settle_doc(book, _loads(file.read()), write=False, trace=not no_trace))
+    out = _run(lambda: _settle_doc(book, loads_json(file.read()), write=False, trace=not no_trace))
     click.echo(json.dumps(out, ensure_ascii=False, indent=2))
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal
-from typing import IO, Any
+from typing import IO
 
 import click
 from rich.console import Console
 
+from zjj_medical.cli.jsonio import error_json, loads_json
 from zjj_medical.documents import output_document, parse_document, settle_parsed
 from zjj_medical.errors import ReimbursementError
 from zjj_medical.ledger import Ledger
@@ -20,19 +20,6 @@ from zjj_medical.settlement import Settlement
 from zjj_medical.sheet import settlement_sheet
 
 __all__ = ["premium_command", "settle_command"]
-
-
-def _loads(text: str) -> Any:
-    # Numbers are read as Decimal so that "total": 12.34 stays exactly 12.34.
-    return json.loads(text, parse_float=Decimal)
-
-
-def _error_json(exc: ReimbursementError | ValueError) -> dict[str, Any]:
-    if isinstance(exc, ReimbursementError):
-        return {"error": exc.to_dict()}
-    return {
-        "error": {"type": type(exc).__name__, "message": str(exc), "claim_id": None, "field": None}
-    }
 
 
 @click.command("settle")
@@ -69,7 +56,7 @@ def settle_command(
     console = Console()
 
     def run(text: str) -> tuple[Person, list[Settlement], Ledger | None]:
-        person, claims, ledger = parse_document(_loads(text))
+        person, claims, ledger = parse_document(loads_json(text))
         settlements = settle_parsed(person, claims, ledger, policy=policy)
         return person, settlements, settlements[-1].ledger if settlements else ledger
 
@@ -85,7 +72,7 @@ def settle_command(
         try:
             result = run(file.read())
         except (ReimbursementError, ValueError) as exc:
-            click.echo(json.dumps(_error_json(exc), ensure_ascii=False), err=True)
+            click.echo(json.dumps(error_json(exc), ensure_ascii=False), err=True)
             sys.exit(1)
         show(result, indent=2)
         return
@@ -97,7 +84,7 @@ def settle_command(
             result = run(line)
         except (ReimbursementError, ValueError) as exc:
             failed += 1
-            err = _error_json(exc)
+            err = error_json(exc)
             err["error"]["line"] = number
             click.echo(json.dumps(err, ensure_ascii=False))
             continue
