@@ -420,11 +420,11 @@ def compare(
     layers["change"] = [r - b for b, r in zip(layers["baseline"], layers["reform"], strict=True)]
 
     totals = pd.DataFrame(index=b_sum.totals.index)
-    for col, label in (("reimbursed", "reimbursed"), ("out_of_pocket", "out_of_pocket")):
+    for col in ("reimbursed", "out_of_pocket"):
         b, r = b_sum.totals[col], r_sum.totals[col]
-        totals[f"{label}_baseline"] = b
-        totals[f"{label}_reform"] = r
-        totals[f"{label}_change"] = [y - x for x, y in zip(b, r, strict=True)]
+        totals[f"{col}_baseline"] = b
+        totals[f"{col}_reform"] = r
+        totals[f"{col}_change"] = [y - x for x, y in zip(b, r, strict=True)]
 
     per_person = _per_person(people, b_res, r_res)
     persons_rows = []
