@@ -9,7 +9,7 @@ from zjj_medical.money import format_money
 if TYPE_CHECKING:
     from zjj_medical.settlement import Settlement
 
-__all__ = ["LAYER_TERMS", "explain_settlement"]
+__all__ = ["LAYER_TERMS", "explain_settlement", "layer_label"]
 
 #: Chinese and English names of the standard layers.
 LAYER_TERMS: dict[str, tuple[str, str]] = {
@@ -23,6 +23,21 @@ LAYER_TERMS: dict[str, tuple[str, str]] = {
 }
 
 
+def layer_label(layer_id: str, name: str | None = None) -> str:
+    """A layer's Chinese and English names, for sheets, reports and exports.
+
+    >>> layer_label("fiscal_backstop")
+    '财政兜底 fiscal backstop'
+    >>> layer_label("chronic_outpatient", "门诊慢特病")
+    '门诊慢特病 chronic outpatient'
+    """
+    if layer_id in LAYER_TERMS:
+        return " ".join(LAYER_TERMS[layer_id])
+    if name is None:
+        return layer_id
+    return f"{name} {layer_id.replace('_', ' ')}"
+
+
 def explain_settlement(s: Settlement) -> str:
     """A plain-text explanation of a settlement, one paragraph per layer."""
     ratio = "—" if s.actual_ratio is None else f"{s.actual_ratio * 100:.2f}%"
@@ -34,8 +49,7 @@ def explain_settlement(s: Settlement) -> str:
         "",
     ]
     for e in s.trace:
-        zh, en = LAYER_TERMS.get(e.layer, (e.name, e.layer.replace("_", " ")))
-        lines.append(f"{zh} {en}: {format_money(e.amount)}")
+        lines.append(f"{layer_label(e.layer, e.name)}: {format_money(e.amount)}")
         facts = ", ".join(f"{k} {v}" for k, v in e.formatted_inputs().items() if isinstance(v, str))
         if facts:
             lines.append(f"    {facts}")

@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 
-from zjj_medical.explain import LAYER_TERMS
+from zjj_medical.explain import layer_label
 from zjj_medical.money import format_money
 from zjj_medical.people import Person
 from zjj_medical.settlement import Settlement
@@ -96,8 +96,7 @@ def settlement_sheet(settlements: Sequence[Settlement], person: Person) -> Rende
         table.add_column("金额 amount", justify="right")
         table.add_column("计算 how", overflow="fold")
         for e in s.trace:
-            zh, en = LAYER_TERMS.get(e.layer, (e.name, e.layer))
-            table.add_row(f"{zh} {en}", format_money(e.amount), how_text(e))
+            table.add_row(layer_label(e.layer, e.name), format_money(e.amount), how_text(e))
         table.add_section()
         table.add_row("[bold]报销合计 reimbursed[/]", f"[bold]{format_money(s.reimbursed)}[/]", "")
         table.add_row(

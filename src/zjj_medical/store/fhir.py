@@ -35,7 +35,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from zjj_medical.explain import LAYER_TERMS
+from zjj_medical.explain import layer_label
 from zjj_medical.settlement import Settlement
 
 __all__ = [
@@ -77,8 +77,7 @@ def _money(value: Decimal) -> dict[str, Any]:
 
 
 def _layer(layer_id: str) -> dict[str, Any]:
-    zh, en = LAYER_TERMS.get(layer_id, (layer_id, ""))
-    return {"system": LAYER_SYSTEM, "code": layer_id, "display": f"{zh} {en}".strip()}
+    return {"system": LAYER_SYSTEM, "code": layer_id, "display": layer_label(layer_id)}
 
 
 def _concept(system: str, code: str, display: str | None = None) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from typing import IO
 import attrs
 from rich.table import Table
 
-from zjj_medical.explain import LAYER_TERMS
+from zjj_medical.explain import layer_label
 from zjj_medical.money import ZERO, format_money
 from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.records import StoredSettlement
@@ -65,8 +65,7 @@ class ReconciliationRow:
         """The layer's Chinese and English names."""
         if self.layer in _PSEUDO_NAMES:
             return _PSEUDO_NAMES[self.layer]
-        zh, en = LAYER_TERMS.get(self.layer, (self.layer, ""))
-        return f"{zh} {en}".strip()
+        return layer_label(self.layer)
 
 
 def reconciliation_rows(records: Iterable[StoredSettlement]) -> list[ReconciliationRow]:
