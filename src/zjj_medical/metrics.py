@@ -49,6 +49,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from zjj_medical.batch.columns import id_text
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
@@ -126,13 +127,7 @@ def ids_column(values: pd.Series) -> pd.Series:
     >>> ids_column(pd.Series([7.0, "P1"])).tolist()
     ['7', 'P1']
     """
-
-    def one(v: object) -> str:
-        if isinstance(v, float | np.floating) and float(v).is_integer():
-            return str(int(v))
-        return str(v)
-
-    return values.map(one).astype(object)
+    return pd.Series(id_text(values), index=values.index, dtype=object)
 
 
 def _bools(values: pd.Series) -> npt.NDArray[np.bool_]:
