@@ -38,7 +38,7 @@ from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 from zjj_medical.trace import TraceEntry
 
-__all__ = ["Settlement", "actual_ratio", "settle", "settle_year"]
+__all__ = ["Settlement", "actual_ratio", "duplicate_claim", "settle", "settle_year"]
 
 _RATIO_PLACES = Decimal("0.0001")
 
@@ -117,6 +117,14 @@ class Settlement:
         return explain_settlement(self)
 
 
+def duplicate_claim(claim_id: str) -> DuplicateClaim:
+    """The error for a claim id the person-year's ledger has already settled."""
+    return DuplicateClaim(
+        f"claim {claim_id}: id: already settled in this person-year's ledger",
+        claim_id=claim_id, field="id",
+    )  # fmt: skip
+
+
 def settle(
     claim: Claim, person: Person, *, policy: Policy | None = None, ledger: Ledger | None = None
 ) -> Settlement:
@@ -151,10 +159,7 @@ def settle(
             claim_id=claim.id, field="ledger",
         )  # fmt: skip
     if claim.id in ledger.claim_ids:
-        raise DuplicateClaim(
-            f"claim {claim.id}: id: already settled in this person-year's ledger",
-            claim_id=claim.id, field="id",
-        )  # fmt: skip
+        raise duplicate_claim(claim.id)
     n = normalize(policy, claim, person)
     with decimal.localcontext(EXACT):
         ctx = ClaimContext(claim.date, n.tier, claim.total, claim.in_scope, {}, dict(ledger.layers))

@@ -27,7 +27,7 @@ from zjj_medical.batch.scalar import check_row, error_text, read_people
 from zjj_medical.errors import PolicyNotInForce, ReimbursementError
 from zjj_medical.people import Person
 from zjj_medical.policy.model import Policy
-from zjj_medical.settlement import settle
+from zjj_medical.settlement import duplicate_claim, settle
 
 __all__ = ["PersonOf", "mark_duplicates", "person_lookup", "row_error"]
 
@@ -90,9 +90,7 @@ def mark_duplicates(
         i = int(candidates[order[j]])
         k = int(k_sorted[j])
         if k in seen:
-            errors[i] = (
-                f"DuplicateClaim: claim {cid[i]}: id: already settled in this person-year's ledger"
-            )
+            errors[i] = error_text(duplicate_claim(str(cid[i])))
             settled[i] = False
             flagged[i] = True
         elif errors[i] is None:
