@@ -44,6 +44,7 @@ import pandas as pd
 
 from zjj_medical.errors import PolicyError
 from zjj_medical.metrics import (
+    _GROUPS,
     DEFAULT_CATASTROPHIC_THRESHOLD,
     Summary,
     _bools,
@@ -429,7 +430,7 @@ def compare(
     per_person = _per_person(people, b_res, r_res)
     persons_rows = []
     change_pct: dict[str, list[Decimal | None]] = {}
-    for group in ("all", "poor", "not_poor"):
+    for group in _GROUPS:
         sel = per_person if group == "all" else per_person[per_person["poor"] == (group == "poor")]
         fen = sel["change_fen"].to_numpy(np.int64)
         persons_rows.append({"better_off": int((fen < 0).sum()), "worse_off": int((fen > 0).sum()),
@@ -440,7 +441,7 @@ def compare(
     return Comparison(
         baseline_name=base_policy.id, reform_name=reform_name, reform_id=reform_id, baseline=b_sum, reform=r_sum,
         layers=layers, totals=totals,
-        persons=pd.DataFrame(persons_rows, index=["all", "poor", "not_poor"]),
+        persons=pd.DataFrame(persons_rows, index=list(_GROUPS)),
         out_of_pocket_change=pd.DataFrame(change_pct, index=list(CHANGE_PERCENTILES)),
         per_person=per_person, baseline_result=b_res, reform_result=r_res,
         baseline_policy=base_policy, reform_policy=reformed,
