@@ -24,12 +24,11 @@ from mkdocs.structure.pages import Page
 
 from zjj_medical import Claim, Facility, Person, settle
 from zjj_medical.explain import LAYER_TERMS
-from zjj_medical.policy import load_policy
+from zjj_medical.policy import BUILTIN_POLICIES, load_policy
 from zjj_medical.policy.model import Modifier, Param, Policy
 from zjj_medical.policy.show import all_params, format_value, layer_params
 
 PARAMETERS_PAGE = "reference/policy-parameters.md"
-BUILTIN = ("zhangjiajie", "example_county")
 
 
 # --------------------------------------------------------------------------- the page
@@ -158,7 +157,8 @@ def parameters_page() -> str:
         "```",
         "",
     ]
-    return "\n".join(head) + "\n".join(policy_section(load_policy(name)) for name in BUILTIN)
+    sections = (policy_section(load_policy(name)) for name in BUILTIN_POLICIES)
+    return "\n".join(head) + "\n".join(sections)
 
 
 # --------------------------------------------------------------------------- figures
