@@ -173,12 +173,10 @@ def test_accidents_only_among_admissions(drawn: tuple[pd.DataFrame, pd.DataFrame
 
 
 def test_parameters_are_documented() -> None:
-    """Every parameter has a description and reference; assumed ones a reason; the poor count is sourced."""
+    """The poor count and the population cite the source text; the county shares are assumed."""
+    # Descriptions, references and the reasons of assumed values are required by the reader
+    # (test_parameter_file_is_validated, test_malformed_parameter_file_refused).
     params = population_parameters()
-    for p in params.values():
-        assert p.description
-        assert p.reference
-        assert (not p.assumed) or p.reason
     assert not params["registered_poor"].assumed
     assert "30362" in params["registered_poor"].reference
     assert not params["population"].assumed
