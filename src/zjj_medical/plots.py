@@ -199,8 +199,7 @@ def out_of_pocket_figure(comparison: Comparison) -> Figure:
     fig = Figure(figsize=(14, 4.6), layout="constrained")
     axes = fig.subplots(1, 3)
     people = comparison.per_person
-    users = comparison.baseline_result["person_id"].astype(str).unique()
-    people = people[people["person_id"].astype(str).isin(users)]
+    people = people[people["has_claims"]]
     threshold = float(comparison.baseline.catastrophic_threshold)
     panels = (("All persons", people), ("Registered poor", people[people["poor"]]))
     for ax, (title, sel) in zip(axes[:2], panels, strict=True):
