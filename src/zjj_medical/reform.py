@@ -306,7 +306,7 @@ class Comparison:
             baseline) at :data:`CHANGE_PERCENTILES` (index; nearest rank), columns ``all`` /
             ``poor`` / ``not_poor``, over the persons with at least one claim.
         per_person: one row per person: ``person_id``, ``poor``, ``baseline``, ``reform``,
-            ``change`` (out-of-pocket of the year).
+            ``change`` (out-of-pocket of the year), ``has_claims`` (a claim settled in either run).
         baseline_result, reform_result: the two batch results (money in fen).
         baseline_policy, reform_policy: the two policies run.
     """
@@ -437,7 +437,7 @@ def compare(
                              "unchanged": int((fen == 0).sum())})  # fmt: skip
         users = np.sort(fen[sel["has_claims"].to_numpy(bool)])
         change_pct[group] = [_nearest_rank(users, p) for p in CHANGE_PERCENTILES]
-    per_person = per_person.drop(columns=["change_fen", "has_claims"])
+    per_person = per_person.drop(columns=["change_fen"])
     return Comparison(
         baseline_name=base_policy.id, reform_name=reform_name, reform_id=reform_id, baseline=b_sum, reform=r_sum,
         layers=layers, totals=totals,
