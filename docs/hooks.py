@@ -26,7 +26,7 @@ from zjj_medical import Claim, Facility, Person, settle
 from zjj_medical.explain import LAYER_TERMS
 from zjj_medical.policy import BUILTIN_POLICIES, load_policy
 from zjj_medical.policy.model import Modifier, Param, Policy
-from zjj_medical.policy.show import all_params, format_value, layer_params
+from zjj_medical.policy.show import all_params, format_value
 
 PARAMETERS_PAGE = "reference/policy-parameters.md"
 
@@ -124,7 +124,7 @@ def policy_section(policy: Policy) -> str:
             facts.append(f"bands measured {layer.measured.replace('_', ' ')}")
         lines.append("*" + "; ".join(facts) + f".* Clause: {layer.reference}")
         lines.append("")
-        params = layer_params(layer)
+        params = layer.labelled_params()
         in_layers.update(id(p) for _, p in params)
         lines += _table(params)
         lines.append("")
@@ -143,7 +143,7 @@ def parameters_page() -> str:
         "",
         "This page is generated when the documentation is built, from the policy files",
         "shipped in the package (`src/zjj_medical/data/policies/`), with",
-        "`zjj_medical.policy.show.all_params`, `layer_params` and `format_value`.",
+        "`zjj_medical.policy.show.all_params`, `PolicyLayer.labelled_params` and `format_value`.",
         "Each parameter shows every dated value (the value in force on a date is the latest",
         "one starting on or before it), the modifiers that change it for some persons or",
         "dates, and the clause of the source text it comes from. Parameters the source text",

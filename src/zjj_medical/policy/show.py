@@ -9,14 +9,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 
 from zjj_medical.policy.dated import _NotInForce
-from zjj_medical.policy.model import Band, Modifier, Param, Policy, PolicyLayer, Value
+from zjj_medical.policy.model import Band, Modifier, Param, Policy, Value
 
-__all__ = ["all_params", "format_value", "layer_params", "policy_tables"]
-
-
-def layer_params(layer: PolicyLayer) -> list[tuple[str, Param]]:
-    """The layer's parameters with a short label each, in reading order."""
-    return layer.labelled_params()
+__all__ = ["all_params", "format_value", "policy_tables"]
 
 
 def all_params(policy: Policy) -> Iterator[Param]:
@@ -99,7 +94,7 @@ def policy_tables(policy: Policy, on: dt.date) -> RenderableType:
                 "",
                 "",
             )
-        for label, p in layer_params(layer):
+        for label, p in layer.labelled_params():
             raw = p.raw_at(on)
             shown = "not in force" if isinstance(raw, _NotInForce) else format_value(raw, p.unit)
             if label == "bands" and layer.measured:
