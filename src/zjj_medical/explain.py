@@ -50,10 +50,11 @@ def explain_settlement(s: Settlement) -> str:
     ]
     for e in s.trace:
         lines.append(f"{layer_label(e.layer, e.name)}: {format_money(e.amount)}")
-        facts = ", ".join(f"{k} {v}" for k, v in e.formatted_inputs().items() if isinstance(v, str))
+        inputs = e.formatted_inputs()
+        facts = ", ".join(f"{k} {v}" for k, v in inputs.items() if isinstance(v, str))
         if facts:
             lines.append(f"    {facts}")
-        for band in e.formatted_inputs().get("bands", []) or []:
+        for band in inputs.get("bands", []):
             upper = band["to"] or "∞"
             lines.append(
                 f"    band {band['from']}–{upper} at {band['ratio']}: {band['this_claim']} this claim"
