@@ -2,7 +2,7 @@
 
 - ``reference/policy-parameters.md``: every parameter of the built-in policies, its
   dated values, its modifiers and the clause it comes from, read from the policy data
-  with :mod:`zjj_medical.policy.show`, so the page cannot drift from the data.
+  with :mod:`zjj_medical.render.policy_table`, so the page cannot drift from the data.
 - ``assets/figures/*.png``: figures drawn from real settlements during the build.
 """
 
@@ -23,10 +23,10 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from zjj_medical import Claim, Facility, Person, settle
-from zjj_medical.explain import LAYER_TERMS
+from zjj_medical.render.explain import LAYER_TERMS
 from zjj_medical.policy import BUILTIN_POLICIES, load_policy
 from zjj_medical.policy.model import Modifier, Param, Policy
-from zjj_medical.policy.show import all_params, format_value
+from zjj_medical.render.policy_table import all_params, format_value
 
 PARAMETERS_PAGE = "reference/policy-parameters.md"
 
@@ -143,7 +143,7 @@ def parameters_page() -> str:
         "",
         "This page is generated when the documentation is built, from the policy files",
         "shipped in the package (`src/zjj_medical/data/policies/`), with",
-        "`zjj_medical.policy.show.all_params`, `PolicyLayer.labelled_params` and `format_value`.",
+        "`zjj_medical.render.policy_table.all_params`, `PolicyLayer.labelled_params` and `format_value`.",
         "Each parameter shows every dated value (the value in force on a date is the latest",
         "one starting on or before it), the modifiers that change it for some persons or",
         "dates, and the clause of the source text it comes from. Parameters the source text",
@@ -219,7 +219,7 @@ def layer_stack_png() -> bytes:
 
 def curves_png() -> bytes:
     """The reimbursement curves by facility level, poor and not poor (``plots.curve_figure``)."""
-    from zjj_medical.plots import curve_figure
+    from zjj_medical.analysis.plots import curve_figure
 
     return _figure_png(curve_figure())
 
@@ -229,8 +229,8 @@ SIMULATION = {"people": 5000, "seed": 1, "reform": "examples/reforms/county_rati
 
 
 def _comparison(root: Path) -> Any:
-    from zjj_medical.population import synthetic_population
-    from zjj_medical.reform import compare
+    from zjj_medical.analysis.population import synthetic_population
+    from zjj_medical.analysis.reform import compare
 
     people, claims = synthetic_population(SIMULATION["people"], seed=SIMULATION["seed"])
     return compare(claims, people, None, root / str(SIMULATION["reform"]))
@@ -244,7 +244,7 @@ def sheet_svg() -> bytes:
     """
     from rich.console import Console
 
-    from zjj_medical.sheet import settlement_sheet
+    from zjj_medical.render.sheet import settlement_sheet
 
     person = Person("SZ-0001", poor=True, county="桑植县")
     hospital = Facility(level="县级医院", county="桑植县")
@@ -345,7 +345,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     root = Path(config.config_file_path).parent
     for uri, make in FIGURES.items():
         files.append(File.generated(config, uri, content=make(root)))
-    from zjj_medical import plots
+    from zjj_medical.analysis import plots
 
     comparison = _comparison(root)
     for uri, name in COMPARISON_FIGURES.items():

@@ -22,11 +22,16 @@ from pathlib import Path
 import pandas as pd
 
 from zjj_medical import load_policy
+from zjj_medical.analysis.metrics import summarize
+from zjj_medical.analysis.plots import (
+    curve_figure,
+    fund_cost_figure,
+    out_of_pocket_figure,
+    save_figures,
+)
+from zjj_medical.analysis.population import population_parameters, synthetic_population
+from zjj_medical.analysis.reform import compare, load_reform
 from zjj_medical.batch import simulate
-from zjj_medical.metrics import summarize
-from zjj_medical.plots import curve_figure, fund_cost_figure, out_of_pocket_figure, save_figures
-from zjj_medical.population import population_parameters, synthetic_population
-from zjj_medical.reform import compare, load_reform
 
 N_PEOPLE = int(os.environ.get("ZJJ_PEOPLE", "20000"))
 SEED = int(os.environ.get("ZJJ_SEED", "1"))

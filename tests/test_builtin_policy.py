@@ -17,7 +17,7 @@ from reference import INPATIENT_LAYERS, OUTPATIENT_LAYERS
 from zjj_medical.cli import cli
 from zjj_medical.policy import NOT_IN_FORCE, Param, PolicyLayer, load_policy
 from zjj_medical.policy.model import Band
-from zjj_medical.policy.show import all_params
+from zjj_medical.render.policy_table import all_params
 
 POLICY = load_policy("zhangjiajie")
 D = dt.date

@@ -30,7 +30,7 @@ from zjj_medical import (
     settle_year,
 )
 from zjj_medical.batch import simulate
-from zjj_medical.documents import settle_document
+from zjj_medical.contract.documents import settle_document
 
 D = Decimal
 

@@ -27,7 +27,7 @@ from zjj_medical import (
     settle,
 )
 from zjj_medical.cli import cli
-from zjj_medical.sheet import how_text
+from zjj_medical.render.sheet import how_text
 
 SANGZHI_COUNTY = Facility(level="county", county="sangzhi")
 POOR = Person("P1", poor=True, county="sangzhi")

@@ -15,11 +15,11 @@ from jsonschema import Draft202012Validator
 
 from test_docs_examples import blocks
 from zjj_medical.cli import cli
-from zjj_medical.documents import settle_document
+from zjj_medical.contract.documents import settle_document
 from zjj_medical.policy import load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = files("zjj_medical") / "data"
+DATA = files("zjj_medical") / "contract"
 
 
 def _schema(name: str) -> dict[str, Any]:

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from reference import INPATIENT_LAYERS, OUTPATIENT_LAYERS
+from zjj_medical.analysis.metrics import DEFAULT_CATASTROPHIC_THRESHOLD, Summary, summarize
+from zjj_medical.analysis.population import population_parameters
 from zjj_medical.batch import simulate
-from zjj_medical.metrics import DEFAULT_CATASTROPHIC_THRESHOLD, Summary, summarize
-from zjj_medical.population import population_parameters
 
 D = Decimal
 #: The built-in policy's layers in policy order: the inpatient ones, then outpatient pooling.

@@ -12,16 +12,16 @@ import pytest
 from matplotlib.figure import Figure
 
 from reference import INPATIENT_LAYERS, OUTPATIENT_LAYERS
-from zjj_medical.batch import simulate
-from zjj_medical.metrics import summarize
-from zjj_medical.plots import (
+from zjj_medical.analysis.metrics import summarize
+from zjj_medical.analysis.plots import (
     curve_data,
     curve_figure,
     fund_cost_figure,
     out_of_pocket_figure,
     save_figures,
 )
-from zjj_medical.reform import Comparison, compare
+from zjj_medical.analysis.reform import Comparison, compare
+from zjj_medical.batch import simulate
 
 D = Decimal
 INPATIENT_TIERS = ["township", "community", "county", "municipal", "provincial"]

@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zjj_medical.errors import PolicyError
-from zjj_medical.population import (
+from zjj_medical.analysis.population import (
     CLAIM_COLUMNS,
     PEOPLE_COLUMNS,
     population_parameters,
     synthetic_population,
 )
+from zjj_medical.errors import PolicyError
 
 N = 40_000
 

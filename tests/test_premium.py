@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from zjj_medical import InvalidClaim, Person, PolicyNotInForce
 from zjj_medical.cli import cli
-from zjj_medical.premium import chronic_plan, premium
+from zjj_medical.engine.premium import chronic_plan, premium
 
 POOR = Person("P1", poor=True, county="sangzhi")
 NOT_POOR = Person("P2", poor=False, county="yongding")

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from zjj_medical import Claim, Facility, Person, load_policy, settle
+from zjj_medical.analysis.reform import apply_reform, compare, load_reform, policy_document
 from zjj_medical.errors import PolicyError
-from zjj_medical.reform import apply_reform, compare, load_reform, policy_document
 
 D = Decimal
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "reforms" / "county_ratio_080.yaml"

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from strategies import person_years, to_claim, to_person
 from zjj_medical import Claim, Facility, Person, settle
+from zjj_medical.contract.fhir import ACCUMULATOR_URL, LAYER_SYSTEM
 from zjj_medical.money import ZERO
 from zjj_medical.store import (
     LedgerBook,
@@ -29,7 +30,6 @@ from zjj_medical.store import (
     to_fhir_claim_response,
     write_reconciliation_csv,
 )
-from zjj_medical.store.fhir import ACCUMULATOR_URL, LAYER_SYSTEM
 
 POOR = Person("P1", poor=True, county="sangzhi")
 A1 = Claim("A1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),

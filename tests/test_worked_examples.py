@@ -19,7 +19,7 @@ import yaml
 from reference import INPATIENT_LAYERS, OUTPATIENT_LAYERS
 from strategies import to_claim, to_person
 from zjj_medical import Settlement, settle, settle_year
-from zjj_medical.documents import settle_document
+from zjj_medical.contract.documents import settle_document
 
 DATA = Path(__file__).parent / "data" / "worked_examples.yaml"
 EXAMPLES: list[dict[str, Any]] = yaml.safe_load(DATA.read_text(encoding="utf-8"))["examples"]

@@ -4,7 +4,11 @@ Settle a claim through every payer layer, exact to the fen, with the annual
 ledger carried between claims and an explanation trace.
 """
 
-from zjj_medical.claims import Claim
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.ledger import LayerState, Ledger
+from zjj_medical.engine.people import Facility, Person
+from zjj_medical.engine.settlement import Settlement, settle, settle_year
+from zjj_medical.engine.trace import TraceEntry
 from zjj_medical.errors import (
     DuplicateClaim,
     InvalidClaim,
@@ -15,11 +19,7 @@ from zjj_medical.errors import (
     StoreError,
     UnknownClaim,
 )
-from zjj_medical.ledger import LayerState, Ledger
-from zjj_medical.people import Facility, Person
 from zjj_medical.policy import Policy, load_policy, parse_policy, value_in_force
-from zjj_medical.settlement import Settlement, settle, settle_year
-from zjj_medical.trace import TraceEntry
 
 __all__ = [
     "Claim",

@@ -15,7 +15,7 @@ attributes the policy declares are optional); people with ``person_id, poor,
 county`` (``categories`` — a list or ``;``-separated text — and declared person
 attributes optional; other columns are ignored). Money is yuan with at most two
 decimals (text, ``Decimal``, integers; a float is read as its shortest ``repr``,
-see :mod:`zjj_medical.batch.inputs`).
+see :mod:`zjj_medical.contract.rows`).
 
 Output columns: ``claim_id, person_id, in_county, pay_later``, one column per
 layer of the policy (0 where the layer does not apply to the claim's kind),

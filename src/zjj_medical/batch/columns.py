@@ -2,7 +2,7 @@
 
 Each column is read by a fast vectorised path for the common forms (numbers,
 ``"18000.00"`` text, ISO dates, booleans); any value the fast path does not
-recognise is read by the row rule of :mod:`zjj_medical.batch.inputs`, so both paths
+recognise is read by the row rule of :mod:`zjj_medical.contract.rows`, so both paths
 accept exactly the same values with the same result. Rows that the row rule
 refuses are marked ``bad`` here; their message is produced later by the scalar
 path, so it is the very message :func:`~zjj_medical.batch.simulate_scalar` gives.
@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from zjj_medical.batch.inputs import MAX_FEN, is_missing, money_fen, read_bool, read_date, read_id
+from zjj_medical.contract.rows import MAX_FEN, is_missing, money_fen, read_bool, read_date, read_id
 
 __all__ = [
     "IntArray",

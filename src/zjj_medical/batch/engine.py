@@ -4,8 +4,8 @@ Round ``k`` settles the ``k``-th claim (in (date, claim id) order) of every
 person-year at once: within a round no two claims share a person-year, so the
 year's accumulators (per layer: cumulative base, amount paid, deductibles borne,
 claims counted per tier) are plain arrays indexed by person-year. Each layer does
-what :func:`~zjj_medical.layers.schedule.settle_schedule` and
-:func:`~zjj_medical.layers.target.settle_target` do, on fen:
+what :func:`~zjj_medical.engine.layers.schedule.settle_schedule` and
+:func:`~zjj_medical.engine.layers.target.settle_target` do, on fen:
 
 * half-up rounding of ``x × r`` with ``r`` scaled by ``S = 10**k``, for ``x ≥ 0``,
   without overflow: ``r·(x // S) + (r·(x % S) + S // 2) // S`` — the first term is
@@ -13,7 +13,7 @@ what :func:`~zjj_medical.layers.schedule.settle_schedule` and
 * ``F(A) = Σ rᵢ·pieceᵢ`` is rounded as a whole, the same way (:func:`band_value`);
 * caps (own and shared, per claim and per year) and "no layer pays more than
   what is left of the total" are minima, as in
-  :func:`~zjj_medical.layers.context.apply_caps`.
+  :func:`~zjj_medical.engine.layers.context.apply_caps`.
 
 >>> import numpy as np
 >>> mul_round(np.array([1, 2, 3, 1800000]), np.array([50, 50, 50, 85]), 100)

@@ -24,10 +24,10 @@ import pandas as pd
 
 from zjj_medical.batch.columns import IntArray, combine_codes
 from zjj_medical.batch.scalar import check_row, error_text, read_people
+from zjj_medical.engine.people import Person
+from zjj_medical.engine.settlement import duplicate_claim, settle
 from zjj_medical.errors import PolicyNotInForce, ReimbursementError
-from zjj_medical.people import Person
 from zjj_medical.policy.model import Policy
-from zjj_medical.settlement import duplicate_claim, settle
 
 __all__ = ["PersonOf", "mark_duplicates", "person_lookup", "row_error"]
 

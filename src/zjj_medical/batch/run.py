@@ -7,10 +7,10 @@ Steps (each vectorised over the rows, looping only over *distinct* cases):
    error :func:`~zjj_medical.batch.simulate_scalar` gives it;
 2. group the rows by what the policy can see of them — kind, facility, tier,
    county, accident, claim attributes and the person's poor / county /
-   categories / attributes — and :func:`~zjj_medical.normalize.normalize` one
+   categories / attributes — and :func:`~zjj_medical.engine.normalize.normalize` one
    claim of each group (facts, in-county, pay-later);
 3. for each group and policy epoch (:meth:`Policy.epoch`), resolve every layer
-   with :func:`~zjj_medical.layers.resolve.resolve_layer` into integer tables
+   with :func:`~zjj_medical.engine.layers.resolve.resolve_layer` into integer tables
    (:mod:`~zjj_medical.batch.tables`);
 4. settle the claims in rounds (:mod:`~zjj_medical.batch.engine`).
 """
@@ -35,15 +35,15 @@ from zjj_medical.batch.columns import (
     text_codes,
 )
 from zjj_medical.batch.engine import LayerPlan, RepeatPlan, run_rounds
-from zjj_medical.batch.inputs import claim_from_row, person_from_row
 from zjj_medical.batch.output import Money, build_frame
 from zjj_medical.batch.refusals import mark_duplicates, person_lookup, row_error
 from zjj_medical.batch.scalar import check_columns, rows_of
 from zjj_medical.batch.tables import LayerTable, ParamRow, cap_slots, param_row, ratio_scale
+from zjj_medical.contract.rows import claim_from_row, person_from_row
+from zjj_medical.engine.layers.resolve import relevant_facts, resolve_layer
+from zjj_medical.engine.normalize import Normalized, normalize
+from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim, ReimbursementError
-from zjj_medical.layers.resolve import relevant_facts, resolve_layer
-from zjj_medical.normalize import Normalized, normalize
-from zjj_medical.people import Person
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
@@ -63,7 +63,7 @@ def simulate(
     Args:
         claims: claim_id, person_id, kind, date, facility_id, facility_level,
             facility_county, total, in_scope, accident (optional), and the claim
-            attributes the policy declares (see :mod:`zjj_medical.batch.inputs` for
+            attributes the policy declares (see :mod:`zjj_medical.contract.rows` for
             the money rule).
         people: person_id, poor, county, categories (optional) and the person
             attributes the policy declares; other columns are ignored.

@@ -25,16 +25,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zjj_medical.batch.inputs import claim_from_row, is_missing, person_from_row, read_id
 from zjj_medical.batch.output import Money, build_frame
-from zjj_medical.claims import Claim
+from zjj_medical.contract.rows import claim_from_row, is_missing, person_from_row, read_id
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.ledger import Ledger
+from zjj_medical.engine.people import Person
+from zjj_medical.engine.settlement import settle
 from zjj_medical.errors import InvalidClaim, ReimbursementError
-from zjj_medical.ledger import Ledger
 from zjj_medical.money import to_fen
-from zjj_medical.people import Person
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
-from zjj_medical.settlement import settle
 
 __all__ = [
     "check_columns",

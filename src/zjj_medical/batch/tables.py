@@ -1,9 +1,9 @@
 """A layer's resolved numbers as integer tables, for the vectorised engine.
 
 The batch engine does not re-derive any policy number: for every distinct
-(epoch, facts) it calls :func:`~zjj_medical.layers.resolve.resolve_layer` — the
+(epoch, facts) it calls :func:`~zjj_medical.engine.layers.resolve.resolve_layer` — the
 function :func:`~zjj_medical.settle` uses — and turns the
-:class:`~zjj_medical.layers.resolve.Resolved` into integers: money in fen (checked
+:class:`~zjj_medical.engine.layers.resolve.Resolved` into integers: money in fen (checked
 to be whole fen), ratios scaled by ``10**k`` (checked to be exact). Identical
 numbers share one row of the table; each claim row points at its row (``-1``:
 the layer pays nothing).
@@ -23,8 +23,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from zjj_medical.engine.layers.resolve import Resolved
 from zjj_medical.errors import PolicyError
-from zjj_medical.layers.resolve import Resolved
 from zjj_medical.money import to_fen
 from zjj_medical.policy.model import Policy, PolicyLayer
 

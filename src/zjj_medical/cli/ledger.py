@@ -14,12 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from zjj_medical.cli.jsonio import error_json, loads_json
-from zjj_medical.documents import output_document, parse_document
+from zjj_medical.contract.documents import output_document, parse_document
+from zjj_medical.contract.fhir import claim_response, fhir_json, to_fhir_claim_response
+from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import LedgerMismatch, ReimbursementError
-from zjj_medical.ledger import Ledger
-from zjj_medical.sheet import settlement_sheet
+from zjj_medical.render.sheet import settlement_sheet
 from zjj_medical.store.book import LedgerBook, PolicyVersion
-from zjj_medical.store.fhir import claim_response, fhir_json, to_fhir_claim_response
 from zjj_medical.store.report import (
     reconciliation,
     reconciliation_table,

@@ -10,7 +10,7 @@ from rich.console import Console
 from zjj_medical.errors import PolicyError
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
-from zjj_medical.policy.show import all_params, policy_tables
+from zjj_medical.render.policy_table import all_params, policy_tables
 
 __all__ = ["policy_group"]
 

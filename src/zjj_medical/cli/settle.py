@@ -10,14 +10,14 @@ import click
 from rich.console import Console
 
 from zjj_medical.cli.jsonio import error_json, loads_json
-from zjj_medical.documents import output_document, parse_document, settle_parsed
+from zjj_medical.contract.documents import output_document, parse_document, settle_parsed
+from zjj_medical.engine.ledger import Ledger
+from zjj_medical.engine.people import Person
+from zjj_medical.engine.premium import premium
+from zjj_medical.engine.settlement import Settlement
 from zjj_medical.errors import ReimbursementError
-from zjj_medical.ledger import Ledger
-from zjj_medical.people import Person
 from zjj_medical.policy.loader import load_policy
-from zjj_medical.premium import premium
-from zjj_medical.settlement import Settlement
-from zjj_medical.sheet import settlement_sheet
+from zjj_medical.render.sheet import settlement_sheet
 
 __all__ = ["premium_command", "settle_command"]
 

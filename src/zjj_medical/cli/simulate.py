@@ -25,18 +25,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from zjj_medical.errors import ReimbursementError
-from zjj_medical.metrics import (
+from zjj_medical.analysis.metrics import (
     DEFAULT_CATASTROPHIC_THRESHOLD,
     INDICATOR_NAMES,
     Summary,
     fen_column,
     summarize,
 )
+from zjj_medical.analysis.population import synthetic_population
+from zjj_medical.analysis.reform import Comparison, compare
+from zjj_medical.errors import ReimbursementError
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
-from zjj_medical.population import synthetic_population
-from zjj_medical.reform import Comparison, compare
 
 __all__ = ["read_table", "simulate_command", "write_result", "yuan_decimal", "yuan_text"]
 
@@ -372,7 +372,7 @@ def simulate_command(
     """Simulate a county's claims for a year: fund cost, out-of-pocket burden, targets.
 
     Either CLAIMS --people PEOPLE (CSV or Parquet), or --synthetic N --seed S for a
-    synthetic Zhangjiajie population (see zjj_medical.population). Prints the summary
+    synthetic Zhangjiajie population (see zjj_medical.analysis.population). Prints the summary
     as tables; with --reform FILE also the comparison with the reformed policy.
 
     \b
@@ -449,7 +449,7 @@ def simulate_command(
             write_result(output, result, policy, comparison.reform_result, comparison.reform_policy)
         out.print(f"Wrote {len(result):,} rows to {output}")
     if plots_dir is not None:
-        from zjj_medical.plots import (
+        from zjj_medical.analysis.plots import (
             curve_figure,
             fund_cost_figure,
             out_of_pocket_figure,

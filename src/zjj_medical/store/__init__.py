@@ -6,9 +6,9 @@
 - :func:`reconciliation` — per fund, date and facility; :func:`to_fhir_claim_response` — FHIR R4.
 """
 
+from zjj_medical.contract.fhir import claim_response, fhir_json, to_fhir_claim_response
 from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.book import LedgerBook, PolicyVersion, facility_key
-from zjj_medical.store.fhir import claim_response, fhir_json, to_fhir_claim_response
 from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement
 from zjj_medical.store.report import (
     ReconciliationRow,

@@ -12,7 +12,7 @@ import datetime as dt
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from zjj_medical.ledger import Ledger
+from zjj_medical.engine.ledger import Ledger
 from zjj_medical.store.records import Reversal, StoredSettlement
 
 __all__ = ["LedgerStore"]

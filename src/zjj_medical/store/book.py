@@ -28,22 +28,22 @@ from typing import Any
 
 import attrs
 
-from zjj_medical.claims import Claim
-from zjj_medical.errors import DuplicateClaim, UnknownClaim
-from zjj_medical.ledger import Ledger
-from zjj_medical.people import Person
-from zjj_medical.policy.fingerprint import text_fingerprint
-from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
-from zjj_medical.policy.model import Policy
-from zjj_medical.policy.yamlio import read_policy_text
-from zjj_medical.settlement import Settlement, settle
-from zjj_medical.store.base import LedgerStore
-from zjj_medical.store.codec import (
+from zjj_medical.contract.codec import (
     claim_to_dict,
     content_hash,
     person_to_dict,
     settlement_from_dict,
 )
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.ledger import Ledger
+from zjj_medical.engine.people import Person
+from zjj_medical.engine.settlement import Settlement, settle
+from zjj_medical.errors import DuplicateClaim, UnknownClaim
+from zjj_medical.policy.fingerprint import text_fingerprint
+from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
+from zjj_medical.policy.model import Policy
+from zjj_medical.policy.yamlio import read_policy_text
+from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement
 from zjj_medical.store.sqlite import SQLiteStore
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import attrs
 
-from zjj_medical.claims import Claim
-from zjj_medical.documents import parse_claim, parse_person
-from zjj_medical.ledger import Ledger
+from zjj_medical.contract.codec import settlement_from_dict
+from zjj_medical.contract.documents import parse_claim, parse_person
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.ledger import Ledger
+from zjj_medical.engine.people import Person
+from zjj_medical.engine.settlement import Settlement
 from zjj_medical.money import ZERO, format_money
-from zjj_medical.people import Person
-from zjj_medical.settlement import Settlement
-from zjj_medical.store.codec import settlement_from_dict
 
 __all__ = ["Adjustment", "Reversal", "StoredSettlement", "layer_deltas", "record_from_dict"]
 
@@ -33,7 +33,7 @@ class StoredSettlement:
         settlement: the settlement (its ``ledger`` is the person-year ledger after it).
         claim: the claim's input JSON (SPEC §6 form).
         person: the person's input JSON.
-        content_hash: SHA-256 of claim and person (see :func:`~zjj_medical.store.codec.content_hash`).
+        content_hash: SHA-256 of claim and person (see :func:`~zjj_medical.contract.codec.content_hash`).
         policy_id: the policy that settled it.
         policy_version: the policy file's fingerprint (``sha256:…``).
         facility: the facility key used by reports (facility id, or ``tier@county``).

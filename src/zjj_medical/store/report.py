@@ -30,8 +30,8 @@ from typing import IO
 import attrs
 from rich.table import Table
 
-from zjj_medical.explain import layer_label
 from zjj_medical.money import ZERO, format_money
+from zjj_medical.render.explain import layer_label
 from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.records import StoredSettlement
 

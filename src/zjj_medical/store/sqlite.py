@@ -23,8 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import StoreError
-from zjj_medical.ledger import Ledger
 from zjj_medical.money import ZERO, format_money
 from zjj_medical.store.records import (
     Adjustment,

@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from zjj_medical.claims import Claim
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.ledger import Ledger
+from zjj_medical.engine.people import Facility, Person
+from zjj_medical.engine.settlement import Settlement, settle_year
 from zjj_medical.errors import InvalidClaim, LedgerMismatch
-from zjj_medical.ledger import Ledger
-from zjj_medical.people import Facility, Person
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
-from zjj_medical.settlement import Settlement, settle_year
 
 __all__ = [
     "output_document",

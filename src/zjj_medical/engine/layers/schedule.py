@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from zjj_medical.layers.context import ClaimContext, LayerOutcome, apply_caps
-from zjj_medical.layers.resolve import Resolved
-from zjj_medical.ledger import LayerState
+from zjj_medical.engine.layers.context import ClaimContext, LayerOutcome, apply_caps
+from zjj_medical.engine.layers.resolve import Resolved
+from zjj_medical.engine.ledger import LayerState
 from zjj_medical.money import ZERO, format_money, round_half_up
 from zjj_medical.policy.model import Band, PolicyLayer
 

@@ -1,7 +1,7 @@
 """JSON forms of the values the ledger store keeps, and their content hash.
 
 Claims and persons are written in the JSON contract's form (SPEC §6), so
-:func:`~zjj_medical.documents.parse_claim` reads them back; settlements are written
+:func:`~zjj_medical.contract.documents.parse_claim` reads them back; settlements are written
 by :meth:`Settlement.to_dict` and read back by :func:`settlement_from_dict`.
 
 >>> from zjj_medical import Claim, Facility
@@ -19,13 +19,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from zjj_medical.claims import Claim
-from zjj_medical.ledger import Ledger
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.ledger import Ledger
+from zjj_medical.engine.people import Person
+from zjj_medical.engine.settlement import Settlement
+from zjj_medical.engine.trace import TraceEntry
 from zjj_medical.money import format_money, parse_money
-from zjj_medical.people import Person
 from zjj_medical.policy.fingerprint import text_fingerprint
-from zjj_medical.settlement import Settlement
-from zjj_medical.trace import TraceEntry
 
 __all__ = [
     "canonical_json",

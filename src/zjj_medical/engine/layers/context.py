@@ -4,7 +4,7 @@ Layers have one signature (like structlog processors)::
 
     layer_function(layer, resolved, ctx) -> LayerOutcome
 
-and are chained in policy order by :mod:`zjj_medical.settlement`.
+and are chained in policy order by :mod:`zjj_medical.engine.settlement`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import attrs
 
-from zjj_medical.layers.resolve import CapLimit
-from zjj_medical.ledger import LayerState
+from zjj_medical.engine.layers.resolve import CapLimit
+from zjj_medical.engine.ledger import LayerState
 from zjj_medical.money import ZERO
 from zjj_medical.policy.model import PolicyLayer
 

@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from zjj_medical.claims import Claim
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.people import Facility, Person
 from zjj_medical.errors import InvalidClaim
-from zjj_medical.people import Facility, Person
 from zjj_medical.policy.model import Attribute, Policy
 
 __all__ = [

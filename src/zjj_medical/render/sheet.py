@@ -8,11 +8,11 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 
-from zjj_medical.explain import layer_label
+from zjj_medical.engine.people import Person
+from zjj_medical.engine.settlement import Settlement
+from zjj_medical.engine.trace import TraceEntry
 from zjj_medical.money import format_money
-from zjj_medical.people import Person
-from zjj_medical.settlement import Settlement
-from zjj_medical.trace import TraceEntry
+from zjj_medical.render.explain import layer_label
 
 __all__ = ["how_text", "settlement_sheet"]
 

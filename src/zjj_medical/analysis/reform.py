@@ -42,8 +42,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from zjj_medical.errors import PolicyError
-from zjj_medical.metrics import (
+from zjj_medical.analysis.metrics import (
     _GROUPS,
     DEFAULT_CATASTROPHIC_THRESHOLD,
     Summary,
@@ -55,6 +54,7 @@ from zjj_medical.metrics import (
     table_records,
     yuan,
 )
+from zjj_medical.errors import PolicyError
 from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.yamlio import read_policy_text
@@ -293,7 +293,7 @@ class Comparison:
         baseline_name: the baseline policy's id.
         reform_name: the reform's name (the reformed policy's id when given a policy).
         reform_id: a short Latin id of the reform (file stem, ``reform``, or the policy's id).
-        baseline, reform: the :class:`~zjj_medical.metrics.Summary` of each run.
+        baseline, reform: the :class:`~zjj_medical.analysis.metrics.Summary` of each run.
         layers: index layer id; columns ``name``, ``baseline``, ``reform``, ``change``
             (fund cost of the layer, reform − baseline).
         totals: index ``all`` / ``poor`` / ``not_poor``; columns ``reimbursed_baseline``,
@@ -370,7 +370,7 @@ def compare(
             ``None`` (``zhangjiajie``).
         reform: the reformed :class:`Policy`, or a reform (:func:`load_reform` accepts it)
             applied to the baseline.
-        catastrophic_threshold: passed to :func:`~zjj_medical.metrics.summarize`.
+        catastrophic_threshold: passed to :func:`~zjj_medical.analysis.metrics.summarize`.
         progress: passed to both runs of :func:`~zjj_medical.batch.simulate`.
 
     >>> import pandas as pd

@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zjj_medical.metrics import yuan
+from zjj_medical.analysis.metrics import yuan
 from zjj_medical.policy.reader import Reader
 from zjj_medical.policy.yamlio import read_policy_text
 

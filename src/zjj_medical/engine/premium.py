@@ -16,10 +16,10 @@ from typing import Any
 
 import attrs
 
+from zjj_medical.engine.normalize import person_facts
+from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim, PolicyNotInForce
 from zjj_medical.money import ZERO, format_money
-from zjj_medical.normalize import person_facts
-from zjj_medical.people import Person
 from zjj_medical.policy.dated import _NotInForce
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy

@@ -9,9 +9,9 @@ from types import MappingProxyType
 
 import attrs
 
+from zjj_medical.engine.people import Facility
 from zjj_medical.errors import InvalidClaim
 from zjj_medical.money import parse_money
-from zjj_medical.people import Facility
 
 __all__ = ["Claim"]
 

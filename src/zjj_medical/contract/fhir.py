@@ -35,8 +35,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from zjj_medical.explain import layer_label
-from zjj_medical.settlement import Settlement
+from zjj_medical.engine.settlement import Settlement
+from zjj_medical.render.explain import layer_label
 
 __all__ = [
     "ACCUMULATOR_URL",

@@ -25,18 +25,18 @@ from typing import Any
 
 import attrs
 
-from zjj_medical.claims import Claim
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.layers import RULES
+from zjj_medical.engine.layers.context import ClaimContext
+from zjj_medical.engine.layers.resolve import resolve_layer
+from zjj_medical.engine.ledger import Ledger
+from zjj_medical.engine.normalize import normalize
+from zjj_medical.engine.people import Person
+from zjj_medical.engine.trace import TraceEntry
 from zjj_medical.errors import DuplicateClaim, LedgerMismatch, PolicyNotInForce
-from zjj_medical.layers import RULES
-from zjj_medical.layers.context import ClaimContext
-from zjj_medical.layers.resolve import resolve_layer
-from zjj_medical.ledger import Ledger
 from zjj_medical.money import EXACT, ZERO, format_money
-from zjj_medical.normalize import normalize
-from zjj_medical.people import Person
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
-from zjj_medical.trace import TraceEntry
 
 __all__ = ["Settlement", "actual_ratio", "duplicate_claim", "settle", "settle_year"]
 
@@ -112,7 +112,7 @@ class Settlement:
 
     def explain(self) -> str:
         """The settlement in words, layer by layer, in Chinese and English terms."""
-        from zjj_medical.explain import explain_settlement
+        from zjj_medical.render.explain import explain_settlement
 
         return explain_settlement(self)
 

@@ -1,19 +1,19 @@
 """Payer layers. A layer is data (:class:`~zjj_medical.policy.model.PolicyLayer`); its
 ``type`` picks the rule that pays it:
 
-* ``schedule`` — :func:`~zjj_medical.layers.schedule.settle_schedule`: basic insurance,
+* ``schedule`` — :func:`~zjj_medical.engine.layers.schedule.settle_schedule`: basic insurance,
   critical illness, outpatient pooling, the configurable safety-net layers;
-* ``target`` — :func:`~zjj_medical.layers.target.settle_target`: the fiscal backstop.
+* ``target`` — :func:`~zjj_medical.engine.layers.target.settle_target`: the fiscal backstop.
 
 Every rule has the signature ``(layer, resolved, ctx) -> LayerOutcome``.
 """
 
 from collections.abc import Callable
 
-from zjj_medical.layers.context import ClaimContext, LayerOutcome
-from zjj_medical.layers.resolve import Resolved
-from zjj_medical.layers.schedule import settle_schedule
-from zjj_medical.layers.target import settle_target
+from zjj_medical.engine.layers.context import ClaimContext, LayerOutcome
+from zjj_medical.engine.layers.resolve import Resolved
+from zjj_medical.engine.layers.schedule import settle_schedule
+from zjj_medical.engine.layers.target import settle_target
 from zjj_medical.policy.model import PolicyLayer
 
 __all__ = ["RULES", "LayerRule"]

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 import attrs
 
-from zjj_medical.claims import Claim
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim
-from zjj_medical.people import Person
 from zjj_medical.policy.model import Attribute, Policy
 
 __all__ = ["Normalized", "normalize", "person_facts"]

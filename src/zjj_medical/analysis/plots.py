@@ -9,7 +9,7 @@ Agg backend when saved). Labels are English with the policy's ids (``basic_insur
   cost of one admission, for each facility level, registered poor vs not (the policy's
   "curve", each point settled with :func:`zjj_medical.settle` as the first claim of a year);
 * :func:`out_of_pocket_figure` — distribution of out-of-pocket spending per person-year,
-  baseline vs reform (from :func:`zjj_medical.reform.compare`);
+  baseline vs reform (from :func:`zjj_medical.analysis.reform.compare`);
 * :func:`fund_cost_figure` — fund cost by layer, of one run or baseline vs reform;
 * :func:`save_figures` — write figures as PNG files into a directory.
 
@@ -30,14 +30,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from zjj_medical.claims import Claim
-from zjj_medical.metrics import Summary
+from zjj_medical.analysis.metrics import Summary
+from zjj_medical.analysis.reform import Comparison
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.people import Facility, Person
+from zjj_medical.engine.settlement import settle
 from zjj_medical.money import round_half_up
-from zjj_medical.people import Facility, Person
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
-from zjj_medical.reform import Comparison
-from zjj_medical.settlement import settle
 
 __all__ = [
     "curve_data",

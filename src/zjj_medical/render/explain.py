@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from zjj_medical.money import format_money
 
 if TYPE_CHECKING:
-    from zjj_medical.settlement import Settlement
+    from zjj_medical.engine.settlement import Settlement
 
 __all__ = ["LAYER_TERMS", "explain_settlement", "layer_label"]
 

@@ -8,8 +8,8 @@ total. The base (``total`` or ``in_scope``) is the layer's ``target.of``.
 
 from __future__ import annotations
 
-from zjj_medical.layers.context import ClaimContext, LayerOutcome, apply_caps
-from zjj_medical.layers.resolve import Resolved
+from zjj_medical.engine.layers.context import ClaimContext, LayerOutcome, apply_caps
+from zjj_medical.engine.layers.resolve import Resolved
 from zjj_medical.money import ZERO, format_money, round_half_up
 from zjj_medical.policy.model import PolicyLayer
 
