@@ -23,9 +23,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from zjj_medical import Claim, Facility, Person, settle
-from zjj_medical.render.explain import LAYER_TERMS
 from zjj_medical.policy import BUILTIN_POLICIES, load_policy
 from zjj_medical.policy.model import Modifier, Param, Policy
+from zjj_medical.render.explain import LAYER_TERMS
 from zjj_medical.render.policy_table import all_params, format_value
 
 PARAMETERS_PAGE = "reference/policy-parameters.md"

@@ -9,10 +9,12 @@ Steps (each vectorised over the rows, looping only over *distinct* cases):
    county, accident, claim attributes and the person's poor / county /
    categories / attributes — and :func:`~zjj_medical.engine.normalize.normalize` one
    claim of each group (facts, in-county, pay-later);
-3. for each group and policy epoch (:meth:`Policy.epoch`), resolve every layer
-   with :func:`~zjj_medical.engine.layers.resolve.resolve_layer` into integer tables
-   (:mod:`~zjj_medical.batch.tables`);
-4. settle the claims in rounds (:mod:`~zjj_medical.batch.engine`).
+3. for each group and policy epoch (:meth:`Policy.epoch`), take every layer's numbers
+   from :meth:`~zjj_medical.engine.layers.compiled.Compiled.numbers` — the very numbers
+   :func:`~zjj_medical.settle` uses — as integer tables
+   (:class:`~zjj_medical.engine.layers.numbers.LayerTable`);
+4. settle the claims in rounds (:mod:`~zjj_medical.batch.rounds`), each layer by its
+   type's kernel, the code the scalar evaluator runs.
 """
 
 from __future__ import annotations
@@ -34,13 +36,13 @@ from zjj_medical.batch.columns import (
     money_column,
     text_codes,
 )
-from zjj_medical.batch.engine import LayerPlan, RepeatPlan, run_rounds
 from zjj_medical.batch.output import Money, build_frame
 from zjj_medical.batch.refusals import mark_duplicates, person_lookup, row_error
+from zjj_medical.batch.rounds import LayerRun, run_rounds
 from zjj_medical.batch.scalar import check_columns, rows_of
-from zjj_medical.batch.tables import LayerTable, ParamRow, cap_slots, param_row, ratio_scale
 from zjj_medical.contract.rows import claim_from_row, person_from_row
-from zjj_medical.engine.layers.resolve import relevant_facts, resolve_layer
+from zjj_medical.engine.layers.compiled import compiled
+from zjj_medical.engine.layers.numbers import LayerTable, ParamRow, ratio_places
 from zjj_medical.engine.normalize import Normalized, normalize
 from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim, ReimbursementError
@@ -249,7 +251,7 @@ def _facility_codes(values: pd.Series | None, n: int, policy: Policy) -> IntArra
     codes, uniques = text_codes(values, n)
     later_keys = policy.pay_later.facts_read()
     reads_facility = "facility" in later_keys or any(
-        "facility" in relevant_facts(layer, policy) for layer in policy.layers
+        "facility" in cl.relevant for cl in compiled(policy).layers
     )
     designated = {f for c in policy.counties.values() for f in c.designated_in_county}
     keep = np.array(
@@ -275,55 +277,27 @@ def _plans(
     normal: list[Normalized | None],
     case_code: IntArray,
     n: int,
-) -> tuple[list[LayerPlan], int]:
-    """Each layer's integer table and the table row of every row; and the ratio scale."""
-    index = {layer.id: j for j, layer in enumerate(policy.layers)}
+) -> tuple[list[LayerRun], int]:
+    """Each layer's integer table and the table row of every row; and the ratio places."""
+    comp = compiled(policy)
     per_layer: list[tuple[list[ParamRow], IntArray]] = []
-    for layer in policy.layers:
+    for j, cl in enumerate(comp.layers):
         table: dict[ParamRow, int] = {}
         of_case = np.full(len(case), -1, dtype=np.int64)
         for c, (key, i) in enumerate(zip(case, case_first, strict=True)):
             nz = normal[int(key // n_epochs)]
             assert nz is not None
-            if nz.kind not in layer.kinds:
+            if nz.kind not in cl.layer.kinds:
                 continue
             on = dt.date.fromisoformat(str(date[rows[i]]))
-            res = resolve_layer(layer, policy, on, nz.facts)
-            if res.applies:
-                row = param_row(layer, policy, res, on)
-                of_case[c] = table.setdefault(row, len(table))
+            found = comp.numbers(j, on, nz.facts)
+            if found.row is not None:
+                of_case[c] = table.setdefault(found.row, len(table))
         per_layer.append((list(table), of_case))
-    ratios = [r for rows_, _ in per_layer for row in rows_ for *_, r in row.bands]
-    ratios += [row.target_ratio for rows_, _ in per_layer for row in rows_ if row.target_ratio]
-    ratios += [
-        layer.repeat.value
-        for layer in policy.layers
-        if layer.repeat is not None and layer.repeat.op == "multiply"
-    ]
-    k = ratio_scale(ratios)
-    plans = []
-    for layer, (rows_, of_case) in zip(policy.layers, per_layer, strict=True):
-        slots = cap_slots(layer, policy)
+    k = ratio_places(r for rows_, _ in per_layer for row in rows_ for r in row.ratios())
+    runs = []
+    for cl, (rows_, of_case) in zip(comp.layers, per_layer, strict=True):
         of_row = np.full(n, -1, dtype=np.int64)
         of_row[rows] = of_case[case_code]
-        rule = layer.repeat
-        repeat = None
-        if rule is not None:
-            value = rule.value.scaleb(k if rule.op == "multiply" else 2)
-            floor = 0 if rule.floor is None else int(rule.floor.scaleb(2))
-            repeat = RepeatPlan(rule.count == "same_tier", rule.op, int(value), floor)
-        plans.append(
-            LayerPlan(
-                id=layer.id,
-                target=layer.type == "target",
-                of_total=(layer.target_of if layer.type == "target" else layer.base_of) == "total",
-                minus=[index[m] for m in layer.base_minus],
-                year=layer.accumulation == "year",
-                absolute=layer.measured == "absolute",
-                slots=[(per, [index[x] for x in shared]) for per, shared in slots],
-                repeat=repeat,
-                table=LayerTable.build(rows_, len(slots), k),
-                rows=of_row,
-            )
-        )
-    return plans, k
+        runs.append(LayerRun(cl, LayerTable.build(rows_, len(cl.slots), k), of_row))
+    return runs, k

@@ -26,15 +26,14 @@ from typing import Any
 import attrs
 
 from zjj_medical.engine.claims import Claim
-from zjj_medical.engine.layers import RULES
-from zjj_medical.engine.layers.context import ClaimContext
-from zjj_medical.engine.layers.resolve import resolve_layer
-from zjj_medical.engine.ledger import Ledger
+from zjj_medical.engine.layers.compiled import compiled
+from zjj_medical.engine.layers.kernel import SCALAR
+from zjj_medical.engine.ledger import LayerState, Ledger
 from zjj_medical.engine.normalize import normalize
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.trace import TraceEntry
 from zjj_medical.errors import DuplicateClaim, LedgerMismatch, PolicyNotInForce
-from zjj_medical.money import EXACT, ZERO, format_money
+from zjj_medical.money import EXACT, ZERO, format_money, to_fen
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
@@ -117,6 +116,48 @@ class Settlement:
         return explain_settlement(self)
 
 
+def _yuan(fen: int) -> Decimal:
+    return Decimal(fen).scaleb(-2)
+
+
+_EMPTY = LayerState()
+
+
+@attrs.define
+class _Books:
+    """The scalar evaluator's books for one claim (the kernels' ``Books``), in fen."""
+
+    total: int
+    in_scope: int
+    tier: str
+    ids: tuple[str, ...]  # layer ids by index
+    states: dict[str, LayerState]  # the person-year's, updated as each layer pays
+    pays: dict[int, int] = attrs.field(factory=dict)
+    so_far: int = 0
+
+    def state(self, j: int) -> LayerState:
+        return self.states.get(self.ids[j]) or _EMPTY
+
+    def earlier(self) -> int:
+        return self.so_far
+
+    def pay(self, j: int) -> int:
+        return self.pays.get(j, 0)
+
+    def paid(self, j: int) -> int:
+        return to_fen(self.state(j).paid)
+
+    def base(self, j: int) -> int:
+        return to_fen(self.state(j).base)
+
+    def borne(self, j: int) -> int:
+        return to_fen(self.state(j).deductible)
+
+    def count(self, j: int, same_tier: bool) -> int:
+        claims = self.state(j).claims
+        return claims.get(self.tier, 0) if same_tier else sum(claims.values())
+
+
 def duplicate_claim(claim_id: str) -> DuplicateClaim:
     """The error for a claim id the person-year's ledger has already settled."""
     return DuplicateClaim(
@@ -161,29 +202,43 @@ def settle(
     if claim.id in ledger.claim_ids:
         raise duplicate_claim(claim.id)
     n = normalize(policy, claim, person)
+    comp = compiled(policy)
+    books = _Books(
+        to_fen(claim.total), to_fen(claim.in_scope), n.tier, comp.ids, dict(ledger.layers)
+    )
+    payments: dict[str, Decimal] = {}
+    trace = []
     with decimal.localcontext(EXACT):
-        ctx = ClaimContext(claim.date, n.tier, claim.total, claim.in_scope, {}, dict(ledger.layers))
-        trace = []
-        for layer in policy.layers_for(n.kind):
-            res = resolve_layer(layer, policy, claim.date, n.facts)
-            if not res.applies:
-                ctx.payments[layer.id] = ZERO
+        for j, cl in enumerate(comp.layers):
+            layer = cl.layer
+            if n.kind not in layer.kinds:
+                continue
+            found = comp.numbers(j, claim.date, n.facts)
+            res = found.resolved
+            if found.numbers is None:
+                payments[layer.id] = ZERO
                 trace.append(
                     TraceEntry(layer.id, layer.name, ZERO, layer.reference, {}, res.reason)
                 )
                 continue
-            out = RULES[layer.type](layer, res, ctx)
-            ctx.payments[layer.id] = out.amount
-            ctx.states[layer.id] = out.state
-            clause = " / ".join(dict.fromkeys((*res.clauses, *out.clauses)))
-            trace.append(TraceEntry(layer.id, layer.name, out.amount, clause, out.inputs, out.note))
-        reimbursed = ctx.earlier()
+            out = cl.type.kernel(SCALAR, cl.plan, found.numbers, books, 10**found.k)
+            amount = _yuan(out.amount)
+            payments[layer.id] = amount
+            books.pays[j] = out.amount
+            books.so_far += out.amount
+            books.states[layer.id] = books.state(j).after_claim(
+                base=_yuan(out.base), paid=amount, deductible=_yuan(out.borne), tier=n.tier
+            )
+            inputs, note, binding = cl.type.trace(layer, res, cl.plan, out, policy)
+            clause = " / ".join(dict.fromkeys((*res.clauses, *binding)))
+            trace.append(TraceEntry(layer.id, layer.name, amount, clause, inputs, note))
+        reimbursed = sum(payments.values(), ZERO)
         patient_pay = claim.total - reimbursed
-    new_ledger = Ledger(person.id, year, (*ledger.claim_ids, claim.id), ctx.states)
+    new_ledger = Ledger(person.id, year, (*ledger.claim_ids, claim.id), books.states)
     return Settlement(
         claim_id=claim.id, kind=n.kind, date=claim.date, in_county=n.in_county,
         pay_later=n.pay_later, total=claim.total, in_scope=claim.in_scope,
-        payments=ctx.payments, reimbursed=reimbursed, patient_pay=patient_pay,
+        payments=payments, reimbursed=reimbursed, patient_pay=patient_pay,
         actual_ratio=actual_ratio(reimbursed, claim.total), trace=tuple(trace),
         ledger=new_ledger, policy_id=policy.id,
     )  # fmt: skip

@@ -276,7 +276,6 @@ class PolicyLayer:
     caps: tuple[Cap, ...] = ()
     target: Param | None = None
     target_of: Literal["in_scope", "total"] = "total"
-    _cache: dict[object, object] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     def labelled_params(self) -> list[tuple[str, Param]]:
         """The layer's parameters with a short label each, in reading order."""
@@ -420,6 +419,8 @@ class Policy:
     _aliases: dict[str, dict[str, str]] = attrs.field(
         factory=dict, init=False, repr=False, eq=False
     )
+    #: What the evaluators derive from the policy once (see ``engine.layers.compiled``).
+    _derived: dict[str, object] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     def in_force(self, on: dt.date) -> bool:
         """Whether the policy is in force on the date."""

@@ -1,23 +1,60 @@
-"""Payer layers. A layer is data (:class:`~zjj_medical.policy.model.PolicyLayer`); its
-``type`` picks the rule that pays it:
+"""Payer layer types, each defined once and run by both evaluators.
 
-* ``schedule`` — :func:`~zjj_medical.engine.layers.schedule.settle_schedule`: basic insurance,
-  critical illness, outpatient pooling, the configurable safety-net layers;
-* ``target`` — :func:`~zjj_medical.engine.layers.target.settle_target`: the fiscal backstop.
+A layer is data (:class:`~zjj_medical.policy.model.PolicyLayer`); its ``type`` names a
+:class:`LayerType` in :data:`LAYER_TYPES`:
 
-Every rule has the signature ``(layer, resolved, ctx) -> LayerOutcome``.
+* ``schedule`` (:mod:`~zjj_medical.engine.layers.schedule`) — basic insurance, critical
+  illness, outpatient pooling, the configurable safety-net layers;
+* ``target`` (:mod:`~zjj_medical.engine.layers.target`) — the fiscal backstop.
+
+A type is its *plan* (the layer's shape, with the layers it reads as indices), its *kernel*
+(the arithmetic in integer fen, written once over :mod:`~zjj_medical.engine.layers.kernel`'s
+operations, so the scalar evaluator runs it on ints and the table evaluator on arrays), and
+its *trace* (one claim's explanation from the kernel's result). The numbers in force come
+from :func:`~zjj_medical.engine.layers.resolve.resolve_layer`, shared by every type.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import Any
 
-from zjj_medical.engine.layers.context import ClaimContext, LayerOutcome
+import attrs
+
+from zjj_medical.engine.layers import schedule, target
+from zjj_medical.engine.layers.kernel import Books, CapSlot, Ops
+from zjj_medical.engine.layers.numbers import Numbers
 from zjj_medical.engine.layers.resolve import Resolved
-from zjj_medical.engine.layers.schedule import settle_schedule
-from zjj_medical.engine.layers.target import settle_target
-from zjj_medical.policy.model import PolicyLayer
+from zjj_medical.policy.model import Policy, PolicyLayer
 
-__all__ = ["RULES", "LayerRule"]
+__all__ = ["LAYER_TYPES", "LayerType", "register_layer_type"]
 
-LayerRule = Callable[[PolicyLayer, Resolved, ClaimContext], LayerOutcome]
-#: The rule for each layer type.
-RULES: dict[str, LayerRule] = {"schedule": settle_schedule, "target": settle_target}
+
+@attrs.frozen
+class LayerType:
+    """One layer type: how its layers are planned, paid (in fen) and explained.
+
+    ``kernel`` returns an outcome with at least ``amount``, ``base`` (added to the layer's
+    year base) and ``borne`` (deductible borne).
+    """
+
+    name: str
+    plan: Callable[[PolicyLayer, Policy, tuple[CapSlot, ...]], Any]
+    kernel: Callable[[Ops, Any, Numbers, Books, int], Any]
+    trace: Callable[
+        [PolicyLayer, Resolved, Any, Any, Policy], tuple[dict[str, object], str, tuple[str, ...]]
+    ]
+
+
+#: The layer types a policy file may name, by ``type``.
+LAYER_TYPES: dict[str, LayerType] = {
+    "schedule": LayerType("schedule", schedule.plan, schedule.kernel, schedule.trace),
+    "target": LayerType("target", target.plan, target.kernel, target.trace),
+}
+
+
+def register_layer_type(layer_type: LayerType) -> None:
+    """Add a layer type (its name must be new)."""
+    if layer_type.name in LAYER_TYPES:
+        raise ValueError(f"layer type {layer_type.name!r} is already registered")
+    LAYER_TYPES[layer_type.name] = layer_type

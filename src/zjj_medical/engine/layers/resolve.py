@@ -1,9 +1,9 @@
 """Resolving a layer's parameters for one claim: the numbers in force, after modifiers.
 
 Resolution depends only on the date's *epoch* (the period between two change
-dates of the policy) and on the facts the layer reads, so it is cached per
-layer. The batch engine resolves through the same function, so scalar and
-batch settle with the very same numbers.
+dates of the policy) and on the facts the layer reads (:func:`relevant_facts`), so
+the evaluators cache it per policy (:mod:`~zjj_medical.engine.layers.compiled`);
+scalar and batch settle with the very same numbers.
 """
 
 from __future__ import annotations
@@ -58,18 +58,12 @@ def relevant_facts(layer: PolicyLayer, policy: Policy) -> tuple[str, ...]:
 
 
 def resolve_layer(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> Resolved:
-    """The layer's deductible, bands, caps and target for this claim (cached)."""
-    cache: dict[object, object] = layer._cache
-    relevant = cache.get("__facts__")
-    if relevant is None:
-        relevant = cache["__facts__"] = relevant_facts(layer, policy)
-    assert isinstance(relevant, tuple)
-    key = (policy.epoch(on), *(facts.get(k) for k in relevant))
-    hit = cache.get(key)
-    if hit is None:
-        hit = cache[key] = _resolve(layer, policy, on, facts)
-    assert isinstance(hit, Resolved)
-    return hit
+    """The layer's deductible, bands, caps and target for this claim.
+
+    Evaluators call it through :meth:`~zjj_medical.engine.layers.compiled.Compiled.numbers`,
+    which caches it per (layer, policy epoch, relevant facts).
+    """
+    return _resolve(layer, policy, on, facts)
 
 
 def _fact(facts: Facts, key: str | None) -> str:

@@ -1,8 +1,8 @@
-"""The schedule layer: a banded (or single-ratio) share of a base above a deductible.
+"""The schedule layer type: a banded (or single-ratio) share of a base above a deductible.
 
-This one rule implements basic insurance (SPEC §3.1, per admission, one band),
-critical illness (§3.2, annual cumulative base, four bands), outpatient pooling
-(§3.4) and any county's safety-net layers, from the layer's description:
+This one type implements basic insurance (per admission, one band), critical illness
+(annual cumulative base, four bands), outpatient pooling and any county's safety-net
+layers, from the layer's description:
 
 * base ``x = max(0, of − Σ payments of the layers in minus)`` (``of`` is in_scope or total);
 * per-claim accumulation: ``A0 = 0, A1 = x`` with the per-claim deductible (reduced for
@@ -13,131 +13,259 @@ critical illness (§3.2, annual cumulative base, four bands), outpatient pooling
 * ``F(A) = Σ ratio_i × |[lo_i + s, hi_i + s) ∩ [d, A)|`` where ``s = d`` when bands are
   measured above the deductible and ``0`` when measured on the absolute amount;
 * ``pay = round(F(A1)) − round(F(A0))``, then the caps, then what is left of the total.
+
+:func:`kernel` is that arithmetic in integer fen, run by both evaluators;
+:func:`trace` turns one claim's kernel result into the explanation.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
-from zjj_medical.engine.layers.context import ClaimContext, LayerOutcome, apply_caps
+import attrs
+
+from zjj_medical.engine.layers.kernel import (
+    Books,
+    CapSlot,
+    Num,
+    Ops,
+    apply_caps,
+    band_value,
+    mul_round,
+)
+from zjj_medical.engine.layers.numbers import Numbers
 from zjj_medical.engine.layers.resolve import Resolved
-from zjj_medical.engine.ledger import LayerState
-from zjj_medical.money import ZERO, format_money, round_half_up
-from zjj_medical.policy.model import Band, PolicyLayer
+from zjj_medical.money import ZERO, format_money
+from zjj_medical.policy.model import Policy, PolicyLayer, RepeatRule
 
-__all__ = ["band_pieces", "deductible_for_claim", "settle_schedule"]
+__all__ = ["ScheduleOutcome", "SchedulePlan", "kernel", "plan", "trace"]
 
 
-def band_pieces(
-    bands: tuple[Band, ...], deductible: Decimal, shift: Decimal, upto: Decimal
-) -> list[tuple[Band, Decimal]]:
-    """The part of ``[deductible, upto)`` inside each band (bands shifted by ``shift``).
+@attrs.frozen
+class SchedulePlan:
+    """A schedule layer's shape, with the layers it reads as indices into the policy's layers."""
 
-    >>> from decimal import Decimal as D
-    >>> bands = (Band(D(0), D(30000), D("0.6")), Band(D(30000), None, D("0.65")))
-    >>> [str(p) for _, p in band_pieces(bands, D(10000), D(10000), D(50000))]
-    ['30000', '10000']
+    index: int
+    of_total: bool
+    minus: tuple[int, ...]
+    year: bool
+    absolute: bool
+    slots: tuple[CapSlot, ...]
+    repeat: RepeatRule | None
+    ceiling: bool  # the layer has a yearly deductible ceiling
+    repeat_op: Literal["multiply", "set", "step", ""] = ""
+    repeat_value: int = 0  # fen, for set and step
+    repeat_floor: int = 0  # fen
+    #: The slot of each cap, by ``(per, ids of the layers sharing it)``.
+    slot_of: dict[tuple[str, tuple[str, ...]], int] = attrs.field(factory=dict, eq=False)
+
+
+def plan(layer: PolicyLayer, policy: Policy, slots: tuple[CapSlot, ...]) -> SchedulePlan:
+    """The layer's shape for the kernel."""
+    index = {x.id: j for j, x in enumerate(policy.layers)}
+    rule = layer.repeat
+    return SchedulePlan(
+        index=index[layer.id],
+        of_total=layer.base_of == "total",
+        minus=tuple(index[m] for m in layer.base_minus),
+        year=layer.accumulation == "year",
+        absolute=layer.measured == "absolute",
+        slots=slots,
+        repeat=rule,
+        ceiling=layer.deductible_ceiling is not None,
+        repeat_op=rule.op if rule is not None else "",
+        repeat_value=int(rule.value.scaleb(2)) if rule is not None and rule.op != "multiply" else 0,
+        repeat_floor=int(rule.floor.scaleb(2)) if rule is not None and rule.floor else 0,
+        slot_of=slot_index(slots, policy),
+    )
+
+
+@attrs.define
+class ScheduleOutcome:
+    """What the kernel computed for a claim (ints) or a round of claims (arrays), in fen."""
+
+    amount: Num  # paid
+    raw: Num  # F(A1) − F(A0), before caps
+    base: Num  # x, added to the year's base
+    deductible: Num  # the deductible applied to this claim
+    borne: Num  # the part of it this claim bore
+    nth: Num  # this claim's number for the repeat rule (0 without one)
+    reduced: Num  # the repeat rule lowered the deductible
+    ceiling_bound: Num  # the yearly ceiling lowered it
+    a0: Num
+    a1: Num
+    shift: Num
+    pieces0: list[Num]
+    pieces1: list[Num]
+    used: list[Num]  # what each cap slot had used before this payment
+
+
+def _claim_deductible(
+    ops: Ops, p: SchedulePlan, num: Numbers, books: Books, scale: int
+) -> tuple[Num, Num, Num, Num]:
+    """The per-claim deductible after the repeat-claim rule and the yearly ceiling.
+
+    Returns the deductible, the claim's number, whether the repeat rule lowered it and
+    whether the ceiling did. A reduction for later claims never raises the deductible: a
+    deductible already waived or lowered for the person (a modifier) stays as low.
     """
+    d = num.deductible
+    nth: Num = 0
+    reduced: Num = False
+    rule = p.repeat
+    if rule is not None:
+        nth = books.count(p.index, rule.count == "same_tier") + 1
+        later = num.repeat & (nth >= 2)
+        if p.repeat_op == "multiply":
+            changed = mul_round(d, num.repeat_factor, scale)
+        elif p.repeat_op == "set":
+            changed = ops.minimum(d, p.repeat_value)
+        else:
+            changed = ops.minimum(d, ops.maximum(d - p.repeat_value * (nth - 1), p.repeat_floor))
+        d = ops.where(later, changed, d)
+        reduced = later
+    ceiling_bound: Num = False
+    if p.ceiling:
+        room = ops.maximum(num.ceiling - books.borne(p.index), 0)
+        ceiling_bound = d > room
+        d = ops.minimum(d, room)
+    return d, nth, reduced, ceiling_bound
+
+
+def kernel(ops: Ops, p: SchedulePlan, num: Numbers, books: Books, scale: int) -> ScheduleOutcome:
+    """Pay a claim (or a round of claims) under a schedule layer (the module's formula)."""
+    x = books.total if p.of_total else books.in_scope
+    for m in p.minus:
+        x = x - books.pay(m)
+    x = ops.maximum(x, 0)
+    nth: Num = 0
+    reduced: Num = False
+    ceiling_bound: Num = False
+    if p.year:
+        d = num.deductible
+        a0 = books.base(p.index)
+        a1 = a0 + x
+        borne = ops.minimum(ops.maximum(d - a0, 0), x)
+    else:
+        d, nth, reduced, ceiling_bound = _claim_deductible(ops, p, num, books, scale)
+        a0 = 0
+        a1 = x
+        borne = ops.minimum(d, x)
+    shift = 0 if p.absolute else d
+    f1, pieces1 = band_value(ops, num.bands, d, shift, a1, scale)
+    if p.year:
+        f0, pieces0 = band_value(ops, num.bands, d, shift, a0, scale)
+    else:
+        f0, pieces0 = 0, [0] * len(pieces1)
+    raw = f1 - f0
+    amount, used, _ = apply_caps(ops, raw, p.index, p.slots, num.caps, books)
+    return ScheduleOutcome(
+        amount, raw, x, d, borne, nth, reduced, ceiling_bound, a0, a1, shift, pieces0, pieces1,
+        used,
+    )  # fmt: skip
+
+
+def _yuan(fen: int) -> Decimal:
+    return Decimal(fen).scaleb(-2)
+
+
+def slot_index(
+    slots: tuple[CapSlot, ...], policy: Policy
+) -> dict[tuple[str, tuple[str, ...]], int]:
+    """The slot of each kind of cap, by ``(per, ids of the layers sharing it)``."""
+    ids = [x.id for x in policy.layers]
+    return {(s.per, tuple(ids[m] for m in s.shared)): i for i, s in enumerate(slots)}
+
+
+def caps_shown(
+    res: Resolved, slot_of: dict[tuple[str, tuple[str, ...]], int], used: list[Num]
+) -> list[tuple[Decimal, str, Decimal, dict[str, object]]]:
+    """Each cap in force, with the room it left: ``(amount, per, remaining, extra)``."""
     out = []
-    for band in bands:
-        lo = max(band.lower + shift, deductible)
-        hi = upto if band.upper is None else min(band.upper + shift, upto)
-        out.append((band, max(ZERO, hi - lo)))
+    for cap in res.caps:
+        u = used[slot_of[cap.per, cap.shared]]
+        remaining = max(ZERO, cap.amount - _yuan(u))
+        extra: dict[str, object] = (
+            {"shared_by": ",".join(cap.shared), "id": cap.id} if cap.shared else {}
+        )
+        out.append((cap.amount, cap.per, remaining, extra))
     return out
 
 
-def deductible_for_claim(
-    layer: PolicyLayer, res: Resolved, ctx: ClaimContext, state: LayerState
-) -> tuple[Decimal, str]:
-    """The per-claim deductible after the repeat-claim rule and the yearly ceiling."""
-    d = res.deductible
-    note = ""
-    rule = layer.repeat
-    if rule is not None and rule.active(ctx.date):
-        if rule.count == "same_tier":
-            earlier = state.claims.get(ctx.tier, 0)
-        else:
-            earlier = sum(state.claims.values())
-        n = earlier + 1
-        if n >= 2:
-            # A reduction for later claims never raises the deductible: a deductible
-            # already waived or lowered for the person (a modifier) stays as low.
-            if rule.op == "multiply":
-                d = round_half_up(d * rule.value)
-            elif rule.op == "set":
-                d = min(d, rule.value)
-            else:
-                d = min(d, max(rule.floor or ZERO, d - rule.value * (n - 1)))
-            note = f"claim no. {n} this year ({rule.count.replace('_', ' ')}): {rule.description}"
-    if res.ceiling is not None:
-        room = max(ZERO, res.ceiling - state.deductible)
-        if d > room:
-            d = room
-            note = (note + "; " if note else "") + (
-                f"deductibles borne this year reach the ceiling {format_money(res.ceiling)}"
-            )
-    return d, note
+def limits(
+    raw: Decimal,
+    res: Resolved,
+    shown: list[tuple[Decimal, str, Decimal, dict[str, object]]],
+    amount: Decimal,
+) -> tuple[list[dict[str, object]], list[str]]:
+    """The caps as trace inputs and the clauses of those that bound, in the order met."""
+    inputs: list[dict[str, object]] = []
+    binding: list[str] = []
+    running = raw
+    for cap, (value, per, remaining, extra) in zip(res.caps, shown, strict=True):
+        inputs.append({"cap": value, "per": per, "remaining": remaining, **extra})
+        if running > remaining:
+            running = remaining
+            binding.append(cap.reference)
+    if amount < running:
+        binding.append("no layer pays more than what is left of the claim's total (SPEC §4)")
+    return inputs, binding
 
 
-def settle_schedule(layer: PolicyLayer, res: Resolved, ctx: ClaimContext) -> LayerOutcome:
-    """Pay one claim under a schedule layer (see the module docstring for the formula)."""
-    state = ctx.state(layer.id)
-    of = ctx.in_scope if layer.base_of == "in_scope" else ctx.total
-    x = max(ZERO, of - sum((ctx.payments.get(m, ZERO) for m in layer.base_minus), ZERO))
+def trace(
+    layer: PolicyLayer, res: Resolved, p: SchedulePlan, out: ScheduleOutcome, policy: Policy
+) -> tuple[dict[str, object], str, tuple[str, ...]]:
+    """One claim's trace inputs, note and binding clauses from its kernel outcome."""
     notes = []
-    if layer.accumulation == "claim":
-        d, note = deductible_for_claim(layer, res, ctx, state)
-        if note:
-            notes.append(note)
-        a0, a1 = ZERO, x
-        borne = min(d, x)
-    else:
-        d = res.deductible
-        a0, a1 = state.base, state.base + x
-        borne = min(max(ZERO, d - a0), x)
-    shift = d if layer.measured == "above_deductible" else ZERO
-    pieces1 = band_pieces(res.bands, d, shift, a1)
-    pieces0 = band_pieces(res.bands, d, shift, a0) if a0 else None
-    f1 = round_half_up(sum((b.ratio * p for b, p in pieces1), ZERO))
-    f0 = round_half_up(sum((b.ratio * p for b, p in pieces0), ZERO)) if pieces0 else ZERO
-    raw = f1 - f0
-    amount, caps, binding = apply_caps(raw, res.caps, layer, ctx)
+    rule = p.repeat
+    if out.reduced and rule is not None:
+        notes.append(
+            f"claim no. {out.nth} this year ({rule.count.replace('_', ' ')}): {rule.description}"
+        )
+    d = _yuan(out.deductible)
+    if out.ceiling_bound:
+        assert res.ceiling is not None
+        notes.append(f"deductibles borne this year reach the ceiling {format_money(res.ceiling)}")
+    notes = ["; ".join(notes)] if notes else []
+    raw, amount = _yuan(out.raw), _yuan(out.amount)
+    caps, binding = limits(raw, res, caps_shown(res, p.slot_of, out.used), amount)
     if amount < raw:
         notes.append(f"limited from {format_money(raw)} by: " + "; ".join(binding))
-    if raw == 0:
+    if out.raw == 0:
         if all(b.ratio == 0 for b in res.bands):
             param = layer.ratio or layer.bands
             why = f" ({param.reason})" if param is not None and param.reason else ""
             notes.append(f"the ratio is 0{why}")
-        elif a1 <= d:
+        elif out.a1 <= out.deductible:
             notes.append("the base does not exceed the deductible")
         else:
             notes.append("nothing to pay on this base")
     inputs: dict[str, object] = {
-        "base": x,
+        "base": _yuan(out.base),
         "deductible": d,
-        "deductible_borne": borne,
+        "deductible_borne": _yuan(out.borne),
     }
-    if layer.accumulation == "year":
-        inputs["cumulative_before"] = a0
-        inputs["cumulative_after"] = a1
+    if p.year:
+        inputs["cumulative_before"] = _yuan(out.a0)
+        inputs["cumulative_after"] = _yuan(out.a1)
     if len(res.bands) == 1 and res.bands[0].lower == 0 and res.bands[0].upper is None:
         inputs["ratio"] = str(res.bands[0].ratio)
     else:
+        shift = _yuan(out.shift)
         inputs["measured"] = layer.measured
         inputs["bands"] = [
             {
                 "from": b.lower + shift,
                 "to": None if b.upper is None else b.upper + shift,
                 "ratio": str(b.ratio),
-                "this_claim": p1 - (pieces0[i][1] if pieces0 else ZERO),
+                "this_claim": _yuan(p1 - p0),
             }
-            for i, (b, p1) in enumerate(pieces1)
+            for b, p0, p1 in zip(res.bands, out.pieces0, out.pieces1, strict=True)
         ]
     inputs["computed"] = raw
     if caps:
         inputs["caps"] = caps
     if res.uncapped:
         inputs["cap"] = "none (上不封顶)"
-    new_state = state.after_claim(base=x, paid=amount, deductible=borne, tier=ctx.tier)
-    return LayerOutcome(amount, new_state, inputs, "; ".join(notes), tuple(binding))
+    return inputs, "; ".join(notes), tuple(binding)

@@ -1,40 +1,86 @@
-"""The target layer: tops a claim's reimbursement up to a share of its cost.
+"""The target layer type: tops a claim's reimbursement up to a share of its cost.
 
-Implements the fiscal backstop (财政兜底, SPEC §3.3): for a registered poor
-person's in-county inpatient claim, ``target = round(ratio × total)`` and
-``pay = max(0, target − Σ earlier layers)``, within caps and what is left of the
-total. The base (``total`` or ``in_scope``) is the layer's ``target.of``.
+Implements the fiscal backstop (财政兜底): for a registered poor person's in-county
+inpatient claim, ``target = round(ratio × total)`` and ``pay = max(0, target − Σ earlier
+layers)``, within caps and what is left of the total. The base (``total`` or ``in_scope``)
+is the layer's ``target.of``.
 """
 
 from __future__ import annotations
 
-from zjj_medical.engine.layers.context import ClaimContext, LayerOutcome, apply_caps
+from decimal import Decimal
+
+import attrs
+
+from zjj_medical.engine.layers.kernel import Books, CapSlot, Num, Ops, apply_caps, mul_round
+from zjj_medical.engine.layers.numbers import Numbers
 from zjj_medical.engine.layers.resolve import Resolved
-from zjj_medical.money import ZERO, format_money, round_half_up
-from zjj_medical.policy.model import PolicyLayer
+from zjj_medical.engine.layers.schedule import caps_shown, limits, slot_index
+from zjj_medical.money import ZERO, format_money
+from zjj_medical.policy.model import Policy, PolicyLayer
 
-__all__ = ["settle_target"]
+__all__ = ["TargetOutcome", "TargetPlan", "kernel", "plan", "trace"]
 
 
-def settle_target(layer: PolicyLayer, res: Resolved, ctx: ClaimContext) -> LayerOutcome:
+@attrs.frozen
+class TargetPlan:
+    """A target layer's shape."""
+
+    index: int
+    of_total: bool
+    slots: tuple[CapSlot, ...]
+    slot_of: dict[tuple[str, tuple[str, ...]], int] = attrs.field(factory=dict, eq=False)
+
+
+def plan(layer: PolicyLayer, policy: Policy, slots: tuple[CapSlot, ...]) -> TargetPlan:
+    """The layer's shape for the kernel."""
+    index = [x.id for x in policy.layers].index(layer.id)
+    return TargetPlan(index, layer.target_of == "total", slots, slot_index(slots, policy))
+
+
+@attrs.define
+class TargetOutcome:
+    """What the kernel computed, in fen."""
+
+    amount: Num
+    raw: Num  # max(0, target − earlier), before caps
+    base: Num  # the target's base (total or in_scope)
+    target: Num
+    earlier: Num
+    borne: Num  # always 0: a target layer has no deductible
+    used: list[Num]
+
+
+def kernel(ops: Ops, p: TargetPlan, num: Numbers, books: Books, scale: int) -> TargetOutcome:
     """Pay the top-up to the target share."""
-    assert res.target_ratio is not None
-    of = ctx.total if layer.target_of == "total" else ctx.in_scope
-    target = round_half_up(res.target_ratio * of)
-    earlier = ctx.earlier()
-    raw = max(ZERO, target - earlier)
-    amount, caps, binding = apply_caps(raw, res.caps, layer, ctx)
+    of = books.total if p.of_total else books.in_scope
+    target = mul_round(of, num.target, scale)
+    earlier = books.earlier()
+    raw = ops.maximum(target - earlier, 0)
+    amount, used, _ = apply_caps(ops, raw, p.index, p.slots, num.caps, books)
+    return TargetOutcome(amount, raw, of, target, earlier, 0, used)
+
+
+def _yuan(fen: int) -> Decimal:
+    return Decimal(fen).scaleb(-2)
+
+
+def trace(
+    layer: PolicyLayer, res: Resolved, p: TargetPlan, out: TargetOutcome, policy: Policy
+) -> tuple[dict[str, object], str, tuple[str, ...]]:
+    """One claim's trace inputs, note and binding clauses from its kernel outcome."""
+    raw, amount, target = _yuan(out.raw), _yuan(out.amount), _yuan(out.target)
+    caps, binding = limits(raw, res, caps_shown(res, p.slot_of, out.used), amount)
     note = f"earlier layers already reach the target {format_money(target)}" if raw == 0 else ""
     if amount < raw:
         note = f"limited from {format_money(raw)} by: " + "; ".join(binding)
     inputs: dict[str, object] = {
         "target_of": layer.target_of,
-        "base": of,
+        "base": _yuan(out.base),
         "target_ratio": str(res.target_ratio),
         "target": target,
-        "earlier_layers": earlier,
+        "earlier_layers": _yuan(out.earlier) if out.earlier else ZERO,
     }
     if caps:
         inputs["caps"] = caps
-    new_state = ctx.state(layer.id).after_claim(base=of, paid=amount, tier=ctx.tier)
-    return LayerOutcome(amount, new_state, inputs, note, tuple(binding))
+    return inputs, note, tuple(binding)
