@@ -1,34 +1,59 @@
-"""Reading one payer layer of a policy file: schedule or target, with caps and deductible rules."""
+"""Reading one payer layer of a policy file: the keys every layer has, then its type's reader.
+
+Each layer type reads its own keys (``read`` of its
+:class:`~zjj_medical.engine.layers.LayerType`); the helpers here (``base``, caps, the
+repeat-claim deductible rule) are shared by the types that take those keys.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from zjj_medical.policy.model import ALWAYS, Cap, PolicyLayer, RepeatRule
 from zjj_medical.policy.reader import Reader, show
 
-__all__ = ["read_caps", "read_layer", "read_repeat"]
+__all__ = ["read_base", "read_caps", "read_layer", "read_repeat"]
+
+
+#: Keys every layer takes, whatever its type.
+COMMON_REQUIRED = frozenset({"id", "name", "reference", "kinds"})
+COMMON_OPTIONAL = frozenset({"description", "type", "when", "effective", "caps"})
 
 
 def read_layer(r: Reader, obj: Any, path: str, earlier: list[str]) -> PolicyLayer:
-    m = r.mapping(
-        obj, path, required={"id", "name", "reference", "kinds"},
-        optional={
-            "description", "type", "when", "effective", "base", "accumulation", "deductible",
-            "deductible_repeat", "deductible_ceiling", "ratio", "bands", "caps", "target",
-        },
-    )  # fmt: skip
+    """Read the keys every layer has, then the type's own keys by the type's reader."""
+    from zjj_medical.engine.layers import LAYER_TYPES
+
+    typ = obj.get("type", "schedule") if isinstance(obj, dict) else "schedule"
+    if typ not in LAYER_TYPES:
+        r.fail(f"{path}.type", f"{show(typ)} is not " + " or ".join(LAYER_TYPES))
+    kind = LAYER_TYPES[typ]
+    own = frozenset().union(*(t.keys for t in LAYER_TYPES.values()))
+    m = r.mapping(obj, path, required=set(COMMON_REQUIRED), optional=set(COMMON_OPTIONAL | own))
     layer_id = r.ident(m["id"], f"{path}.id")
     if layer_id in earlier:
         r.fail(f"{path}.id", f"layer {layer_id!r} is declared twice")
-    typ = m.get("type", "schedule")
-    if typ not in ("schedule", "target"):
-        r.fail(f"{path}.type", f"{show(typ)} is not schedule or target")
+    for key in m:
+        if key not in COMMON_REQUIRED | COMMON_OPTIONAL and key not in kind.keys:
+            r.fail(f"{path}.{key}", f"a {typ} layer has no {key}")
     kinds = r.ids(m["kinds"], f"{path}.kinds", r.kinds, "claim kind")
     if not kinds:
         r.fail(f"{path}.kinds", "a layer pays at least one claim kind")
     start, until, eff_ref = r.effective(m.get("effective"), f"{path}.effective")
     when = r.condition(m["when"], f"{path}.when") if "when" in m else ALWAYS
+    common = PolicyLayer(
+        id=layer_id, name=r.text(m["name"], f"{path}.name"),
+        description=r.text(m.get("description", m["name"]), f"{path}.description"),
+        reference=r.text(m["reference"], f"{path}.reference"), kinds=kinds,
+        type=typ, when=when, start=start, until=until, effective_reference=eff_ref,
+        caps=read_caps(r, m.get("caps"), f"{path}.caps"),
+    )  # fmt: skip
+    return kind.read(r, m, path, earlier, common)
+
+
+def read_base(r: Reader, m: Mapping[str, Any], path: str, earlier: list[str]) -> dict[str, Any]:
+    """The ``base:`` key (``of`` in_scope or total, ``minus`` earlier layers) as layer fields."""
     base_of: str = "in_scope"
     minus: tuple[str, ...] = ()
     if "base" in m:
@@ -40,68 +65,7 @@ def read_layer(r: Reader, obj: Any, path: str, earlier: list[str]) -> PolicyLaye
             minus = tuple(earlier)
         elif "minus" in b:
             minus = r.ids(b["minus"], f"{path}.base.minus", set(earlier), "earlier layer")
-    accumulation = m.get("accumulation", "claim")
-    if accumulation not in ("claim", "year"):
-        r.fail(f"{path}.accumulation", f"{show(accumulation)} is not claim or year")
-    common: dict[str, Any] = {
-        "id": layer_id, "name": r.text(m["name"], f"{path}.name"),
-        "description": r.text(m.get("description", m["name"]), f"{path}.description"),
-        "reference": r.text(m["reference"], f"{path}.reference"), "kinds": kinds,
-        "when": when, "start": start, "until": until, "effective_reference": eff_ref,
-    }  # fmt: skip
-    if typ == "target":
-        for key in (
-            "base", "accumulation", "deductible", "deductible_repeat", "deductible_ceiling",
-            "ratio", "bands",
-        ):  # fmt: skip
-            if key in m:
-                r.fail(f"{path}.{key}", "a target layer has no " + key)
-        if "target" not in m:
-            r.fail(f"{path}.target", "missing required key for a target layer")
-        target = r.param(m["target"], f"{path}.target", "ratio", extra={"of"})
-        target_of = m["target"].get("of", "total")
-        if target_of not in ("in_scope", "total"):
-            r.fail(f"{path}.target.of", f"{show(target_of)} is not in_scope or total")
-        caps = read_caps(r, m.get("caps"), f"{path}.caps")
-        return PolicyLayer(
-            **common, type="target", target=target, target_of=target_of, caps=caps,
-            base_of=cast(Any, base_of), base_minus=minus,
-        )  # fmt: skip
-    if "target" in m:
-        r.fail(f"{path}.target", "only a target layer has a target")
-    if ("ratio" in m) == ("bands" in m):
-        r.fail(path, "a schedule layer needs exactly one of ratio, bands")
-    ratio = r.param(m["ratio"], f"{path}.ratio", "ratio") if "ratio" in m else None
-    bands = measured = None
-    if "bands" in m:
-        bands = r.param(m["bands"], f"{path}.bands", "bands", extra={"measured"})
-        measured = m["bands"].get("measured", "above_deductible")
-        if measured not in ("above_deductible", "absolute"):
-            r.fail(
-                f"{path}.bands.measured",
-                f"{show(measured)} is not above_deductible or absolute",
-            )
-    deductible = (
-        r.param(m["deductible"], f"{path}.deductible", "money") if "deductible" in m else None
-    )
-    repeat = ceiling = None
-    if "deductible_repeat" in m:
-        if accumulation != "claim":
-            r.fail(
-                f"{path}.deductible_repeat",
-                "only a per-claim deductible can change for later claims",
-            )
-        repeat = read_repeat(r, m["deductible_repeat"], f"{path}.deductible_repeat")
-    if "deductible_ceiling" in m:
-        if accumulation != "claim":
-            r.fail(f"{path}.deductible_ceiling", "an annual deductible has no yearly ceiling")
-        ceiling = r.param(m["deductible_ceiling"], f"{path}.deductible_ceiling", "money")
-    return PolicyLayer(
-        **common, base_of=cast(Any, base_of), base_minus=minus,
-        accumulation=accumulation, deductible=deductible, repeat=repeat,
-        deductible_ceiling=ceiling, ratio=ratio, bands=bands,
-        measured=measured or "above_deductible", caps=read_caps(r, m.get("caps"), f"{path}.caps"),
-    )  # fmt: skip
+    return {"base_of": base_of, "base_minus": minus}
 
 
 def read_caps(r: Reader, obj: Any, path: str) -> tuple[Cap, ...]:

@@ -259,7 +259,7 @@ class PolicyLayer:
     description: str
     reference: str
     kinds: tuple[str, ...]
-    type: Literal["schedule", "target"] = "schedule"
+    type: str = "schedule"  # a name in zjj_medical.engine.layers.LAYER_TYPES
     when: Condition = ALWAYS
     start: dt.date | None = None
     until: dt.date | None = None
@@ -276,12 +276,16 @@ class PolicyLayer:
     caps: tuple[Cap, ...] = ()
     target: Param | None = None
     target_of: Literal["in_scope", "total"] = "total"
+    #: Money parameters of a layer type beyond the built-in ones, by key (resolved in key
+    #: order into ``Resolved.amounts``).
+    extra: Mapping[str, Param] = attrs.field(factory=dict, hash=False)
 
     def labelled_params(self) -> list[tuple[str, Param]]:
         """The layer's parameters with a short label each, in reading order."""
         named = (("deductible", self.deductible), ("deductible ceiling", self.deductible_ceiling),
                  ("ratio", self.ratio), ("bands", self.bands), ("target", self.target))  # fmt: skip
         out = [(label, p) for label, p in named if p is not None]
+        out.extend(self.extra.items())
         out.extend((f"cap per {cap.per}", cap.amount) for cap in self.caps)
         return out
 

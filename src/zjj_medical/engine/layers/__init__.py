@@ -7,7 +7,7 @@ A layer is data (:class:`~zjj_medical.policy.model.PolicyLayer`); its ``type`` n
   illness, outpatient pooling, the configurable safety-net layers;
 * ``target`` (:mod:`~zjj_medical.engine.layers.target`) — the fiscal backstop.
 
-A type is its *plan* (the layer's shape, with the layers it reads as indices), its *kernel*
+A type is its *reader* (its own keys of the policy format, validated), its *plan* (the layer's shape, with the layers it reads as indices), its *kernel*
 (the arithmetic in integer fen, written once over :mod:`~zjj_medical.engine.layers.kernel`'s
 operations, so the scalar evaluator runs it on ints and the table evaluator on arrays), and
 its *trace* (one claim's explanation from the kernel's result). The numbers in force come
@@ -16,7 +16,7 @@ from :func:`~zjj_medical.engine.layers.resolve.resolve_layer`, shared by every t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -26,6 +26,7 @@ from zjj_medical.engine.layers.kernel import Books, CapSlot, Ops
 from zjj_medical.engine.layers.numbers import Numbers
 from zjj_medical.engine.layers.resolve import Resolved
 from zjj_medical.policy.model import Policy, PolicyLayer
+from zjj_medical.policy.reader import Reader
 
 __all__ = ["LAYER_TYPES", "LayerType", "register_layer_type"]
 
@@ -39,6 +40,11 @@ class LayerType:
     """
 
     name: str
+    #: The keys its layers take beyond those every layer has (id, name, kinds, caps …).
+    keys: frozenset[str]
+    #: Reads those keys into the layer: ``(reader, mapping, key path, earlier layer ids,
+    #: the layer with its common keys read) -> layer``; errors name the key path.
+    read: Callable[[Reader, Mapping[str, Any], str, list[str], PolicyLayer], PolicyLayer]
     plan: Callable[[PolicyLayer, Policy, tuple[CapSlot, ...]], Any]
     kernel: Callable[[Ops, Any, Numbers, Books, int], Any]
     trace: Callable[
@@ -48,8 +54,12 @@ class LayerType:
 
 #: The layer types a policy file may name, by ``type``.
 LAYER_TYPES: dict[str, LayerType] = {
-    "schedule": LayerType("schedule", schedule.plan, schedule.kernel, schedule.trace),
-    "target": LayerType("target", target.plan, target.kernel, target.trace),
+    "schedule": LayerType(
+        "schedule", schedule.KEYS, schedule.read, schedule.plan, schedule.kernel, schedule.trace
+    ),
+    "target": LayerType(
+        "target", target.KEYS, target.read, target.plan, target.kernel, target.trace
+    ),
 }
 
 

@@ -106,6 +106,7 @@ class ParamRow:
     target_ratio: Decimal | None
     repeat: bool  # the layer's repeat-claim deductible rule is in force
     repeat_factor: Decimal | None  # the repeat rule's ``multiply`` (a ratio), if any
+    amounts: tuple[int, ...] = ()  # the layer type's own money parameters, fen
 
     def ratios(self) -> list[Decimal]:
         """Every ratio of the row (bands, target, repeat factor)."""
@@ -141,6 +142,7 @@ def param_row(layer: PolicyLayer, policy: Policy, res: Resolved, on: dt.date) ->
         target_ratio=res.target_ratio,
         repeat=rule is not None and rule.active(on),
         repeat_factor=rule.value if rule is not None and rule.op == "multiply" else None,
+        amounts=tuple(_fen(a, f"{layer.id} amount") for a in res.amounts),
     )
 
 
@@ -155,6 +157,7 @@ class Numbers:
     target: Num
     repeat: Num
     repeat_factor: Num
+    amounts: tuple[Num, ...] = ()
 
     @classmethod
     def of(cls, row: ParamRow, k: int) -> Numbers:
@@ -167,6 +170,7 @@ class Numbers:
             target=0 if row.target_ratio is None else scaled(row.target_ratio, k),
             repeat=row.repeat,
             repeat_factor=0 if row.repeat_factor is None else scaled(row.repeat_factor, k),
+            amounts=row.amounts,
         )
 
 
@@ -183,6 +187,7 @@ class LayerTable:
     target: IntArray  # scaled target ratio (0 for schedule layers)
     repeat: npt.NDArray[np.bool_]
     repeat_factor: IntArray
+    amounts: IntArray  # (rows, the type's money parameters)
 
     @classmethod
     def build(cls, rows: list[ParamRow], slots: int, k: int) -> LayerTable:
@@ -207,6 +212,9 @@ class LayerTable:
             target=np.array([x.target for x in one], dtype=np.int64),
             repeat=np.array([r.repeat for r in rows], dtype=bool),
             repeat_factor=np.array([x.repeat_factor for x in one], dtype=np.int64),
+            amounts=np.array(
+                [r.amounts for r in rows], dtype=np.int64
+            ).reshape(m, max((len(r.amounts) for r in rows), default=0)),
         )  # fmt: skip
 
     def numbers(self, p: IntArray) -> Numbers:
@@ -222,4 +230,5 @@ class LayerTable:
             target=self.target[p],
             repeat=self.repeat[p],
             repeat_factor=self.repeat_factor[p],
+            amounts=tuple(self.amounts[p, a] for a in range(self.amounts.shape[1])),
         )

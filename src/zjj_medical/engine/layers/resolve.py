@@ -41,6 +41,7 @@ class Resolved:
     caps: tuple[CapLimit, ...] = ()
     ceiling: Decimal | None = None
     target_ratio: Decimal | None = None
+    amounts: tuple[Decimal, ...] = ()  # the layer's ``extra`` money parameters, in key order
     clauses: tuple[str, ...] = ()
     uncapped: tuple[str, ...] = ()  # references of caps lifted ("上不封顶")
 
@@ -113,6 +114,13 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
                 caps.append(
                     CapLimit(shared.per, amount, shared.amount.reference, shared.layers, shared.id)
                 )
+    amounts = []
+    for param in layer.extra.values():
+        value = get(param)
+        if isinstance(value, Resolved):
+            return value
+        assert isinstance(value, Decimal)
+        amounts.append(value)
     if layer.type == "target":
         assert layer.target is not None
         ratio = get(layer.target)
@@ -121,6 +129,9 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
         assert isinstance(ratio, Decimal)
         return Resolved(True, target_ratio=ratio, caps=tuple(caps), clauses=_unique(clauses + cap_clauses),
                         uncapped=tuple(uncapped))  # fmt: skip
+    if layer.type != "schedule":
+        return Resolved(True, caps=tuple(caps), clauses=_unique(clauses + cap_clauses),
+                        uncapped=tuple(uncapped), amounts=tuple(amounts))  # fmt: skip
     deductible = Decimal(0)
     if layer.deductible is not None:
         d = get(layer.deductible)

@@ -20,8 +20,9 @@ layers, from the layer's description:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -37,9 +38,58 @@ from zjj_medical.engine.layers.kernel import (
 from zjj_medical.engine.layers.numbers import Numbers
 from zjj_medical.engine.layers.resolve import Resolved
 from zjj_medical.money import ZERO, format_money
+from zjj_medical.policy.layer_reader import read_base, read_repeat
 from zjj_medical.policy.model import Policy, PolicyLayer, RepeatRule
+from zjj_medical.policy.reader import Reader, show
 
-__all__ = ["ScheduleOutcome", "SchedulePlan", "kernel", "plan", "trace"]
+__all__ = ["KEYS", "ScheduleOutcome", "SchedulePlan", "kernel", "plan", "read", "trace"]
+
+#: The keys a schedule layer takes beyond those every layer has.
+KEYS = frozenset({
+    "base", "accumulation", "deductible", "deductible_repeat", "deductible_ceiling",
+    "ratio", "bands",
+})  # fmt: skip
+
+
+def read(
+    r: Reader, m: Mapping[str, Any], path: str, earlier: list[str], common: PolicyLayer
+) -> PolicyLayer:
+    """Read a schedule layer's own keys (the format reference's "schedule" keys)."""
+    accumulation = m.get("accumulation", "claim")
+    if accumulation not in ("claim", "year"):
+        r.fail(f"{path}.accumulation", f"{show(accumulation)} is not claim or year")
+    if ("ratio" in m) == ("bands" in m):
+        r.fail(path, "a schedule layer needs exactly one of ratio, bands")
+    ratio = r.param(m["ratio"], f"{path}.ratio", "ratio") if "ratio" in m else None
+    bands = measured = None
+    if "bands" in m:
+        bands = r.param(m["bands"], f"{path}.bands", "bands", extra={"measured"})
+        measured = m["bands"].get("measured", "above_deductible")
+        if measured not in ("above_deductible", "absolute"):
+            r.fail(
+                f"{path}.bands.measured",
+                f"{show(measured)} is not above_deductible or absolute",
+            )
+    deductible = (
+        r.param(m["deductible"], f"{path}.deductible", "money") if "deductible" in m else None
+    )
+    repeat = ceiling = None
+    if "deductible_repeat" in m:
+        if accumulation != "claim":
+            r.fail(
+                f"{path}.deductible_repeat",
+                "only a per-claim deductible can change for later claims",
+            )
+        repeat = read_repeat(r, m["deductible_repeat"], f"{path}.deductible_repeat")
+    if "deductible_ceiling" in m:
+        if accumulation != "claim":
+            r.fail(f"{path}.deductible_ceiling", "an annual deductible has no yearly ceiling")
+        ceiling = r.param(m["deductible_ceiling"], f"{path}.deductible_ceiling", "money")
+    return attrs.evolve(
+        common, **read_base(r, m, path, earlier), accumulation=accumulation,
+        deductible=deductible, repeat=repeat, deductible_ceiling=ceiling, ratio=ratio,
+        bands=bands, measured=measured or "above_deductible",
+    )  # fmt: skip
 
 
 @attrs.frozen

@@ -8,7 +8,9 @@ is the layer's ``target.of``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -18,8 +20,25 @@ from zjj_medical.engine.layers.resolve import Resolved
 from zjj_medical.engine.layers.schedule import caps_shown, limits, slot_index
 from zjj_medical.money import ZERO, format_money
 from zjj_medical.policy.model import Policy, PolicyLayer
+from zjj_medical.policy.reader import Reader, show
 
-__all__ = ["TargetOutcome", "TargetPlan", "kernel", "plan", "trace"]
+__all__ = ["KEYS", "TargetOutcome", "TargetPlan", "kernel", "plan", "read", "trace"]
+
+#: The keys a target layer takes beyond those every layer has.
+KEYS = frozenset({"target"})
+
+
+def read(
+    r: Reader, m: Mapping[str, Any], path: str, earlier: list[str], common: PolicyLayer
+) -> PolicyLayer:
+    """Read a target layer's own key: ``target`` (a ratio parameter with ``of``)."""
+    if "target" not in m:
+        r.fail(f"{path}.target", "missing required key for a target layer")
+    target = r.param(m["target"], f"{path}.target", "ratio", extra={"of"})
+    target_of = m["target"].get("of", "total")
+    if target_of not in ("in_scope", "total"):
+        r.fail(f"{path}.target.of", f"{show(target_of)} is not in_scope or total")
+    return attrs.evolve(common, target=target, target_of=target_of)
 
 
 @attrs.frozen
