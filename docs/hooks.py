@@ -250,7 +250,7 @@ def sheet_svg() -> bytes:
     hospital = Facility(level="县级医院", county="桑植县")
     claim = Claim("SZ-0001-A1", "inpatient", "2019-11-03", hospital, "20000.00", "18000.00")
     console = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
-    console.print(settlement_sheet([settle(claim, person)], person))
+    console.print(settlement_sheet([settle(claim, person)], person, load_policy()))
     svg = console.export_svg(title="zjj-medical settle first.json --format sheet")
     return svg.encode("utf-8")
 

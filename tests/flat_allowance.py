@@ -72,4 +72,8 @@ def trace(
     return inputs, note, tuple(binding)
 
 
-FLAT_ALLOWANCE = LayerType("flat_allowance", frozenset({"amount"}), read, plan, kernel, trace)
+def how(i: Mapping[str, Any]) -> list[str]:
+    return [f"allowance {i['allowance']}"]
+
+
+FLAT_ALLOWANCE = LayerType("flat_allowance", frozenset({"amount"}), read, plan, kernel, trace, how)

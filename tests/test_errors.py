@@ -385,7 +385,9 @@ def test_sheet_how_column_shows_the_arithmetic() -> None:
         POOR,
     )  # fmt: skip
     basic, *_, backstop = s.trace
-    assert how_text(basic).startswith(
+    assert how_text(basic, "schedule").startswith(
         "(18000.00 − deductible 0.00) × 0.85 = 15300.00; cap 150000.00"
     )
-    assert "0.85 × total 20000.00 = 17000.00, less 15300.00 paid above" == how_text(backstop)
+    assert "0.85 × total 20000.00 = 17000.00, less 15300.00 paid above" == how_text(
+        backstop, "target"
+    )

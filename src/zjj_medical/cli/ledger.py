@@ -191,8 +191,9 @@ def show_command(ctx: click.Context, person_id: str, year: int | None, as_json: 
     console.print(_ledger_table(ledger.to_dict()))
     console.print(f"claims 结算单: {', '.join(ledger.claim_ids) or 'none'}")
     if records:
+        policy = book.policy_for(records[-1].date).policy
         console.print(
-            settlement_sheet([r.settlement for r in records], records[-1].parsed_person())
+            settlement_sheet([r.settlement for r in records], records[-1].parsed_person(), policy)
         )
 
 

@@ -63,7 +63,7 @@ def settle_command(
     def show(result: tuple[Person, list[Settlement], Ledger | None], indent: int | None) -> None:
         person, settlements, last = result
         if fmt == "sheet":
-            console.print(settlement_sheet(settlements, person))
+            console.print(settlement_sheet(settlements, person, policy))
         else:
             out = output_document(settlements, last, trace=not no_trace)
             click.echo(json.dumps(out, ensure_ascii=False, indent=indent))

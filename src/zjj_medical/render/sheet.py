@@ -8,56 +8,31 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 
+from zjj_medical.engine.layers import LAYER_TYPES
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import Settlement
 from zjj_medical.engine.trace import TraceEntry
 from zjj_medical.money import format_money
+from zjj_medical.policy.model import Policy
 from zjj_medical.render.explain import layer_label
 
 __all__ = ["how_text", "settlement_sheet"]
 
 
-def how_text(entry: TraceEntry) -> str:
+def how_text(entry: TraceEntry, layer_type: str) -> str:
     """The sheet's *how* column: the arithmetic of one layer in a line or two, then the why.
+
+    The layer's type (:data:`~zjj_medical.engine.layers.LAYER_TYPES`) writes its own
+    arithmetic from the inputs its trace gave; the caps and the note are the same for all.
 
     >>> from decimal import Decimal as D
     >>> how_text(TraceEntry("basic_insurance", "基本医疗保险", D("15300.00"), "",
     ...     {"base": D("18000.00"), "deductible": D("0.00"), "ratio": "0.85",
-    ...      "computed": D("15300.00")}))
+    ...      "computed": D("15300.00")}), "schedule")
     '(18000.00 − deductible 0.00) × 0.85 = 15300.00'
     """
     i = entry.formatted_inputs()
-    parts: list[str] = []
-    if "target" in i:
-        parts.append(
-            f"{i['target_ratio']} × {i['target_of'].replace('_', '-')} {i['base']} = "
-            f"{i['target']}, less {i['earlier_layers']} paid above"
-        )
-    elif "ratio" in i:
-        if "cumulative_after" in i:
-            parts.append(
-                f"year's base {i['cumulative_before']} → {i['cumulative_after']}, "
-                f"annual deductible {i['deductible']}, × {i['ratio']}"
-            )
-        else:
-            parts.append(
-                f"({i['base']} − deductible {i['deductible']}) × {i['ratio']} = {i['computed']}"
-            )
-    elif "bands" in i:
-        year = "cumulative_after" in i
-        base = (
-            f"year's base {i['cumulative_before']} → {i['cumulative_after']}"
-            if year
-            else f"base {i['base']}"
-        )
-        parts.append(f"{base}, {'annual ' if year else ''}deductible {i['deductible']}")
-        used = [
-            f"{b['this_claim']} at {b['ratio']} ({b['from']}–{b['to'] or '∞'})"
-            for b in i["bands"]
-            if b["this_claim"] != "0.00"
-        ]
-        if used:
-            parts.append("bands: " + ", ".join(used) + f" = {i['computed']}")
+    parts = LAYER_TYPES[layer_type].how(i) if i else []
     for cap in i.get("caps", []):
         per = "a year" if cap["per"] == "year" else "a claim"
         shared = f" shared by {cap['shared_by']}" if "shared_by" in cap else ""
@@ -75,8 +50,12 @@ def _yes(flag: bool) -> str:
     return "是 yes" if flag else "否 no"
 
 
-def settlement_sheet(settlements: Sequence[Settlement], person: Person) -> RenderableType:
-    """A sheet per claim: header facts, one row per layer with the why, totals."""
+def settlement_sheet(
+    settlements: Sequence[Settlement], person: Person, policy: Policy
+) -> RenderableType:
+    """A sheet per claim (settled under ``policy``): header facts, one row per layer with the
+    why, totals."""
+    types = {layer.id: layer.type for layer in policy.layers}
     panels: list[RenderableType] = []
     for s in settlements:
         head = Table.grid(padding=(0, 2))
@@ -96,7 +75,9 @@ def settlement_sheet(settlements: Sequence[Settlement], person: Person) -> Rende
         table.add_column("金额 amount", justify="right")
         table.add_column("计算 how", overflow="fold")
         for e in s.trace:
-            table.add_row(layer_label(e.layer, e.name), format_money(e.amount), how_text(e))
+            table.add_row(
+                layer_label(e.layer, e.name), format_money(e.amount), how_text(e, types[e.layer])
+            )
         table.add_section()
         table.add_row("[bold]报销合计 reimbursed[/]", f"[bold]{format_money(s.reimbursed)}[/]", "")
         table.add_row(

@@ -10,7 +10,8 @@ A layer is data (:class:`~zjj_medical.policy.model.PolicyLayer`); its ``type`` n
 A type is its *reader* (its own keys of the policy format, validated), its *plan* (the layer's shape, with the layers it reads as indices), its *kernel*
 (the arithmetic in integer fen, written once over :mod:`~zjj_medical.engine.layers.kernel`'s
 operations, so the scalar evaluator runs it on ints and the table evaluator on arrays), and
-its *trace* (one claim's explanation from the kernel's result). The numbers in force come
+its *trace* (one claim's explanation from the kernel's result) and its *how* (that
+arithmetic in words, for the settlement sheet). The numbers in force come
 from :func:`~zjj_medical.engine.layers.resolve.resolve_layer`, shared by every type.
 """
 
@@ -50,15 +51,23 @@ class LayerType:
     trace: Callable[
         [PolicyLayer, Resolved, Any, Any, Policy], tuple[dict[str, object], str, tuple[str, ...]]
     ]
+    #: The arithmetic of one claim in words, from the trace inputs (JSON form) it wrote.
+    how: Callable[[Mapping[str, Any]], list[str]]
 
 
 #: The layer types a policy file may name, by ``type``.
 LAYER_TYPES: dict[str, LayerType] = {
     "schedule": LayerType(
-        "schedule", schedule.KEYS, schedule.read, schedule.plan, schedule.kernel, schedule.trace
+        "schedule",
+        schedule.KEYS,
+        schedule.read,
+        schedule.plan,
+        schedule.kernel,
+        schedule.trace,
+        schedule.how,
     ),
     "target": LayerType(
-        "target", target.KEYS, target.read, target.plan, target.kernel, target.trace
+        "target", target.KEYS, target.read, target.plan, target.kernel, target.trace, target.how
     ),
 }
 

@@ -42,7 +42,7 @@ from zjj_medical.policy.layer_reader import read_base, read_repeat
 from zjj_medical.policy.model import Policy, PolicyLayer, RepeatRule
 from zjj_medical.policy.reader import Reader, show
 
-__all__ = ["KEYS", "ScheduleOutcome", "SchedulePlan", "kernel", "plan", "read", "trace"]
+__all__ = ["KEYS", "ScheduleOutcome", "SchedulePlan", "how", "kernel", "plan", "read", "trace"]
 
 #: The keys a schedule layer takes beyond those every layer has.
 KEYS = frozenset({
@@ -319,3 +319,29 @@ def trace(
     if res.uncapped:
         inputs["cap"] = "none (上不封顶)"
     return inputs, "; ".join(notes), tuple(binding)
+
+
+def how(i: Mapping[str, Any]) -> list[str]:
+    """The arithmetic of a schedule layer for a claim, from its trace inputs (JSON form)."""
+    if "ratio" in i:
+        if "cumulative_after" in i:
+            return [
+                f"year's base {i['cumulative_before']} → {i['cumulative_after']}, "
+                f"annual deductible {i['deductible']}, × {i['ratio']}"
+            ]
+        return [f"({i['base']} − deductible {i['deductible']}) × {i['ratio']} = {i['computed']}"]
+    year = "cumulative_after" in i
+    base = (
+        f"year's base {i['cumulative_before']} → {i['cumulative_after']}"
+        if year
+        else f"base {i['base']}"
+    )
+    parts = [f"{base}, {'annual ' if year else ''}deductible {i['deductible']}"]
+    used = [
+        f"{b['this_claim']} at {b['ratio']} ({b['from']}–{b['to'] or '∞'})"
+        for b in i["bands"]
+        if b["this_claim"] != "0.00"
+    ]
+    if used:
+        parts.append("bands: " + ", ".join(used) + f" = {i['computed']}")
+    return parts

@@ -22,7 +22,7 @@ from zjj_medical.money import ZERO, format_money
 from zjj_medical.policy.model import Policy, PolicyLayer
 from zjj_medical.policy.reader import Reader, show
 
-__all__ = ["KEYS", "TargetOutcome", "TargetPlan", "kernel", "plan", "read", "trace"]
+__all__ = ["KEYS", "TargetOutcome", "TargetPlan", "how", "kernel", "plan", "read", "trace"]
 
 #: The keys a target layer takes beyond those every layer has.
 KEYS = frozenset({"target"})
@@ -103,3 +103,11 @@ def trace(
     if caps:
         inputs["caps"] = caps
     return inputs, note, tuple(binding)
+
+
+def how(i: Mapping[str, Any]) -> list[str]:
+    """The arithmetic of a target layer for a claim, from its trace inputs (JSON form)."""
+    return [
+        f"{i['target_ratio']} × {i['target_of'].replace('_', '-')} {i['base']} = "
+        f"{i['target']}, less {i['earlier_layers']} paid above"
+    ]
