@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from zjj_medical.cli import cli
 from zjj_medical.errors import PolicyError, ReimbursementError
 from zjj_medical.policy import NOT_IN_FORCE, load_policy, parse_policy, value_in_force
-from zjj_medical.policy.model import Band
+from zjj_medical.policy.model import Band, Unresolved
 from zjj_medical.policy.yamlio import read_policy_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
@@ -367,12 +367,14 @@ def test_band_modifier_adds_to_every_band() -> None:
     assert expected == bands.resolve(D(2019, 1, 1), POOR)
 
 
-def test_table_without_the_fact_value_resolves_to_key_error() -> None:
-    """A by-tier table asked for a tier it lacks answers a KeyError value (not raised)."""
+def test_table_without_the_fact_value_is_unresolved() -> None:
+    """A by-tier table asked for a tier it lacks raises Unresolved, naming the fact's value."""
     deductible = load_policy(MINIMAL).layers[0].deductible
     assert deductible is not None
-    result = deductible.resolve(D(2019, 1, 1), {"poor": False, "tier": "provincial"})
-    assert isinstance(result, KeyError)
+    with pytest.raises(
+        Unresolved, match=r"^layers\[0\]\.deductible has no value for tier=provincial$"
+    ):
+        deductible.resolve(D(2019, 1, 1), {"poor": False, "tier": "provincial"})
 
 
 # -- the strict YAML reader -----------------------------------------------------------------------
@@ -448,5 +450,6 @@ def test_param_before_first_date_is_not_in_force() -> None:
     ratio = load_policy(MINIMAL).layers[0].ratio
     assert ratio is not None
     assert NOT_IN_FORCE is ratio.raw_at(D(2018, 12, 31))
-    assert NOT_IN_FORCE is ratio.resolve(D(2018, 12, 31), POOR)
+    with pytest.raises(Unresolved, match=r"not in force \(first value from 2019-01-01\)"):
+        ratio.resolve(D(2018, 12, 31), POOR)
     assert Decimal("0.75") == ratio.raw_at(D(2019, 1, 1))

@@ -47,7 +47,7 @@ from zjj_medical.engine.normalize import Normalized, normalize
 from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim, ReimbursementError
 from zjj_medical.policy.loader import load_policy
-from zjj_medical.policy.model import Policy
+from zjj_medical.policy.model import Policy, fact_inputs
 
 __all__ = ["simulate"]
 
@@ -118,12 +118,16 @@ def simulate(
     person_group = np.append(person_group, -1)  # who == -1 (unknown person) reads -1
     flagged |= person_group[who] < 0
 
-    # Groups of claims the policy cannot tell apart, normalised once each.
-    codes = [text_codes(col(c), n)[0] for c in ("kind", "facility_level", "facility_county")]
-    codes.append(_facility_codes(col("facility_id"), n, policy))
-    codes.extend(text_codes(col(a), n)[0] for a in policy.claim_attributes)
-    codes.append(accident.astype(np.int64))
-    codes.append(person_group[who])
+    # Groups of claims the policy cannot tell apart, normalised once each: the claims agree
+    # on every input a fact comes from (the facts' declaration), and on the person's group.
+    codes = [person_group[who]]
+    for column in fact_inputs(policy, "claim"):
+        if column == "facility_id":
+            codes.append(_facility_codes(col(column), n, policy))
+        elif column == "accident":
+            codes.append(accident.astype(np.int64))
+        else:
+            codes.append(text_codes(col(column), n)[0])
     ok = ~flagged
     group = np.full(n, -1, dtype=np.int64)
     group_ok, first = combine_codes([c[ok] for c in codes], int(ok.sum()))
@@ -232,8 +236,7 @@ def _people(people: pd.DataFrame, policy: Policy) -> tuple[pd.Index, IntArray, l
     if not index.is_unique:
         dup = index[index.duplicated()][0]
         raise ValueError(f"people: person_id {dup!r} is given twice")
-    cols = ["poor", "county", "categories", *policy.person_attributes]
-    codes = [text_codes(people.get(c), m)[0] for c in cols]
+    codes = [text_codes(people.get(c), m)[0] for c in fact_inputs(policy, "person")]
     group, first = combine_codes(codes, m)
     persons: list[Person] = []
     bad = np.zeros(len(first) + 1, dtype=bool)

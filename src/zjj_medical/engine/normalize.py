@@ -14,6 +14,7 @@ import attrs
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim
+from zjj_medical.money import to_fen
 from zjj_medical.policy.model import Attribute, Policy
 
 __all__ = ["Normalized", "normalize", "person_facts"]
@@ -21,7 +22,9 @@ __all__ = ["Normalized", "normalize", "person_facts"]
 
 @attrs.frozen
 class Normalized:
-    """A claim and person in the policy's ids, with the facts its conditions read."""
+    """A claim and person in the policy's ids: the facts its conditions read (the built-in
+    :data:`~zjj_medical.policy.model.FACTS` and the declared attributes) and its amounts in
+    fen — all an evaluator needs of the claim past this boundary."""
 
     kind: str
     tier: str
@@ -31,6 +34,8 @@ class Normalized:
     in_county: bool
     pay_later: bool
     facts: Mapping[str, object]
+    total: int  # fen
+    in_scope: int  # fen
 
 
 def _known(policy: Policy, what: str) -> str:
@@ -177,4 +182,7 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
     }  # fmt: skip
     facts.update(_attributes(claim.attributes, policy.claim_attributes, f"claim {cid}", cid, ""))
     pay_later = policy.pay_later.matches(facts)
-    return Normalized(kind, tier, county, facility_id, fcounty, in_county, pay_later, facts)
+    return Normalized(
+        kind, tier, county, facility_id, fcounty, in_county, pay_later, facts,
+        to_fen(claim.total), to_fen(claim.in_scope),
+    )  # fmt: skip

@@ -20,9 +20,8 @@ from zjj_medical.engine.normalize import person_facts
 from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim, PolicyNotInForce
 from zjj_medical.money import ZERO, format_money
-from zjj_medical.policy.dated import _NotInForce
 from zjj_medical.policy.loader import load_policy
-from zjj_medical.policy.model import Policy
+from zjj_medical.policy.model import Policy, Unresolved
 
 __all__ = ["ChronicPlan", "PremiumShare", "chronic_plan", "premium"]
 
@@ -56,13 +55,17 @@ def premium(person: Person, year: int, *, policy: Policy | None = None) -> Premi
         raise PolicyNotInForce(f"policy {policy.id} states no premium", field="premium")
     on = dt.date(year, 1, 1)
     facts = person_facts(policy, person, where=f"person {person.id}")
-    amount = policy.premium.amount.resolve(on, facts)
-    if isinstance(amount, _NotInForce | KeyError) or not isinstance(amount, Decimal):
-        raise PolicyNotInForce(f"premium: no premium in force for {year}", field="year")
+    try:
+        amount = policy.premium.amount.amount(on, facts)
+    except Unresolved:
+        raise PolicyNotInForce(f"premium: no premium in force for {year}", field="year") from None
     subsidy = ZERO
     for s in policy.premium.subsidies:
         if s.when.matches(facts):
-            value = s.amount.resolve(on, facts)
+            try:
+                value = s.amount.resolve(on, facts)
+            except Unresolved:
+                value = None  # no subsidy in force for the year
             if isinstance(value, Decimal):
                 subsidy = min(value, amount)
             break
@@ -113,9 +116,12 @@ def chronic_plan(
             )
         ids.append(cid)
     facts = person_facts(policy, person, where=f"person {person.id}")
-    count = care.services_per_year.resolve(dt.date(year, 1, 1), facts)
-    if not isinstance(count, Decimal):
-        raise PolicyNotInForce(f"chronic_care: no service count in force for {year}", field="year")
+    try:
+        count = care.services_per_year.amount(dt.date(year, 1, 1), facts)
+    except Unresolved:
+        raise PolicyNotInForce(
+            f"chronic_care: no service count in force for {year}", field="year"
+        ) from None
     if not ids:
         return ChronicPlan(year, False, (), 0, "no covered chronic condition")
     if not care.when.matches(facts):

@@ -203,9 +203,7 @@ def settle(
         raise duplicate_claim(claim.id)
     n = normalize(policy, claim, person)
     comp = compiled(policy)
-    books = _Books(
-        to_fen(claim.total), to_fen(claim.in_scope), n.tier, comp.ids, dict(ledger.layers)
-    )
+    books = _Books(n.total, n.in_scope, n.tier, comp.ids, dict(ledger.layers))
     payments: dict[str, Decimal] = {}
     trace = []
     with decimal.localcontext(EXACT):

@@ -16,9 +16,10 @@ from typing import Literal, TypeAlias
 import attrs
 
 from zjj_medical.money import EXACT, round_half_up
-from zjj_medical.policy.dated import NOT_IN_FORCE, _NotInForce, value_in_force
+from zjj_medical.policy.dated import _NotInForce, value_in_force
 
 __all__ = [
+    "FACTS",
     "Attribute",
     "Band",
     "Cap",
@@ -28,6 +29,7 @@ __all__ = [
     "Condition",
     "County",
     "FacilityInfo",
+    "Fact",
     "Facts",
     "Modifier",
     "Param",
@@ -38,12 +40,58 @@ __all__ = [
     "SharedCap",
     "Subsidy",
     "Tier",
+    "Unresolved",
+    "fact_inputs",
 ]
 
-#: The facts a condition is evaluated on: ``poor``, ``county``, ``categories``,
-#: ``kind``, ``tier``, ``in_county``, ``accident``, ``facility`` and every person or
+#: The facts a condition is evaluated on: the built-in :data:`FACTS` and every person or
 #: claim attribute the policy declares.
 Facts: TypeAlias = Mapping[str, object]
+
+
+@attrs.frozen
+class Fact:
+    """A built-in fact: what it is about, the values it takes and the inputs it comes from.
+
+    ``domain`` is ``bool`` or the policy declaration its values are ids of (``counties``,
+    ``tiers``, ``claim_kinds``, ``categories``, ``facilities``). ``inputs`` are the input
+    fields (table column names of a claim and its person) the fact is derived from: two
+    claims that agree on them and on the declared attributes have the same facts.
+    """
+
+    name: str
+    of: Literal["person", "claim"]
+    domain: str
+    inputs: tuple[str, ...]
+
+
+#: The built-in facts, declared once: the policy reader checks conditions against them,
+#: ``normalize`` derives them and the batch evaluator groups claims by their inputs.
+FACTS: tuple[Fact, ...] = (
+    Fact("poor", "person", "bool", ("poor",)),
+    Fact("county", "person", "counties", ("county",)),
+    Fact("categories", "person", "categories", ("categories",)),
+    Fact("kind", "claim", "claim_kinds", ("kind",)),
+    Fact("tier", "claim", "tiers", ("facility_level", "facility_id")),
+    Fact(
+        "in_county", "claim", "bool", ("facility_level", "facility_id", "facility_county", "county")
+    ),
+    Fact("accident", "claim", "bool", ("accident",)),
+    Fact("facility", "claim", "facilities", ("facility_id",)),
+)
+
+
+def fact_inputs(policy: Policy, of: Literal["person", "claim"]) -> tuple[str, ...]:
+    """The input fields the facts about a person (or a claim) come from, attributes included.
+
+    A claim's facts also read its person's (``in_county`` compares counties); those are
+    the person's inputs.
+    """
+    people = {f.name for f in FACTS if f.of == "person"}
+    fields = [i for f in FACTS if f.of == of for i in f.inputs if i not in people or of == "person"]
+    declared = policy.person_attributes if of == "person" else policy.claim_attributes
+    return tuple(dict.fromkeys([*fields, *declared]))
+
 
 Scalar: TypeAlias = Decimal | None
 Value: TypeAlias = "Scalar | tuple[Band, ...] | Mapping[str, Scalar | tuple[Band, ...]]"
@@ -142,15 +190,15 @@ class Param:
         """The unmodified value in force on ``on`` (the whole table when ``by`` is set)."""
         return value_in_force(self.values, on)
 
-    def resolve(self, on: dt.date, facts: Facts) -> Value | _NotInForce | KeyError:
+    def resolve(self, on: dt.date, facts: Facts) -> Value:
         """The value for these facts on this date, after the active modifiers.
 
-        Returns ``NOT_IN_FORCE`` before the first date, and a ``KeyError`` (not
-        raised) when a table has no entry for the fact's value.
+        Raises :class:`Unresolved` (saying why) before the first date, or when a table has no
+        entry for the fact's value.
         """
         raw = value_in_force(self.values, on)
         if isinstance(raw, _NotInForce):
-            return NOT_IN_FORCE
+            raise Unresolved(f"{self.path} not in force (first value from {self.values[0][0]})")
         value: Value = raw
         if self.by is not None:
             assert isinstance(raw, Mapping)
@@ -159,12 +207,37 @@ class Param:
                 # A table keyed by a bool attribute is written ``{true: …, false: …}``.
                 key = "true" if key else "false"
             if key not in raw:
-                return KeyError(key)
+                raise Unresolved(f"{self.path} has no value for {self.by}={facts.get(self.by)}")
             value = raw[str(key)]
         for mod in self.modifiers:
             if mod.active(on, facts):
                 value = _apply(mod, value, self.unit)
         return value
+
+    def amount(self, on: dt.date, facts: Facts) -> Decimal:
+        """A money or ratio value (never "no limit"); raises :class:`Unresolved`."""
+        value = self.resolve(on, facts)
+        assert isinstance(value, Decimal), f"{self.path}: the loader checked a number"
+        return value
+
+    def limit(self, on: dt.date, facts: Facts) -> Decimal | None:
+        """A cap: an amount, or ``None`` for no limit; raises :class:`Unresolved`."""
+        value = self.resolve(on, facts)
+        assert value is None or isinstance(value, Decimal), f"{self.path}: a cap"
+        return value
+
+    def bands(self, on: dt.date, facts: Facts) -> tuple[Band, ...]:
+        """A banded schedule; raises :class:`Unresolved`."""
+        value = self.resolve(on, facts)
+        assert isinstance(value, tuple), f"{self.path}: the loader checked bands"
+        return value
+
+
+class Unresolved(Exception):
+    """A parameter has no value for a claim: not in force yet, or no table entry for its facts.
+
+    Not an error of the input: the layer that reads it pays nothing and the trace says why.
+    """
 
 
 def _apply(mod: Modifier, value: Value, unit: str) -> Value:

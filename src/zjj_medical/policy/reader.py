@@ -18,6 +18,7 @@ from typing import Any, Literal, NoReturn, cast
 from zjj_medical.errors import PolicyError
 from zjj_medical.money import EXACT
 from zjj_medical.policy.model import (
+    FACTS,
     Attribute,
     Band,
     Condition,
@@ -38,16 +39,7 @@ __all__ = [
 ]
 
 _ID = re.compile(r"^[^\s.\[\]]+$")
-BUILTIN_FACTS = (
-    "poor",
-    "county",
-    "categories",
-    "kind",
-    "tier",
-    "in_county",
-    "accident",
-    "facility",
-)
+BUILTIN_FACTS = tuple(f.name for f in FACTS)
 PARAM_KEYS = {
     "description", "reference", "unit", "values", "by", "modifiers",
     "assumed", "assumed_keys", "reason",
@@ -191,17 +183,18 @@ class Reader:
         return Condition(tuple(atoms), any_of, negated, condition_text(obj))
 
     def fact_value(self, key: str, value: Any, path: str) -> object:
-        domains: dict[str, tuple[set[str], str]] = {
-            "county": (self.counties, "county"),
-            "tier": (self.tiers, "tier"),
-            "kind": (self.kinds, "claim kind"),
+        declared: dict[str, tuple[set[str], str]] = {
+            "counties": (self.counties, "county"),
+            "tiers": (self.tiers, "tier"),
+            "claim_kinds": (self.kinds, "claim kind"),
             "categories": (self.categories, "category"),
-            "facility": (self.facilities, "facility"),
+            "facilities": (self.facilities, "facility"),
         }
-        if key in ("poor", "in_county", "accident"):
+        fact = next((f for f in FACTS if f.name == key), None)
+        if fact is not None and fact.domain == "bool":
             return self.boolean(value, path)
-        if key in domains:
-            known, what = domains[key]
+        if fact is not None:
+            known, what = declared[fact.domain]
             if value not in known:
                 self.fail(path, f"unknown {what} {show(value)} (declared: {known_list(known)})")
             return value

@@ -13,8 +13,7 @@ from decimal import Decimal
 
 import attrs
 
-from zjj_medical.policy.dated import _NotInForce
-from zjj_medical.policy.model import Band, Facts, Param, Policy, PolicyLayer
+from zjj_medical.policy.model import Band, Facts, Param, Policy, PolicyLayer, Unresolved
 
 __all__ = ["CapLimit", "Resolved", "relevant_facts", "resolve_layer"]
 
@@ -67,10 +66,6 @@ def resolve_layer(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts)
     return _resolve(layer, policy, on, facts)
 
 
-def _fact(facts: Facts, key: str | None) -> str:
-    return f"{key}={facts.get(key or '')}"
-
-
 def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> Resolved:
     if not layer.in_force(on):
         when = f"from {layer.start}" if layer.start and on < layer.start else f"until {layer.until}"
@@ -79,88 +74,72 @@ def _resolve(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
         return Resolved(False, f"not in force: the layer applies {when}{ref}")
     if not layer.when.matches(facts):
         return Resolved(False, f"not eligible: the layer requires {layer.when.text}")
+    try:
+        return _numbers(layer, policy, on, facts)
+    except Unresolved as why:
+        return Resolved(False, str(why))
+
+
+def _numbers(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> Resolved:
     clauses = [layer.reference]
     cap_clauses: list[str] = []
 
-    def get(param: Param, into: list[str] = clauses) -> object:
-        value = param.resolve(on, facts)
-        if isinstance(value, _NotInForce):
-            first = param.values[0][0]
-            return Resolved(False, f"{param.path} not in force (first value from {first})")
-        if isinstance(value, KeyError):
-            return Resolved(False, f"{param.path} has no value for {_fact(facts, param.by)}")
+    def cite(param: Param, into: list[str] = clauses) -> None:
         into.append(param.reference)
         into.extend(m.reference for m in param.modifiers if m.reference and m.active(on, facts))
-        return value
 
     caps: list[CapLimit] = []
     uncapped: list[str] = []
     for cap in layer.caps:
-        amount = get(cap.amount, cap_clauses)
-        if isinstance(amount, Resolved):
-            return amount
-        if amount is None:
+        limit = cap.amount.limit(on, facts)
+        cite(cap.amount, cap_clauses)
+        if limit is None:
             uncapped.append(cap.amount.reference)
         else:
-            assert isinstance(amount, Decimal)
-            caps.append(CapLimit(cap.per, amount, cap.amount.reference))
+            caps.append(CapLimit(cap.per, limit, cap.amount.reference))
     for shared in policy.shared_caps:
         if layer.id in shared.layers:
-            amount = get(shared.amount, cap_clauses)
-            if isinstance(amount, Resolved):
-                return amount
-            if amount is not None:
-                assert isinstance(amount, Decimal)
+            limit = shared.amount.limit(on, facts)
+            cite(shared.amount, cap_clauses)
+            if limit is not None:
                 caps.append(
-                    CapLimit(shared.per, amount, shared.amount.reference, shared.layers, shared.id)
+                    CapLimit(shared.per, limit, shared.amount.reference, shared.layers, shared.id)
                 )
     amounts = []
     for param in layer.extra.values():
-        value = get(param)
-        if isinstance(value, Resolved):
-            return value
-        assert isinstance(value, Decimal)
-        amounts.append(value)
+        amounts.append(param.amount(on, facts))
+        cite(param)
     if layer.type == "target":
         assert layer.target is not None
-        ratio = get(layer.target)
-        if isinstance(ratio, Resolved):
-            return ratio
-        assert isinstance(ratio, Decimal)
-        return Resolved(True, target_ratio=ratio, caps=tuple(caps), clauses=_unique(clauses + cap_clauses),
-                        uncapped=tuple(uncapped))  # fmt: skip
+        ratio = layer.target.amount(on, facts)
+        cite(layer.target)
+        return Resolved(
+            True, target_ratio=ratio, clauses=_unique(clauses + cap_clauses), caps=tuple(caps),
+            uncapped=tuple(uncapped),
+        )  # fmt: skip
     if layer.type != "schedule":
-        return Resolved(True, caps=tuple(caps), clauses=_unique(clauses + cap_clauses),
-                        uncapped=tuple(uncapped), amounts=tuple(amounts))  # fmt: skip
+        return Resolved(
+            True, amounts=tuple(amounts), clauses=_unique(clauses + cap_clauses),
+            caps=tuple(caps), uncapped=tuple(uncapped),
+        )  # fmt: skip
     deductible = Decimal(0)
     if layer.deductible is not None:
-        d = get(layer.deductible)
-        if isinstance(d, Resolved):
-            return d
-        assert isinstance(d, Decimal)
-        deductible = d
+        deductible = layer.deductible.amount(on, facts)
+        cite(layer.deductible)
     ceiling = None
     if layer.deductible_ceiling is not None:
-        c = get(layer.deductible_ceiling)
-        if isinstance(c, Resolved):
-            return c
-        assert isinstance(c, Decimal)
-        ceiling = c
+        ceiling = layer.deductible_ceiling.amount(on, facts)
+        cite(layer.deductible_ceiling)
     if layer.bands is not None:
-        bands = get(layer.bands)
-        if isinstance(bands, Resolved):
-            return bands
-        assert isinstance(bands, tuple)
+        bands = layer.bands.bands(on, facts)
+        cite(layer.bands)
     else:
         assert layer.ratio is not None
-        ratio = get(layer.ratio)
-        if isinstance(ratio, Resolved):
-            return ratio
-        assert isinstance(ratio, Decimal)
-        bands = (Band(Decimal(0), None, ratio),)
+        bands = (Band(Decimal(0), None, layer.ratio.amount(on, facts)),)
+        cite(layer.ratio)
     return Resolved(
-        True, deductible=deductible, bands=bands, caps=tuple(caps), ceiling=ceiling,
-        clauses=_unique(clauses + cap_clauses), uncapped=tuple(uncapped),
+        True, deductible=deductible, bands=bands, ceiling=ceiling,
+        clauses=_unique(clauses + cap_clauses), caps=tuple(caps), uncapped=tuple(uncapped),
     )  # fmt: skip
 
 
