@@ -134,9 +134,29 @@ class _Books:
     states: dict[str, LayerState]  # the person-year's, updated as each layer pays
     pays: dict[int, int] = attrs.field(factory=dict)
     so_far: int = 0
+    _fen: dict[int, tuple[int, int, int]] = attrs.field(factory=dict)  # (base, paid, borne)
 
     def state(self, j: int) -> LayerState:
         return self.states.get(self.ids[j]) or _EMPTY
+
+    def _year(self, j: int) -> tuple[int, int, int]:
+        hit = self._fen.get(j)
+        if hit is None:
+            s = self.state(j)
+            hit = self._fen[j] = (to_fen(s.base), to_fen(s.paid), to_fen(s.deductible))
+        return hit
+
+    def post(self, j: int, amount: int, base: int, borne: int) -> Decimal:
+        """Record layer ``j``'s payment on this claim; returns it in yuan."""
+        self.pays[j] = amount
+        self.so_far += amount
+        b, p, d = self._year(j)
+        self._fen[j] = (b + base, p + amount, d + borne)
+        paid = _yuan(amount)
+        self.states[self.ids[j]] = self.state(j).after_claim(
+            base=_yuan(base), paid=paid, deductible=_yuan(borne), tier=self.tier
+        )
+        return paid
 
     def earlier(self) -> int:
         return self.so_far
@@ -145,13 +165,13 @@ class _Books:
         return self.pays.get(j, 0)
 
     def paid(self, j: int) -> int:
-        return to_fen(self.state(j).paid)
+        return self._year(j)[1]
 
     def base(self, j: int) -> int:
-        return to_fen(self.state(j).base)
+        return self._year(j)[0]
 
     def borne(self, j: int) -> int:
-        return to_fen(self.state(j).deductible)
+        return self._year(j)[2]
 
     def count(self, j: int, same_tier: bool) -> int:
         claims = self.state(j).claims
@@ -206,12 +226,12 @@ def settle(
     books = _Books(n.total, n.in_scope, n.tier, comp.ids, dict(ledger.layers))
     payments: dict[str, Decimal] = {}
     trace = []
+    epoch = policy.epoch(claim.date)
     with decimal.localcontext(EXACT):
-        for j, cl in enumerate(comp.layers):
+        for j in comp.for_kind(n.kind):
+            cl = comp.layers[j]
             layer = cl.layer
-            if n.kind not in layer.kinds:
-                continue
-            found = comp.numbers(j, claim.date, n.facts)
+            found = comp.numbers(j, claim.date, n.facts, epoch)
             res = found.resolved
             if found.numbers is None:
                 payments[layer.id] = ZERO
@@ -219,16 +239,12 @@ def settle(
                     TraceEntry(layer.id, layer.name, ZERO, layer.reference, {}, res.reason)
                 )
                 continue
-            out = cl.type.kernel(SCALAR, cl.plan, found.numbers, books, 10**found.k)
-            amount = _yuan(out.amount)
-            payments[layer.id] = amount
-            books.pays[j] = out.amount
-            books.so_far += out.amount
-            books.states[layer.id] = books.state(j).after_claim(
-                base=_yuan(out.base), paid=amount, deductible=_yuan(out.borne), tier=n.tier
-            )
+            out = cl.type.kernel(SCALAR, cl.plan, found.numbers, books, found.scale)
+            amount = payments[layer.id] = books.post(j, out.amount, out.base, out.borne)
             inputs, note, binding = cl.type.trace(layer, res, cl.plan, out, policy)
-            clause = " / ".join(dict.fromkeys((*res.clauses, *binding)))
+            clause = (
+                " / ".join(dict.fromkeys((*res.clauses, *binding))) if binding else found.clause
+            )
             trace.append(TraceEntry(layer.id, layer.name, amount, clause, inputs, note))
         reimbursed = sum(payments.values(), ZERO)
         patient_pay = claim.total - reimbursed

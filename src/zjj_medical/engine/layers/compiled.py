@@ -47,7 +47,9 @@ class Found:
     resolved: Resolved
     row: ParamRow | None = None  # None when the layer does not apply
     numbers: Numbers | None = None
-    k: int = 0  # decimal places of the row's ratios (the scale is 10**k)
+    k: int = 0  # decimal places of the row's ratios
+    scale: int = 1  # 10**k
+    clause: str = ""  # the clauses applied, joined for the trace
 
 
 @attrs.define
@@ -57,19 +59,29 @@ class Compiled:
     policy: Policy
     layers: tuple[CompiledLayer, ...]
     ids: tuple[str, ...]  # the layer ids, by index
+    _kinds: dict[str, tuple[int, ...]]  # the layers of each claim kind, by index
     _found: dict[tuple[object, ...], Found] = attrs.field(factory=dict)
 
-    def numbers(self, j: int, on: dt.date, facts: Facts) -> Found:
-        """Layer ``j``'s numbers for a claim dated ``on`` with these facts (cached)."""
+    def for_kind(self, kind: str) -> tuple[int, ...]:
+        """The indices of the layers that apply to a claim kind, in policy order."""
+        return self._kinds[kind]
+
+    def numbers(self, j: int, on: dt.date, facts: Facts, epoch: int | None = None) -> Found:
+        """Layer ``j``'s numbers for a claim dated ``on`` with these facts (cached).
+
+        ``epoch`` is ``policy.epoch(on)``, when the caller has it already.
+        """
         cl = self.layers[j]
-        key = (j, self.policy.epoch(on), *(facts.get(f) for f in cl.relevant))
+        if epoch is None:
+            epoch = self.policy.epoch(on)
+        key = (j, epoch, *map(facts.get, cl.relevant))
         hit = self._found.get(key)
         if hit is None:
             res = resolve_layer(cl.layer, self.policy, on, facts)
             if res.applies:
                 row = param_row(cl.layer, self.policy, res, on)
                 k = ratio_places(row.ratios())
-                hit = Found(res, row, Numbers.of(row, k), k)
+                hit = Found(res, row, Numbers.of(row, k), k, 10**k, " / ".join(res.clauses))
             else:
                 hit = Found(res)
             self._found[key] = hit
@@ -91,8 +103,12 @@ def compiled(policy: Policy) -> Compiled:
                     relevant_facts(layer, policy),
                 )
             )  # fmt: skip
+        kinds = {
+            kind: tuple(j for j, x in enumerate(policy.layers) if kind in x.kinds)
+            for kind in policy.claim_kinds
+        }
         hit = derived["compiled"] = Compiled(
-            policy, tuple(layers), tuple(x.id for x in policy.layers)
+            policy, tuple(layers), tuple(x.id for x in policy.layers), kinds
         )
     assert isinstance(hit, Compiled)
     return hit
