@@ -46,7 +46,7 @@ from zjj_medical.engine.layers.numbers import LayerTable, ParamRow, ratio_places
 from zjj_medical.engine.normalize import Normalized, normalize
 from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim, ReimbursementError
-from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.loader import builtin_for_period
 from zjj_medical.policy.model import Policy, fact_inputs
 
 __all__ = ["simulate"]
@@ -69,7 +69,8 @@ def simulate(
             the money rule).
         people: person_id, poor, county, categories (optional) and the person
             attributes the policy declares; other columns are ignored.
-        policy: the policy; ``None`` is the built-in ``zhangjiajie``.
+        policy: the policy; ``None`` is the built-in Zhangjiajie policy in force over the
+            claims' dates (``ValueError`` when they span two).
         money: ``"yuan"`` (float64 yuan, exact to the fen at two decimals) or
             ``"fen"`` (int64).
         progress: called as ``progress(done, total)`` while claims are settled.
@@ -95,15 +96,23 @@ def simulate(
     >>> out["basic_insurance"].tolist()
     [0, 15000000]
     """
-    policy = policy or load_policy()
     check_columns(claims, people)
     n = len(claims)
+    date, bad_date = date_column(claims["date"])
+    if policy is None:
+        known = date[~bad_date]
+        policy = builtin_for_period(
+            *(
+                (known.min().astype(dt.date), known.max().astype(dt.date))
+                if len(known)
+                else (None, None)
+            )
+        )
     report = None if progress is None else (lambda done: progress(done, n))
     people_ix, person_group, person_obj = _people(people, policy)
     col = claims.get
     total, bad_total = money_column(claims["total"])
     in_scope, bad_scope = money_column(claims["in_scope"])
-    date, bad_date = date_column(claims["date"])
     accident, bad_accident = flag_column(col("accident"), n)
     pids = claims["person_id"]
     pid_text = id_text(pids)

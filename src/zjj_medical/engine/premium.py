@@ -20,7 +20,7 @@ from zjj_medical.engine.normalize import person_facts
 from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim, PolicyNotInForce
 from zjj_medical.money import ZERO, format_money
-from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.loader import builtin_for
 from zjj_medical.policy.model import Policy, Unresolved
 
 __all__ = ["ChronicPlan", "PremiumShare", "chronic_plan", "premium"]
@@ -50,7 +50,7 @@ def premium(person: Person, year: int, *, policy: Policy | None = None) -> Premi
 
     The values in force on 1 January of ``year`` apply [S 二(一)].
     """
-    policy = policy or load_policy()
+    policy = policy or builtin_for(dt.date(year, 1, 1))
     if policy.premium is None:
         raise PolicyNotInForce(f"policy {policy.id} states no premium", field="premium")
     on = dt.date(year, 1, 1)
@@ -101,7 +101,7 @@ def chronic_plan(
     Condition names are ids or Chinese names (高血压, 糖尿病, 肺结核, 严重精神障碍);
     an unknown condition is an :class:`~zjj_medical.errors.InvalidClaim`.
     """
-    policy = policy or load_policy()
+    policy = policy or builtin_for(dt.date(year, 1, 1))
     care = policy.chronic_care
     if care is None:
         raise PolicyNotInForce(f"policy {policy.id} states no chronic-disease service")

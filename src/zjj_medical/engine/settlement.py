@@ -34,7 +34,7 @@ from zjj_medical.engine.people import Person
 from zjj_medical.engine.trace import TraceEntry
 from zjj_medical.errors import DuplicateClaim, LedgerMismatch, PolicyNotInForce
 from zjj_medical.money import EXACT, ZERO, format_money, to_fen
-from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.loader import builtin_for
 from zjj_medical.policy.model import Policy
 
 __all__ = ["Settlement", "actual_ratio", "duplicate_claim", "settle", "settle_year"]
@@ -194,7 +194,8 @@ def settle(
     Args:
         claim: the claim (its ``date`` picks the values in force).
         person: the insured person.
-        policy: the policy; ``None`` is the built-in ``zhangjiajie``.
+        policy: the policy; ``None`` is the built-in Zhangjiajie policy in force on the
+            claim's date (:func:`~zjj_medical.policy.loader.builtin_for`).
         ledger: the person-year ledger so far; ``None`` starts an empty one.
 
     Raises:
@@ -203,7 +204,7 @@ def settle(
         LedgerMismatch: the ledger is another person's or another year's.
         DuplicateClaim: the ledger has already settled this claim id.
     """
-    policy = policy or load_policy()
+    policy = policy or builtin_for(claim.date)
     if not policy.in_force(claim.date):
         raise PolicyNotInForce(
             f"claim {claim.id}: date: policy {policy.id} is in force from {policy.start}"

@@ -34,11 +34,24 @@ from zjj_medical.policy.model import (
 from zjj_medical.policy.reader import PARAM_KEYS, Reader, join, known_list, show
 from zjj_medical.policy.yamlio import read_policy_text
 
-__all__ = ["BUILTIN_POLICIES", "FORMAT", "load_policy", "parse_policy", "policy_source"]
+__all__ = [
+    "BUILTIN_POLICIES",
+    "FORMAT",
+    "ZHANGJIAJIE_SUCCESSION",
+    "builtin_for",
+    "builtin_for_period",
+    "load_policy",
+    "parse_policy",
+    "policy_source",
+]
 
 FORMAT = "zjj-medical-policy/1"
 #: Built-in policies shipped with the package, by name.
 BUILTIN_POLICIES = ("zhangjiajie", "example_county")
+#: Zhangjiajie's built-in policies, oldest first. Where no policy is given, a claim is settled
+#: under the one in force on its date. The 2019 text states no end date: it is *assumed* in
+#: force until its successor here begins (each successor's file states its start).
+ZHANGJIAJIE_SUCCESSION = ("zhangjiajie",)
 
 
 def parse_policy(data: Any, source: str = "<memory>") -> Policy:
@@ -286,6 +299,37 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
     if builtin:
         _CACHE[str(name_or_path)] = policy
     return policy
+
+
+def builtin_for(on: dt.date) -> Policy:
+    """The built-in Zhangjiajie policy in force on a date (the default of ``settle``).
+
+    A date before the first one gets the first, so that settling says it is not in force.
+
+    >>> builtin_for(dt.date(2019, 11, 3)).id
+    'zhangjiajie'
+    """
+    policies = [load_policy(name) for name in ZHANGJIAJIE_SUCCESSION]
+    for policy in reversed(policies):
+        if policy.start <= on:
+            return policy
+    return policies[0]
+
+
+def builtin_for_period(first: dt.date | None, last: dt.date | None) -> Policy:
+    """The one built-in Zhangjiajie policy in force from ``first`` to ``last`` (a table's dates).
+
+    Raises ``ValueError`` when the period spans two of them: a run settles under one policy.
+    """
+    if first is None or last is None:
+        return load_policy(ZHANGJIAJIE_SUCCESSION[-1])
+    a, b = builtin_for(first), builtin_for(last)
+    if a.id != b.id:
+        raise ValueError(
+            f"claims from {first} to {last} fall under two built-in policies ({a.id} until "
+            f"{b.start}, then {b.id}); pass policy= for each period"
+        )
+    return a
 
 
 def policy_source(name_or_path: str | Path | None = None) -> tuple[str, str]:
