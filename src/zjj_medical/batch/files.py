@@ -64,14 +64,23 @@ def _kind(path: Path) -> str:
 def _batches(path: Path) -> Iterator[pa.RecordBatch]:
     """Record batches of a file; CSV columns are all read as text (empty → missing)."""
     if _kind(path) == "parquet":
-        yield from pq.ParquetFile(path).iter_batches(batch_size=_BATCH)
+        file = pq.ParquetFile(path)
+        nested = [f.name for f in file.schema_arrow if pa.types.is_nested(f.type)]
+        if nested:
+            raise ValueError(
+                f"{path}: column {nested[0]} holds lists or records; every column holds one "
+                "value a row (text, number, boolean or date)"
+            )
+        yield from file.iter_batches(batch_size=_BATCH)
         return
     header = pv.open_csv(path).schema.names
     reader = pv.open_csv(
         path,
         read_options=pv.ReadOptions(block_size=1 << 24),
         convert_options=pv.ConvertOptions(
-            column_types={c: pa.string() for c in header}, strings_can_be_null=True
+            column_types={c: pa.string() for c in header},
+            null_values=[""],  # only an empty cell is missing: "NA" or "null" is a value
+            strings_can_be_null=True,
         ),
     )
     yield from reader

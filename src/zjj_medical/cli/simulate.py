@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -56,15 +57,23 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     """A claims or people table from CSV (every column read as text) or Parquet.
 
     CSV columns are read as text so money stays exact (``12.10`` is not turned into a
-    float) and ids keep their leading zeros; empty cells are missing values.
+    float) and ids keep their leading zeros; only empty cells are missing values (an id
+    ``NA`` or ``null`` is that id). A Parquet column of lists or records is refused.
     """
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=True)
+            # Only an empty cell is missing: "NA", "null", "None" or "nan" is a value (an id).
+            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         if suffix in (".parquet", ".pq"):
+            nested = [f.name for f in pq.read_schema(path) if pa.types.is_nested(f.type)]
+            if nested:
+                raise click.ClickException(
+                    f"{what} {path}: column {nested[0]} holds lists or records; "
+                    "every column holds one value a row (text, number, boolean or date)"
+                )
             return pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, pa.ArrowException) as exc:
         raise click.ClickException(f"{what} {path}: cannot be read: {exc}") from None
     raise click.ClickException(
         f"{what} {path}: unsupported file type {suffix or '(none)'!r} (use .csv or .parquet)"
@@ -94,7 +103,11 @@ def yuan_text(fen: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
 
     >>> yuan_text(np.array([1530000, 5, -5, 0])).tolist()
     ['15300.00', '0.05', '-0.05', '0.00']
+    >>> yuan_text(np.array([], dtype=np.int64)).tolist()
+    []
     """
+    if len(fen) == 0:
+        return np.array([], dtype=np.str_)
     a = np.abs(fen)
     head = np.char.add(np.where(fen < 0, "-", ""), (a // 100).astype(str))
     return np.char.add(np.char.add(head, "."), np.char.zfill((a % 100).astype(str), 2))
