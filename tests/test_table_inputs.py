@@ -75,7 +75,7 @@ def test_no_claims_writes_an_empty_result(tables: tuple[Path, Path], tmp_path: P
 
 def test_nested_parquet_column_is_refused(tables: tuple[Path, Path], tmp_path: Path) -> None:
     """A Parquet column of lists is named in the error, in the CLI and in simulate_file."""
-    claims, people = tables
+    claims, _ = tables
     nested = tmp_path / "people.parquet"
     pd.DataFrame({"person_id": ["NA"], "poor": [False], "county": [["cili"]]}).to_parquet(nested)
     code, text = _simulate(str(claims), "--people", str(nested))
