@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from decimal import Decimal
-from types import MappingProxyType
 
 import attrs
 
-from zjj_medical.engine.people import Facility
+from zjj_medical.engine.people import Attributes, Facility
 from zjj_medical.errors import InvalidClaim
 from zjj_medical.money import parse_money
 
 __all__ = ["Claim"]
-
-
-def _frozen_mapping(value: Mapping[str, str | bool] | None) -> Mapping[str, str | bool]:
-    return MappingProxyType(dict(value or {}))
 
 
 @attrs.frozen
@@ -52,9 +46,7 @@ class Claim:
     total: Decimal
     in_scope: Decimal
     accident: bool = False
-    attributes: Mapping[str, str | bool] = attrs.field(
-        factory=dict, converter=_frozen_mapping, eq=False
-    )
+    attributes: Attributes = attrs.field(factory=Attributes, converter=Attributes)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
