@@ -13,9 +13,10 @@ Input: claims with ``claim_id, person_id, kind, date, facility_id,
 facility_level, facility_county, total, in_scope`` (``accident`` and the claim
 attributes the policy declares are optional); people with ``person_id, poor,
 county`` (``categories`` — a list or ``;``-separated text — and declared person
-attributes optional; other columns are ignored). Money is yuan with at most two
-decimals (text, ``Decimal``, integers; a float is read as its shortest ``repr``,
-see :mod:`zjj_medical.contract.rows`).
+attributes optional; other columns are ignored). Money is yuan from 0 to
+9,999,999,999.99 with at most two decimals (text, ``Decimal``, integers; a float is read
+as its shortest ``repr``), the same rule as :func:`zjj_medical.settle`: see
+:mod:`zjj_medical.money`.
 
 Output columns: ``claim_id, person_id, in_county, pay_later``, one column per
 layer of the policy (0 where the layer does not apply to the claim's kind),

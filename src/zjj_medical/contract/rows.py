@@ -4,25 +4,17 @@ The batch engine reads ``pandas`` tables. This module holds the one rule for eac
 input field, shared by the vectorised engine and the scalar path it is checked
 against, so a row is refused for the same reason with the same message either way.
 
-Money rule (SPEC §4, exact): an amount is yuan with at most two decimals, given as
-text, ``Decimal`` or an integer. A ``float`` is read as the decimal text of its
-shortest ``repr`` (``12.34`` → ``'12.34'`` → 1234 fen; ``0.1`` → 10 fen); when that
-text has more than two decimals (``12.345``) the row is refused, never rounded.
-Amounts above :data:`MAX_FEN` (10,000,000,000.00 yuan a claim) are refused too, so
-every sum the engine forms stays exact in 64-bit integers and in float64 output.
+Money is read by :func:`zjj_medical.money.parse_fen`, the rule every path shares (a
+``float`` read as its shortest ``repr``, at most two places, at most
+:data:`~zjj_medical.money.MAX_AMOUNT`); an amount outside it refuses the row, never rounded.
 
 >>> money_fen("12.34"), money_fen(12.34), money_fen(200), money_fen(0.1)
 (1234, 1234, 20000, 10)
->>> money_fen(12.345)
-Traceback (most recent call last):
-...
-ValueError: 12.345 has more than 2 decimal places (amounts are yuan and fen)
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import math
 from collections.abc import Mapping
 from decimal import Decimal
@@ -33,6 +25,7 @@ import numpy as np
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.people import Facility, Person
 from zjj_medical.errors import InvalidClaim
+from zjj_medical.money import MAX_FEN, parse_fen
 from zjj_medical.policy.model import Attribute, Policy
 
 __all__ = [
@@ -46,12 +39,6 @@ __all__ = [
     "read_date",
     "read_id",
 ]
-
-#: The largest amount a claim may carry, in fen (10,000,000,000.00 yuan). Every amount
-#: handed out for a claim is at most its total, so below 2**53 fen, where float64 yuan
-#: still prints back to the exact fen; the year's running sums stay in int64, which holds
-#: over four million such claims a person-year.
-MAX_FEN = 10**12
 
 
 def is_missing(value: object) -> bool:
@@ -69,41 +56,13 @@ def is_missing(value: object) -> bool:
     return type(value).__name__ in ("NAType", "NaTType")
 
 
-def money_fen(value: object) -> int:
-    """Integer fen of an amount in yuan under the module's money rule (``ValueError`` if not).
+def money_fen(value: object, what: str = "amount") -> int:
+    """Integer fen of an amount in yuan (:func:`~zjj_medical.money.parse_fen`).
 
     >>> money_fen(Decimal("0.05")), money_fen("  7 ")
     (5, 700)
     """
-    if isinstance(value, bool | np.bool_):
-        raise ValueError(f"{value!r} is a boolean, not an amount")
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(value):
-            raise ValueError(f"{value!r} is not a finite number")
-        text = repr(float(value))
-    elif isinstance(value, int | np.integer):
-        text = str(int(value))
-    elif isinstance(value, Decimal):
-        text = str(value)
-    elif isinstance(value, str):
-        text = value.strip()
-    else:
-        raise ValueError(f"{value!r} ({type(value).__name__}) is not an amount")
-    try:
-        d = Decimal(text)
-    except decimal.InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
-    if not d.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    if d < 0:
-        raise ValueError(f"{text} is negative")
-    fen = d.scaleb(2)
-    if fen != fen.to_integral_value():
-        raise ValueError(f"{text} has more than 2 decimal places (amounts are yuan and fen)")
-    out = int(fen)
-    if out > MAX_FEN:
-        raise ValueError(f"{text} is above the largest amount supported (10000000000.00)")
-    return out
+    return parse_fen(value, what)
 
 
 def read_date(value: object) -> dt.date:
@@ -225,9 +184,9 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
         if is_missing(value):
             raise fail(name, "missing")
         try:
-            fen[name] = money_fen(value)
-        except ValueError as exc:
-            raise fail(name, str(exc)) from None
+            fen[name] = money_fen(value, name)
+        except (ValueError, TypeError) as exc:
+            raise InvalidClaim(f"{where}{exc}", claim_id=cid, field=name) from None
     if fen["in_scope"] > fen["total"]:
         raise fail("in_scope", f"in_scope {row['in_scope']} is more than total {row['total']}")
     try:
