@@ -1,14 +1,11 @@
 """JSON forms of the values the ledger store keeps, and their content hash.
 
-Claims and persons are written in the JSON contract's form (SPEC §6), so
-:func:`~zjj_medical.contract.documents.parse_claim` reads them back; settlements are written
-by :meth:`Settlement.to_dict` and read back by :func:`settlement_from_dict`.
+Claims and persons are kept in the JSON contract's form, written and read by
+:mod:`~zjj_medical.contract.inputs`; settlements are written by :meth:`Settlement.to_dict`
+and read back by :func:`settlement_from_dict`.
 
->>> from zjj_medical import Claim, Facility
->>> c = Claim("C1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
-...           total="20000", in_scope="18000")
->>> claim_to_dict(c)["total"], canonical_json({"b": 1, "a": "县"})
-('20000.00', '{"a":"县","b":1}')
+>>> canonical_json({"b": 1, "a": "县"})
+'{"a":"县","b":1}'
 """
 
 from __future__ import annotations
@@ -19,19 +16,15 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
-from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import Settlement
 from zjj_medical.engine.trace import TraceEntry
-from zjj_medical.money import format_money, parse_money
+from zjj_medical.money import parse_money
 from zjj_medical.policy.fingerprint import text_fingerprint
 
 __all__ = [
     "canonical_json",
-    "claim_to_dict",
     "content_hash",
-    "person_to_dict",
     "settlement_from_dict",
 ]
 
@@ -39,37 +32,6 @@ __all__ = [
 def canonical_json(obj: Any) -> str:
     """Compact JSON with sorted keys and UTF-8 text: equal values give equal text."""
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def claim_to_dict(claim: Claim) -> dict[str, Any]:
-    """A claim as the JSON contract writes it; ``parse_claim`` reads it back."""
-    out: dict[str, Any] = {
-        "id": claim.id,
-        "kind": claim.kind,
-        "date": claim.date.isoformat(),
-        "facility": {
-            "id": claim.facility.id,
-            "level": claim.facility.level,
-            "county": claim.facility.county,
-        },
-        "total": format_money(claim.total),
-        "in_scope": format_money(claim.in_scope),
-        "accident": claim.accident,
-    }
-    out.update(claim.attributes)
-    return out
-
-
-def person_to_dict(person: Person) -> dict[str, Any]:
-    """A person as the JSON contract writes it; ``parse_person`` reads it back."""
-    out: dict[str, Any] = {
-        "id": person.id,
-        "poor": person.poor,
-        "county": person.county,
-        "categories": list(person.categories),
-    }
-    out.update(person.attributes)
-    return out
 
 
 def content_hash(claim: Mapping[str, Any], person: Mapping[str, Any]) -> str:

@@ -1,15 +1,17 @@
-"""Reading claim and person tables row by row: money to fen, dates, ids, attributes.
+"""Claims and persons as table rows: what is specific to a table, before the one reader.
 
-The batch engine reads ``pandas`` tables. This module holds the one rule for each
-input field, shared by the vectorised engine and the scalar path it is checked
-against, so a row is refused for the same reason with the same message either way.
+The batch engine reads ``pandas`` tables. A row is the claim (or person) object of the
+JSON contract spelt the table's way: ``claim_id`` / ``person_id`` columns, the facility in
+flat ``facility_id``, ``facility_level`` and ``facility_county`` columns, categories as
+``;``-separated text, booleans as ``true``/``1``, dates as text or timestamps, and empty
+cells for what is not given. :func:`claim_from_row` and :func:`person_from_row` undo
+those spellings and hand the object to :mod:`~zjj_medical.contract.inputs`, the reader of
+every shape; the vectorised engine and the scalar path it is checked against both read
+rows here, so a row is refused for the same reason with the same message either way.
 
-Money is read by :func:`zjj_medical.money.parse_fen`, the rule every path shares (a
-``float`` read as its shortest ``repr``, at most two places, at most
-:data:`~zjj_medical.money.MAX_AMOUNT`); an amount outside it refuses the row, never rounded.
-
->>> money_fen("12.34"), money_fen(12.34), money_fen(200), money_fen(0.1)
-(1234, 1234, 20000, 10)
+Money cells are handed over as they are and read by :func:`zjj_medical.money.parse_money`,
+the rule every path shares (a ``float`` is read as its shortest ``repr``; at most two
+places; at most :data:`~zjj_medical.money.MAX_AMOUNT`).
 """
 
 from __future__ import annotations
@@ -17,22 +19,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
+from zjj_medical.contract.inputs import claim_from_dict, person_from_dict
 from zjj_medical.engine.claims import Claim
-from zjj_medical.engine.people import Facility, Person
+from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim
-from zjj_medical.money import MAX_FEN, parse_fen
 from zjj_medical.policy.model import Attribute, Policy
 
 __all__ = [
-    "MAX_FEN",
     "claim_from_row",
     "is_missing",
-    "money_fen",
     "person_from_row",
     "read_bool",
     "read_categories",
@@ -54,15 +53,6 @@ def is_missing(value: object) -> bool:
     if isinstance(value, float | np.floating):
         return bool(math.isnan(value))
     return type(value).__name__ in ("NAType", "NaTType")
-
-
-def money_fen(value: object, what: str = "amount") -> int:
-    """Integer fen of an amount in yuan (:func:`~zjj_medical.money.parse_fen`).
-
-    >>> money_fen(Decimal("0.05")), money_fen("  7 ")
-    (5, 700)
-    """
-    return parse_fen(value, what)
 
 
 def read_date(value: object) -> dt.date:
@@ -145,8 +135,10 @@ def _attributes(
 def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
     """A :class:`Person` from a people-table row (columns person_id, poor, county, …).
 
-    Columns the policy does not declare as person attributes are ignored (a
-    population table may carry age, sex …).
+    The row's own spellings are undone here (id column, text booleans, ``;``-separated
+    categories, missing cells); the person object is then read by
+    :func:`~zjj_medical.contract.inputs.person_from_dict`. Columns the policy does not
+    declare as person attributes are ignored (a population table may carry age, sex …).
     """
     pid = read_id(row.get("person_id"))
     where = f"person {pid}: "
@@ -161,13 +153,18 @@ def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
         categories = read_categories(row.get("categories"))
     except ValueError as exc:
         raise InvalidClaim(f"{where}categories: {exc}", field="person.categories") from None
-    attributes = _attributes(row, policy.person_attributes, where, None)
-    return Person(pid, poor=poor, county=str(county), categories=categories, attributes=attributes)
+    data: dict[str, Any] = _attributes(row, policy.person_attributes, where, None)
+    data.update(id=pid, poor=poor, county=str(county), categories=list(categories))
+    return person_from_dict(data)
 
 
 def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
     """A :class:`Claim` from a claims-table row.
 
+    The row's own spellings are undone here (``claim_id``, flat ``facility_id``,
+    ``facility_level`` and ``facility_county`` columns, dates and booleans as the table
+    holds them, missing cells); the claim object is then read by
+    :func:`~zjj_medical.contract.inputs.claim_from_dict`, the reader of every shape.
     Raises :class:`~zjj_medical.errors.InvalidClaim` naming the claim and field.
     """
     cid = read_id(row.get("claim_id"))
@@ -176,19 +173,9 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
     def fail(field: str, message: str) -> InvalidClaim:
         return InvalidClaim(f"{where}{field}: {message}", claim_id=cid, field=field)
 
-    if is_missing(row.get("claim_id")):
-        raise fail("claim_id", "missing")
-    fen = {}
-    for name in ("total", "in_scope"):
-        value = row.get(name)
-        if is_missing(value):
+    for name in ("claim_id", "total", "in_scope"):
+        if is_missing(row.get(name)):
             raise fail(name, "missing")
-        try:
-            fen[name] = money_fen(value, name)
-        except (ValueError, TypeError) as exc:
-            raise InvalidClaim(f"{where}{exc}", claim_id=cid, field=name) from None
-    if fen["in_scope"] > fen["total"]:
-        raise fail("in_scope", f"in_scope {row['in_scope']} is more than total {row['total']}")
     try:
         date = read_date(row.get("date"))
     except ValueError as exc:
@@ -201,9 +188,15 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
     kind = row.get("kind")
     if is_missing(kind):
         raise fail("kind", "missing")
-    facility = Facility(*(None if is_missing(row.get(k)) else str(row.get(k)).strip()
-                          for k in ("facility_id", "facility_level", "facility_county")))  # fmt: skip
-    attributes = _attributes(row, policy.claim_attributes, where, cid)
-    total = Decimal(fen["total"]).scaleb(-2)
-    in_scope = Decimal(fen["in_scope"]).scaleb(-2)
-    return Claim(cid, str(kind).strip(), date, facility, total, in_scope, accident_b, attributes)
+    facility = {
+        name: None if is_missing(row.get(column)) else str(row.get(column)).strip()
+        for name, column in (
+            ("id", "facility_id"), ("level", "facility_level"), ("county", "facility_county")
+        )
+    }  # fmt: skip
+    data: dict[str, Any] = _attributes(row, policy.claim_attributes, where, cid)
+    data.update(
+        id=cid, kind=str(kind).strip(), date=date, facility=facility,
+        total=row["total"], in_scope=row["in_scope"], accident=accident_b,
+    )  # fmt: skip
+    return claim_from_dict(data)
