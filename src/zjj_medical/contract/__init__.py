@@ -7,6 +7,6 @@
 * :mod:`~zjj_medical.contract.rows` — claims and people as table rows (CSV / Parquet): the
   table's own spellings, then the reader above;
 * :mod:`~zjj_medical.contract.codec` — the store's records (claims and persons in the
-  contract's form) and their content hash;
+  contract's form) and their versioned content hash;
 * :mod:`~zjj_medical.contract.fhir` — FHIR ``ClaimResponse`` export.
 """
