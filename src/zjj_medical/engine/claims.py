@@ -18,10 +18,10 @@ __all__ = ["Claim"]
 class Claim:
     """A claim for one admission or visit.
 
-    Money is yuan with at most two decimals, given as ``Decimal``, ``str`` or
-    ``int``; a float is accepted only when it is exactly a number of fen
-    (``12.5``) and refused otherwise (``0.1`` is not exactly 0.10 in binary).
-    ``total`` and ``in_scope`` are stored as ``Decimal`` with two places.
+    Money is yuan from 0 to 9,999,999,999.99 with at most two decimals, given as ``Decimal``,
+    ``str`` or ``int``; a float is read as its shortest ``repr`` (``0.1`` is 0.10,
+    ``0.1 + 0.2`` is refused), the one rule of :mod:`zjj_medical.money`. ``total`` and
+    ``in_scope`` are stored as ``Decimal`` with two places.
 
     Attributes:
         id: the claim id, unique within a person-year.
@@ -31,7 +31,8 @@ class Claim:
         total: the total cost (医疗费总额).
         in_scope: the in-scope cost (政策范围内费用), at most ``total``.
         accident: an accidental injury (意外伤害): no pay-later.
-        attributes: claim attributes the policy names (``referral`` …).
+        attributes: claim attributes the policy names (``referral`` …), kept as an
+            immutable :class:`~zjj_medical.engine.people.Attributes`; equality sees them.
 
     >>> c = Claim("C1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
     ...           total="20000", in_scope="18000.00")

@@ -61,8 +61,9 @@ class Person:
         poor: a registered poor person (建档立卡贫困人口).
         county: the person's county id (``sangzhi``) or its Chinese name (桑植县).
         categories: further categories the policy declares (特困, 低保 …).
-        attributes: attributes the policy names (``scheme``, ``retiree`` …); an
-            attribute the policy does not declare is refused at settlement.
+        attributes: attributes the policy names (``scheme``, ``retiree`` …), kept as an
+            immutable :class:`Attributes`; equality sees them. An attribute the policy
+            does not declare is refused at settlement.
 
     >>> Person("P1", poor=True, county="桑植县").county
     '桑植县'
