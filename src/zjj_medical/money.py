@@ -1,4 +1,4 @@
-"""Exact money: ``Decimal`` yuan with at most two places (SPEC §4).
+"""Exact money: ``Decimal`` yuan with at most two places.
 
 The one place where input money is checked and where rounding happens. Nothing
 here reads the ambient :mod:`decimal` context: every operation that could round
@@ -161,7 +161,7 @@ def parse_fen(value: object, what: str = "amount") -> int:
 
 
 def round_half_up(value: Decimal) -> Decimal:
-    """``round(v)`` of SPEC §4: quantise to 0.01 yuan, ROUND_HALF_UP.
+    """``round(v)`` of the policy's formulas: quantise to 0.01 yuan, ROUND_HALF_UP.
 
     >>> round_half_up(Decimal("0.005"))
     Decimal('0.01')

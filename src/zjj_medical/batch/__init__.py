@@ -3,7 +3,7 @@
 :func:`simulate` settles a table of claims (one row per claim) for a table of
 people, each person's claims accumulating over the calendar year in (date,
 claim id) order exactly as :func:`zjj_medical.settle` does with a ledger, and
-returns one row per input claim, in input order (SPEC §1, §8 invariant 7).
+returns one row per input claim, in input order.
 :func:`simulate_file` does the same from a CSV or Parquet file to another, a
 partition of persons at a time, for files larger than memory.
 :func:`simulate_scalar` is the definition both are tested against: ``settle``

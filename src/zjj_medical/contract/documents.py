@@ -1,4 +1,4 @@
-"""The JSON contract (SPEC §6): a person-year document in, settlements and the ledger out.
+"""The JSON contract: a person-year document in, settlements and the ledger out.
 
 >>> doc = {"person": {"id": "P1", "poor": True, "county": "sangzhi", "categories": []},
 ...        "claims": [{"id": "C1", "kind": "inpatient", "date": "2019-11-03",
@@ -53,7 +53,7 @@ def _need(obj: Mapping[str, Any], key: str) -> Any:
 
 
 def parse_document(doc: Mapping[str, Any]) -> tuple[Person, list[Claim], Ledger | None]:
-    """Read a person-year input document (SPEC §6) into values."""
+    """Read a person-year input document into values."""
     if not isinstance(doc, Mapping):
         raise InvalidClaim("document: expected a JSON object", field="document")
     unknown = set(doc) - {"person", "claims", "ledger"}
@@ -74,7 +74,7 @@ def parse_document(doc: Mapping[str, Any]) -> tuple[Person, list[Claim], Ledger 
 def settle_document(
     doc: Mapping[str, Any], *, policy: Policy | None = None, trace: bool = True
 ) -> dict[str, Any]:
-    """Settle a person-year document and return the output document (SPEC §6).
+    """Settle a person-year document and return the output document.
 
     All claims are checked before any is settled; the first error is raised and no
     partial result is returned.
@@ -90,7 +90,7 @@ def settle_document(
 def output_document(
     settlements: Sequence[Settlement], ledger: Ledger | None, *, trace: bool = True
 ) -> dict[str, Any]:
-    """The output document of SPEC §6: the settlements and the ledger to carry forward."""
+    """The output document: the settlements and the ledger to carry forward."""
     return {
         "settlements": [s.to_dict(trace=trace) for s in settlements],
         "ledger": None if ledger is None else ledger.to_dict(),

@@ -1,4 +1,4 @@
-"""Claims: one inpatient discharge or outpatient visit (SPEC §4, §6)."""
+"""Claims: one inpatient discharge or outpatient visit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Persons and facilities: the inputs that say who is treated where (SPEC §2, §3.5)."""
+"""Persons and facilities: the inputs that say who is treated where."""
 
 from __future__ import annotations
 
