@@ -43,6 +43,10 @@ def _columns(values: list[object]) -> list[pd.Series]:
         columns.append(pd.Series(values))
     if all(isinstance(v, str) for v in values):
         columns.append(pd.Series(values, dtype="string"))
+        columns.append(pd.Series(values, dtype="string[pyarrow]"))
+    for dtype in ("category", "Float64", "Int64"):  # when pandas can make such a column
+        with contextlib.suppress(TypeError, ValueError, ArithmeticError, RuntimeWarning):
+            columns.append(pd.Series(values, dtype=dtype))
     return columns
 
 
