@@ -178,3 +178,12 @@ def test_batch_and_settle_accept_and_refuse_alike_with_the_same_words() -> None:
     assert expected == [None if pd.isna(e) else e for e in out["error"]]
     # 0.10 yuan at a township clinic, not poor: outpatient pooling pays nothing on in_scope 0
     assert 10 == int(out.loc[0, "patient_pay"])
+
+
+def test_a_sum_may_exceed_the_maximum_when_asked() -> None:
+    """maximum=None reads a ledger's running sum above MAX_AMOUNT exactly; absurd sizes are refused."""
+    assert Decimal("25000000000.50") == parse_money("25000000000.5", "base", maximum=None)
+    with pytest.raises(ValueError, match="above the largest amount"):
+        parse_money("25000000000.5", "base")
+    with pytest.raises(ValueError, match="too large to read to the fen"):
+        parse_money("1e400", "base", maximum=None)

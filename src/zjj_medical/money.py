@@ -117,12 +117,16 @@ def _as_decimal(value: object, what: str) -> Decimal:
     )
 
 
-def parse_money(value: object, what: str = "amount") -> Decimal:
+def parse_money(
+    value: object, what: str = "amount", *, maximum: Decimal | None = MAX_AMOUNT
+) -> Decimal:
     """Parse an amount in yuan under the module's rule; ``what`` names it in errors.
 
     Returns a ``Decimal`` quantised to exactly two places (no rounding happens:
     values with more places are refused). Raises ``ValueError`` for a value outside the
-    rule and ``TypeError`` for a value of another type.
+    rule and ``TypeError`` for a value of another type. ``maximum=None`` reads a sum of
+    amounts (a year's running total in a ledger), which may exceed :data:`MAX_AMOUNT`;
+    it is read exactly whatever its size.
 
     >>> parse_money("200"), parse_money(12.5), parse_money(0.1)
     (Decimal('200.00'), Decimal('12.50'), Decimal('0.10'))
@@ -140,11 +144,12 @@ def parse_money(value: object, what: str = "amount") -> Decimal:
         raise ValueError(f"{what}: {_show(value)} is not a finite number ({ACCEPTED})")
     if d < 0:
         raise ValueError(f"{what}: {_show(value)} is negative ({ACCEPTED})")
-    if d > MAX_AMOUNT:
+    if maximum is not None and d > maximum:
         raise ValueError(
-            f"{what}: {_show(value)} is above the largest amount, {MAX_AMOUNT} ({ACCEPTED})"
+            f"{what}: {_show(value)} is above the largest amount, {maximum} ({ACCEPTED})"
         )
-    # At most 10 digits before the point: the quantised value has at most 12 digits.
+    if d.adjusted() >= EXACT.prec - 2:  # a sum too large to hold to the fen (maximum=None)
+        raise ValueError(f"{what}: {_show(value)} is too large to read to the fen ({ACCEPTED})")
     cents = d.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
     if cents != d:
         raise ValueError(f"{what}: {_show(value)} has more than 2 decimal places ({ACCEPTED})")
