@@ -166,5 +166,26 @@ def test_a_row_is_read_as_its_contract_object() -> None:
 def test_a_row_with_a_missing_cell_names_the_column() -> None:
     """A missing cell is the row's own error: the column named, the claim id kept."""
     row = {"claim_id": "C7", "kind": None, "date": "2019-11-03", "total": "1", "in_scope": "1"}
-    with pytest.raises(InvalidClaim, match=r"^claim C7: kind: missing$"):
+    with pytest.raises(InvalidClaim, match=r"^claim C7: kind: missing$") as info:
         claim_from_row(row, load_policy())
+    assert ("kind", "kind") == (info.value.path, info.value.field)  # type: ignore[attr-defined]
+    with pytest.raises(InvalidClaim, match=r"^person P9: poor: 'maybe' is not true or false$") as p:
+        person_from_row({"person_id": "P9", "poor": "maybe", "county": "cili"}, load_policy())
+    assert "person.poor" == p.value.path  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("doc", "path", "message"),
+    [
+        ([], "", "document: expected a JSON object"),
+        ({"person": PERSON, "claims": [], "extra": 1}, "extra", "extra: unknown top-level field"),
+        ({"claims": []}, "person", "document: person: missing required field"),
+        ({"person": PERSON, "claims": {}}, "claims", "claims: expected a list"),
+    ],
+)
+def test_document_errors_carry_their_path(doc: Any, path: str, message: str) -> None:
+    """The document's own errors are located too ("" is the document itself)."""
+    with pytest.raises(InvalidClaim) as info:
+        parse_document(doc)
+    assert path == info.value.path  # type: ignore[attr-defined]
+    assert str(info.value).startswith(message)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from zjj_medical.contract.inputs import claim_from_dict, person_from_dict
+from zjj_medical.contract.inputs import claim_from_dict, invalid, person_from_dict
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
@@ -48,24 +48,24 @@ def parse_claim(obj: Any, index: int = 0) -> Claim:
 
 def _need(obj: Mapping[str, Any], key: str) -> Any:
     if key not in obj:
-        raise InvalidClaim(f"document: {key}: missing required field", field=key)
+        raise invalid(f"document: {key}: missing required field", key, field=key)
     return obj[key]
 
 
 def parse_document(doc: Mapping[str, Any]) -> tuple[Person, list[Claim], Ledger | None]:
     """Read a person-year input document into values."""
     if not isinstance(doc, Mapping):
-        raise InvalidClaim("document: expected a JSON object", field="document")
+        raise invalid("document: expected a JSON object", "", field="document")
     unknown = set(doc) - {"person", "claims", "ledger"}
     if unknown:
         name = sorted(unknown)[0]
-        raise InvalidClaim(
-            f"{name}: unknown top-level field (accepted: claims, ledger, person)", field=name
+        raise invalid(
+            f"{name}: unknown top-level field (accepted: claims, ledger, person)", name, field=name
         )
     person = parse_person(_need(doc, "person"))
     raw_claims = _need(doc, "claims")
     if not isinstance(raw_claims, list):
-        raise InvalidClaim("claims: expected a list", field="claims")
+        raise invalid("claims: expected a list", "claims", field="claims")
     claims = [parse_claim(c, i) for i, c in enumerate(raw_claims)]
     ledger = doc.get("ledger")
     return person, claims, None if ledger is None else Ledger.from_dict(ledger)

@@ -45,6 +45,7 @@ __all__ = [
     "PERSON_FIELDS",
     "claim_from_dict",
     "claim_to_dict",
+    "invalid",
     "person_from_dict",
     "person_to_dict",
 ]
@@ -67,8 +68,14 @@ def _located(exc: InvalidClaim, path: str) -> InvalidClaim:
     return exc
 
 
+def invalid(message: str, path: str, *, claim_id: str | None = None, field: str) -> InvalidClaim:
+    """An :class:`~zjj_medical.errors.InvalidClaim` about the input at JSON path ``path``,
+    for the shapes' own errors (a table's missing cell), located like the reader's."""
+    return _located(InvalidClaim(message, claim_id=claim_id, field=field), path)
+
+
 def _fail(message: str, path: str, *, claim_id: str | None = None, field: str) -> NoReturn:
-    raise _located(InvalidClaim(message, claim_id=claim_id, field=field), path)
+    raise invalid(message, path, claim_id=claim_id, field=field)
 
 
 def _need(data: Mapping[str, Any], key: str, where: str, path: str, cid: str | None) -> Any:

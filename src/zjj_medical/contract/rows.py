@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from zjj_medical.contract.inputs import claim_from_dict, person_from_dict
+from zjj_medical.contract.inputs import claim_from_dict, invalid, person_from_dict
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim
@@ -115,7 +115,11 @@ def read_id(value: object) -> str:
 
 
 def _attributes(
-    row: Mapping[Any, Any], declared: Mapping[str, Attribute], where: str, claim_id: str | None
+    row: Mapping[Any, Any],
+    declared: Mapping[str, Attribute],
+    where: str,
+    claim_id: str | None,
+    path: str,
 ) -> dict[str, str | bool]:
     out: dict[str, str | bool] = {}
     for name, attribute in declared.items():
@@ -126,7 +130,9 @@ def _attributes(
             try:
                 out[name] = read_bool(value)
             except ValueError as exc:
-                raise InvalidClaim(f"{where}{name}: {exc}", claim_id=claim_id, field=name) from None
+                raise invalid(
+                    f"{where}{name}: {exc}", f"{path}{name}", claim_id=claim_id, field=name
+                ) from None
         else:
             out[name] = str(value).strip()
     return out
@@ -145,15 +151,17 @@ def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
     try:
         poor = read_bool(row.get("poor"))
     except ValueError as exc:
-        raise InvalidClaim(f"{where}poor: {exc}", field="person.poor") from None
+        raise invalid(f"{where}poor: {exc}", "person.poor", field="person.poor") from None
     county = row.get("county")
     if is_missing(county):
-        raise InvalidClaim(f"{where}county: missing", field="person.county")
+        raise invalid(f"{where}county: missing", "person.county", field="person.county")
     try:
         categories = read_categories(row.get("categories"))
     except ValueError as exc:
-        raise InvalidClaim(f"{where}categories: {exc}", field="person.categories") from None
-    data: dict[str, Any] = _attributes(row, policy.person_attributes, where, None)
+        raise invalid(
+            f"{where}categories: {exc}", "person.categories", field="person.categories"
+        ) from None
+    data: dict[str, Any] = _attributes(row, policy.person_attributes, where, None, "person.")
     data.update(id=pid, poor=poor, county=str(county), categories=list(categories))
     return person_from_dict(data)
 
@@ -171,7 +179,7 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
     where = f"claim {cid}: "
 
     def fail(field: str, message: str) -> InvalidClaim:
-        return InvalidClaim(f"{where}{field}: {message}", claim_id=cid, field=field)
+        return invalid(f"{where}{field}: {message}", field, claim_id=cid, field=field)
 
     for name in ("claim_id", "total", "in_scope"):
         if is_missing(row.get(name)):
@@ -194,7 +202,7 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
             ("id", "facility_id"), ("level", "facility_level"), ("county", "facility_county")
         )
     }  # fmt: skip
-    data: dict[str, Any] = _attributes(row, policy.claim_attributes, where, cid)
+    data: dict[str, Any] = _attributes(row, policy.claim_attributes, where, cid, "")
     data.update(
         id=cid, kind=str(kind).strip(), date=date, facility=facility,
         total=row["total"], in_scope=row["in_scope"], accident=accident_b,
