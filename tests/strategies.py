@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
 
 from zjj_medical import Claim, Facility, Person
@@ -25,6 +26,7 @@ __all__ = [
     "heavy_money",
     "inpatient_claims",
     "money",
+    "money_inputs",
     "person_years",
     "persons",
     "to_claim",
@@ -68,6 +70,42 @@ EDGES = tuple(
 def money(max_fen: int = 10**7) -> st.SearchStrategy[Decimal]:
     """Yuan with at most two places, uniform in fen up to ``max_fen``."""
     return st.integers(0, max_fen).map(lambda fen: Decimal(fen).scaleb(-2))
+
+
+def money_inputs() -> st.SearchStrategy[object]:
+    """Anything a caller or a table may hand in as an amount: good and bad, of every type.
+
+    Text (plain, padded, signed, exponent, sub-fen, huge, tiny, not a number), integers
+    (Python and NumPy, beyond int64 too), floats (Python and NumPy, NaN, ±inf, float32),
+    ``Decimal`` (any exponent, NaN), booleans and other types.
+    """
+    fen = st.integers(min_value=0, max_value=10**12 + 5)
+    near_max = st.integers(min_value=10**12 - 3, max_value=10**12 + 3)
+    as_text = st.one_of(fen, near_max).map(lambda f: f"{f // 100}.{f % 100:02d}")
+    decimals = st.decimals(allow_nan=True, allow_infinity=True, places=None)
+    tiny_or_huge = st.builds(
+        lambda d, e: Decimal(d).scaleb(e), st.integers(-(10**30), 10**30), st.integers(-400, 400)
+    )
+    floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
+    return st.one_of(
+        as_text,
+        as_text.map(lambda t: f" {t} "),
+        st.sampled_from(["", " ", "-0", "-0.00", "+5", "1e3", "1E-2", "1e400", "NaN", "-inf",
+                         "12.345", "0.005", "1_000", "0x10", "abc", "١٢", "9999999999.99",
+                         "10000000000", "9999999999.999", "0.1000", "00000000000012.50"]),
+        st.text(alphabet="0123456789.-+eE ", max_size=16),
+        fen.map(lambda f: f // 100),
+        st.integers(min_value=-(10**3), max_value=10**20),
+        st.integers(min_value=0, max_value=2**63 - 1).map(np.int64),
+        floats,
+        floats.map(np.float64),
+        st.floats(allow_nan=True, allow_infinity=True, width=32).map(np.float32),
+        fen.map(lambda f: f / 100),
+        near_max.map(lambda f: f / 100),
+        decimals,
+        tiny_or_huge,
+        st.sampled_from([True, False, np.bool_(True), None, [1], b"12"]),
+    )  # fmt: skip
 
 
 def heavy_money() -> st.SearchStrategy[Decimal]:

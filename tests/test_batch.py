@@ -253,6 +253,10 @@ def _frames(
 SPOIL = {
     "level": ("facility_level", "moon"),
     "sub_fen": ("total", "100.001"),
+    "float_sub_fen": ("total", 0.1 + 0.2),
+    "above_max": ("total", 10**14),
+    "digits_29": ("total", "1234567890.1234567890123456789"),
+    "exponent_400": ("in_scope", "1e400"),
     "person": ("person_id", "nobody"),
     "before_policy": ("date", "2018-12-31"),
     "duplicate": ("claim_id", None),  # the id of the row before
@@ -275,6 +279,8 @@ def test_property_batch_equals_settle(
     for i, how in spoiled:
         column, value = SPOIL[how]
         at = i % n
+        if not isinstance(value, str | None):  # a number among texts: a column of objects
+            claims[column] = claims[column].astype(object)
         claims.loc[at, column] = value if value is not None else claims.loc[max(0, at - 1), column]
     assert_matches_settle(claims, people, load_policy(), messages=True)
 

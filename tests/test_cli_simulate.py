@@ -146,7 +146,7 @@ def test_rows_not_settled_are_reported(files: tuple[Path, Path]) -> None:
     code, out = _run(str(claims), "--people", str(people))
     assert 0 == code, out
     assert "Rows not settled 未结算: 1" in out
-    assert "300.105 has more than 2 decimal places" in out
+    assert "'300.105' has more than 2 decimal places" in out
 
 
 def test_catastrophic_threshold_option(files: tuple[Path, Path]) -> None:

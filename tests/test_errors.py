@@ -61,9 +61,14 @@ API_CASES: list[tuple[str, Callable[[], object], type[Exception], type[Exception
         InvalidClaim, ValueError, "total", ["more than 2 decimal places"],
     ),
     (
-        "float 0.1",
-        lambda: _claim(total=0.1, in_scope="0"),
-        InvalidClaim, ValueError, "total", ["more than 2 decimal places"],
+        "float 0.1 + 0.2",
+        lambda: _claim(total=0.1 + 0.2, in_scope="0"),
+        InvalidClaim, ValueError, "total", ["0.30000000000000004", "more than 2 decimal places"],
+    ),
+    (
+        "above the largest amount",
+        lambda: _claim(total="10000000000.00", in_scope="0"),
+        InvalidClaim, ValueError, "total", ["above the largest amount, 9999999999.99"],
     ),
     (
         "in_scope over total",
@@ -166,14 +171,16 @@ def test_python_api_error_names_claim_field_and_what_is_accepted(
     )
 
 
-def test_float_with_exact_fen_is_accepted() -> None:
-    """A float that is exactly a number of fen (12.5) is accepted as 12.50; 0.1 is not."""
+def test_float_is_read_as_its_shortest_repr() -> None:
+    """A float is the decimal of its shortest repr: 12.5 is 12.50 and 0.1 is 0.10."""
     claim = _claim(total=12.5, in_scope=12.5)
     assert Decimal("12.50") == claim.total
     # county, poor: 12.50 × 0.85 = 10.625 → 10.63; backstop target round(0.85 × 12.50) = 10.63 → 0
     assert Decimal("10.63") == settle(claim, POOR).reimbursed
-    with pytest.raises(InvalidClaim):
-        _claim(total=0.1, in_scope=0)
+    assert (Decimal("0.10"), Decimal("0.00")) == (
+        _claim(total=0.1, in_scope=0).total,
+        _claim(total=0.1, in_scope=0).in_scope,
+    )
 
 
 # ---- the CLI -----------------------------------------------------------------------------------

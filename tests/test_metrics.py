@@ -45,7 +45,8 @@ ROWS = [
     ("C6", "P1", "inpatient", True, {"basic_insurance": 8000, "fiscal_backstop": 504}, 1501),
 ]
 ERROR = (
-    "InvalidClaim: claim C5: total: 1.234 has more than 2 decimal places (amounts are yuan and fen)"
+    "InvalidClaim: claim C5: total: 1.234 has more than 2 decimal places "
+    "(accepted: yuan from 0 to 9999999999.99 with at most 2 decimal places, e.g. '1234.56')"
 )
 
 

@@ -3,7 +3,7 @@
 :func:`simulate` settles a table of claims (one row per claim) for a table of
 people, each person's claims accumulating over the calendar year in (date,
 claim id) order exactly as :func:`zjj_medical.settle` does with a ledger, and
-returns one row per input claim, in input order (SPEC §1, §8 invariant 7).
+returns one row per input claim, in input order.
 :func:`simulate_file` does the same from a CSV or Parquet file to another, a
 partition of persons at a time, for files larger than memory.
 :func:`simulate_scalar` is the definition both are tested against: ``settle``
@@ -13,9 +13,10 @@ Input: claims with ``claim_id, person_id, kind, date, facility_id,
 facility_level, facility_county, total, in_scope`` (``accident`` and the claim
 attributes the policy declares are optional); people with ``person_id, poor,
 county`` (``categories`` — a list or ``;``-separated text — and declared person
-attributes optional; other columns are ignored). Money is yuan with at most two
-decimals (text, ``Decimal``, integers; a float is read as its shortest ``repr``,
-see :mod:`zjj_medical.contract.rows`).
+attributes optional; other columns are ignored). Money is yuan from 0 to
+9,999,999,999.99 with at most two decimals (text, ``Decimal``, integers; a float is read
+as its shortest ``repr``), the same rule as :func:`zjj_medical.settle`: see
+:mod:`zjj_medical.money`.
 
 Output columns: ``claim_id, person_id, in_county, pay_later``, one column per
 layer of the policy (0 where the layer does not apply to the claim's kind),

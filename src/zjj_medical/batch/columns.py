@@ -2,8 +2,9 @@
 
 Each column is read by a fast vectorised path for the common forms (numbers,
 ``"18000.00"`` text, ISO dates, booleans); any value the fast path does not
-recognise is read by the row rule of :mod:`zjj_medical.contract.rows`, so both paths
-accept exactly the same values with the same result. Rows that the row rule
+recognise is read by the row rule of :mod:`zjj_medical.contract.rows` (for money,
+:func:`zjj_medical.money.parse_fen`), so both paths accept exactly the same values with
+the same result. Rows that the row rule
 refuses are marked ``bad`` here; their message is produced later by the scalar
 path, so it is the very message :func:`~zjj_medical.batch.simulate_scalar` gives.
 
@@ -24,7 +25,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from zjj_medical.contract.rows import MAX_FEN, is_missing, money_fen, read_bool, read_date, read_id
+from zjj_medical.contract.rows import is_missing, read_bool, read_date, read_id
+from zjj_medical.money import MAX_FEN, parse_fen
 
 __all__ = [
     "IntArray",
@@ -39,7 +41,7 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-_MONEY_TEXT = r"\d{1,13}(?:\.\d{1,2})?"
+_MONEY_TEXT = r"\d{1,10}(?:\.\d{1,2})?"  # at most 12 digits: exact through float64
 
 
 def _fallback(
@@ -53,7 +55,7 @@ def _fallback(
     for i in np.flatnonzero(todo):
         try:
             out[i] = read(raw[i])
-        except ValueError:
+        except (ValueError, TypeError):
             bad[i] = True
     return bad
 
@@ -96,7 +98,7 @@ def _money_text(values: pd.Series, fen: IntArray) -> BoolArray:
     and for ``Decimal`` amounts through their exact text.
 
     Fills ``fen`` where it matches and returns where it did; the rest go to the row rule.
-    Up to 15 digits, so the double nearest to the text, times 100, rounds to the exact fen.
+    Up to 12 digits, so the double nearest to the text, times 100, rounds to the exact fen.
     """
     try:
         raw = values if values.dtype != object else values.to_numpy(dtype=object)
@@ -120,7 +122,7 @@ def _money_text(values: pd.Series, fen: IntArray) -> BoolArray:
 def _money_or_missing(value: object) -> int:
     if is_missing(value):
         raise ValueError("missing")
-    return money_fen(value)
+    return parse_fen(value)
 
 
 def date_column(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], BoolArray]:

@@ -2,7 +2,7 @@
 
 Money is computed in ``int64`` fen. With ``money="yuan"`` it is handed back as
 ``float64`` yuan, ``fen / 100``: every amount below 2**53 fen (the engine refuses
-claims above :data:`~zjj_medical.contract.rows.MAX_FEN`) converts to the double
+claims above :data:`~zjj_medical.money.MAX_FEN`) converts to the double
 nearest to the exact decimal, which is within a quarter of a fen of it, so
 printing with two decimals (``f"{x:.2f}"``) recovers the exact amount.
 

@@ -27,7 +27,7 @@ __all__ = ["premium_command", "settle_command"]
 @click.option("--lines", is_flag=True, help="FILE is JSON Lines: one person-year document a line.")
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "sheet"]), default="json", show_default=True,
-    help="json: the output document (SPEC §6); sheet: a one-stop settlement sheet (一站式结算单).",
+    help="json: the output document of the JSON contract; sheet: a one-stop settlement sheet (一站式结算单).",
 )  # fmt: skip
 @click.option(
     "--policy",

@@ -1,4 +1,4 @@
-"""The JSON contract (SPEC §6): a person-year document in, settlements and the ledger out.
+"""The JSON contract: a person-year document in, settlements and the ledger out.
 
 >>> doc = {"person": {"id": "P1", "poor": True, "county": "sangzhi", "categories": []},
 ...        "claims": [{"id": "C1", "kind": "inpatient", "date": "2019-11-03",
@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from zjj_medical.contract.inputs import claim_from_dict, invalid, person_from_dict
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
-from zjj_medical.engine.people import Facility, Person
+from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import Settlement, settle_year
 from zjj_medical.errors import InvalidClaim, LedgerMismatch
 from zjj_medical.policy.loader import load_policy
@@ -32,77 +33,39 @@ __all__ = [
     "settle_parsed",
 ]
 
-_PERSON_KEYS = {"id", "poor", "county", "categories"}
-_CLAIM_KEYS = {"id", "kind", "date", "facility", "total", "in_scope", "accident"}
-_FACILITY_KEYS = {"id", "level", "county"}
-
-
-def _need(obj: Mapping[str, Any], key: str, where: str, claim_id: str | None = None) -> Any:
-    if key not in obj:
-        raise InvalidClaim(f"{where}: {key}: missing required field", claim_id=claim_id, field=key)
-    return obj[key]
-
 
 def parse_person(obj: Any) -> Person:
-    """A :class:`Person` from its JSON object; extra keys become policy attributes."""
-    if not isinstance(obj, Mapping):
-        raise InvalidClaim("person: expected an object", field="person")
-    pid = _need(obj, "id", "person")
-    county = _need(obj, "county", "person")
-    categories = obj.get("categories") or []
-    if not isinstance(categories, list):
-        raise InvalidClaim("person.categories: expected a list", field="person.categories")
-    if not isinstance(county, str):
-        raise InvalidClaim(f"person.county: {county!r} is not a text", field="person.county")
-    attributes = {k: v for k, v in obj.items() if k not in _PERSON_KEYS}
-    return Person(
-        str(pid), poor=_need(obj, "poor", "person"), county=county,
-        categories=tuple(categories), attributes=attributes,
-    )  # fmt: skip
+    """A :class:`Person` from the document's ``person`` object; extra keys become policy
+    attributes (:func:`~zjj_medical.contract.inputs.person_from_dict`)."""
+    return person_from_dict(obj, "person")
 
 
 def parse_claim(obj: Any, index: int = 0) -> Claim:
-    """A :class:`Claim` from its JSON object; extra keys become policy claim attributes."""
-    if not isinstance(obj, Mapping):
-        raise InvalidClaim(f"claims[{index}]: expected an object", field=f"claims[{index}]")
-    cid = obj.get("id")
-    if not isinstance(cid, str) or not cid:
-        raise InvalidClaim(f"claims[{index}].id: {cid!r} is not a non-empty text", field="id")
-    where = f"claim {cid}"
-    fac = _need(obj, "facility", where, cid)
-    if not isinstance(fac, Mapping):
-        raise InvalidClaim(f"{where}: facility: expected an object", claim_id=cid, field="facility")
-    unknown = set(fac) - _FACILITY_KEYS
-    if unknown:
-        name = sorted(unknown)[0]
-        raise InvalidClaim(
-            f"{where}: facility.{name}: unknown field (accepted: county, id, level)",
-            claim_id=cid, field=f"facility.{name}",
-        )  # fmt: skip
-    facility = Facility(fac.get("id"), fac.get("level"), fac.get("county"))
-    attributes = {k: v for k, v in obj.items() if k not in _CLAIM_KEYS}
-    accident = obj.get("accident", False)
-    return Claim(
-        cid, _need(obj, "kind", where, cid), _need(obj, "date", where, cid), facility,
-        total=_need(obj, "total", where, cid), in_scope=_need(obj, "in_scope", where, cid),
-        accident=accident, attributes=attributes,
-    )  # fmt: skip
+    """A :class:`Claim` from the document's ``claims[index]`` object; extra keys become policy
+    claim attributes (:func:`~zjj_medical.contract.inputs.claim_from_dict`)."""
+    return claim_from_dict(obj, f"claims[{index}]")
+
+
+def _need(obj: Mapping[str, Any], key: str) -> Any:
+    if key not in obj:
+        raise invalid(f"document: {key}: missing required field", key, field=key)
+    return obj[key]
 
 
 def parse_document(doc: Mapping[str, Any]) -> tuple[Person, list[Claim], Ledger | None]:
-    """Read a person-year input document (SPEC §6) into values."""
+    """Read a person-year input document into values."""
     if not isinstance(doc, Mapping):
-        raise InvalidClaim("document: expected a JSON object", field="document")
+        raise invalid("document: expected a JSON object", "", field="document")
     unknown = set(doc) - {"person", "claims", "ledger"}
     if unknown:
         name = sorted(unknown)[0]
-        raise InvalidClaim(
-            f"{name}: unknown top-level field (accepted: claims, ledger, person)", field=name
+        raise invalid(
+            f"{name}: unknown top-level field (accepted: claims, ledger, person)", name, field=name
         )
-    person = parse_person(_need(doc, "person", "document"))
-    raw_claims = _need(doc, "claims", "document")
+    person = parse_person(_need(doc, "person"))
+    raw_claims = _need(doc, "claims")
     if not isinstance(raw_claims, list):
-        raise InvalidClaim("claims: expected a list", field="claims")
+        raise invalid("claims: expected a list", "claims", field="claims")
     claims = [parse_claim(c, i) for i, c in enumerate(raw_claims)]
     ledger = doc.get("ledger")
     return person, claims, None if ledger is None else Ledger.from_dict(ledger)
@@ -111,7 +74,7 @@ def parse_document(doc: Mapping[str, Any]) -> tuple[Person, list[Claim], Ledger 
 def settle_document(
     doc: Mapping[str, Any], *, policy: Policy | None = None, trace: bool = True
 ) -> dict[str, Any]:
-    """Settle a person-year document and return the output document (SPEC §6).
+    """Settle a person-year document and return the output document.
 
     All claims are checked before any is settled; the first error is raised and no
     partial result is returned.
@@ -127,7 +90,7 @@ def settle_document(
 def output_document(
     settlements: Sequence[Settlement], ledger: Ledger | None, *, trace: bool = True
 ) -> dict[str, Any]:
-    """The output document of SPEC §6: the settlements and the ledger to carry forward."""
+    """The output document: the settlements and the ledger to carry forward."""
     return {
         "settlements": [s.to_dict(trace=trace) for s in settlements],
         "ledger": None if ledger is None else ledger.to_dict(),

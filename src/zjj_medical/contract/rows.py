@@ -1,57 +1,43 @@
-"""Reading claim and person tables row by row: money to fen, dates, ids, attributes.
+"""Claims and persons as table rows: what is specific to a table, before the one reader.
 
-The batch engine reads ``pandas`` tables. This module holds the one rule for each
-input field, shared by the vectorised engine and the scalar path it is checked
-against, so a row is refused for the same reason with the same message either way.
+The batch engine reads ``pandas`` tables. A row is the claim (or person) object of the
+JSON contract spelt the table's way: ``claim_id`` / ``person_id`` columns, the facility in
+flat ``facility_id``, ``facility_level`` and ``facility_county`` columns, categories as
+``;``-separated text, booleans as ``true``/``1``, dates as text or timestamps, and empty
+cells for what is not given. :func:`claim_from_row` and :func:`person_from_row` undo
+those spellings and hand the object to :mod:`~zjj_medical.contract.inputs`, the reader of
+every shape; the vectorised engine and the scalar path it is checked against both read
+rows here, so a row is refused for the same reason with the same message either way.
 
-Money rule (SPEC §4, exact): an amount is yuan with at most two decimals, given as
-text, ``Decimal`` or an integer. A ``float`` is read as the decimal text of its
-shortest ``repr`` (``12.34`` → ``'12.34'`` → 1234 fen; ``0.1`` → 10 fen); when that
-text has more than two decimals (``12.345``) the row is refused, never rounded.
-Amounts above :data:`MAX_FEN` (10,000,000,000.00 yuan a claim) are refused too, so
-every sum the engine forms stays exact in 64-bit integers and in float64 output.
-
->>> money_fen("12.34"), money_fen(12.34), money_fen(200), money_fen(0.1)
-(1234, 1234, 20000, 10)
->>> money_fen(12.345)
-Traceback (most recent call last):
-...
-ValueError: 12.345 has more than 2 decimal places (amounts are yuan and fen)
+Money cells are handed over as they are and read by :func:`zjj_medical.money.parse_money`,
+the rule every path shares (a ``float`` is read as its shortest ``repr``; at most two
+places; at most :data:`~zjj_medical.money.MAX_AMOUNT`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import math
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
+from zjj_medical.contract.inputs import claim_from_dict, invalid, person_from_dict
 from zjj_medical.engine.claims import Claim
-from zjj_medical.engine.people import Facility, Person
+from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim
 from zjj_medical.policy.model import Attribute, Policy
 
 __all__ = [
-    "MAX_FEN",
     "claim_from_row",
     "is_missing",
-    "money_fen",
     "person_from_row",
     "read_bool",
     "read_categories",
     "read_date",
     "read_id",
 ]
-
-#: The largest amount a claim may carry, in fen (10,000,000,000.00 yuan). Every amount
-#: handed out for a claim is at most its total, so below 2**53 fen, where float64 yuan
-#: still prints back to the exact fen; the year's running sums stay in int64, which holds
-#: over four million such claims a person-year.
-MAX_FEN = 10**12
 
 
 def is_missing(value: object) -> bool:
@@ -67,43 +53,6 @@ def is_missing(value: object) -> bool:
     if isinstance(value, float | np.floating):
         return bool(math.isnan(value))
     return type(value).__name__ in ("NAType", "NaTType")
-
-
-def money_fen(value: object) -> int:
-    """Integer fen of an amount in yuan under the module's money rule (``ValueError`` if not).
-
-    >>> money_fen(Decimal("0.05")), money_fen("  7 ")
-    (5, 700)
-    """
-    if isinstance(value, bool | np.bool_):
-        raise ValueError(f"{value!r} is a boolean, not an amount")
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(value):
-            raise ValueError(f"{value!r} is not a finite number")
-        text = repr(float(value))
-    elif isinstance(value, int | np.integer):
-        text = str(int(value))
-    elif isinstance(value, Decimal):
-        text = str(value)
-    elif isinstance(value, str):
-        text = value.strip()
-    else:
-        raise ValueError(f"{value!r} ({type(value).__name__}) is not an amount")
-    try:
-        d = Decimal(text)
-    except decimal.InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
-    if not d.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    if d < 0:
-        raise ValueError(f"{text} is negative")
-    fen = d.scaleb(2)
-    if fen != fen.to_integral_value():
-        raise ValueError(f"{text} has more than 2 decimal places (amounts are yuan and fen)")
-    out = int(fen)
-    if out > MAX_FEN:
-        raise ValueError(f"{text} is above the largest amount supported (10000000000.00)")
-    return out
 
 
 def read_date(value: object) -> dt.date:
@@ -166,7 +115,11 @@ def read_id(value: object) -> str:
 
 
 def _attributes(
-    row: Mapping[Any, Any], declared: Mapping[str, Attribute], where: str, claim_id: str | None
+    row: Mapping[Any, Any],
+    declared: Mapping[str, Attribute],
+    where: str,
+    claim_id: str | None,
+    path: str,
 ) -> dict[str, str | bool]:
     out: dict[str, str | bool] = {}
     for name, attribute in declared.items():
@@ -177,7 +130,9 @@ def _attributes(
             try:
                 out[name] = read_bool(value)
             except ValueError as exc:
-                raise InvalidClaim(f"{where}{name}: {exc}", claim_id=claim_id, field=name) from None
+                raise invalid(
+                    f"{where}{name}: {exc}", f"{path}{name}", claim_id=claim_id, field=name
+                ) from None
         else:
             out[name] = str(value).strip()
     return out
@@ -186,50 +141,49 @@ def _attributes(
 def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
     """A :class:`Person` from a people-table row (columns person_id, poor, county, …).
 
-    Columns the policy does not declare as person attributes are ignored (a
-    population table may carry age, sex …).
+    The row's own spellings are undone here (id column, text booleans, ``;``-separated
+    categories, missing cells); the person object is then read by
+    :func:`~zjj_medical.contract.inputs.person_from_dict`. Columns the policy does not
+    declare as person attributes are ignored (a population table may carry age, sex …).
     """
     pid = read_id(row.get("person_id"))
     where = f"person {pid}: "
     try:
         poor = read_bool(row.get("poor"))
     except ValueError as exc:
-        raise InvalidClaim(f"{where}poor: {exc}", field="person.poor") from None
+        raise invalid(f"{where}poor: {exc}", "person.poor", field="person.poor") from None
     county = row.get("county")
     if is_missing(county):
-        raise InvalidClaim(f"{where}county: missing", field="person.county")
+        raise invalid(f"{where}county: missing", "person.county", field="person.county")
     try:
         categories = read_categories(row.get("categories"))
     except ValueError as exc:
-        raise InvalidClaim(f"{where}categories: {exc}", field="person.categories") from None
-    attributes = _attributes(row, policy.person_attributes, where, None)
-    return Person(pid, poor=poor, county=str(county), categories=categories, attributes=attributes)
+        raise invalid(
+            f"{where}categories: {exc}", "person.categories", field="person.categories"
+        ) from None
+    data: dict[str, Any] = _attributes(row, policy.person_attributes, where, None, "person.")
+    data.update(id=pid, poor=poor, county=str(county), categories=list(categories))
+    return person_from_dict(data)
 
 
 def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
     """A :class:`Claim` from a claims-table row.
 
+    The row's own spellings are undone here (``claim_id``, flat ``facility_id``,
+    ``facility_level`` and ``facility_county`` columns, dates and booleans as the table
+    holds them, missing cells); the claim object is then read by
+    :func:`~zjj_medical.contract.inputs.claim_from_dict`, the reader of every shape.
     Raises :class:`~zjj_medical.errors.InvalidClaim` naming the claim and field.
     """
     cid = read_id(row.get("claim_id"))
     where = f"claim {cid}: "
 
     def fail(field: str, message: str) -> InvalidClaim:
-        return InvalidClaim(f"{where}{field}: {message}", claim_id=cid, field=field)
+        return invalid(f"{where}{field}: {message}", field, claim_id=cid, field=field)
 
-    if is_missing(row.get("claim_id")):
-        raise fail("claim_id", "missing")
-    fen = {}
-    for name in ("total", "in_scope"):
-        value = row.get(name)
-        if is_missing(value):
+    for name in ("claim_id", "total", "in_scope"):
+        if is_missing(row.get(name)):
             raise fail(name, "missing")
-        try:
-            fen[name] = money_fen(value)
-        except ValueError as exc:
-            raise fail(name, str(exc)) from None
-    if fen["in_scope"] > fen["total"]:
-        raise fail("in_scope", f"in_scope {row['in_scope']} is more than total {row['total']}")
     try:
         date = read_date(row.get("date"))
     except ValueError as exc:
@@ -242,9 +196,15 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
     kind = row.get("kind")
     if is_missing(kind):
         raise fail("kind", "missing")
-    facility = Facility(*(None if is_missing(row.get(k)) else str(row.get(k)).strip()
-                          for k in ("facility_id", "facility_level", "facility_county")))  # fmt: skip
-    attributes = _attributes(row, policy.claim_attributes, where, cid)
-    total = Decimal(fen["total"]).scaleb(-2)
-    in_scope = Decimal(fen["in_scope"]).scaleb(-2)
-    return Claim(cid, str(kind).strip(), date, facility, total, in_scope, accident_b, attributes)
+    facility = {
+        name: None if is_missing(row.get(column)) else str(row.get(column)).strip()
+        for name, column in (
+            ("id", "facility_id"), ("level", "facility_level"), ("county", "facility_county")
+        )
+    }  # fmt: skip
+    data: dict[str, Any] = _attributes(row, policy.claim_attributes, where, cid, "")
+    data.update(
+        id=cid, kind=str(kind).strip(), date=date, facility=facility,
+        total=row["total"], in_scope=row["in_scope"], accident=accident_b,
+    )  # fmt: skip
+    return claim_from_dict(data)

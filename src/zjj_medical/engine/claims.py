@@ -1,33 +1,27 @@
-"""Claims: one inpatient discharge or outpatient visit (SPEC §4, §6)."""
+"""Claims: one inpatient discharge or outpatient visit."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from decimal import Decimal
-from types import MappingProxyType
 
 import attrs
 
-from zjj_medical.engine.people import Facility
+from zjj_medical.engine.people import Attributes, Facility
 from zjj_medical.errors import InvalidClaim
 from zjj_medical.money import parse_money
 
 __all__ = ["Claim"]
 
 
-def _frozen_mapping(value: Mapping[str, str | bool] | None) -> Mapping[str, str | bool]:
-    return MappingProxyType(dict(value or {}))
-
-
 @attrs.frozen
 class Claim:
     """A claim for one admission or visit.
 
-    Money is yuan with at most two decimals, given as ``Decimal``, ``str`` or
-    ``int``; a float is accepted only when it is exactly a number of fen
-    (``12.5``) and refused otherwise (``0.1`` is not exactly 0.10 in binary).
-    ``total`` and ``in_scope`` are stored as ``Decimal`` with two places.
+    Money is yuan from 0 to 9,999,999,999.99 with at most two decimals, given as ``Decimal``,
+    ``str`` or ``int``; a float is read as its shortest ``repr`` (``0.1`` is 0.10,
+    ``0.1 + 0.2`` is refused), the one rule of :mod:`zjj_medical.money`. ``total`` and
+    ``in_scope`` are stored as ``Decimal`` with two places.
 
     Attributes:
         id: the claim id, unique within a person-year.
@@ -37,7 +31,8 @@ class Claim:
         total: the total cost (医疗费总额).
         in_scope: the in-scope cost (政策范围内费用), at most ``total``.
         accident: an accidental injury (意外伤害): no pay-later.
-        attributes: claim attributes the policy names (``referral`` …).
+        attributes: claim attributes the policy names (``referral`` …), kept as an
+            immutable :class:`~zjj_medical.engine.people.Attributes`; equality sees them.
 
     >>> c = Claim("C1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
     ...           total="20000", in_scope="18000.00")
@@ -52,9 +47,7 @@ class Claim:
     total: Decimal
     in_scope: Decimal
     accident: bool = False
-    attributes: Mapping[str, str | bool] = attrs.field(
-        factory=dict, converter=_frozen_mapping, eq=False
-    )
+    attributes: Attributes = attrs.field(factory=Attributes, converter=Attributes)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:

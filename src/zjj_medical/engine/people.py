@@ -1,19 +1,49 @@
-"""Persons and facilities: the inputs that say who is treated where (SPEC §2, §3.5)."""
+"""Persons and facilities: the inputs that say who is treated where."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
 from zjj_medical.errors import InvalidClaim
 
-__all__ = ["Facility", "Person"]
+__all__ = ["Attributes", "Facility", "Person"]
 
 
-def _frozen_mapping(value: Mapping[str, str | bool] | None) -> Mapping[str, str | bool]:
-    return MappingProxyType(dict(value or {}))
+class Attributes(Mapping[str, str | bool]):
+    """The policy attributes of a person or a claim: an immutable mapping, equal by content
+    and hashable, so two claims that differ only in an attribute compare unequal.
+
+    >>> a = Attributes({"referral": "filed"})
+    >>> a == {"referral": "filed"}, a == Attributes({"referral": "none"}), len({a, Attributes(a)})
+    (True, False, 1)
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str | bool] | None = None) -> None:
+        self._items: dict[str, str | bool] = dict(items or {})
+
+    def __getitem__(self, key: str) -> str | bool:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return self._items == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"Attributes({self._items!r})"
 
 
 def _tuple_of_str(value: str | Iterable[str]) -> tuple[str, ...]:
@@ -31,8 +61,9 @@ class Person:
         poor: a registered poor person (建档立卡贫困人口).
         county: the person's county id (``sangzhi``) or its Chinese name (桑植县).
         categories: further categories the policy declares (特困, 低保 …).
-        attributes: attributes the policy names (``scheme``, ``retiree`` …); an
-            attribute the policy does not declare is refused at settlement.
+        attributes: attributes the policy names (``scheme``, ``retiree`` …), kept as an
+            immutable :class:`Attributes`; equality sees them. An attribute the policy
+            does not declare is refused at settlement.
 
     >>> Person("P1", poor=True, county="桑植县").county
     '桑植县'
@@ -42,9 +73,7 @@ class Person:
     poor: bool
     county: str
     categories: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
-    attributes: Mapping[str, str | bool] = attrs.field(
-        factory=dict, converter=_frozen_mapping, eq=False
-    )
+    attributes: Attributes = attrs.field(factory=Attributes, converter=Attributes)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:

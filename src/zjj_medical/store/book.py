@@ -28,12 +28,8 @@ from typing import Any
 
 import attrs
 
-from zjj_medical.contract.codec import (
-    claim_to_dict,
-    content_hash,
-    person_to_dict,
-    settlement_from_dict,
-)
+from zjj_medical.contract.codec import content_hash, settlement_from_dict
+from zjj_medical.contract.inputs import claim_to_dict, person_to_dict
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person

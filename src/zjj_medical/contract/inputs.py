@@ -1,0 +1,177 @@
+"""The claim and the person as mappings of their JSON-contract fields: one reader and one
+writer each, which every shape goes through.
+
+* The JSON contract (:mod:`~zjj_medical.contract.documents`) reads a document's ``person``
+  and each of its ``claims[i]`` here.
+* The ledger store keeps what :func:`claim_to_dict` and :func:`person_to_dict` write — the
+  contract's form — and reads its records back here.
+* A table row (:mod:`~zjj_medical.contract.rows`) is a mapping of the same fields once the
+  table's own spellings are undone (flat ``facility_*`` columns, ``;``-separated
+  categories, missing cells, text booleans); it is read here too.
+
+Keys other than the fields are the policy attributes of the claim or person
+(``"referral": "filed"``); the policy refuses the ones it does not declare when settling.
+
+Every :class:`~zjj_medical.errors.InvalidClaim` raised while reading carries, besides its
+``claim_id`` and ``field``, the JSON path of the bad input as ``path``
+(``claims[2].facility.level``, ``person.poor``), from the path of the mapping given.
+
+>>> from zjj_medical import Claim, Facility
+>>> c = claim_from_dict({"id": "C1", "kind": "inpatient", "date": "2019-11-03",
+...                      "facility": {"level": "county", "county": "sangzhi"},
+...                      "total": "20000", "in_scope": "18000", "referral": "filed"})
+>>> claim_to_dict(c)["total"], dict(c.attributes), claim_from_dict(claim_to_dict(c)) == c
+('20000.00', {'referral': 'filed'}, True)
+>>> try:
+...     claim_from_dict({"id": "C1", "facility": {"tier": "x"}}, "claims[2]")
+... except InvalidClaim as exc:
+...     print(exc.path, "-", exc)
+claims[2].facility.tier - claim C1: facility.tier: unknown field (accepted: county, id, level)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.people import Facility, Person
+from zjj_medical.errors import InvalidClaim
+from zjj_medical.money import format_money
+
+__all__ = [
+    "CLAIM_FIELDS",
+    "FACILITY_FIELDS",
+    "PERSON_FIELDS",
+    "claim_from_dict",
+    "claim_to_dict",
+    "invalid",
+    "person_from_dict",
+    "person_to_dict",
+]
+
+#: The fields of a claim object; any other key is a claim attribute.
+CLAIM_FIELDS = ("id", "kind", "date", "facility", "total", "in_scope", "accident")
+#: The fields of a claim's ``facility`` object; no other key is accepted.
+FACILITY_FIELDS = ("id", "level", "county")
+#: The fields of a person object; any other key is a person attribute.
+PERSON_FIELDS = ("id", "poor", "county", "categories")
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path and name else path or name
+
+
+def _located(exc: InvalidClaim, path: str) -> InvalidClaim:
+    """The error with the JSON path of the bad input as ``path`` (its message unchanged)."""
+    exc.path = path  # type: ignore[attr-defined]  # the errors carry no path keyword yet
+    return exc
+
+
+def invalid(message: str, path: str, *, claim_id: str | None = None, field: str) -> InvalidClaim:
+    """An :class:`~zjj_medical.errors.InvalidClaim` about the input at JSON path ``path``,
+    for the shapes' own errors (a table's missing cell), located like the reader's."""
+    return _located(InvalidClaim(message, claim_id=claim_id, field=field), path)
+
+
+def _fail(message: str, path: str, *, claim_id: str | None = None, field: str) -> NoReturn:
+    raise invalid(message, path, claim_id=claim_id, field=field)
+
+
+def _need(data: Mapping[str, Any], key: str, where: str, path: str, cid: str | None) -> Any:
+    if key not in data:
+        _fail(f"{where}: {key}: missing required field", _join(path, key), claim_id=cid, field=key)
+    return data[key]
+
+
+def claim_from_dict(data: object, path: str = "") -> Claim:
+    """The :class:`~zjj_medical.Claim` a claim object describes; ``path`` is where the object
+    is in its document (``claims[2]``), for the errors.
+
+    Raises :class:`~zjj_medical.errors.InvalidClaim` naming the claim, the field and the path.
+    """
+    if not isinstance(data, Mapping):
+        _fail(f"{path or 'claim'}: expected an object", path, field=path or "claim")
+    cid = data.get("id")
+    if not isinstance(cid, str) or not cid:
+        id_path = _join(path, "id")
+        _fail(f"{id_path}: {cid!r} is not a non-empty text", id_path, field="id")
+    where = f"claim {cid}"
+    fac = _need(data, "facility", where, path, cid)
+    if not isinstance(fac, Mapping):
+        _fail(f"{where}: facility: expected an object", _join(path, "facility"), claim_id=cid,
+              field="facility")  # fmt: skip
+    unknown = sorted(set(fac) - set(FACILITY_FIELDS))
+    if unknown:
+        name = f"facility.{unknown[0]}"
+        _fail(f"{where}: {name}: unknown field (accepted: {', '.join(sorted(FACILITY_FIELDS))})",
+              _join(path, name), claim_id=cid, field=name)  # fmt: skip
+    facility = Facility(fac.get("id"), fac.get("level"), fac.get("county"))
+    kind, date, total, in_scope = (
+        _need(data, key, where, path, cid) for key in ("kind", "date", "total", "in_scope")
+    )
+    attributes = {k: v for k, v in data.items() if k not in CLAIM_FIELDS}
+    try:
+        return Claim(cid, kind, date, facility, total=total, in_scope=in_scope,
+                     accident=data.get("accident", False), attributes=attributes)  # fmt: skip
+    except InvalidClaim as exc:
+        raise _located(exc, _join(path, exc.field or "")) from None
+
+
+def claim_to_dict(claim: Claim) -> dict[str, Any]:
+    """A claim as the JSON contract writes it (money as two-decimal text, the attributes
+    after the fields); :func:`claim_from_dict` reads it back to an equal claim."""
+    out: dict[str, Any] = {
+        "id": claim.id,
+        "kind": claim.kind,
+        "date": claim.date.isoformat(),
+        "facility": {
+            "id": claim.facility.id,
+            "level": claim.facility.level,
+            "county": claim.facility.county,
+        },
+        "total": format_money(claim.total),
+        "in_scope": format_money(claim.in_scope),
+        "accident": claim.accident,
+    }
+    out.update(claim.attributes)
+    return out
+
+
+def person_from_dict(data: object, path: str = "person") -> Person:
+    """The :class:`~zjj_medical.Person` a person object describes; ``path`` is where the
+    object is in its document, for the errors.
+
+    Raises :class:`~zjj_medical.errors.InvalidClaim` naming the field and the path.
+    """
+    if not isinstance(data, Mapping):
+        _fail(f"{path}: expected an object", path, field=path)
+    pid = _need(data, "id", path, path, None)
+    county = _need(data, "county", path, path, None)
+    categories = data.get("categories") or []
+    if not isinstance(categories, list):
+        where = _join(path, "categories")
+        _fail(f"{where}: expected a list", where, field="person.categories")
+    if not isinstance(county, str):
+        where = _join(path, "county")
+        _fail(f"{where}: {county!r} is not a text", where, field="person.county")
+    attributes = {k: v for k, v in data.items() if k not in PERSON_FIELDS}
+    poor = _need(data, "poor", path, path, None)
+    try:
+        return Person(str(pid), poor=poor, county=county, categories=tuple(categories),
+                      attributes=attributes)  # fmt: skip
+    except InvalidClaim as exc:
+        field = (exc.field or "").removeprefix("person.")
+        raise _located(exc, _join(path, field)) from None
+
+
+def person_to_dict(person: Person) -> dict[str, Any]:
+    """A person as the JSON contract writes it; :func:`person_from_dict` reads it back."""
+    out: dict[str, Any] = {
+        "id": person.id,
+        "poor": person.poor,
+        "county": person.county,
+        "categories": list(person.categories),
+    }
+    out.update(person.attributes)
+    return out
