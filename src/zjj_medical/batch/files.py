@@ -42,10 +42,10 @@ import pyarrow as pa
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
-from zjj_medical.batch.columns import id_text
+from zjj_medical.batch.columns import date_column, id_text
 from zjj_medical.batch.output import Money
 from zjj_medical.batch.run import simulate
-from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy
 
 __all__ = ["simulate_file"]
@@ -84,6 +84,27 @@ def _batches(path: Path) -> Iterator[pa.RecordBatch]:
         ),
     )
     yield from reader
+
+
+def _dates(path: Path) -> npt.NDArray[np.datetime64]:
+    """The readable claim dates of a file (its ``date`` column alone; none if it has none)."""
+    if _kind(path) == "parquet":
+        if "date" not in pq.ParquetFile(path).schema_arrow.names:
+            return np.array([], dtype="datetime64[D]")
+        column = pq.read_table(path, columns=["date"])["date"]
+    else:
+        if "date" not in pv.open_csv(path).schema.names:
+            return np.array([], dtype="datetime64[D]")
+        column = pv.read_csv(
+            path,
+            convert_options=pv.ConvertOptions(
+                include_columns=["date"], column_types={"date": pa.string()},
+                null_values=[""], strings_can_be_null=True,
+            ),
+        )["date"]  # fmt: skip
+    dates, bad = date_column(pd.Series(column.to_pandas(), dtype=object))
+    out: npt.NDArray[np.datetime64] = dates[~bad]
+    return out
 
 
 def _partition_of(ids: pa.Array | pa.ChunkedArray, k: int) -> npt.NDArray[np.int64]:
@@ -188,8 +209,9 @@ def simulate_file(
     (memory grows with it); temporary Arrow partitions go to ``workdir`` (default:
     the system's temporary directory) and are removed afterwards.
     """
-    policy = policy or load_policy()
     claims_path, people_path, out_path = Path(claims), Path(people), Path(out)
+    if policy is None:
+        policy = builtin_for_dates(_dates(claims_path))
     out_kind = _kind(out_path)
     if _kind(claims_path) == "parquet":
         estimate = pq.ParquetFile(claims_path).metadata.num_rows

@@ -46,7 +46,7 @@ from zjj_medical.engine.layers.numbers import LayerTable, ParamRow, ratio_places
 from zjj_medical.engine.normalize import Normalized, normalize
 from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim, ReimbursementError
-from zjj_medical.policy.loader import builtin_for_period
+from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy, fact_inputs
 
 __all__ = ["simulate"]
@@ -100,14 +100,7 @@ def simulate(
     n = len(claims)
     date, bad_date = date_column(claims["date"])
     if policy is None:
-        known = date[~bad_date]
-        policy = builtin_for_period(
-            *(
-                (known.min().astype(dt.date), known.max().astype(dt.date))
-                if len(known)
-                else (None, None)
-            )
-        )
+        policy = builtin_for_dates(date[~bad_date])
     report = None if progress is None else (lambda done: progress(done, n))
     people_ix, person_group, person_obj = _people(people, policy)
     col = claims.get

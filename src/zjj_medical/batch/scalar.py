@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zjj_medical.batch.columns import date_column
 from zjj_medical.batch.output import Money, build_frame
 from zjj_medical.contract.rows import claim_from_row, is_missing, person_from_row, read_id
 from zjj_medical.engine.claims import Claim
@@ -33,7 +34,7 @@ from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import settle
 from zjj_medical.errors import InvalidClaim, ReimbursementError
 from zjj_medical.money import to_fen
-from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy
 
 __all__ = [
@@ -122,8 +123,10 @@ def simulate_scalar(
     Same arguments and result as :func:`zjj_medical.batch.simulate`; slow, and the
     definition that function is tested against.
     """
-    policy = policy or load_policy()
     check_columns(claims, people)
+    if policy is None:
+        dates, bad = date_column(claims["date"])
+        policy = builtin_for_dates(dates[~bad])
     persons = read_people(people, policy)
     layer_ids = [layer.id for layer in policy.layers]
     n = len(claims)

@@ -21,7 +21,6 @@ from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import Settlement, settle_year
 from zjj_medical.errors import InvalidClaim, LedgerMismatch
-from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
 __all__ = [
@@ -79,7 +78,6 @@ def settle_document(
     All claims are checked before any is settled; the first error is raised and no
     partial result is returned.
     """
-    policy = policy or load_policy()
     person, claims, given = parse_document(doc)
     settlements = settle_parsed(person, claims, given, policy=policy)
     return output_document(
@@ -98,9 +96,12 @@ def output_document(
 
 
 def settle_parsed(
-    person: Person, claims: list[Claim], ledger: Ledger | None, *, policy: Policy
+    person: Person, claims: list[Claim], ledger: Ledger | None, *, policy: Policy | None
 ) -> list[Settlement]:
-    """Settle parsed claims in order, checking that they share one year."""
+    """Settle parsed claims in order, checking that they share one year.
+
+    ``policy=None`` settles each claim under the built-in policy in force on its date.
+    """
     years = {c.date.year for c in claims}
     if len(years) > 1:
         bad = next(c for c in claims if c.date.year != claims[0].date.year)

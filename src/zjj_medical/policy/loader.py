@@ -39,7 +39,7 @@ __all__ = [
     "FORMAT",
     "ZHANGJIAJIE_SUCCESSION",
     "builtin_for",
-    "builtin_for_period",
+    "builtin_for_dates",
     "load_policy",
     "parse_policy",
     "policy_source",
@@ -316,13 +316,15 @@ def builtin_for(on: dt.date) -> Policy:
     return policies[0]
 
 
-def builtin_for_period(first: dt.date | None, last: dt.date | None) -> Policy:
-    """The one built-in Zhangjiajie policy in force from ``first`` to ``last`` (a table's dates).
+def builtin_for_dates(dates: Any) -> Policy:
+    """The one built-in Zhangjiajie policy in force over a table's dates (``datetime64[D]``).
 
-    Raises ``ValueError`` when the period spans two of them: a run settles under one policy.
+    Raises ``ValueError`` when the dates span two of them: a run settles under one policy.
+    With no dates, the latest.
     """
-    if first is None or last is None:
+    if len(dates) == 0:
         return load_policy(ZHANGJIAJIE_SUCCESSION[-1])
+    first, last = dates.min().astype(dt.date), dates.max().astype(dt.date)
     a, b = builtin_for(first), builtin_for(last)
     if a.id != b.id:
         raise ValueError(
