@@ -29,7 +29,7 @@ from zjj_medical.errors import StoreError
 from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.sqlite import SQLiteStore
 
-__all__ = ["SCHEMES", "StoreOpener", "open_store"]
+__all__ = ["SCHEMES", "StoreOpener", "is_store_url", "open_store"]
 
 
 class StoreOpener(Protocol):
@@ -74,6 +74,29 @@ def _supported() -> str:
     return ", ".join(f"{s} ({forms[s]})" if s in forms else s for s in sorted(SCHEMES))
 
 
+def _split(url_or_path: str) -> tuple[str, str] | None:
+    """(scheme, rest) of a URL; ``None`` for a plain path (``ledger.db``, ``:memory:``, ``C:/x.db``).
+
+    Text before a colon counts as a scheme when it is a known one or ``//`` follows it.
+    """
+    m = _SCHEME.fullmatch(url_or_path)
+    if m is None:
+        return None
+    scheme, rest = m.group(1).lower(), m.group(2)
+    return (scheme, rest) if scheme in SCHEMES or rest.startswith("//") else None
+
+
+def is_store_url(text: str) -> bool:
+    """Whether ``text`` is a store URL rather than a file path.
+
+    >>> is_store_url("sqlite:///srv/ledger.db"), is_store_url("postgresql://h/db")
+    (True, True)
+    >>> is_store_url("ledger.db"), is_store_url(":memory:"), is_store_url("C:/ledger.db")
+    (False, False, False)
+    """
+    return _split(text) is not None
+
+
 def open_store(
     url_or_path: str | Path, *, timeout: float = 30.0, synchronous: str = "FULL"
 ) -> LedgerStore:
@@ -90,11 +113,10 @@ def open_store(
     """
     if isinstance(url_or_path, Path):
         return _sqlite_file(str(url_or_path), timeout=timeout, synchronous=synchronous)
-    m = _SCHEME.fullmatch(url_or_path)
-    scheme = m.group(1).lower() if m else None
-    if m is None or scheme is None or (scheme not in SCHEMES and not m.group(2).startswith("//")):
-        # a plain path (``ledger.db``, ``:memory:``, ``C:\x.db``, ``a:b.db``)
+    split = _split(url_or_path)
+    if split is None:
         return _sqlite_file(url_or_path, timeout=timeout, synchronous=synchronous)
+    scheme, rest = split
     opener = SCHEMES.get(scheme)
     if opener is None:  # the URL may hold a password: only its scheme is repeated
         raise StoreError(
@@ -102,4 +124,4 @@ def open_store(
             f"supported: {_supported()}",
             field="db",
         )
-    return opener(m.group(2), timeout=timeout, synchronous=synchronous)
+    return opener(rest, timeout=timeout, synchronous=synchronous)
