@@ -32,7 +32,7 @@ from zjj_medical import (
     UnknownClaim,
     settle_year,
 )
-from zjj_medical.store import LedgerBook, SQLiteStore
+from zjj_medical.store import LedgerBook, SQLiteStore, StoredSettlement
 
 POLICY_FILE = Path(__file__).parent.parent / "src/zjj_medical/data/policies/zhangjiajie.yaml"
 CILI = Facility(level="county", county="cili")
@@ -304,3 +304,26 @@ def test_each_claim_uses_the_policy_in_force_on_its_date(tmp_path: Path) -> None
         assert "zjj-h2" == book.settlement("C9").policy_id
         assert Decimal("6225.00") == book.settlement("C9").settlement.payments["critical_illness"]
         assert ["C2", "C9"] == [a.claim_id for a in rev.adjustments]
+
+
+def test_reverse_locks_the_person_year_the_claim_is_in_now(
+    book: LedgerBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim id reversed and settled for another person between lookup and lock: that one is reversed."""
+    stale = book.settle(FOUR[0], PERSON)
+    book.reverse("C1")
+    other = Person("P-other", poor=False, county="cili")
+    book.settle(FOUR[0], other)
+    real = LedgerBook.settlement
+    calls: list[str] = []
+
+    def first_stale(self: LedgerBook, claim_id: str) -> StoredSettlement:
+        calls.append(claim_id)
+        return stale if len(calls) == 1 else real(self, claim_id)
+
+    monkeypatch.setattr(LedgerBook, "settlement", first_stale)
+    rev = book.reverse("C1")
+    assert "P-other" == rev.reversed.person_id
+    # stale lookup, re-check under P-cili's lock (moved), lookup, re-check under P-other's
+    assert 4 == len(calls)
+    assert () == book.ledger("P-other", 2019).claim_ids

@@ -237,3 +237,13 @@ def test_db_help_names_the_url_forms() -> None:
     assert 0 == result.exit_code
     assert "sqlite:///abs/path.db" in result.stdout
     assert "sqlite:relative.db" in result.stdout
+
+
+def test_a_document_spanning_two_years_stores_nothing(run: Any, tmp_path: Path) -> None:
+    """A document with claims of 2019 and 2020 is refused (one person-year per document)."""
+    two = doc([inpatient("C1", "2019-12-30"), inpatient("C2", "2020-01-02")])
+    result = run("settle", write(tmp_path / "two.json", two))
+    assert 1 == result.exit_code
+    error = json.loads(result.stderr)["error"]
+    assert ("InvalidClaim", "C2", "date") == (error["type"], error["claim_id"], error["field"])
+    assert 1 == run("show", "P-cili").exit_code  # nothing stored

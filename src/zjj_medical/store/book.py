@@ -1,8 +1,10 @@
 """The ledger book: settle, pre-settle and reverse claims against a persistent ledger store.
 
-Every write is one store transaction — read the person-year ledger, settle, write
-the settlement and the new ledger, commit — so a crash or an error in between
-leaves the store as it was, and two processes never lose each other's update.
+Every write is one store transaction on one person-year — read its ledger, settle,
+write the settlement and the new ledger, commit — so a crash or an error in between
+leaves the store as it was, and two processes never lose each other's update. The
+logic is here, the same for every backend; a store only keeps and locks (see
+:class:`~zjj_medical.store.base.LedgerStore`).
 
 >>> from zjj_medical import Claim, Facility, Person
 >>> book = LedgerBook.open(":memory:")
