@@ -51,7 +51,7 @@ def test_settle_equals_a_fresh_read_for_every_field(
     person = to_person(person_data)
     db = tmp_path_factory.mktemp("form") / "ledger.db"
     handed: list[StoredSettlement] = []
-    with LedgerBook.open(db, POLICIES[policy]) as book:
+    with LedgerBook.open(db, POLICIES[policy], synchronous="OFF") as book:
         for c in claims_data:
             try:
                 handed.append(book.settle(to_claim(c), person))
