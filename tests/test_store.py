@@ -26,12 +26,13 @@ from zjj_medical import (
     Claim,
     DuplicateClaim,
     Facility,
+    InvalidClaim,
     Person,
     PolicyNotInForce,
     UnknownClaim,
     settle_year,
 )
-from zjj_medical.store import LedgerBook, SQLiteStore
+from zjj_medical.store import LedgerBook, SQLiteStore, StoredSettlement
 
 POLICY_FILE = Path(__file__).parent.parent / "src/zjj_medical/data/policies/zhangjiajie.yaml"
 CILI = Facility(level="county", county="cili")
@@ -140,11 +141,31 @@ def test_presettle_of_several_claims_carries_the_ledger(book: LedgerBook) -> Non
 
 
 def test_settle_all_is_all_or_nothing(book: LedgerBook, tmp_path: Path) -> None:
-    """A document whose third claim is out of the policy's period stores none of its claims."""
+    """A document whose third claim cannot be settled stores none of its claims."""
+    book.settle(claim("C0", "2019-01-01", total="100.00"), PERSON)
+    before = dump(tmp_path / "ledger.db")
+    village = Claim("BAD", "inpatient", "2019-05-01", Facility(level="village_clinic", county="cili"),
+                    total="100.00", in_scope="100.00")  # fmt: skip
+    with pytest.raises(InvalidClaim, match="BAD"):  # village clinics admit no inpatients
+        book.settle_all([FOUR[0], FOUR[1], village], PERSON)
+    assert before == dump(tmp_path / "ledger.db")
+
+
+def test_a_claim_out_of_the_policy_period_stores_nothing(book: LedgerBook, tmp_path: Path) -> None:
+    """A claim dated before the policy starts raises PolicyNotInForce and writes nothing."""
     book.settle(claim("C0", "2019-01-01", total="100.00"), PERSON)
     before = dump(tmp_path / "ledger.db")
     with pytest.raises(PolicyNotInForce):
-        book.settle_all([FOUR[0], FOUR[1], claim("OLD", "2018-12-31")], PERSON)
+        book.settle(claim("OLD", "2018-12-31"), PERSON)
+    assert before == dump(tmp_path / "ledger.db")
+
+
+def test_settle_all_takes_one_person_year(book: LedgerBook, tmp_path: Path) -> None:
+    """Claims of two years settled together are refused before anything is written."""
+    before = dump(tmp_path / "ledger.db")
+    with pytest.raises(InvalidClaim, match=r"claim Y20: date: .*one person-year") as info:
+        book.settle_all([claim("Y19", "2019-12-31"), claim("Y20", "2020-01-01")], PERSON)
+    assert ("Y20", "date") == (info.value.claim_id, info.value.field)
     assert before == dump(tmp_path / "ledger.db")
 
 
@@ -283,3 +304,26 @@ def test_each_claim_uses_the_policy_in_force_on_its_date(tmp_path: Path) -> None
         assert "zjj-h2" == book.settlement("C9").policy_id
         assert Decimal("6225.00") == book.settlement("C9").settlement.payments["critical_illness"]
         assert ["C2", "C9"] == [a.claim_id for a in rev.adjustments]
+
+
+def test_reverse_locks_the_person_year_the_claim_is_in_now(
+    book: LedgerBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim id reversed and settled for another person between lookup and lock: that one is reversed."""
+    stale = book.settle(FOUR[0], PERSON)
+    book.reverse("C1")
+    other = Person("P-other", poor=False, county="cili")
+    book.settle(FOUR[0], other)
+    real = LedgerBook.settlement
+    calls: list[str] = []
+
+    def first_stale(self: LedgerBook, claim_id: str) -> StoredSettlement:
+        calls.append(claim_id)
+        return stale if len(calls) == 1 else real(self, claim_id)
+
+    monkeypatch.setattr(LedgerBook, "settlement", first_stale)
+    rev = book.reverse("C1")
+    assert "P-other" == rev.reversed.person_id
+    # stale lookup, re-check under P-cili's lock (moved), lookup, re-check under P-other's
+    assert 4 == len(calls)
+    assert () == book.ledger("P-other", 2019).claim_ids

@@ -181,3 +181,69 @@ def test_a_resent_document_prints_the_stores_ledger(run: Any, tmp_path: Path) ->
     out = json.loads(run("settle", "--no-trace", first).stdout)
     assert "225.00" == out["settlements"][0]["payments"]["critical_illness"]  # as first settled
     assert ["C1", "C2"] == out["ledger"]["claim_ids"]
+
+
+def _cli(*args: str) -> Result:
+    """Run ``zjj-medical ARGS`` (stderr apart from stdout)."""
+    env = {"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "100"}
+    try:
+        runner = CliRunner(env=env, mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+    except TypeError:
+        runner = CliRunner(env=env)
+    return runner.invoke(cli, list(args))
+
+
+@pytest.mark.parametrize("form", ["sqlite:///{abs}", "sqlite:{rel}", "{rel}"])
+def test_db_takes_a_url_or_a_path(
+    form: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--db sqlite:///abs, sqlite:relative and a plain path all open the same SQLite file."""
+    monkeypatch.chdir(tmp_path)
+    db = form.format(abs=tmp_path / "url.db", rel="url.db")
+    result = _cli("ledger", "--db", db, "settle", "--no-trace", str(EXAMPLE))
+    assert 0 == result.exit_code, result.stdout
+    shown = _cli("ledger", "--db", str(tmp_path / "url.db"), "show", "SZ-0001", "--json")
+    assert ["SZ-0001-A1", "SZ-0001-A2"] == json.loads(shown.stdout)["ledger"]["claim_ids"]
+
+
+def test_db_with_another_scheme_names_the_supported_ones(tmp_path: Path) -> None:
+    """--db postgresql://… exits 1 with a StoreError naming sqlite, and no password is echoed."""
+    result = _cli("ledger", "--db", "postgresql://billing:s3cret@db.example/zjj", "show", "P1")
+    assert 1 == result.exit_code
+    error = json.loads(result.stderr)["error"]
+    assert "StoreError" == error["type"]
+    assert "scheme 'postgresql'" in error["message"]
+    assert "supported: sqlite" in error["message"]
+    assert "s3cret" not in result.stderr
+
+
+def test_db_empty_is_refused() -> None:
+    """--db "" (a store that would vanish on close) exits 1 with a StoreError."""
+    result = _cli("ledger", "--db", "", "show", "P1")
+    assert 1 == result.exit_code
+    assert "StoreError" == json.loads(result.stderr)["error"]["type"]
+
+
+def test_db_a_directory_path_is_a_usage_error(tmp_path: Path) -> None:
+    """A plain --db path naming a directory is refused by the option, as before (exit 2)."""
+    result = _cli("ledger", "--db", str(tmp_path), "show", "P1")
+    assert 2 == result.exit_code
+    assert "is a directory" in result.stderr
+
+
+def test_db_help_names_the_url_forms() -> None:
+    """ledger --help shows the URL forms --db accepts."""
+    result = _cli("ledger", "--help")
+    assert 0 == result.exit_code
+    assert "sqlite:///abs/path.db" in result.stdout
+    assert "sqlite:relative.db" in result.stdout
+
+
+def test_a_document_spanning_two_years_stores_nothing(run: Any, tmp_path: Path) -> None:
+    """A document with claims of 2019 and 2020 is refused (one person-year per document)."""
+    two = doc([inpatient("C1", "2019-12-30"), inpatient("C2", "2020-01-02")])
+    result = run("settle", write(tmp_path / "two.json", two))
+    assert 1 == result.exit_code
+    error = json.loads(result.stderr)["error"]
+    assert ("InvalidClaim", "C2", "date") == (error["type"], error["claim_id"], error["field"])
+    assert 1 == run("show", "P-cili").exit_code  # nothing stored

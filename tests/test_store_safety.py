@@ -17,8 +17,16 @@ from typing import Any
 import pytest
 
 from store_helpers import dump
-from zjj_medical import Claim, Facility, Person, ReimbursementError, StoreError, settle_year
-from zjj_medical.store import LedgerBook, SQLiteStore
+from zjj_medical import (
+    Claim,
+    Facility,
+    Ledger,
+    Person,
+    ReimbursementError,
+    StoreError,
+    settle_year,
+)
+from zjj_medical.store import LedgerBook, Reversal, SQLiteStore
 
 CTX = mp.get_context("spawn")
 PERSON = Person("P-shared", poor=False, county="cili")
@@ -45,7 +53,7 @@ def _die_after_first_write(db: str) -> None:
     def die(self: SQLiteStore, ledger: object) -> None:
         os._exit(17)  # killed between writing the settlement and writing the ledger
 
-    sqlite.SQLiteStore.put_ledger = die  # type: ignore[method-assign]
+    sqlite.SQLiteStore._put_ledger = die  # type: ignore[method-assign]
     with LedgerBook.open(db) as book:
         book.settle(claim(5), PERSON)
 
@@ -53,7 +61,7 @@ def _die_after_first_write(db: str) -> None:
 def _die_after_spilling(db: str, wal_size: Any) -> None:
     from zjj_medical.store import sqlite
 
-    real = sqlite.SQLiteStore.put_ledger
+    real = sqlite.SQLiteStore._put_ledger
     calls: list[int] = []
 
     def die_late(self: SQLiteStore, ledger: Any) -> None:
@@ -63,7 +71,7 @@ def _die_after_spilling(db: str, wal_size: Any) -> None:
             wal_size.value = os.path.getsize(db + "-wal")
             os._exit(19)
 
-    sqlite.SQLiteStore.put_ledger = die_late  # type: ignore[method-assign]
+    sqlite.SQLiteStore._put_ledger = die_late  # type: ignore[method-assign]
     with LedgerBook.open(db) as book:
         book.store._conn.execute("PRAGMA cache_size=10")  # small cache: pages spill to the WAL
         book.settle_all([claim(i) for i in range(10, 34)], PERSON)
@@ -75,7 +83,7 @@ def _die_in_reverse(db: str) -> None:
     def die(self: SQLiteStore, claim_id: str) -> None:
         os._exit(18)  # killed after re-settling the later claims, before removing the reversed one
 
-    sqlite.SQLiteStore.remove_settlement = die  # type: ignore[method-assign]
+    sqlite.SQLiteStore._remove_settlement = die  # type: ignore[method-assign]
     with LedgerBook.open(db) as book:
         book.reverse("K01")
 
@@ -136,7 +144,7 @@ def test_an_exception_between_the_writes_leaves_the_store_as_before(
         def boom(self: SQLiteStore, ledger: object) -> None:
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(SQLiteStore, "put_ledger", boom)
+        monkeypatch.setattr(SQLiteStore, "_put_ledger", boom)
         with pytest.raises(RuntimeError, match="disk full"):
             book.settle(claim(2), PERSON)
         assert before == dump(db)
@@ -158,7 +166,7 @@ def test_an_exception_in_a_reversal_leaves_the_store_as_before(
         def boom(self: SQLiteStore, reversal: object) -> int:
             raise RuntimeError("interrupted")
 
-        monkeypatch.setattr(SQLiteStore, "add_reversal", boom)
+        monkeypatch.setattr(SQLiteStore, "_insert_reversal", boom)
         with pytest.raises(RuntimeError):
             book.reverse("K01")
         assert before == dump(db)
@@ -256,10 +264,25 @@ def test_an_empty_file_becomes_a_store_in_wal_mode(tmp_path: Path) -> None:
     con.close()
 
 
-def test_writes_need_a_transaction(tmp_path: Path) -> None:
-    """A write outside store.transaction() is refused."""
-    with SQLiteStore(tmp_path / "x.db") as store:
-        with pytest.raises(StoreError, match=r"need store\.transaction"):
-            store.remove_settlement("K01")
-        with store.transaction(), pytest.raises(StoreError, match="already open"):
-            store.transaction().__enter__()
+def test_writes_need_the_transaction_of_their_person_year(tmp_path: Path) -> None:
+    """A write outside store.transaction(), or inside another person-year's, is refused."""
+    with LedgerBook.open(tmp_path / "x.db") as book:
+        record = book.settle(claim(1), PERSON)
+        book.reverse("K01")
+        store = book.store
+        assert isinstance(store, SQLiteStore)
+        with pytest.raises(StoreError, match=r"need store\.transaction\('P-shared', 2019\); none"):
+            store.add_settlement(record)
+        with (
+            store.transaction("P-other", 2019),
+            pytest.raises(StoreError, match="the open transaction is of P-other 2019"),
+        ):
+            store.add_settlement(record)
+        with store.transaction("P-shared", 2020), pytest.raises(StoreError, match="add_reversal"):
+            store.add_reversal(Reversal(0, record, (), "now"), [], Ledger.empty("P-shared", 2019))
+        with store.transaction("P-shared", 2019), pytest.raises(StoreError, match="already open"):
+            store.transaction("P-other", 2019).__enter__()
+        assert store.settlement("K01") is None  # nothing was written
+        with store.transaction("P-shared", 2019):
+            store.add_settlement(record)
+        assert record == store.settlement("K01")

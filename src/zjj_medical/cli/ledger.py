@@ -19,6 +19,7 @@ from zjj_medical.contract.fhir import claim_response, fhir_json, to_fhir_claim_r
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import LedgerMismatch, ReimbursementError
 from zjj_medical.render.sheet import settlement_sheet
+from zjj_medical.store.backends import is_store_url
 from zjj_medical.store.book import LedgerBook, PolicyVersion
 from zjj_medical.store.report import (
     reconciliation,
@@ -52,10 +53,19 @@ def _run(action: Callable[[], Any]) -> Any:
         _fail(exc)
 
 
+def _store_location(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A store URL as given (``open_store`` checks it); a file path checked as before."""
+    if is_store_url(value):
+        return value
+    return str(click.Path(dir_okay=False).convert(value, param, ctx))
+
+
 @click.group("ledger")
 @click.option(
-    "--db", required=True, envvar="ZJJ_MEDICAL_DB", type=click.Path(dir_okay=False),
-    help="The ledger store (a SQLite file, created when absent; env ZJJ_MEDICAL_DB).",
+    "--db", required=True, envvar="ZJJ_MEDICAL_DB", metavar="URL|PATH",
+    callback=_store_location,
+    help="The ledger store: sqlite:///abs/path.db, sqlite:relative.db or a file path "
+    "(a SQLite file, created when absent; env ZJJ_MEDICAL_DB).",
 )  # fmt: skip
 @click.option(
     "--policy", "policies", multiple=True,

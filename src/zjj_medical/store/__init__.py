@@ -2,11 +2,13 @@
 
 - :class:`LedgerBook` — settle (one transaction, idempotent on the claim id), pre-settle
   (预结算, nothing written), reverse (冲正 / 退费重算, later claims re-settled).
-- :class:`LedgerStore` — the storage interface; :class:`SQLiteStore` — one SQLite file.
+- :class:`LedgerStore` — the storage interface, one transaction per person-year;
+  :class:`SQLiteStore` — one SQLite file; :func:`open_store` — a store by URL or file path.
 - :func:`reconciliation` — per fund, date and facility; :func:`to_fhir_claim_response` — FHIR R4.
 """
 
 from zjj_medical.contract.fhir import claim_response, fhir_json, to_fhir_claim_response
+from zjj_medical.store.backends import open_store
 from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.book import LedgerBook, PolicyVersion, facility_key
 from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement
@@ -31,6 +33,7 @@ __all__ = [
     "claim_response",
     "facility_key",
     "fhir_json",
+    "open_store",
     "reconciliation",
     "reconciliation_rows",
     "reconciliation_table",

@@ -1,9 +1,16 @@
-"""The ledger store interface: what :class:`~zjj_medical.store.book.LedgerBook` needs.
+"""The ledger store interface: what :class:`~zjj_medical.store.book.LedgerBook` needs of a backend.
 
-A store keeps, per person-year, the ledger and every settlement in the order they
-were settled. Writes happen only inside :meth:`LedgerStore.transaction`, which is
-all-or-nothing and excludes every other writer of the same store (a second
-process included) until it ends; reads inside it see the transaction's own writes.
+A store keeps, per person-year, the ledger and every settlement in its order of posting,
+plus the reversals. The **person-year** is the unit of consistency: every write happens
+inside :meth:`LedgerStore.transaction` of the person-year it writes, which is
+all-or-nothing and excludes every other writer *of that person-year* (another process
+included) until it ends; reads inside it see the transaction's own writes. Writers of
+different person-years need not wait for each other (a backend may still serialise
+them: SQLite has one write lock per file).
+
+The interface is kept small — it is what a second backend implements. Settling,
+re-settling after a reversal, idempotency and the checks on content live in
+:class:`~zjj_medical.store.book.LedgerBook`, the same for every backend.
 """
 
 from __future__ import annotations
@@ -13,16 +20,24 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from zjj_medical.engine.ledger import Ledger
+from zjj_medical.errors import StoreError
 from zjj_medical.store.records import Reversal, StoredSettlement
 
-__all__ = ["LedgerStore"]
+__all__ = ["LedgerStore", "check_person_year"]
+
+PersonYear = tuple[str, int]
 
 
 class LedgerStore(Protocol):
     """Persistent person-year ledgers and their settlements."""
 
-    def transaction(self) -> AbstractContextManager[None]:
-        """An exclusive write transaction: commit on success, roll back on any exception."""
+    def transaction(self, person_id: str, year: int) -> AbstractContextManager[None]:
+        """A write transaction on one person-year: commit on success, roll back on any exception.
+
+        It locks the person-year (its ledger, its settlements, its order of posting) against
+        every other writer until it ends. One transaction at a time per store object;
+        opening a second one inside it raises ``StoreError``.
+        """
 
     def snapshot(self) -> AbstractContextManager[None]:
         """A read transaction: every read inside sees one consistent state."""
@@ -31,11 +46,14 @@ class LedgerStore(Protocol):
     def ledger(self, person_id: str, year: int) -> Ledger | None:
         """The person-year's ledger, ``None`` when nothing is settled."""
 
+    def next_seq(self, person_id: str, year: int) -> int:
+        """The next place in the person-year's order of posting (one more than the last)."""
+
     def settlements(self, person_id: str, year: int) -> list[StoredSettlement]:
-        """The person-year's settlements in the order they were settled."""
+        """The person-year's settlements in their order of posting."""
 
     def settlement(self, claim_id: str) -> StoredSettlement | None:
-        """The stored settlement of a claim id, ``None`` when there is none."""
+        """The stored settlement of a claim id (of any person-year), ``None`` when there is none."""
 
     def years(self, person_id: str) -> list[int]:
         """The years the person has settlements in, ascending."""
@@ -48,24 +66,49 @@ class LedgerStore(Protocol):
     def reversals(self, claim_id: str | None = None) -> list[Reversal]:
         """Reversals (all, or of one claim id), oldest first."""
 
-    # -- writes (inside ``transaction()`` only) ---------------------------------------------
+    # -- writes (inside ``transaction(person_id, year)`` of the record's person-year only) ---
     def add_settlement(self, record: StoredSettlement) -> None:
-        """Insert a new settlement (its claim id must not be stored)."""
+        """Post a new settlement; the person-year's ledger becomes ``record.settlement.ledger``.
 
-    def replace_settlement(self, record: StoredSettlement) -> None:
-        """Replace the stored settlement of ``record.claim_id`` (a re-settlement)."""
+        Raises:
+            DuplicateClaim: the claim id is already stored (in any person-year).
+            StoreError: not inside the transaction of the record's person-year.
+        """
 
-    def remove_settlement(self, claim_id: str) -> None:
-        """Remove a stored settlement."""
+    def add_reversal(
+        self, reversal: Reversal, resettled: list[StoredSettlement], ledger: Ledger
+    ) -> int:
+        """Record a reversal; returns the id the store gave it.
 
-    def put_ledger(self, ledger: Ledger) -> None:
-        """Write the person-year ledger (an empty one removes it)."""
+        In one step: remove ``reversal.reversed``, replace the stored settlement of each
+        record of ``resettled`` (same claim id, same place in the order), set the
+        person-year's ledger to ``ledger`` (an empty one removes it) and keep the reversal
+        with its adjustments.
 
-    def add_reversal(self, reversal: Reversal) -> int:
-        """Record a reversal and its adjustments; returns the id the store gave it."""
-
-    def next_seq(self, person_id: str, year: int) -> int:
-        """The next place in the person-year's order of settlement."""
+        Raises:
+            StoreError: not inside the transaction of the person-year, or a record is
+                not stored.
+        """
 
     def close(self) -> None:
         """Release the store's resources."""
+
+
+def check_person_year(what: str, open_: PersonYear | None, person_id: str, year: int) -> None:
+    """Refuse a write of ``person_id`` ``year`` unless that person-year's transaction is open.
+
+    A helper for backends: every write method calls it first.
+
+    >>> check_person_year("add_settlement", ("P1", 2019), "P1", 2019)
+    >>> check_person_year("add_settlement", ("P1", 2019), "P2", 2019)
+    Traceback (most recent call last):
+    ...
+    zjj_medical.errors.StoreError: add_settlement: writes of P2 2019 need store.transaction('P2', 2019); the open transaction is of P1 2019
+    """
+    if open_ == (person_id, year):
+        return
+    where = "none is open" if open_ is None else f"the open transaction is of {open_[0]} {open_[1]}"
+    raise StoreError(
+        f"{what}: writes of {person_id} {year} need store.transaction({person_id!r}, {year}); "
+        f"{where}"
+    )

@@ -1,8 +1,10 @@
 """The ledger book: settle, pre-settle and reverse claims against a persistent ledger store.
 
-Every write is one store transaction — read the person-year ledger, settle, write
-the settlement and the new ledger, commit — so a crash or an error in between
-leaves the store as it was, and two processes never lose each other's update.
+Every write is one store transaction on one person-year — read its ledger, settle,
+write the settlement and the new ledger, commit — so a crash or an error in between
+leaves the store as it was, and two processes never lose each other's update. The
+logic is here, the same for every backend; a store only keeps and locks (see
+:class:`~zjj_medical.store.base.LedgerStore`).
 
 >>> from zjj_medical import Claim, Facility, Person
 >>> book = LedgerBook.open(":memory:")
@@ -28,20 +30,20 @@ from typing import Any
 
 import attrs
 
-from zjj_medical.contract.codec import content_hash, settlement_from_dict
+from zjj_medical.contract.codec import content_hash, same_content
 from zjj_medical.contract.inputs import claim_to_dict, person_to_dict
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import Settlement, settle
-from zjj_medical.errors import DuplicateClaim, UnknownClaim
+from zjj_medical.errors import DuplicateClaim, InvalidClaim, UnknownClaim
 from zjj_medical.policy.fingerprint import text_fingerprint
 from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.yamlio import read_policy_text
+from zjj_medical.store.backends import open_store
 from zjj_medical.store.base import LedgerStore
-from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement
-from zjj_medical.store.sqlite import SQLiteStore
+from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement, stored_form
 
 __all__ = ["LedgerBook", "PolicyVersion", "facility_key"]
 
@@ -99,9 +101,17 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
-def _roundtrip(s: Settlement) -> Settlement:
-    # What is handed back equals what a later read of the store gives.
-    return settlement_from_dict(s.to_dict(), s.ledger, s.policy_id)
+def _one_person_year(claims: Sequence[Claim], person: Person) -> tuple[str, int]:
+    """The person-year the claims belong to; claims of several years are refused."""
+    year = claims[0].date.year
+    for c in claims:
+        if c.date.year != year:
+            raise InvalidClaim(
+                f"claim {c.id}: date: claims settled together belong to one person-year; "
+                f"claims span {sorted({c.date.year for c in claims})}",
+                claim_id=c.id, field="date",
+            )  # fmt: skip
+    return person.id, year
 
 
 class LedgerBook:
@@ -129,13 +139,18 @@ class LedgerBook:
     @classmethod
     def open(
         cls,
-        path: str | Path,
+        url_or_path: str | Path,
         *policies: str | Path | PolicyVersion,
         timeout: float = 30.0,
         synchronous: str = "FULL",
     ) -> LedgerBook:
-        """A book on a SQLite file (created when absent); see :class:`SQLiteStore`."""
-        return cls(SQLiteStore(path, timeout=timeout, synchronous=synchronous), *policies)
+        """A book on the store at a URL or file path; see :func:`~zjj_medical.store.open_store`.
+
+        ``sqlite:///abs/path.db``, ``sqlite:relative.db`` or a plain file path open a SQLite
+        file (created when absent); ``timeout`` and ``synchronous`` are passed to the store.
+        """
+        store = open_store(url_or_path, timeout=timeout, synchronous=synchronous)
+        return cls(store, *policies)
 
     def close(self) -> None:
         """Close the store."""
@@ -174,13 +189,17 @@ class LedgerBook:
 
     # -- settling -----------------------------------------------------------------------------
     def _existing(
-        self, claim: Claim, digest: str, pending: dict[str, StoredSettlement]
+        self, claim: Claim, person: Person, inputs: _Inputs, pending: dict[str, StoredSettlement]
     ) -> StoredSettlement | None:
+        """The stored settlement of this claim id, if any; ``DuplicateClaim`` when it was
+        stored with other content (compared at the stored content hash's version)."""
         found = pending.get(claim.id) or self.store.settlement(claim.id)
-        if found is not None and found.content_hash != digest:
+        if found is not None and not same_content(found.content_hash, inputs[0], inputs[1]):
+            # another person's claim: say nothing about it
+            whose = f" ({found.date})" if found.person_id == person.id else ""
             raise DuplicateClaim(
-                f"claim {claim.id}: id: already settled with other content "
-                f"(person {found.person_id}, {found.date}); reverse it first to settle it again",
+                f"claim {claim.id}: id: already settled with other content{whose}; "
+                "reverse it first to settle it again",
                 claim_id=claim.id, field="id",
             )  # fmt: skip
         return found
@@ -189,7 +208,8 @@ class LedgerBook:
         self, claim: Claim, person: Person, ledger: Ledger | None, seq: int, inputs: _Inputs
     ) -> StoredSettlement:
         pv = self.policy_for(claim.date)
-        s = _roundtrip(settle(claim, person, policy=pv.policy, ledger=ledger))
+        # in the form a later read of the store gives, built from the values (no JSON)
+        s = stored_form(settle(claim, person, policy=pv.policy, ledger=ledger))
         claim_json, person_json, digest = inputs
         return StoredSettlement(
             settlement=s, claim=claim_json, person=person_json,
@@ -214,7 +234,7 @@ class LedgerBook:
         with self.store.snapshot():
             for claim in claims:
                 inputs = _inputs(claim, person)
-                found = self._existing(claim, inputs[2], pending)
+                found = self._existing(claim, person, inputs, pending)
                 if found is not None:
                     out.append(found.settlement)
                     continue
@@ -238,21 +258,30 @@ class LedgerBook:
         return self.settle_all([claim], person)[0]
 
     def settle_all(self, claims: Iterable[Claim], person: Person) -> list[StoredSettlement]:
-        """Settle a person's claims in order, all in one transaction (all or none stored)."""
+        """Settle a person's claims of one year in order, in one transaction (all or none stored).
+
+        Raises:
+            InvalidClaim: the claims are of more than one year (nothing is written).
+        """
+        claims = list(claims)
+        if not claims:
+            return []
+        person_id, year = _one_person_year(claims, person)
         out: list[StoredSettlement] = []
-        with self.store.transaction():
+        pending: dict[str, StoredSettlement] = {}
+        with self.store.transaction(person_id, year):
+            ledger = self.store.ledger(person_id, year)
+            seq = self.store.next_seq(person_id, year)
             for claim in claims:
                 inputs = _inputs(claim, person)
-                found = self._existing(claim, inputs[2], {})
+                found = self._existing(claim, person, inputs, pending)
                 if found is not None:
                     out.append(found)
                     continue
-                year = claim.date.year
-                ledger = self.store.ledger(person.id, year)
-                seq = self.store.next_seq(person.id, year)
                 record = self._compute(claim, person, ledger, seq, inputs)
                 self.store.add_settlement(record)
-                self.store.put_ledger(record.settlement.ledger)
+                pending[claim.id] = record
+                ledger, seq = record.settlement.ledger, seq + 1
                 out.append(record)
         return out
 
@@ -263,32 +292,39 @@ class LedgerBook:
         The later claims are settled again in their order, each under the policy in force
         on its date, from the ledger as it stood before the reversed claim. Each one's
         change per layer (new − old) is stored and returned, so every fund can be
-        refunded or charged the difference. All in one transaction.
+        refunded or charged the difference. All in one transaction of the person-year.
 
         Raises:
             UnknownClaim: the claim id is not stored.
         """
-        with self.store.transaction():
-            target = self.settlement(claim_id)
-            records = self.store.settlements(target.person_id, target.year)
-            at = [r.claim_id for r in records].index(claim_id)
-            before, later = records[:at], records[at + 1 :]
-            ledger = before[-1].settlement.ledger if before else None
-            adjustments: list[Adjustment] = []
-            for old in later:
-                new = self._compute(
-                    old.parsed_claim(), old.parsed_person(), ledger, old.seq,
-                    (dict(old.claim), dict(old.person), old.content_hash),
-                )  # fmt: skip
-                ledger = new.settlement.ledger
-                self.store.replace_settlement(new)
-                adjustments.append(
-                    Adjustment(
-                        old.claim_id, old.settlement.payments, new.settlement.payments,
-                        old.settlement.patient_pay, new.settlement.patient_pay,
-                    )
-                )  # fmt: skip
-            self.store.remove_settlement(claim_id)
-            self.store.put_ledger(ledger or Ledger.empty(target.person_id, target.year))
-            reversal = Reversal(0, target, tuple(adjustments), self._clock())
-            return attrs.evolve(reversal, id=self.store.add_reversal(reversal))
+        while True:
+            seen = self.settlement(claim_id)
+            with self.store.transaction(seen.person_id, seen.year):
+                target = self.settlement(claim_id)
+                if (target.person_id, target.year) != (seen.person_id, seen.year):
+                    continue  # reversed and settled again elsewhere meanwhile: lock that one
+                return self._reverse(target)
+
+    def _reverse(self, target: StoredSettlement) -> Reversal:
+        records = self.store.settlements(target.person_id, target.year)
+        at = [r.claim_id for r in records].index(target.claim_id)
+        before, later = records[:at], records[at + 1 :]
+        ledger = before[-1].settlement.ledger if before else None
+        adjustments: list[Adjustment] = []
+        resettled: list[StoredSettlement] = []
+        for old in later:
+            new = self._compute(
+                old.parsed_claim(), old.parsed_person(), ledger, old.seq,
+                (dict(old.claim), dict(old.person), old.content_hash),
+            )  # fmt: skip
+            ledger = new.settlement.ledger
+            resettled.append(new)
+            adjustments.append(
+                Adjustment(
+                    old.claim_id, old.settlement.payments, new.settlement.payments,
+                    old.settlement.patient_pay, new.settlement.patient_pay,
+                )
+            )  # fmt: skip
+        reversal = Reversal(0, target, tuple(adjustments), self._clock())
+        final = ledger or Ledger.empty(target.person_id, target.year)
+        return attrs.evolve(reversal, id=self.store.add_reversal(reversal, resettled, final))

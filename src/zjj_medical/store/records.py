@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -16,9 +16,17 @@ from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import Settlement
-from zjj_medical.money import ZERO, format_money
+from zjj_medical.engine.trace import TraceEntry
+from zjj_medical.money import CENT, EXACT, ZERO, format_money
 
-__all__ = ["Adjustment", "Reversal", "StoredSettlement", "layer_deltas", "record_from_dict"]
+__all__ = [
+    "Adjustment",
+    "Reversal",
+    "StoredSettlement",
+    "layer_deltas",
+    "record_from_dict",
+    "stored_form",
+]
 
 
 def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -31,7 +39,7 @@ class StoredSettlement:
 
     Attributes:
         settlement: the settlement (its ``ledger`` is the person-year ledger after it).
-        claim: the claim's input JSON (SPEC §6 form).
+        claim: the claim's input JSON (the JSON contract's form).
         person: the person's input JSON.
         content_hash: SHA-256 of claim and person (see :func:`~zjj_medical.contract.codec.content_hash`).
         policy_id: the policy that settled it.
@@ -203,4 +211,42 @@ def record_from_dict(data: Mapping[str, Any]) -> StoredSettlement:
         facility=data["facility"],
         seq=int(data["seq"]),
         settled_at=data["settled_at"],
+    )
+
+
+def _money(value: Decimal) -> Decimal:
+    # what parse_money(format_money(value)) gives: two places, no negative zero
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT) + ZERO
+
+
+def _json_value(value: Any) -> Any:
+    """A trace input as a JSON read gives it back: money as two-decimal text, lists for tuples."""
+    if isinstance(value, Decimal):
+        return format_money(value)
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return value
+
+
+def stored_form(s: Settlement) -> Settlement:
+    """The settlement as a read of the store gives it back, built from its values.
+
+    Equal to ``settlement_from_dict(s.to_dict(), s.ledger, s.policy_id)`` without writing
+    and parsing JSON: amounts with two places, trace inputs in their JSON form (money as
+    text). The ledger is kept as is (it reads back equal).
+    """
+    trace = tuple(
+        TraceEntry(e.layer, e.name, _money(e.amount), e.clause, _json_value(dict(e.inputs)), e.note)
+        for e in s.trace
+    )
+    return attrs.evolve(
+        s,
+        total=_money(s.total),
+        in_scope=_money(s.in_scope),
+        payments={k: _money(v) for k, v in s.payments.items()},
+        reimbursed=_money(s.reimbursed),
+        patient_pay=_money(s.patient_pay),
+        trace=trace,
     )

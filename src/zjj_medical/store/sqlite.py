@@ -1,10 +1,14 @@
-"""The SQLite ledger store: one file, WAL journal, a schema version, exclusive write transactions.
+"""The SQLite ledger store: one file, WAL journal, a schema version, person-year transactions.
 
-Writers serialise on SQLite's write lock (``BEGIN IMMEDIATE``): two processes settling
-claims of the same person never interleave inside a transaction, so no update is lost.
-A transaction that raises, or a process that dies before ``COMMIT``, leaves the file
-as it was (SQLite's atomic commit). A file that is not a SQLite database, or a SQLite
-database of another application, is refused with :class:`~zjj_medical.errors.StoreError`.
+:meth:`SQLiteStore.transaction` takes SQLite's write lock (``BEGIN IMMEDIATE``) for the
+person-year it names. SQLite has one write lock per file, so writers of *different*
+person-years are serialised too (each waits for the lock up to ``timeout`` seconds); the
+interface promises no more than the person-year lock, and a server database can let them
+run side by side. Two processes settling claims of the same person never interleave inside
+a transaction, so no update is lost. A transaction that raises, or a process that dies
+before ``COMMIT``, leaves the file as it was (SQLite's atomic commit). A file that is not a
+SQLite database, or a SQLite database of another application, is refused with
+:class:`~zjj_medical.errors.StoreError`.
 
 >>> store = SQLiteStore(":memory:")
 >>> store.ledger("P1", 2019) is None, store.schema_version
@@ -18,14 +22,15 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from zjj_medical.engine.ledger import Ledger
-from zjj_medical.errors import StoreError
+from zjj_medical.errors import DuplicateClaim, StoreError
 from zjj_medical.money import ZERO, format_money
+from zjj_medical.store.base import PersonYear, check_person_year
 from zjj_medical.store.records import (
     Adjustment,
     Reversal,
@@ -112,6 +117,7 @@ class SQLiteStore:
             raise StoreError(f"synchronous: {synchronous!r} is not one of {', '.join(_SYNC)}")
         self._in_write = False
         self._in_read = False
+        self._open_year: PersonYear | None = None
         try:
             self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
@@ -181,14 +187,17 @@ class SQLiteStore:
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:
             return self._conn.execute(sql, params)
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(
-                    f"{self.path}: the ledger store stayed locked by another writer: {exc}"
-                ) from None
-            raise StoreError(f"{self.path}: {exc}") from None
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: {exc}") from None
+            raise self._error(exc) from None
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        if isinstance(exc, sqlite3.OperationalError) and (
+            "locked" in str(exc) or "busy" in str(exc)
+        ):
+            return StoreError(
+                f"{self.path}: the ledger store stayed locked by another writer: {exc}"
+            )
+        return StoreError(f"{self.path}: {exc}")
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -212,9 +221,19 @@ class SQLiteStore:
         finally:
             self._in_write = False
 
-    def transaction(self) -> AbstractContextManager[None]:
-        """An exclusive write transaction (``BEGIN IMMEDIATE``): commit, or roll back on error."""
-        return self._write()
+    @contextmanager
+    def transaction(self, person_id: str, year: int) -> Iterator[None]:
+        """A write transaction on a person-year: commit, or roll back on error.
+
+        It takes SQLite's write lock (``BEGIN IMMEDIATE``), which also holds off writers
+        of other person-years until it ends.
+        """
+        with self._write():
+            self._open_year = (person_id, year)
+            try:
+                yield
+            finally:
+                self._open_year = None
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -230,10 +249,6 @@ class SQLiteStore:
             self._in_read = False
             with suppress(sqlite3.Error):
                 self._conn.execute("COMMIT")
-
-    def _need_write(self, what: str) -> None:
-        if not self._in_write:
-            raise StoreError(f"{what}: writes to the ledger store need store.transaction()")
 
     def close(self) -> None:
         """Close the connection."""
@@ -368,31 +383,53 @@ class SQLiteStore:
         )  # fmt: skip
 
     def add_settlement(self, record: StoredSettlement) -> None:
-        """Insert a new settlement."""
-        self._need_write("add_settlement")
-        self._exec(
-            f"INSERT INTO settlements ({_COLUMNS}) VALUES ({_PLACEHOLDERS})",
-            self._values(record),
-        )
+        """Post a new settlement and make its ledger the person-year's ledger."""
+        check_person_year("add_settlement", self._open_year, record.person_id, record.year)
+        self._insert_settlement(record)
+        self._put_ledger(record.settlement.ledger)
 
-    def replace_settlement(self, record: StoredSettlement) -> None:
-        """Replace the stored settlement of the record's claim id."""
-        self._need_write("replace_settlement")
+    def add_reversal(
+        self, reversal: Reversal, resettled: list[StoredSettlement], ledger: Ledger
+    ) -> int:
+        """Re-settled records replace the stored ones, the reversed one goes; returns its id."""
+        r = reversal.reversed
+        for record in (r, *resettled):
+            check_person_year("add_reversal", self._open_year, record.person_id, record.year)
+        check_person_year("add_reversal", self._open_year, ledger.person_id, ledger.year)
+        for record in resettled:
+            self._replace_settlement(record)
+        self._remove_settlement(r.claim_id)
+        self._put_ledger(ledger)
+        return self._insert_reversal(reversal)
+
+    def _insert_settlement(self, record: StoredSettlement) -> None:
+        try:
+            self._conn.execute(
+                f"INSERT INTO settlements ({_COLUMNS}) VALUES ({_PLACEHOLDERS})",
+                self._values(record),
+            )
+        except sqlite3.IntegrityError as exc:
+            if "settlements.claim_id" not in str(exc):
+                raise StoreError(f"{self.path}: {exc}") from None
+            raise DuplicateClaim(  # says nothing of the person-year that holds it
+                f"claim {record.claim_id}: id: already stored in the ledger store",
+                claim_id=record.claim_id, field="id",
+            ) from None  # fmt: skip
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+
+    def _replace_settlement(self, record: StoredSettlement) -> None:
         cur = self._exec("DELETE FROM settlements WHERE claim_id = ?", (record.claim_id,))
         if cur.rowcount != 1:
-            raise StoreError(f"replace_settlement: claim {record.claim_id} is not stored")
-        self.add_settlement(record)
+            raise StoreError(f"add_reversal: claim {record.claim_id} is not stored")
+        self._insert_settlement(record)
 
-    def remove_settlement(self, claim_id: str) -> None:
-        """Remove a stored settlement."""
-        self._need_write("remove_settlement")
+    def _remove_settlement(self, claim_id: str) -> None:
         cur = self._exec("DELETE FROM settlements WHERE claim_id = ?", (claim_id,))
         if cur.rowcount != 1:
-            raise StoreError(f"remove_settlement: claim {claim_id} is not stored")
+            raise StoreError(f"add_reversal: claim {claim_id} is not stored")
 
-    def put_ledger(self, ledger: Ledger) -> None:
-        """Write the person-year ledger; an empty one removes the row."""
-        self._need_write("put_ledger")
+    def _put_ledger(self, ledger: Ledger) -> None:
         if not ledger.claim_ids:
             self._exec(
                 "DELETE FROM ledgers WHERE person_id = ? AND year = ?",
@@ -404,9 +441,7 @@ class SQLiteStore:
             (ledger.person_id, ledger.year, _dump(ledger.to_dict())),
         )
 
-    def add_reversal(self, reversal: Reversal) -> int:
-        """Record a reversal and its adjustments; returns its id."""
-        self._need_write("add_reversal")
+    def _insert_reversal(self, reversal: Reversal) -> int:
         r = reversal.reversed
         cur = self._exec(
             "INSERT INTO reversals (claim_id, person_id, year, record, reversed_at) "

@@ -1,0 +1,127 @@
+"""Open a ledger store by URL: the scheme picks the backend.
+
+- ``sqlite:///abs/path.db`` — a SQLite file at an absolute path;
+- ``sqlite:relative.db`` — a SQLite file relative to the working directory;
+- a plain file path (``ledger.db``, ``/srv/zjj/ledger.db``, a :class:`~pathlib.Path`) — the same.
+
+A URL with any other scheme is refused with :class:`~zjj_medical.errors.StoreError`
+naming the schemes this installation supports. :data:`SCHEMES` maps each scheme to the
+function that opens it, so a further backend is one entry.
+
+>>> store = open_store("sqlite::memory:")
+>>> type(store).__name__
+'SQLiteStore'
+>>> store.close()
+>>> open_store("postgresql://billing@db.example/ledger")
+Traceback (most recent call last):
+...
+zjj_medical.errors.StoreError: postgresql://…: no ledger store backend for scheme 'postgresql' in this installation; supported: sqlite (sqlite:///abs/path.db, sqlite:relative.db, or a file path)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote
+
+from zjj_medical.errors import StoreError
+from zjj_medical.store.base import LedgerStore
+from zjj_medical.store.sqlite import SQLiteStore
+
+__all__ = ["SCHEMES", "StoreOpener", "is_store_url", "open_store"]
+
+
+class StoreOpener(Protocol):
+    """Opens a backend's store from the rest of the URL (what follows ``scheme:``)."""
+
+    def __call__(self, rest: str, *, timeout: float, synchronous: str) -> LedgerStore:
+        """The store; ``StoreError`` when it cannot be opened."""
+
+
+def _open_sqlite(rest: str, *, timeout: float, synchronous: str) -> LedgerStore:
+    if rest.startswith("//"):  # sqlite:///abs/path.db: no host, an absolute path
+        host, _, path = rest[2:].partition("/")
+        if host:
+            raise StoreError(
+                f"sqlite://{host}/…: a SQLite URL names no host; "
+                "write sqlite:///abs/path.db or sqlite:relative.db",
+                field="db",
+            )
+        rest = "/" + path
+    return _sqlite_file(unquote(rest), timeout=timeout, synchronous=synchronous)
+
+
+def _sqlite_file(path: str, *, timeout: float, synchronous: str) -> LedgerStore:
+    if not path.strip() or path == "/":
+        raise StoreError(
+            "the ledger store needs a file: an empty name would give a temporary database "
+            "that is lost when it is closed",
+            field="db",
+        )
+    return SQLiteStore(path, timeout=timeout, synchronous=synchronous)
+
+
+#: Scheme → the function that opens a store of it. A later backend adds one entry.
+SCHEMES: dict[str, StoreOpener] = {"sqlite": _open_sqlite}
+
+# A scheme is at least two characters (``C:\ledger.db`` is a path), as in RFC 3986.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):(.*)", re.DOTALL)
+
+
+def _supported() -> str:
+    forms = {"sqlite": "sqlite:///abs/path.db, sqlite:relative.db, or a file path"}
+    return ", ".join(f"{s} ({forms[s]})" if s in forms else s for s in sorted(SCHEMES))
+
+
+def _split(url_or_path: str) -> tuple[str, str] | None:
+    """(scheme, rest) of a URL; ``None`` for a plain path (``ledger.db``, ``:memory:``, ``C:/x.db``).
+
+    Text before a colon counts as a scheme when it is a known one or ``//`` follows it.
+    """
+    m = _SCHEME.fullmatch(url_or_path)
+    if m is None:
+        return None
+    scheme, rest = m.group(1).lower(), m.group(2)
+    return (scheme, rest) if scheme in SCHEMES or rest.startswith("//") else None
+
+
+def is_store_url(text: str) -> bool:
+    """Whether ``text`` is a store URL rather than a file path.
+
+    >>> is_store_url("sqlite:///srv/ledger.db"), is_store_url("postgresql://h/db")
+    (True, True)
+    >>> is_store_url("ledger.db"), is_store_url(":memory:"), is_store_url("C:/ledger.db")
+    (False, False, False)
+    """
+    return _split(text) is not None
+
+
+def open_store(
+    url_or_path: str | Path, *, timeout: float = 30.0, synchronous: str = "FULL"
+) -> LedgerStore:
+    """The ledger store at a URL or a file path.
+
+    Args:
+        url_or_path: ``sqlite:///abs/path.db``, ``sqlite:relative.db`` or a file path.
+        timeout: seconds to wait for another writer before giving up with ``StoreError``.
+        synchronous: how durable a commit is (SQLite's ``PRAGMA synchronous``).
+
+    Raises:
+        StoreError: the scheme is not supported here, the URL is malformed, or the store
+            cannot be opened (see :class:`~zjj_medical.store.SQLiteStore`).
+    """
+    if isinstance(url_or_path, Path):
+        return _sqlite_file(str(url_or_path), timeout=timeout, synchronous=synchronous)
+    split = _split(url_or_path)
+    if split is None:
+        return _sqlite_file(url_or_path, timeout=timeout, synchronous=synchronous)
+    scheme, rest = split
+    opener = SCHEMES.get(scheme)
+    if opener is None:  # the URL may hold a password: only its scheme is repeated
+        raise StoreError(
+            f"{scheme}://…: no ledger store backend for scheme {scheme!r} in this installation; "
+            f"supported: {_supported()}",
+            field="db",
+        )
+    return opener(rest, timeout=timeout, synchronous=synchronous)
