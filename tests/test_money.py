@@ -187,3 +187,16 @@ def test_a_sum_may_exceed_the_maximum_when_asked() -> None:
         parse_money("25000000000.5", "base")
     with pytest.raises(ValueError, match="too large to read to the fen"):
         parse_money("1e400", "base", maximum=None)
+
+
+def test_ledger_sums_above_the_maximum_read_back() -> None:
+    """A person-year's running base may pass the maximum of one amount: two claims of
+    9,999,999,999.99 make 19,999,999,999.98, and the ledger reads back exactly."""
+    from zjj_medical import Ledger
+
+    ledger = Ledger.from_dict({
+        "person_id": "P1", "year": 2019, "claim_ids": ["A", "B"],
+        "layers": {"critical_illness": {"base": "19999999999.98", "paid": "0.00",
+                                        "deductible": "0.00", "claims": {}}},
+    })  # fmt: skip
+    assert Decimal("19999999999.98") == ledger.state("critical_illness").base

@@ -113,9 +113,10 @@ class Ledger:
                 if any(v < 0 for v in counts.values()):
                     raise ValueError(f"layers.{layer_id}.claims: negative count")
                 layers[str(layer_id)] = LayerState(
-                    parse_money(s["base"], f"layers.{layer_id}.base"),
-                    parse_money(s["paid"], f"layers.{layer_id}.paid"),
-                    parse_money(s["deductible"], f"layers.{layer_id}.deductible"),
+                    # running sums of a year: they may pass the maximum of one amount
+                    parse_money(s["base"], f"layers.{layer_id}.base", maximum=None),
+                    parse_money(s["paid"], f"layers.{layer_id}.paid", maximum=None),
+                    parse_money(s["deductible"], f"layers.{layer_id}.deductible", maximum=None),
                     counts,
                 )
             ids = data["claim_ids"]
