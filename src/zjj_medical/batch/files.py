@@ -43,7 +43,7 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from zjj_medical.batch.columns import date_column, id_text
-from zjj_medical.batch.output import Money
+from zjj_medical.batch.output import Money, Order
 from zjj_medical.batch.run import simulate
 from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy
@@ -198,6 +198,7 @@ def simulate_file(
     *,
     policy: Policy | None = None,
     money: Money = "yuan",
+    order: Order = "date",
     partition_claims: int = 1_000_000,
     progress: Callable[[int, int], None] | None = None,
     workdir: str | os.PathLike[str] | None = None,
@@ -230,7 +231,7 @@ def simulate_file(
                 continue
             result = simulate(
                 part.drop(columns=[_ROW]), _read(d / f"people-{p}.arrow", people_columns),
-                policy=policy, money=money,
+                policy=policy, money=money, order=order,
             )  # fmt: skip
             table = pa.Table.from_pandas(result, schema=schema, preserve_index=False)
             table = table.append_column(_ROW, pa.array(part[_ROW].to_numpy(dtype=np.int64)))

@@ -27,6 +27,8 @@ import pandas as pd
 
 __all__ = ["Money", "build_frame", "ratio_4"]
 
+#: The order a person-year's claims are posted in (see :func:`~zjj_medical.batch.simulate`).
+Order = Literal["date", "given"]
 Money = Literal["yuan", "fen"]
 
 

@@ -71,8 +71,13 @@ def mark_duplicates(
     settled: np.ndarray[Any, Any],
     flagged: np.ndarray[Any, Any],
     errors: list[str | None],
+    *,
+    by_date: bool = True,
 ) -> None:
-    """A claim id met again in a person-year after one settled: ``DuplicateClaim``."""
+    """A claim id met again in a person-year after one settled: ``DuplicateClaim``.
+
+    "After" is in posting order: by date, then input row (``by_date``), or by input row.
+    """
     # Only a person-year with two claims or more can hold a claim id twice.
     many = np.bincount(person_year[candidates])[person_year[candidates]] >= 2
     candidates = candidates[many]
@@ -80,7 +85,8 @@ def mark_duplicates(
         return
     ids, _ = pd.factorize(pd.Series(cid[candidates], dtype=object))
     key, _ = combine_codes([person_year[candidates], ids.astype(np.int64)], len(candidates))
-    order = np.lexsort((candidates, date[candidates].astype(np.int64), key))
+    day = date[candidates].astype(np.int64) if by_date else np.zeros(len(candidates), np.int64)
+    order = np.lexsort((candidates, day, key))
     seen: set[int] = set()
     k_sorted = key[order]
     repeated = np.zeros(len(order), dtype=bool)

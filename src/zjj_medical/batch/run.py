@@ -36,7 +36,7 @@ from zjj_medical.batch.columns import (
     money_column,
     text_codes,
 )
-from zjj_medical.batch.output import Money, build_frame
+from zjj_medical.batch.output import Money, Order, build_frame
 from zjj_medical.batch.refusals import mark_duplicates, person_lookup, row_error
 from zjj_medical.batch.rounds import LayerRun, run_rounds
 from zjj_medical.batch.scalar import check_columns, rows_of
@@ -58,6 +58,7 @@ def simulate(
     *,
     policy: Policy | None = None,
     money: Money = "yuan",
+    order: Order = "date",
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Settle a table of claims for a table of people; one result row per claim, in order.
@@ -73,6 +74,10 @@ def simulate(
             claims' dates (``ValueError`` when they span two).
         money: ``"yuan"`` (float64 yuan, exact to the fen at two decimals) or
             ``"fen"`` (int64).
+        order: the order a person-year's claims are posted in: ``"date"`` (by date, then
+            claim id, then input row — the default, the order of a year's records) or
+            ``"given"`` (the input rows' order, as a billing system sent them; equal to
+            :func:`~zjj_medical.settle_year` on each person's claims in that order).
         progress: called as ``progress(done, total)`` while claims are settled.
 
     Returns:
@@ -165,7 +170,9 @@ def simulate(
     candidates = np.flatnonzero(~before_ledger)
     person_year, _ = combine_codes([np.maximum(who, 0), year], n)
     settled = ~flagged
-    mark_duplicates(candidates, person_year, date, cid_text, settled, flagged, errors)
+    mark_duplicates(
+        candidates, person_year, date, cid_text, settled, flagged, errors, by_date=order == "date"
+    )
 
     # Resolve each layer once per (group, epoch) seen among the rows to settle.
     rows = np.flatnonzero(settled)
@@ -185,8 +192,10 @@ def simulate(
     in_county[rows] = g_in[group[rows]]
     pay_later[rows] = g_later[group[rows]]
     scale = 10**places
-    order = _settle_order(rows, person_year, date, cid_text)
-    ordered = rows[order]
+    if order == "date":
+        ordered = rows[_settle_order(rows, person_year, date, cid_text)]
+    else:
+        ordered = rows[np.argsort(person_year[rows], kind="stable")]
     py_sorted = person_year[ordered]
     starts = np.r_[0, np.flatnonzero(py_sorted[1:] != py_sorted[:-1]) + 1]
     nth = np.arange(len(ordered)) - np.repeat(starts, np.diff(np.r_[starts, len(ordered)]))

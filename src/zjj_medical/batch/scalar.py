@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from zjj_medical.batch.columns import date_column
-from zjj_medical.batch.output import Money, build_frame
+from zjj_medical.batch.output import Money, Order, build_frame
 from zjj_medical.contract.rows import claim_from_row, is_missing, person_from_row, read_id
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
@@ -116,6 +116,7 @@ def simulate_scalar(
     *,
     policy: Policy | None = None,
     money: Money = "yuan",
+    order: Order = "date",
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Settle every claim with :func:`~zjj_medical.settle` and a ledger per person-year.
@@ -142,7 +143,10 @@ def simulate_scalar(
             continue
         pid = person.id
         parsed[i] = (claim, person)
-        keys.append((pid, claim.date.year, claim.date, claim.id, i))
+        if order == "date":
+            keys.append((pid, claim.date.year, claim.date, claim.id, i))
+        else:
+            keys.append((pid, claim.date.year, dt.date.min, "", i))
     keys.sort()
     payments = np.zeros((n, len(layer_ids)), dtype=np.int64)
     totals = np.zeros(n, dtype=np.int64)
