@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -388,3 +389,44 @@ def test_worked_absolute_bands() -> None:
     ref, eng = payments_by_both(doc, POOR, claims)
     assert expected_poor == ref
     assert expected_poor == eng
+
+
+# -- disagreements with the documentation -----------------------------------------------------
+
+#: policy-format.md, Modifiers: the matching modifiers "are applied in the order written,
+#: after the table lookup. Then:" a ratio is clipped to [0, 1], money floored at 0 and rounded
+#: to the fen — once, after all of them. The engine clips and rounds after each modifier.
+NORMALISED_ONCE = "engine bug: clips a ratio / rounds money after each modifier, not once after all"
+
+
+@pytest.mark.xfail(strict=True, reason=NORMALISED_ONCE)
+def test_ratio_clipped_once_after_all_modifiers() -> None:
+    """0.94 + 0.07 − 0.07 is 0.94 (clipped at the end), not min(1, 1.01) − 0.07 = 0.93."""
+    ratio = param(
+        "ratio", "0.94",
+        modifiers=[{"when": {"poor": True}, "add": "0.07"}, {"when": {"poor": True}, "add": "-0.07"}],
+    )  # fmt: skip
+    doc = policy_doc(["county"], [layer("basic", ["inpatient"], ratio=ratio)])
+    claims = [claim("C1", "2021-04-01", "county", "100.00")]
+    expected = amounts({"basic": "94.00"})  # 100 × 0.94 (the engine pays 93.00)
+    ref, eng = payments_by_both(doc, POOR, claims)
+    assert expected == ref
+    assert expected == eng
+
+
+@pytest.mark.xfail(strict=True, reason=NORMALISED_ONCE)
+def test_money_rounded_once_after_all_modifiers() -> None:
+    """1,000.01 × 0.5 × 0.5 = 250.0025 rounds to 250.00, not 500.005 → 500.01 → 250.01."""
+    deductible = param(
+        "CNY", "1000.01",
+        modifiers=[{"when": {"poor": True}, "multiply": "0.5"}] * 2,
+    )  # fmt: skip
+    doc = policy_doc(
+        ["county"],
+        [layer("basic", ["inpatient"], deductible=deductible, ratio=param("ratio", "1"))],
+    )
+    claims = [claim("C1", "2021-04-01", "county", "1000.00")]
+    expected = amounts({"basic": "750.00"})  # 1,000 − 250.00 (the engine pays 749.99)
+    ref, eng = payments_by_both(doc, POOR, claims)
+    assert expected == ref
+    assert expected == eng
