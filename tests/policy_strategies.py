@@ -63,11 +63,21 @@ def _param(unit: str, values: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 @st.composite
-def _dated(draw: st.DrawFn, value: st.SearchStrategy[Any]) -> dict[str, Any]:
-    """Values from the year's start, sometimes changing on a date inside the year."""
-    values = {START: draw(value)}
-    if draw(st.integers(0, 3)) == 0:
-        values[draw(st.sampled_from(MID_YEAR))] = draw(value)
+def _dated(
+    draw: st.DrawFn, value: st.SearchStrategy[Any], late_start: bool = False
+) -> dict[str, Any]:
+    """Values from the year's start, sometimes changing on a date inside the year.
+
+    With ``late_start`` the first value may start inside the year (nothing is in force
+    before it).
+    """
+    first = START
+    if late_start and draw(st.integers(0, 5)) == 0:
+        first = draw(st.sampled_from(MID_YEAR))
+    values = {first: draw(value)}
+    later = [d for d in MID_YEAR if d > first]
+    if later and draw(st.integers(0, 3)) == 0:
+        values[draw(st.sampled_from(later))] = draw(value)
     return values
 
 
@@ -119,9 +129,9 @@ def _money_param(
     """A money parameter; keyed ``by: tier`` when ``tiers`` is given."""
     if tiers is not None:
         table = st.fixed_dictionaries({t: _fen(low, high) for t in tiers})
-        param = _param("CNY", draw(_dated(table)), by="tier")
+        param = _param("CNY", draw(_dated(table, late_start=True)), by="tier")
     else:
-        param = _param("CNY", draw(_dated(_fen(low, high))))
+        param = _param("CNY", draw(_dated(_fen(low, high), late_start=True)))
     if modifiers == "multiply":
         mods = draw(_modifiers("multiply", _ratio(0, 1500)))
     elif modifiers == "set":
@@ -139,7 +149,7 @@ def _caps(draw: st.DrawFn) -> list[dict[str, Any]]:
     caps = []
     for per in draw(st.lists(st.sampled_from(["claim", "year"]), max_size=2)):
         limit = st.one_of(_fen(0, 60000), st.just(None))
-        cap = _param("CNY", draw(_dated(limit)), per=per)
+        cap = _param("CNY", draw(_dated(limit, late_start=True)), per=per)
         mods = draw(_modifiers("set", st.one_of(st.none(), _fen(0, 60000))))
         if mods:
             cap["modifiers"] = mods
@@ -148,9 +158,7 @@ def _caps(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 @st.composite
-def _schedule(
-    draw: st.DrawFn, index: int, earlier: list[str], kinds: list[str], tiers: list[str]
-) -> dict[str, Any]:
+def _schedule(draw: st.DrawFn, earlier: list[str], tiers: list[str]) -> dict[str, Any]:
     """A schedule layer: base, accumulation, deductible and its rules, ratio or bands, caps."""
     layer: dict[str, Any] = {}
     base: dict[str, Any] = {"of": draw(st.sampled_from(["in_scope", "in_scope", "total"]))}
@@ -184,19 +192,21 @@ def _schedule(
                 repeat["step"] = draw(_fen(0, high // 2))
                 if draw(st.booleans()):
                     repeat["floor"] = draw(_fen(0, high // 2))
+            if draw(st.integers(0, 3)) == 0:
+                repeat["from"] = draw(st.sampled_from(MID_YEAR))
             repeat["description"] = "Lower deductibles for later claims."
             repeat["reference"] = "generated"
             layer["deductible_repeat"] = repeat
         if accumulation == "claim" and draw(st.integers(0, 2)) == 0:
             layer["deductible_ceiling"] = draw(_money_param(0, 2 * high))
     if draw(st.booleans()):
-        ratio = _param("ratio", draw(_dated(_ratio())))
+        ratio = _param("ratio", draw(_dated(_ratio(), late_start=True)))
         mods = draw(_modifiers("add", st.one_of(_ratio(0, 200), _ratio(0, 200).map("-{}".format))))
         if mods:
             ratio["modifiers"] = mods
         layer["ratio"] = ratio
     else:
-        bands = _param("ratio", draw(_dated(_bands())))
+        bands = _param("ratio", draw(_dated(_bands(), late_start=True)))
         bands["measured"] = draw(st.sampled_from(["above_deductible", "absolute"]))
         mods = draw(_modifiers("add", _ratio(0, 200)))
         if mods:
@@ -211,7 +221,7 @@ def _schedule(
 @st.composite
 def _target(draw: st.DrawFn) -> dict[str, Any]:
     """A target layer: top the claim up to round(ratio × total or in-scope cost)."""
-    target = _param("ratio", draw(_dated(_ratio(500, 1000))))
+    target = _param("ratio", draw(_dated(_ratio(500, 1000), late_start=True)))
     target["of"] = draw(st.sampled_from(["total", "in_scope"]))
     mods = draw(_modifiers("add", _ratio(0, 200)))
     if mods:
@@ -239,7 +249,7 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
         if i > 0 and draw(st.integers(0, 4)) == 0:
             body = draw(_target())
         else:
-            body = draw(_schedule(i, earlier, lkinds, tiers))
+            body = draw(_schedule(earlier, tiers))
         layer = {
             "id": f"L{i + 1}",
             "name": f"Layer {i + 1}",
@@ -269,7 +279,7 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
                 st.sampled_from([la["id"] for la in layers]), min_size=2, max_size=2, unique=True
             )
         )
-        shared = _param("CNY", draw(_dated(_fen(0, 80000))))
+        shared = _param("CNY", draw(_dated(_fen(0, 80000), late_start=True)))
         doc["shared_caps"] = [
             {"id": "fund", "name": "Shared fund", "layers": pair,
              "per": draw(st.sampled_from(["year", "year", "claim"])), **shared}

@@ -269,37 +269,49 @@ def _layer_pay(
         return ZERO
     paid_before = sum(payments.values(), ZERO)  # the earlier layers, on this claim
 
+    # "Before the first start date nothing is in force: the layer that needs the parameter
+    # pays 0." Every parameter the layer declares (and every shared cap over it) is needed:
+    # without a value in force the layer pays 0 and counts nothing for the year.
+    needed: dict[str, Any] = {}
     if layer.get("type", "schedule") == "target":
-        target = layer["target"]
-        ratio = _resolve(target, "ratio", date, facts)
-        if ratio is NO_VALUE:
-            return ZERO
-        of = total if target.get("of", "total") == "total" else in_scope
-        pay = max(D(0), _round(ratio * of) - paid_before)
+        needed["target"] = _resolve(layer["target"], "ratio", date, facts)
+    elif "ratio" in layer:
+        needed["ratio"] = _resolve(layer["ratio"], "ratio", date, facts)
     else:
-        if "ratio" in layer:
-            ratio = _resolve(layer["ratio"], "ratio", date, facts)
-            if ratio is NO_VALUE:
-                return ZERO
-            bands = [[D(0), None, ratio]]
+        needed["bands"] = _resolve(layer["bands"], "bands", date, facts)
+    if "deductible" in layer:
+        needed["deductible"] = _resolve(layer["deductible"], "money", date, facts)
+    if "deductible_ceiling" in layer:
+        needed["ceiling"] = _resolve(layer["deductible_ceiling"], "money", date, facts)
+    caps = [(cap, _resolve(cap, "cap", date, facts)) for cap in layer.get("caps") or []]
+    shared_caps = [
+        (shared, _resolve(shared, "cap", date, facts))
+        for shared in policy.get("shared_caps") or []
+        if layer["id"] in shared["layers"]
+    ]
+    values = [*needed.values(), *(v for _, v in caps), *(v for _, v in shared_caps)]
+    if any(v is NO_VALUE for v in values):
+        return ZERO
+
+    if "target" in needed:
+        target = layer["target"]
+        of = total if target.get("of", "total") == "total" else in_scope
+        pay = max(ZERO, _round(needed["target"] * of) - paid_before)
+    else:
+        if "ratio" in needed:
+            bands = [[D(0), None, needed["ratio"]]]  # one band from 0 with no end
             absolute = False
         else:
-            bands = _resolve(layer["bands"], "bands", date, facts)
-            if bands is NO_VALUE:
-                return ZERO
+            bands = needed["bands"]
             absolute = layer["bands"].get("measured", "above_deductible") == "absolute"
         base = layer.get("base") or {"of": "in_scope"}
         of = in_scope if base["of"] == "in_scope" else total
         minus = base.get("minus") or []
         if minus == "earlier":
             minus = earlier_ids
-        x = max(D(0), of - sum((payments.get(m, ZERO) for m in minus), ZERO))
+        x = max(ZERO, of - sum((payments.get(m, ZERO) for m in minus), ZERO))
 
-        d = D(0)
-        if "deductible" in layer:
-            d = _resolve(layer["deductible"], "money", date, facts)
-            if d is NO_VALUE:
-                return ZERO
+        d = needed.get("deductible", ZERO)
         if layer.get("accumulation", "claim") == "year":
             a0 = mine["base"]
             a1 = a0 + x
@@ -322,35 +334,29 @@ def _layer_pay(
                         floor = _num(repeat.get("floor", 0))
                         lower = max(floor, d - _num(repeat["step"]) * (n - 1))
                     d = min(d, lower)  # never raises the deductible
-            if "deductible_ceiling" in layer:
-                ceiling = _resolve(layer["deductible_ceiling"], "money", date, facts)
-                if ceiling is not NO_VALUE:
-                    d = min(d, max(D(0), ceiling - mine["borne"]))
+            if "ceiling" in needed:
+                d = min(d, max(ZERO, needed["ceiling"] - mine["borne"]))
             mine["borne"] = mine["borne"] + min(d, x)
             mine["settled"].append(facts["tier"])
-            a0 = D(0)
+            a0 = ZERO
             a1 = x
         pay = _round(_band_sum(a1, d, bands, absolute)) - _round(_band_sum(a0, d, bands, absolute))
 
-    for cap in layer.get("caps") or []:
-        limit = _resolve(cap, "cap", date, facts)
-        if limit is None or limit is NO_VALUE:
+    for cap, limit in caps:
+        if limit is None:
             continue
         if cap["per"] == "claim":
             pay = min(pay, limit)
         else:
-            pay = min(pay, max(D(0), limit - mine["paid"]))
-    for shared in policy.get("shared_caps") or []:
-        if layer["id"] not in shared["layers"]:
-            continue
-        limit = _resolve(shared, "cap", date, facts)
-        if limit is None or limit is NO_VALUE:
+            pay = min(pay, max(ZERO, limit - mine["paid"]))
+    for shared, limit in shared_caps:
+        if limit is None:
             continue
         if shared["per"] == "claim":
             used = sum((payments.get(lid, ZERO) for lid in shared["layers"]), ZERO)
         else:
             used = sum((state[lid]["paid"] for lid in shared["layers"]), ZERO)
-        pay = min(pay, max(D(0), limit - used))
+        pay = min(pay, max(ZERO, limit - used))
     pay = min(pay, total - paid_before)  # no layer pays more than what is left of the total
     mine["paid"] = mine["paid"] + pay
     return pay
