@@ -72,7 +72,7 @@ def _dated(
     before it).
     """
     first = START
-    if late_start and draw(st.integers(0, 5)) == 0:
+    if late_start and draw(st.integers(0, 9)) == 0:
         first = draw(st.sampled_from(MID_YEAR))
     values = {first: draw(value)}
     later = [d for d in MID_YEAR if d > first]
@@ -82,8 +82,9 @@ def _dated(
 
 
 @st.composite
-def _modifiers(draw: st.DrawFn, op: str, value: st.SearchStrategy[Any]) -> list[dict[str, Any]]:
-    """0–2 modifiers on the poor or on a category, sometimes only from a date in the year.
+def _modifiers(draw: st.DrawFn, *ops: tuple[str, st.SearchStrategy[Any]]) -> list[dict[str, Any]]:
+    """0–2 modifiers on the poor or on a category, each one of ``ops`` (``add``, …) with its
+    value, sometimes only from and/or until a date in the year.
 
     Two modifiers never match the same person (the poor; the non-poor of the category):
     the engine normalises after each modifier where the format says after all of them
@@ -96,9 +97,12 @@ def _modifiers(draw: st.DrawFn, op: str, value: st.SearchStrategy[Any]) -> list[
         whens = [draw(st.sampled_from([{"poor": True}, {"categories": [CATEGORY]}]))] * count
     out = []
     for when in whens:
+        op, value = draw(st.sampled_from(ops))
         mod: dict[str, Any] = {"when": when, op: draw(value)}
         if draw(st.integers(0, 3)) == 0:
-            mod["from"] = draw(st.sampled_from(MID_YEAR))
+            mod["from"] = draw(st.sampled_from(MID_YEAR[:-1]))
+        if draw(st.integers(0, 5)) == 0:
+            mod["until"] = draw(st.sampled_from([d for d in MID_YEAR if d > mod.get("from", "")]))
         out.append(mod)
     return out
 
@@ -132,10 +136,10 @@ def _money_param(
         param = _param("CNY", draw(_dated(table, late_start=True)), by="tier")
     else:
         param = _param("CNY", draw(_dated(_fen(low, high), late_start=True)))
-    if modifiers == "multiply":
-        mods = draw(_modifiers("multiply", _ratio(0, 1500)))
-    elif modifiers == "set":
-        mods = draw(_modifiers("set", st.one_of(st.none(), _fen(0, 50000))))
+    if modifiers == "deductible":  # scaled, or waived
+        mods = draw(_modifiers(("multiply", _ratio(0, 1500)), ("set", st.just(0))))
+    elif modifiers == "cap":
+        mods = draw(_modifiers(("set", st.one_of(st.none(), _fen(0, 50000)))))
     else:
         mods = []
     if mods:
@@ -150,7 +154,7 @@ def _caps(draw: st.DrawFn) -> list[dict[str, Any]]:
     for per in draw(st.lists(st.sampled_from(["claim", "year"]), max_size=2)):
         limit = st.one_of(_fen(0, 60000), st.just(None))
         cap = _param("CNY", draw(_dated(limit, late_start=True)), per=per)
-        mods = draw(_modifiers("set", st.one_of(st.none(), _fen(0, 60000))))
+        mods = draw(_modifiers(("set", st.one_of(st.none(), _fen(0, 60000)))))
         if mods:
             cap["modifiers"] = mods
         caps.append({"per": cap.pop("per"), **cap})
@@ -179,9 +183,9 @@ def _schedule(draw: st.DrawFn, earlier: list[str], tiers: list[str]) -> dict[str
         by_tier = draw(st.booleans())
         high = draw(st.sampled_from([500, 3000, 20000]))
         layer["deductible"] = draw(
-            _money_param(0, high, tiers if by_tier else None, modifiers="multiply")
+            _money_param(0, high, tiers if by_tier else None, modifiers="deductible")
         )
-        if accumulation == "claim" and draw(st.booleans()):
+        if accumulation == "claim" and draw(st.integers(0, 2)) > 0:
             op = draw(st.sampled_from(["multiply", "set", "step"]))
             repeat: dict[str, Any] = {"count": draw(st.sampled_from(["same_tier", "any_tier"]))}
             if op == "multiply":
@@ -200,15 +204,19 @@ def _schedule(draw: st.DrawFn, earlier: list[str], tiers: list[str]) -> dict[str
         if accumulation == "claim" and draw(st.integers(0, 2)) == 0:
             layer["deductible_ceiling"] = draw(_money_param(0, 2 * high))
     if draw(st.booleans()):
-        ratio = _param("ratio", draw(_dated(_ratio(), late_start=True)))
-        mods = draw(_modifiers("add", st.one_of(_ratio(0, 200), _ratio(0, 200).map("-{}".format))))
+        if draw(st.integers(0, 3)) == 0:
+            table = st.fixed_dictionaries({t: _ratio() for t in tiers})
+            ratio = _param("ratio", draw(_dated(table, late_start=True)), by="tier")
+        else:
+            ratio = _param("ratio", draw(_dated(_ratio(), late_start=True)))
+        mods = draw(_modifiers(("add", _ratio(0, 200)), ("add", _ratio(0, 200).map("-{}".format))))
         if mods:
             ratio["modifiers"] = mods
         layer["ratio"] = ratio
     else:
         bands = _param("ratio", draw(_dated(_bands(), late_start=True)))
         bands["measured"] = draw(st.sampled_from(["above_deductible", "absolute"]))
-        mods = draw(_modifiers("add", _ratio(0, 200)))
+        mods = draw(_modifiers(("add", _ratio(0, 200)), ("multiply", _ratio(500, 1500))))
         if mods:
             bands["modifiers"] = mods
         layer["bands"] = bands
@@ -223,7 +231,7 @@ def _target(draw: st.DrawFn) -> dict[str, Any]:
     """A target layer: top the claim up to round(ratio × total or in-scope cost)."""
     target = _param("ratio", draw(_dated(_ratio(500, 1000), late_start=True)))
     target["of"] = draw(st.sampled_from(["total", "in_scope"]))
-    mods = draw(_modifiers("add", _ratio(0, 200)))
+    mods = draw(_modifiers(("add", _ratio(0, 200))))
     if mods:
         target["modifiers"] = mods
     layer: dict[str, Any] = {"type": "target", "target": target}
@@ -280,6 +288,9 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
             )
         )
         shared = _param("CNY", draw(_dated(_fen(0, 80000), late_start=True)))
+        mods = draw(_modifiers(("set", st.one_of(st.none(), _fen(0, 80000)))))
+        if mods:
+            shared["modifiers"] = mods
         doc["shared_caps"] = [
             {"id": "fund", "name": "Shared fund", "layers": pair,
              "per": draw(st.sampled_from(["year", "year", "claim"])), **shared}
@@ -292,9 +303,19 @@ def _money(max_yuan: int) -> st.SearchStrategy[Decimal]:
 
 
 @st.composite
-def _claim(draw: st.DrawFn, policy: dict[str, Any], date: dt.date, cid: str) -> dict[str, Any]:
-    kind = draw(st.sampled_from(sorted(policy["claim_kinds"])))
-    tier = draw(st.sampled_from(policy["claim_kinds"][kind]["tiers"]))
+def _claim(
+    draw: st.DrawFn,
+    policy: dict[str, Any],
+    date: dt.date,
+    cid: str,
+    previous: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A claim; half the time of the previous claim's kind and tier (repeat rules count them)."""
+    if previous is not None and draw(st.booleans()):
+        kind, tier = previous["kind"], previous["tier"]
+    else:
+        kind = draw(st.sampled_from(sorted(policy["claim_kinds"])))
+        tier = draw(st.sampled_from(policy["claim_kinds"][kind]["tiers"]))
     total = draw(st.one_of(_money(3000), _money(30000), _money(300000)))
     share = draw(st.one_of(st.just(Decimal(1)), st.decimals(0, 1, places=2)))
     in_scope = min(total, (total * share).quantize(Decimal("0.01")))
@@ -327,7 +348,10 @@ def person_years(
         "categories": draw(st.sampled_from([[], [], [CATEGORY]])),
     }
     dates = sorted(draw(st.lists(_dates(), min_size=1, max_size=6)))
-    return person, [draw(_claim(policy, d, f"C{i + 1}")) for i, d in enumerate(dates)]
+    claims: list[dict[str, Any]] = []
+    for i, date in enumerate(dates):
+        claims.append(draw(_claim(policy, date, f"C{i + 1}", claims[-1] if claims else None)))
+    return person, claims
 
 
 def to_person(data: dict[str, Any]) -> Person:
