@@ -391,6 +391,47 @@ def test_worked_absolute_bands() -> None:
     assert expected_poor == eng
 
 
+def test_worked_target_layer_for_the_poor() -> None:
+    """A backstop for the poor tops up to 80% of the total, capped per claim, after a ratio change."""
+    doc = policy_doc(
+        ["county"],
+        [
+            layer(
+                "basic", ["inpatient"],
+                deductible=param("CNY", 500),
+                ratio=param("ratio", {"2021-01-01": "0.60", "2021-07-01": "0.70"}),
+            ),
+            layer(
+                "backstop", ["inpatient"], type="target", when={"poor": True},
+                target={**param("ratio", "0.80"), "of": "total"},
+                caps=[{"per": "claim", **param("CNY", 2000)}],
+            ),
+        ],
+    )  # fmt: skip
+    claims = [
+        claim("C1", "2021-03-01", "county", "10000.00", "9000.00"),
+        claim("C2", "2021-07-01", "county", "4321.09"),
+    ]
+    expected = amounts(
+        # basic (9,000 − 500) × 0.60 = 5,100; target round(0.80 × 10,000) = 8,000:
+        # 8,000 − 5,100 = 2,900, capped at 2,000 per claim
+        {"basic": "5100.00", "backstop": "2000.00"},
+        # from 2021-07-01 the ratio is 0.70: (4,321.09 − 500) × 0.70 = 2,674.763 → 2,674.76;
+        # target 0.80 × 4,321.09 = 3,456.872 → 3,456.87: 3,456.87 − 2,674.76 = 782.11
+        {"basic": "2674.76", "backstop": "782.11"},
+    )
+    ref, eng = payments_by_both(doc, POOR, claims)
+    assert expected == ref
+    assert expected == eng
+    # not poor: the backstop's condition does not hold
+    expected_rich = amounts(
+        {"basic": "5100.00", "backstop": "0.00"}, {"basic": "2674.76", "backstop": "0.00"}
+    )
+    ref, eng = payments_by_both(doc, PERSON, claims)
+    assert expected_rich == ref
+    assert expected_rich == eng
+
+
 # -- disagreements with the documentation -----------------------------------------------------
 
 #: policy-format.md, Modifiers: the matching modifiers "are applied in the order written,
