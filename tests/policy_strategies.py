@@ -3,8 +3,8 @@
 :func:`policies` draws a VALID ``zjj-medical-policy/1`` document as plain dicts and lists
 (money and ratios as text, dates as ``YYYY-MM-DD`` text), the same data a YAML file parses
 to: 2–4 tiers, 1–2 claim kinds and 1–5 layers mixing per-claim and per-year schedule layers
-(deductibles scalar or by tier, repeat rules, a yearly deductible ceiling, a ratio or 1–4
-bands measured above the deductible or absolute, caps per claim and per year, ``null``
+(deductibles scalar or by tier, repeat rules, a yearly deductible ceiling, a ratio (scalar
+or by tier) or 1–4 bands measured above the deductible or absolute, caps per claim and per year, ``null``
 caps, ``base`` of in-scope or total cost minus earlier layers) and target layers, a cap
 shared by two layers, modifiers on ``poor`` and on a category, values and layers that
 start or change inside the year, and layers only for the poor. :func:`person_years` draws
@@ -128,20 +128,18 @@ def _bands(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 @st.composite
 def _money_param(
-    draw: st.DrawFn, low: int, high: int, tiers: list[str] | None = None, modifiers: str = ""
+    draw: st.DrawFn, low: int, high: int, tiers: list[str] | None = None, deductible: bool = False
 ) -> dict[str, Any]:
-    """A money parameter; keyed ``by: tier`` when ``tiers`` is given."""
+    """A money parameter, keyed ``by: tier`` when ``tiers`` is given; a deductible may be
+    scaled or waived by modifiers."""
     if tiers is not None:
         table = st.fixed_dictionaries({t: _fen(low, high) for t in tiers})
         param = _param("CNY", draw(_dated(table, late_start=True)), by="tier")
     else:
         param = _param("CNY", draw(_dated(_fen(low, high), late_start=True)))
-    if modifiers == "deductible":  # scaled, or waived
-        mods = draw(_modifiers(("multiply", _ratio(0, 1500)), ("set", st.just(0))))
-    elif modifiers == "cap":
-        mods = draw(_modifiers(("set", st.one_of(st.none(), _fen(0, 50000)))))
-    else:
-        mods = []
+    mods = (
+        draw(_modifiers(("multiply", _ratio(0, 1500)), ("set", st.just(0)))) if deductible else []
+    )
     if mods:
         param["modifiers"] = mods
     return param
@@ -183,7 +181,7 @@ def _schedule(draw: st.DrawFn, earlier: list[str], tiers: list[str]) -> dict[str
         by_tier = draw(st.booleans())
         high = draw(st.sampled_from([500, 3000, 20000]))
         layer["deductible"] = draw(
-            _money_param(0, high, tiers if by_tier else None, modifiers="deductible")
+            _money_param(0, high, tiers if by_tier else None, deductible=True)
         )
         if accumulation == "claim" and draw(st.integers(0, 2)) > 0:
             op = draw(st.sampled_from(["multiply", "set", "step"]))
