@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -437,10 +436,8 @@ def test_worked_target_layer_for_the_poor() -> None:
 #: policy-format.md, Modifiers: the matching modifiers "are applied in the order written,
 #: after the table lookup. Then:" a ratio is clipped to [0, 1], money floored at 0 and rounded
 #: to the fen — once, after all of them. The engine clips and rounds after each modifier.
-NORMALISED_ONCE = "engine bug: clips a ratio / rounds money after each modifier, not once after all"
 
 
-@pytest.mark.xfail(strict=True, reason=NORMALISED_ONCE)
 def test_ratio_clipped_once_after_all_modifiers() -> None:
     """0.94 + 0.07 − 0.07 is 0.94 (clipped at the end), not min(1, 1.01) − 0.07 = 0.93."""
     ratio = param(
@@ -455,7 +452,6 @@ def test_ratio_clipped_once_after_all_modifiers() -> None:
     assert expected == eng
 
 
-@pytest.mark.xfail(strict=True, reason=NORMALISED_ONCE)
 def test_money_rounded_once_after_all_modifiers() -> None:
     """1,000.01 × 0.5 × 0.5 = 250.0025 rounds to 250.00, not 500.005 → 500.01 → 250.01."""
     deductible = param(

@@ -209,10 +209,12 @@ class Param:
             if key not in raw:
                 raise Unresolved(f"{self.path} has no value for {self.by}={facts.get(self.by)}")
             value = raw[str(key)]
-        for mod in self.modifiers:
-            if mod.active(on, facts):
-                value = _apply(mod, value, self.unit)
-        return value
+        active = [mod for mod in self.modifiers if mod.active(on, facts)]
+        if not active:
+            return value
+        for mod in active:  # exactly, in the order written …
+            value = _apply(mod, value)
+        return _bound(value, self.unit)  # … then clipped (a ratio) or rounded (money) once
 
     def amount(self, on: dt.date, facts: Facts) -> Decimal:
         """A money or ratio value (never "no limit"); raises :class:`Unresolved`."""
@@ -240,38 +242,51 @@ class Unresolved(Exception):
     """
 
 
-def _apply(mod: Modifier, value: Value, unit: str) -> Value:
+def _apply(mod: Modifier, value: Value) -> Value:
+    """One modifier, exactly: no clipping or rounding (that comes once, after them all)."""
     if isinstance(value, tuple):
-        return tuple(attrs.evolve(b, ratio=_band_ratio(mod, b.ratio)) for b in value)
+        out = []
+        for band in value:
+            ratio = _apply_scalar(mod, band.ratio)
+            # the loader refuses ``set`` on bands, so a band ratio never becomes "no limit"
+            assert ratio is not None
+            out.append(attrs.evolve(band, ratio=ratio))
+        return tuple(out)
     assert not isinstance(value, Mapping)
-    return _apply_scalar(mod, value, unit)
+    return _apply_scalar(mod, value)
 
 
-def _band_ratio(mod: Modifier, ratio: Decimal) -> Decimal:
-    out = _apply_scalar(mod, ratio, "ratio")
-    # the loader refuses ``set`` on bands, so a band ratio never becomes "no limit"
-    assert out is not None
-    return out
-
-
-def _apply_scalar(mod: Modifier, value: Scalar, unit: str) -> Scalar:
+def _apply_scalar(mod: Modifier, value: Scalar) -> Scalar:
     if mod.op == "set":
-        out = mod.value
-    elif value is None or mod.value is None:
-        out = value  # "no limit" stays no limit
-    elif mod.op == "add":
-        out = EXACT.add(value, mod.value)
-    else:
-        out = EXACT.multiply(value, mod.value)
-    if out is None:
+        return mod.value
+    if value is None or mod.value is None:
+        return value  # "no limit" stays no limit
+    if mod.op == "add":
+        return EXACT.add(value, mod.value)
+    return EXACT.multiply(value, mod.value)
+
+
+def _bound(value: Value, unit: str) -> Value:
+    """A modified value made valid again: a ratio clipped to [0, 1], money floored at 0 and
+    rounded to the fen, half up."""
+    if isinstance(value, tuple):
+        return tuple(
+            attrs.evolve(b, ratio=min(max(b.ratio, Decimal(0)), Decimal(1))) for b in value
+        )
+    assert not isinstance(value, Mapping)
+    return _bound_scalar(value, unit)
+
+
+def _bound_scalar(value: Scalar, unit: str) -> Scalar:
+    if value is None:
         return None
     if unit == "ratio":
         # "报销比例相应提高10%" never lifts a ratio above 100%.
-        return min(max(out, Decimal(0)), Decimal(1))
+        return min(max(value, Decimal(0)), Decimal(1))
     if unit == "CNY":
         # A scaled amount (e.g. a deductible "降低50%") is rounded to the fen, half up.
-        return round_half_up(max(out, Decimal(0)))
-    return out
+        return round_half_up(max(value, Decimal(0)))
+    return value
 
 
 @attrs.frozen
