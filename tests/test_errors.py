@@ -27,6 +27,7 @@ from zjj_medical import (
     settle,
 )
 from zjj_medical.cli import cli
+from zjj_medical.messages import render
 from zjj_medical.render.sheet import how_text
 
 SANGZHI_COUNTY = Facility(level="county", county="sangzhi")
@@ -161,9 +162,11 @@ def test_python_api_error_names_claim_field_and_what_is_accepted(
     assert message.startswith(f"claim C1: {field}")
     for word in words:
         assert word in message
-    assert {"type": error.__name__, "message": message, "claim_id": "C1", "field": field} == (
-        exc.to_dict()
-    )
+    data = exc.to_dict()
+    assert {"type": error.__name__, "message": message, "claim_id": "C1", "field": field} == {
+        k: data[k] for k in ("type", "message", "claim_id", "field")
+    }
+    assert message == render(data["code"], data["params"])
 
 
 def test_float_with_exact_fen_is_accepted() -> None:
@@ -277,7 +280,8 @@ def test_cli_lines_reports_each_bad_line_and_settles_the_good_ones() -> None:
         assert "17000.00" == settled["settlements"][0]["reimbursed"], name
         assert {"error"} == set(error), name
         err = error["error"]
-        assert {"type", "message", "claim_id", "field", "line"} == set(err), name
+        keys = {"type", "message", "claim_id", "field", "line", "code", "params"}
+        assert keys == set(err) - {"path"}, name
         assert (error_type, claim_id, field, 2 * i + 2) == (
             err["type"], err["claim_id"], err["field"], err["line"],
         ), name  # fmt: skip

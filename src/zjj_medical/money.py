@@ -16,6 +16,8 @@ from __future__ import annotations
 import decimal
 from decimal import ROUND_HALF_UP, Decimal
 
+from zjj_medical.errors import problem
+
 __all__ = [
     "ACCEPTED",
     "CENT",
@@ -37,7 +39,7 @@ EXACT = decimal.Context(prec=60, rounding=ROUND_HALF_UP, traps=[decimal.InvalidO
 
 def _as_decimal(value: object, what: str) -> Decimal:
     if isinstance(value, bool):
-        raise TypeError(f"{what}: {value!r} is a boolean, not an amount")
+        raise problem(TypeError, "money.bool", what=what, value=value)
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int):
@@ -49,8 +51,8 @@ def _as_decimal(value: object, what: str) -> Decimal:
         try:
             return Decimal(text)
         except decimal.InvalidOperation:
-            raise ValueError(f"{what}: {value!r} is not a number ({ACCEPTED})") from None
-    raise TypeError(f"{what}: {value!r} ({type(value).__name__}) is not an amount")
+            raise problem(ValueError, "money.number", what=what, value=value) from None
+    raise problem(TypeError, "money.type", what=what, value=value, type=type(value).__name__)
 
 
 def parse_money(value: object, what: str = "amount") -> Decimal:
@@ -70,11 +72,11 @@ def parse_money(value: object, what: str = "amount") -> Decimal:
     """
     d = _as_decimal(value, what)
     if not d.is_finite():
-        raise ValueError(f"{what}: {value!r} is not a finite number ({ACCEPTED})")
+        raise problem(ValueError, "money.finite", what=what, value=value)
     if d < 0:
-        raise ValueError(f"{what}: {value!r} is negative ({ACCEPTED})")
+        raise problem(ValueError, "money.negative", what=what, value=value)
     if d != d.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT):
-        raise ValueError(f"{what}: {value!r} has more than 2 decimal places ({ACCEPTED})")
+        raise problem(ValueError, "money.decimals", what=what, value=value)
     return d.quantize(CENT, context=EXACT) + ZERO
 
 
@@ -93,7 +95,7 @@ def to_fen(value: Decimal) -> int:
     """Integer fen of an amount with at most two places (``Decimal('1.23')`` → ``123``)."""
     fen = value * 100
     if fen != fen.to_integral_value():
-        raise ValueError(f"{value} is not a whole number of fen")
+        raise problem(ValueError, "money.fen", value=value)
     return int(fen)
 
 

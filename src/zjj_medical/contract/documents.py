@@ -19,7 +19,7 @@ from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Facility, Person
 from zjj_medical.engine.settlement import Settlement, settle_year
-from zjj_medical.errors import InvalidClaim, LedgerMismatch
+from zjj_medical.errors import InvalidClaim, LedgerMismatch, ReimbursementError
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
@@ -37,23 +37,45 @@ _CLAIM_KEYS = {"id", "kind", "date", "facility", "total", "in_scope", "accident"
 _FACILITY_KEYS = {"id", "level", "county"}
 
 
+def _path(where: str, key: str) -> str:
+    """The JSON path of ``key`` in the object ``where`` (``person``, or the document)."""
+    return key if where == "document" else f"{where}.{key}"
+
+
+def _located(exc: ReimbursementError, index: int) -> None:
+    """Give an error about the claim at ``claims[index]`` its JSON path (when it has none)."""
+    field = exc.field
+    if exc.path is None and field is not None:
+        inside = field.startswith(("person.", "ledger")) or field == "person"
+        exc.path = field if inside else f"claims[{index}].{field}"
+
+
 def _need(obj: Mapping[str, Any], key: str, where: str, claim_id: str | None = None) -> Any:
     if key not in obj:
-        raise InvalidClaim(f"{where}: {key}: missing required field", claim_id=claim_id, field=key)
+        raise InvalidClaim(
+            code="claim.field.missing" if claim_id else f"{where}.field.missing",
+            params={"claim_id": claim_id, "field": key} if claim_id else {"field": key},
+            claim_id=claim_id, field=key, path=None if claim_id else _path(where, key),
+        )  # fmt: skip
     return obj[key]
 
 
 def parse_person(obj: Any) -> Person:
     """A :class:`Person` from its JSON object; extra keys become policy attributes."""
     if not isinstance(obj, Mapping):
-        raise InvalidClaim("person: expected an object", field="person")
+        raise InvalidClaim(code="person.object", field="person", path="person")
     pid = _need(obj, "id", "person")
     county = _need(obj, "county", "person")
     categories = obj.get("categories") or []
     if not isinstance(categories, list):
-        raise InvalidClaim("person.categories: expected a list", field="person.categories")
+        raise InvalidClaim(
+            code="person.categories.list", field="person.categories", path="person.categories"
+        )
     if not isinstance(county, str):
-        raise InvalidClaim(f"person.county: {county!r} is not a text", field="person.county")
+        raise InvalidClaim(
+            code="person.county.text", params={"value": county},
+            field="person.county", path="person.county",
+        )  # fmt: skip
     attributes = {k: v for k, v in obj.items() if k not in _PERSON_KEYS}
     return Person(
         str(pid), poor=_need(obj, "poor", "person"), county=county,
@@ -64,19 +86,28 @@ def parse_person(obj: Any) -> Person:
 def parse_claim(obj: Any, index: int = 0) -> Claim:
     """A :class:`Claim` from its JSON object; extra keys become policy claim attributes."""
     if not isinstance(obj, Mapping):
-        raise InvalidClaim(f"claims[{index}]: expected an object", field=f"claims[{index}]")
+        raise InvalidClaim(
+            code="claim.object", params={"index": index},
+            field=f"claims[{index}]", path=f"claims[{index}]",
+        )  # fmt: skip
     cid = obj.get("id")
     if not isinstance(cid, str) or not cid:
-        raise InvalidClaim(f"claims[{index}].id: {cid!r} is not a non-empty text", field="id")
+        raise InvalidClaim(
+            code="claim.id.document", params={"index": index, "value": cid},
+            field="id", path=f"claims[{index}].id",
+        )  # fmt: skip
     where = f"claim {cid}"
     fac = _need(obj, "facility", where, cid)
     if not isinstance(fac, Mapping):
-        raise InvalidClaim(f"{where}: facility: expected an object", claim_id=cid, field="facility")
+        raise InvalidClaim(
+            code="claim.facility.object", params={"claim_id": cid}, claim_id=cid, field="facility"
+        )
     unknown = set(fac) - _FACILITY_KEYS
     if unknown:
         name = sorted(unknown)[0]
         raise InvalidClaim(
-            f"{where}: facility.{name}: unknown field (accepted: county, id, level)",
+            code="claim.facility.field.unknown",
+            params={"claim_id": cid, "field": f"facility.{name}", "accepted": sorted(_FACILITY_KEYS)},
             claim_id=cid, field=f"facility.{name}",
         )  # fmt: skip
     facility = Facility(fac.get("id"), fac.get("level"), fac.get("county"))
@@ -92,18 +123,26 @@ def parse_claim(obj: Any, index: int = 0) -> Claim:
 def parse_document(doc: Mapping[str, Any]) -> tuple[Person, list[Claim], Ledger | None]:
     """Read a person-year input document (SPEC §6) into values."""
     if not isinstance(doc, Mapping):
-        raise InvalidClaim("document: expected a JSON object", field="document")
+        raise InvalidClaim(code="document.object", field="document")
     unknown = set(doc) - {"person", "claims", "ledger"}
     if unknown:
         name = sorted(unknown)[0]
         raise InvalidClaim(
-            f"{name}: unknown top-level field (accepted: claims, ledger, person)", field=name
-        )
+            code="document.field.unknown",
+            params={"field": name, "accepted": ["claims", "ledger", "person"]},
+            field=name, path=name,
+        )  # fmt: skip
     person = parse_person(_need(doc, "person", "document"))
     raw_claims = _need(doc, "claims", "document")
     if not isinstance(raw_claims, list):
-        raise InvalidClaim("claims: expected a list", field="claims")
-    claims = [parse_claim(c, i) for i, c in enumerate(raw_claims)]
+        raise InvalidClaim(code="document.claims.list", field="claims", path="claims")
+    claims = []
+    for i, c in enumerate(raw_claims):
+        try:
+            claims.append(parse_claim(c, i))
+        except ReimbursementError as exc:
+            _located(exc, i)
+            raise
     ledger = doc.get("ledger")
     return person, claims, None if ledger is None else Ledger.from_dict(ledger)
 
@@ -142,14 +181,21 @@ def settle_parsed(
     if len(years) > 1:
         bad = next(c for c in claims if c.date.year != claims[0].date.year)
         raise InvalidClaim(
-            f"claim {bad.id}: date: a document holds one person-year; claims span {sorted(years)}",
-            claim_id=bad.id, field="date",
+            code="claim.date.year_span", params={"claim_id": bad.id, "years": sorted(years)},
+            claim_id=bad.id, field="date", path=f"claims[{claims.index(bad)}].date",
         )  # fmt: skip
     if ledger is not None and ledger.person_id != person.id:
         first = claims[0].id if claims else None
-        where = f"claim {first}: " if first else ""
         raise LedgerMismatch(
-            f"{where}ledger: the ledger is for person {ledger.person_id}, not {person.id}",
-            claim_id=first, field="ledger",
+            code="claim.ledger.person" if first else "ledger.person",
+            params={"claim_id": first, "ledger_person": ledger.person_id, "person_id": person.id}
+            if first else {"ledger_person": ledger.person_id, "person_id": person.id},
+            claim_id=first, field="ledger", path="ledger.person_id",
         )  # fmt: skip
-    return settle_year(claims, person, policy=policy, ledger=ledger)
+    try:
+        return settle_year(claims, person, policy=policy, ledger=ledger)
+    except ReimbursementError as exc:
+        at = {c.id: i for i, c in enumerate(claims)}
+        if exc.claim_id in at:
+            _located(exc, at[exc.claim_id])
+        raise

@@ -53,12 +53,14 @@ def premium(person: Person, year: int, *, policy: Policy | None = None) -> Premi
     """
     policy = policy or load_policy()
     if policy.premium is None:
-        raise PolicyNotInForce(f"policy {policy.id} states no premium", field="premium")
+        raise PolicyNotInForce(
+            code="premium.none", params={"policy_id": policy.id}, field="premium"
+        )
     on = dt.date(year, 1, 1)
-    facts = person_facts(policy, person, where=f"person {person.id}")
+    facts = person_facts(policy, person)
     amount = policy.premium.amount.resolve(on, facts)
     if isinstance(amount, _NotInForce | KeyError) or not isinstance(amount, Decimal):
-        raise PolicyNotInForce(f"premium: no premium in force for {year}", field="year")
+        raise PolicyNotInForce(code="premium.not_in_force", params={"year": year}, field="year")
     subsidy = ZERO
     for s in policy.premium.subsidies:
         if s.when.matches(facts):
@@ -101,21 +103,24 @@ def chronic_plan(
     policy = policy or load_policy()
     care = policy.chronic_care
     if care is None:
-        raise PolicyNotInForce(f"policy {policy.id} states no chronic-disease service")
+        raise PolicyNotInForce(code="chronic_care.none", params={"policy_id": policy.id})
     by_name = {name: cid for cid, name in care.conditions.items()}
     ids = []
     for c in conditions:
         cid = c if c in care.conditions else by_name.get(c)
         if cid is None:
-            accepted = ", ".join(f"{k} ({v})" for k, v in care.conditions.items())
+            accepted = [f"{k} ({v})" for k, v in care.conditions.items()]
             raise InvalidClaim(
-                f"conditions: unknown condition {c!r} (accepted: {accepted})", field="conditions"
-            )
+                code="chronic_care.condition.unknown", params={"value": c, "accepted": accepted},
+                field="conditions",
+            )  # fmt: skip
         ids.append(cid)
-    facts = person_facts(policy, person, where=f"person {person.id}")
+    facts = person_facts(policy, person)
     count = care.services_per_year.resolve(dt.date(year, 1, 1), facts)
     if not isinstance(count, Decimal):
-        raise PolicyNotInForce(f"chronic_care: no service count in force for {year}", field="year")
+        raise PolicyNotInForce(
+            code="chronic_care.not_in_force", params={"year": year}, field="year"
+        )
     if not ids:
         return ChronicPlan(year, False, (), 0, "no covered chronic condition")
     if not care.when.matches(facts):

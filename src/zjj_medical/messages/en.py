@@ -1,0 +1,232 @@
+"""The English catalog: ``{code: template}`` for every error code.
+
+A template is :meth:`str.format` text over the error's params (see
+:mod:`zjj_medical.messages`). Codes are stable; the words may be improved.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MEANINGS", "MESSAGES"]
+
+#: The claim prefix: ``claim C1: `` then the field.
+_CLAIM = "claim {claim_id}: "
+_CLAIM_FIELD = "claim {claim_id}: {field}: "
+#: A policy file's prefix: the file, then the key path.
+_POLICY = "{source}: {path}: "
+#: What money input is accepted, said in every error about an amount.
+_ACCEPTED = "accepted: yuan ≥ 0 with at most 2 decimal places, e.g. '1234.56'"
+
+#: Amounts checked by :func:`zjj_medical.money.parse_money` (``what`` names the amount).
+_MONEY = {
+    "money.bool": "{what}: {value!r} is a boolean, not an amount",
+    "money.number": "{what}: {value!r} is not a number (" + _ACCEPTED + ")",
+    "money.type": "{what}: {value!r} ({type}) is not an amount",
+    "money.finite": "{what}: {value!r} is not a finite number (" + _ACCEPTED + ")",
+    "money.negative": "{what}: {value!r} is negative (" + _ACCEPTED + ")",
+    "money.decimals": "{what}: {value!r} has more than 2 decimal places (" + _ACCEPTED + ")",
+}
+
+#: Table cells read by :mod:`zjj_medical.contract.rows` (money, dates, flags).
+_CELL = {
+    "cell.money.bool": "{value!r} is a boolean, not an amount",
+    "cell.money.finite": "{value!r} is not a finite number",
+    "cell.money.type": "{value!r} ({type}) is not an amount",
+    "cell.money.number": "{value!r} is not a number",
+    "cell.money.negative": "{text} is negative",
+    "cell.money.decimals": "{text} has more than 2 decimal places (amounts are yuan and fen)",
+    "cell.money.max": "{text} is above the largest amount supported ({max})",
+    "cell.date.time": "{value!r} is not a date (it has a time of day)",
+    "cell.date": "{value!r} is not a date (YYYY-MM-DD)",
+    "cell.bool": "{value!r} is not true or false",
+    "cell.categories": "{value!r} is not a list of categories",
+}
+
+#: Declared attributes (a claim's, or a person's) checked against the policy.
+_ATTRIBUTES = {
+    "attribute.unknown": "{field}: the policy does not know this attribute"
+    " (declared: {accepted:or_none})",
+    "attribute.bool": "{field}: {value!r} is not accepted (true or false)",
+    "attribute.value": "{field}: {value!r} is not accepted ({accepted})",
+    "attribute.required": "{field}: required by the policy",
+}
+#: A person's facts checked against the policy (for a claim, or the person alone).
+_FACTS = {
+    "person.county.unknown": "person.county: unknown county {value!r} (accepted: {accepted:or_none})",
+    "person.category.unknown": "person.categories: unknown category {value!r}"
+    " (accepted: {accepted:or_none})",
+    **_ATTRIBUTES,
+}
+
+#: A policy file's problems, each at a key path of the file.
+_POLICY_FILE = {
+    # the shapes of values
+    "policy.mapping": "expected a mapping, got {shown}",
+    "policy.key.unknown": "unknown key (accepted here: {accepted})",
+    "policy.key.missing": "missing required key",
+    "policy.text": "expected a non-empty text, got {shown}",
+    "policy.id": "{shown} is not a valid id (no spaces, dots or brackets)",
+    "policy.bool": "expected true or false, got {shown}",
+    "policy.date": "{shown} is not a date (YYYY-MM-DD)",
+    "policy.number": "{shown} is not a number",
+    "policy.money.negative": "{value} is negative (money must be ≥ 0)",
+    "policy.money.large": "{value} is too large for an amount",
+    "policy.money.decimals": "{value} has more than 2 decimal places (money is in yuan and fen)",
+    "policy.ratio.range": "{value} is not in [0, 1]",
+    "policy.ratio.decimals": "{value} has more than 6 decimal places",
+    "policy.count": "{value} is not a whole count from 0 to 1000000",
+    "policy.ids.list": "expected a list of {what} ids, got {shown}",
+    "policy.ids.unknown": "unknown {what} {shown} (declared: {declared:or_none})",
+    "policy.ids.twice": "{shown} is listed twice",
+    "policy.until.order": "{until} is not after from {start}",
+    # conditions
+    "policy.condition.mapping": "expected a non-empty mapping of conditions, got {shown}",
+    "policy.condition.any": "expected a non-empty list of conditions",
+    "policy.fact.value.unknown": "unknown {what} {shown} (declared: {declared:or_none})",
+    "policy.fact.attribute.value": "{shown} is not a value of attribute {attribute!r}",
+    "policy.fact.unknown": "unknown fact {fact!r} (known: {known}, any, not)",
+    # parameters
+    "policy.unit": "{unit!r} should be {expected!r} here",
+    "policy.by": "cannot key a table by {shown}",
+    "policy.values.mapping": "expected a mapping of start date → value",
+    "policy.values.order": "start dates must be in increasing order",
+    "policy.modifiers.list": "expected a list",
+    "policy.assumed.reason": "an assumed value needs a reason",
+    "policy.assumed_keys.assumed": "assumed_keys goes with assumed: true",
+    "policy.assumed_keys.by": "assumed_keys needs a table (by)",
+    "policy.table": "expected a table keyed by {by}",
+    "policy.table.key": "unknown {by} {key!r} (declared: {declared:or_none})",
+    "policy.bands.list": "expected a non-empty list of bands",
+    "policy.bands.after_open": "a band follows one with no upper bound (upto: null)",
+    "policy.bands.overlap": "band starts at {lower}, overlapping the band before (ends at {previous})",
+    "policy.bands.order": "{upper} is not above the band's start {lower} (bands out of order)",
+    "policy.modifier.op": "a modifier needs exactly one of add, multiply, set",
+    "policy.modifier.set_bands": "set on bands is not supported; add or multiply",
+    "policy.modifier.negative": "{value} is negative",
+    # declarations
+    "policy.declarations": "expected a mapping of id → declaration",
+    "policy.aliases": "expected a list of names",
+    "policy.attribute.builtin": "{attribute!r} is a built-in fact and cannot be redeclared",
+    "policy.attribute.keyword": "{attribute!r} is a condition keyword and cannot name an attribute",
+    "policy.attribute.type": "{shown} is not bool or enum",
+    "policy.attribute.values": "an enum attribute needs a list of values",
+    "policy.attribute.default": "{shown} is not a value of {attribute!r}",
+    # the policy file as a whole
+    "policy.format": "{shown} is not {format!r}",
+    "policy.facility.tier": "unknown tier {shown} (declared: {declared:or_none})",
+    "policy.facility.county": "unknown county {shown}",
+    "policy.claim_kind.tiers": "a claim kind needs at least one tier",
+    "policy.attribute.clash": "also declared as a person attribute",
+    "policy.layers.list": "expected a non-empty list of layers",
+    "policy.targets.mapping": "expected a mapping of target id → parameter",
+    "policy.tier_table.missing": "no value for tier {tiers}, where {kinds} claims can be settled"
+    " (add it, or restrict the layer with when: {{tier: [...]}})",
+    "policy.shared_caps.list": "expected a list",
+    "policy.per": "{shown} is not claim or year",
+    "policy.subsidies.list": "expected a list of subsidies",
+    "policy.chronic_care.conditions": "declare at least one condition",
+    "policy.float": "{value!r} is a float; write numbers as text or integers so they stay exact",
+    "policy.value.type": "unsupported value {value!r}",
+    "policy.key.duplicate": "duplicate key (line {line})",
+    "policy.yaml.node": "unsupported YAML node",
+    # layers
+    "policy.layer.twice": "layer {layer!r} is declared twice",
+    "policy.layer.type": "{shown} is not schedule or target",
+    "policy.layer.kinds": "a layer pays at least one claim kind",
+    "policy.layer.of": "{shown} is not in_scope or total",
+    "policy.layer.target.key": "a target layer has no {key}",
+    "policy.layer.target.missing": "missing required key for a target layer",
+    "policy.layer.target.schedule": "only a target layer has a target",
+    "policy.layer.ratio_or_bands": "a schedule layer needs exactly one of ratio, bands",
+    "policy.layer.measured": "{shown} is not above_deductible or absolute",
+    "policy.layer.repeat.year": "only a per-claim deductible can change for later claims",
+    "policy.layer.ceiling.year": "an annual deductible has no yearly ceiling",
+    "policy.caps.list": "expected a list of caps",
+    "policy.repeat.count": "{shown} is not same_tier or any_tier",
+    "policy.repeat.op": "needs exactly one of multiply, set, step",
+    "policy.repeat.floor": "floor goes with step",
+    # the parameter file of the synthetic population
+    "population.number": "{value!r} is not a number ≥ 0",
+    "population.value": "expected a number or a non-empty table of numbers",
+    "population.format": "{value!r} is not {format!r}",
+    "population.parameters": "expected a non-empty mapping of parameters",
+}
+
+MESSAGES: dict[str, str] = {
+    # -- errors built from a bare message --------------------------------------------------
+    "error": "{message}",
+    "claim.invalid": "{message}",
+    "policy.invalid": "{message}",
+    "policy.not_in_force": "{message}",
+    "ledger.mismatch": "{message}",
+    "claim.duplicate": "{message}",
+    "store.error": "{message}",
+    "store.claim.unknown": "{message}",
+    **_MONEY,
+    "money.fen": "{value} is not a whole number of fen",
+    **{"claim." + code: _CLAIM + text for code, text in _MONEY.items()},
+    # -- claims and persons as given ------------------------------------------------------
+    "claim.id.text": "claim id {value!r} is not a non-empty text",
+    "claim.date.format": _CLAIM + "date: {value!r} is not a date (YYYY-MM-DD)",
+    "claim.date.type": _CLAIM + "date: {value!r} is not a date",
+    "claim.in_scope.above_total": _CLAIM
+    + "in_scope {in_scope} is more than total {total} (accepted: in_scope ≤ total)",
+    "claim.accident.bool": _CLAIM + "accident: {value!r} is not true or false",
+    "claim.facility.type": _CLAIM + "facility: {value!r} is not a Facility",
+    "person.id.text": "person.id: {value!r} is not a non-empty text",
+    "person.poor.bool": "person {person_id}: poor: {value!r} is not true or false",
+    # -- the JSON contract's documents --------------------------------------------------------
+    "document.object": "document: expected a JSON object",
+    "document.field.missing": "document: {field}: missing required field",
+    "document.field.unknown": "{field}: unknown top-level field (accepted: {accepted})",
+    "document.claims.list": "claims: expected a list",
+    "person.object": "person: expected an object",
+    "person.field.missing": "person: {field}: missing required field",
+    "person.categories.list": "person.categories: expected a list",
+    "person.county.text": "person.county: {value!r} is not a text",
+    "claim.object": "claims[{index}]: expected an object",
+    "claim.id.document": "claims[{index}].id: {value!r} is not a non-empty text",
+    "claim.field.missing": _CLAIM_FIELD + "missing required field",
+    "claim.facility.object": _CLAIM + "facility: expected an object",
+    "claim.facility.field.unknown": _CLAIM_FIELD + "unknown field (accepted: {accepted})",
+    "claim.date.year_span": _CLAIM
+    + "date: a document holds one person-year; claims span {years:py}",
+    "claim.ledger.person": _CLAIM
+    + "ledger: the ledger is for person {ledger_person}, not {person_id}",
+    "ledger.person": "ledger: the ledger is for person {ledger_person}, not {person_id}",
+    # -- claims and persons against the policy ----------------------------------------------
+    "claim.kind.unknown": _CLAIM
+    + "kind: unknown claim kind {value!r} (accepted: {accepted:or_none})",
+    "claim.facility.level.unknown": _CLAIM
+    + "facility.level: unknown facility level {value!r} (accepted: {accepted:or_none})",
+    "claim.facility.level.conflict": _CLAIM
+    + "facility.level: {value!r} but facility {facility} is {tier}",
+    "claim.facility.level.missing": _CLAIM
+    + "facility.level: missing (give the facility's level, or the id of a facility the policy"
+    " declares)",
+    "claim.facility.level.kind": _CLAIM
+    + "facility.level: a {tier} facility does not take {kind} claims (accepted: {accepted})",
+    "claim.facility.county.unknown": _CLAIM
+    + "facility.county: unknown county {value!r} (accepted: {accepted:or_none})",
+    "claim.facility.county.required": _CLAIM
+    + "facility.county: required for a {tier} facility (it decides the in-county rule)",
+    **{"claim." + code: _CLAIM + text for code, text in _FACTS.items()},
+    **{"claim.person_" + code: _CLAIM + text for code, text in _ATTRIBUTES.items()},
+    **{"person." + code: "person {person_id}: " + text for code, text in _FACTS.items()},
+    # -- premium and chronic-disease care ---------------------------------------------------
+    "premium.none": "policy {policy_id} states no premium",
+    "premium.not_in_force": "premium: no premium in force for {year}",
+    "chronic_care.none": "policy {policy_id} states no chronic-disease service",
+    "chronic_care.condition.unknown": "conditions: unknown condition {value!r} (accepted: {accepted})",
+    "chronic_care.not_in_force": "chronic_care: no service count in force for {year}",
+    **{code: _POLICY + text for code, text in _POLICY_FILE.items()},
+    "policy.file.missing": "{source}: no such policy file (built-in policies: {builtin})",
+    "policy.yaml.invalid": "{source}: not valid YAML: {detail}",
+    "policy.file.empty": "{source}: the file is empty",
+    **_CELL,
+    **{"claim." + code: _CLAIM + "{column}: " + text for code, text in _CELL.items()},
+    **{"person." + code: "person {person_id}: {column}: " + text for code, text in _CELL.items()},
+}
+
+#: What each code means, for the errors reference (codes not listed here are explained
+#: by their family: the text before the last dot).
+MEANINGS: dict[str, str] = {}
