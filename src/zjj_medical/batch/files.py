@@ -24,7 +24,7 @@ with ``money="fen"``.
 >>> simulate_file(d / "claims.csv", d / "people.csv", d / "out.csv")
 1
 >>> print((d / "out.csv").read_text().splitlines()[1])
-"C1","P1",true,true,15300,0,0,0,0,1700,0,17000,3000,0.85,
+"C1","P1",true,true,15300,0,0,0,0,1700,0,17000,3000,0.85,,,,
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from zjj_medical.batch.columns import id_text
-from zjj_medical.batch.output import Money
+from zjj_medical.batch.output import ERROR_COLUMNS, Money
 from zjj_medical.batch.run import simulate
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
@@ -128,7 +128,7 @@ def _schema(policy: Policy, money: Money) -> pa.Schema:
               ("pay_later", pa.bool_())]  # fmt: skip
     fields += [(layer.id, amount) for layer in policy.layers]
     fields += [("reimbursed", amount), ("patient_pay", amount), ("actual_ratio", pa.float64()),
-               ("error", pa.string())]  # fmt: skip
+               *((c, pa.string()) for c in ERROR_COLUMNS)]  # fmt: skip
     return pa.schema(fields)
 
 

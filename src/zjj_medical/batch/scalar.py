@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zjj_medical.batch.output import Money, build_frame
+from zjj_medical.batch.output import Money, build_frame, error_text
 from zjj_medical.contract.rows import claim_from_row, is_missing, person_from_row, read_id
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
@@ -49,11 +49,6 @@ __all__ = [
 def rows_of(table: pd.DataFrame) -> list[dict[Any, Any]]:
     """The rows of a table as dicts (values as ``DataFrame.to_dict("records")`` gives them)."""
     return table.to_dict("records")
-
-
-def error_text(exc: ReimbursementError) -> str:
-    """The ``error`` column: the exception's type and message (which names the field)."""
-    return f"{type(exc).__name__}: {exc.message}"
 
 
 def read_people(people: pd.DataFrame, policy: Policy) -> dict[str, Person | ReimbursementError]:
@@ -99,13 +94,14 @@ def check_row(
     person = None if is_missing(row.get("person_id")) else person_of(pid)
     if person is None:
         raise InvalidClaim(
-            f"claim {claim.id}: person_id: unknown person {pid!r} (not in the people table)",
+            code="claim.person_id.unknown", params={"claim_id": claim.id, "value": pid},
             claim_id=claim.id, field="person_id",
         )  # fmt: skip
     if isinstance(person, ReimbursementError):
         raise InvalidClaim(
-            f"claim {claim.id}: {person.message}", claim_id=claim.id, field=person.field
-        )
+            code="claim." + person.code, params={"claim_id": claim.id, **person.params},
+            claim_id=claim.id, field=person.field,
+        )  # fmt: skip
     return claim, person
 
 
@@ -128,14 +124,14 @@ def simulate_scalar(
     layer_ids = [layer.id for layer in policy.layers]
     n = len(claims)
     rows = rows_of(claims)
-    errors: list[str | None] = [None] * n
+    errors: list[ReimbursementError | None] = [None] * n
     parsed: dict[int, tuple[Claim, Person]] = {}
     keys: list[tuple[str, int, dt.date, str, int]] = []
     for i, row in enumerate(rows):
         try:
             claim, person = check_row(row, persons.get, policy)
         except ReimbursementError as exc:
-            errors[i] = error_text(exc)
+            errors[i] = exc
             continue
         pid = person.id
         parsed[i] = (claim, person)
@@ -152,7 +148,7 @@ def simulate_scalar(
         try:
             s = settle(claim, person, policy=policy, ledger=ledgers.get((pid, year)))
         except ReimbursementError as exc:
-            errors[i] = error_text(exc)
+            errors[i] = exc
         else:
             ledgers[(pid, year)] = s.ledger
             for j, layer in enumerate(layer_ids):

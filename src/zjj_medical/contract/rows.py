@@ -32,7 +32,7 @@ import numpy as np
 
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.people import Facility, Person
-from zjj_medical.errors import InvalidClaim
+from zjj_medical.errors import InvalidClaim, problem, problem_of
 from zjj_medical.policy.model import Attribute, Policy
 
 __all__ = [
@@ -76,10 +76,10 @@ def money_fen(value: object) -> int:
     (5, 700)
     """
     if isinstance(value, bool | np.bool_):
-        raise ValueError(f"{value!r} is a boolean, not an amount")
+        raise problem(ValueError, "cell.money.bool", value=value)
     if isinstance(value, float | np.floating):
         if not math.isfinite(value):
-            raise ValueError(f"{value!r} is not a finite number")
+            raise problem(ValueError, "cell.money.finite", value=value)
         text = repr(float(value))
     elif isinstance(value, int | np.integer):
         text = str(int(value))
@@ -88,21 +88,21 @@ def money_fen(value: object) -> int:
     elif isinstance(value, str):
         text = value.strip()
     else:
-        raise ValueError(f"{value!r} ({type(value).__name__}) is not an amount")
+        raise problem(ValueError, "cell.money.type", value=value, type=type(value).__name__)
     try:
         d = Decimal(text)
     except decimal.InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise problem(ValueError, "cell.money.number", value=value) from None
     if not d.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
+        raise problem(ValueError, "cell.money.finite", value=value)
     if d < 0:
-        raise ValueError(f"{text} is negative")
+        raise problem(ValueError, "cell.money.negative", value=value, text=text)
     fen = d.scaleb(2)
     if fen != fen.to_integral_value():
-        raise ValueError(f"{text} has more than 2 decimal places (amounts are yuan and fen)")
+        raise problem(ValueError, "cell.money.decimals", value=value, text=text)
     out = int(fen)
     if out > MAX_FEN:
-        raise ValueError(f"{text} is above the largest amount supported (10000000000.00)")
+        raise problem(ValueError, "cell.money.max", value=value, text=text, max="10000000000.00")
     return out
 
 
@@ -116,7 +116,7 @@ def read_date(value: object) -> dt.date:
         value = value.astype("datetime64[us]").item()
     if isinstance(value, dt.datetime):  # also pandas.Timestamp
         if value.time() != dt.time(0):
-            raise ValueError(f"{value!r} is not a date (it has a time of day)")
+            raise problem(ValueError, "cell.date.time", value=value)
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -125,7 +125,7 @@ def read_date(value: object) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+    raise problem(ValueError, "cell.date", value=value)
 
 
 def read_bool(value: object) -> bool:
@@ -140,7 +140,7 @@ def read_bool(value: object) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
         return value.strip().lower() in ("true", "1")
-    raise ValueError(f"{value!r} is not true or false")
+    raise problem(ValueError, "cell.bool", value=value)
 
 
 def read_categories(value: object) -> tuple[str, ...]:
@@ -155,7 +155,7 @@ def read_categories(value: object) -> tuple[str, ...]:
         return tuple(p.strip() for p in value.split(";") if p.strip())
     if isinstance(value, list | tuple | np.ndarray):
         return tuple(str(v) for v in value)
-    raise ValueError(f"{value!r} is not a list of categories")
+    raise problem(ValueError, "cell.categories", value=value)
 
 
 def read_id(value: object) -> str:
@@ -166,7 +166,10 @@ def read_id(value: object) -> str:
 
 
 def _attributes(
-    row: Mapping[Any, Any], declared: Mapping[str, Attribute], where: str, claim_id: str | None
+    row: Mapping[Any, Any],
+    declared: Mapping[str, Attribute],
+    subject: dict[str, str],
+    claim_id: str | None,
 ) -> dict[str, str | bool]:
     out: dict[str, str | bool] = {}
     for name, attribute in declared.items():
@@ -177,10 +180,26 @@ def _attributes(
             try:
                 out[name] = read_bool(value)
             except ValueError as exc:
-                raise InvalidClaim(f"{where}{name}: {exc}", claim_id=claim_id, field=name) from None
+                raise _wrapped(exc, subject, name, claim_id, name) from None
         else:
             out[name] = str(value).strip()
     return out
+
+
+def _wrapped(
+    exc: ValueError, subject: dict[str, str], column: str, claim_id: str | None, field: str
+) -> InvalidClaim:
+    """The :class:`InvalidClaim` of a cell a reader refused (``exc``), in the claim's or the
+    person's row (``subject``: ``claim_id`` or ``person_id``)."""
+    found = problem_of(exc)
+    if found is None:
+        raise exc
+    code, params = found
+    head = "claim." if "claim_id" in subject else "person."
+    return InvalidClaim(
+        code=head + code, params={**subject, "column": column, **params},
+        claim_id=claim_id, field=field,
+    )  # fmt: skip
 
 
 def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
@@ -190,19 +209,21 @@ def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
     population table may carry age, sex …).
     """
     pid = read_id(row.get("person_id"))
-    where = f"person {pid}: "
+    who = {"person_id": pid}
     try:
         poor = read_bool(row.get("poor"))
     except ValueError as exc:
-        raise InvalidClaim(f"{where}poor: {exc}", field="person.poor") from None
+        raise _wrapped(exc, who, "poor", None, "person.poor") from None
     county = row.get("county")
     if is_missing(county):
-        raise InvalidClaim(f"{where}county: missing", field="person.county")
+        raise InvalidClaim(
+            code="person.column.missing", params={**who, "column": "county"}, field="person.county"
+        )
     try:
         categories = read_categories(row.get("categories"))
     except ValueError as exc:
-        raise InvalidClaim(f"{where}categories: {exc}", field="person.categories") from None
-    attributes = _attributes(row, policy.person_attributes, where, None)
+        raise _wrapped(exc, who, "categories", None, "person.categories") from None
+    attributes = _attributes(row, policy.person_attributes, who, None)
     return Person(pid, poor=poor, county=str(county), categories=categories, attributes=attributes)
 
 
@@ -212,39 +233,46 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
     Raises :class:`~zjj_medical.errors.InvalidClaim` naming the claim and field.
     """
     cid = read_id(row.get("claim_id"))
-    where = f"claim {cid}: "
+    who = {"claim_id": cid}
 
-    def fail(field: str, message: str) -> InvalidClaim:
-        return InvalidClaim(f"{where}{field}: {message}", claim_id=cid, field=field)
+    def missing(column: str) -> InvalidClaim:
+        return InvalidClaim(
+            code="claim.column.missing", params={**who, "column": column},
+            claim_id=cid, field=column,
+        )  # fmt: skip
 
     if is_missing(row.get("claim_id")):
-        raise fail("claim_id", "missing")
+        raise missing("claim_id")
     fen = {}
     for name in ("total", "in_scope"):
         value = row.get(name)
         if is_missing(value):
-            raise fail(name, "missing")
+            raise missing(name)
         try:
             fen[name] = money_fen(value)
         except ValueError as exc:
-            raise fail(name, str(exc)) from None
+            raise _wrapped(exc, who, name, cid, name) from None
     if fen["in_scope"] > fen["total"]:
-        raise fail("in_scope", f"in_scope {row['in_scope']} is more than total {row['total']}")
+        raise InvalidClaim(
+            code="claim.row.in_scope.above_total",
+            params={**who, "in_scope": row["in_scope"], "total": row["total"]},
+            claim_id=cid, field="in_scope",
+        )  # fmt: skip
     try:
         date = read_date(row.get("date"))
     except ValueError as exc:
-        raise fail("date", str(exc)) from None
+        raise _wrapped(exc, who, "date", cid, "date") from None
     accident = row.get("accident")
     try:
         accident_b = False if is_missing(accident) else read_bool(accident)
     except ValueError as exc:
-        raise fail("accident", str(exc)) from None
+        raise _wrapped(exc, who, "accident", cid, "accident") from None
     kind = row.get("kind")
     if is_missing(kind):
-        raise fail("kind", "missing")
+        raise missing("kind")
     facility = Facility(*(None if is_missing(row.get(k)) else str(row.get(k)).strip()
                           for k in ("facility_id", "facility_level", "facility_county")))  # fmt: skip
-    attributes = _attributes(row, policy.claim_attributes, where, cid)
+    attributes = _attributes(row, policy.claim_attributes, who, cid)
     total = Decimal(fen["total"]).scaleb(-2)
     in_scope = Decimal(fen["in_scope"]).scaleb(-2)
     return Claim(cid, str(kind).strip(), date, facility, total, in_scope, accident_b, attributes)

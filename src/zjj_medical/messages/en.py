@@ -224,9 +224,24 @@ MESSAGES: dict[str, str] = {
     "policy.file.empty": "{source}: the file is empty",
     **_CELL,
     **{"claim." + code: _CLAIM + "{column}: " + text for code, text in _CELL.items()},
+    "claim.column.missing": _CLAIM + "{column}: missing",
+    "claim.row.in_scope.above_total": _CLAIM
+    + "in_scope: in_scope {in_scope} is more than total {total}",
+    "person.column.missing": "person {person_id}: {column}: missing",
+    "claim.person_id.unknown": _CLAIM
+    + "person_id: unknown person {value!r} (not in the people table)",
     **{"person." + code: "person {person_id}: {column}: " + text for code, text in _CELL.items()},
 }
 
 #: What each code means, for the errors reference (codes not listed here are explained
 #: by their family: the text before the last dot).
 MEANINGS: dict[str, str] = {}
+
+#: A claim row whose person's row was refused: the claim, then the person's error.
+MESSAGES.update(
+    {
+        "claim." + code: _CLAIM + MESSAGES[code]
+        for code in MESSAGES
+        if code.startswith(("person.cell.", "person.column.", "person.id.", "person.poor."))
+    }
+)
