@@ -4,6 +4,7 @@ Python API and through ``zjj-medical settle`` (one document, and ``--lines``).""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -393,3 +394,16 @@ def test_sheet_how_column_shows_the_arithmetic() -> None:
         "(18000.00 − deductible 0.00) × 0.85 = 15300.00; cap 150000.00"
     )
     assert "0.85 × total 20000.00 = 17000.00, less 15300.00 paid above" == how_text(backstop)
+
+
+def test_datetime_claim_date_names_the_field() -> None:
+    """A datetime as a claim date is refused naming the field ``date``.
+
+    This message changed on purpose: it used to read ``claim C1: datetime.datetime(…) is
+    not a date`` — the field was left out because the value's repr happens to start with
+    ``date``, which the old message builder took for the field name.
+    """
+    with pytest.raises(InvalidClaim) as info:
+        _claim(date=dt.datetime(2019, 1, 1))
+    assert "claim C1: date: datetime.datetime(2019, 1, 1, 0, 0) is not a date" == str(info.value)
+    assert ("claim.date.type", "date") == (info.value.code, info.value.field)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
-from zjj_medical.messages import render, shown
+from zjj_medical.messages import jsonable, render
 
 __all__ = [
     "DuplicateClaim",
@@ -42,7 +42,7 @@ __all__ = [
 
 
 def _params(params: Mapping[str, object] | None) -> dict[str, Any]:
-    return {str(k): shown(v) for k, v in (params or {}).items()}
+    return jsonable({str(k): v for k, v in (params or {}).items()})
 
 
 class ReimbursementError(Exception):
@@ -179,7 +179,7 @@ class StoreError(ReimbursementError, OSError):
 class UnknownClaim(ReimbursementError, LookupError):
     """A claim id that the ledger store does not hold (to reverse, show or export)."""
 
-    generic_code = "store.claim.unknown"
+    generic_code = "claim.unknown"
 
 
 _E = TypeVar("_E", bound=Exception)

@@ -17,7 +17,8 @@ def loads_json(text: str) -> Any:
 
 
 def error_json(exc: ReimbursementError | ValueError) -> dict[str, Any]:
-    """``{"error": {type, message, claim_id, field}}`` for a library error or a bad input."""
+    """``{"error": {type, message, claim_id, field, code, params[, path]}}`` for a library
+    error; ``{"error": {type, message, claim_id, field}}`` for input that is not JSON."""
     if isinstance(exc, ReimbursementError):
         return {"error": exc.to_dict()}
     return {

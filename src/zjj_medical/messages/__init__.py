@@ -8,7 +8,8 @@ another language is one more mapping ``{code: template}`` added to :data:`CATALO
 (a code missing from it falls back to English).
 
 Templates use :meth:`str.format` fields: ``{value}`` is the parameter as text,
-``{value!r}`` as Python writes it (``'clinic'`` with quotes).
+``{value!r}`` as Python writes it (``'clinic'`` with quotes; see :func:`jsonable`); a list
+is written as its items joined by ``, ``.
 
 >>> render("claim.facility.level.unknown",
 ...        {"claim_id": "C1", "value": "clinic", "accepted": ["county", "township"]})
@@ -23,45 +24,34 @@ from typing import Any
 
 from zjj_medical.messages import en
 
-__all__ = ["CATALOGS", "Shown", "render", "shown", "template_fields"]
+__all__ = ["CATALOGS", "jsonable", "render", "template_fields"]
 
 #: The catalogs by language tag: ``{code: template}``.
 CATALOGS: dict[str, Mapping[str, str]] = {"en": en.MESSAGES}
 
 
-class Shown(str):
-    """A parameter that is not JSON data (a ``Decimal``, an object …) kept as its text.
-
-    It *is* its ``str()`` (so it goes into JSON as text) and remembers its ``repr()``,
-    so a template's ``{value!r}`` writes it as Python did (``Decimal('0.005')``).
-    """
-
-    __slots__ = ("_repr",)
-    _repr: str
-
-    def __new__(cls, value: object) -> Shown:
-        self = super().__new__(cls, str(value))
-        self._repr = repr(value)
-        return self
-
-    def __repr__(self) -> str:
-        return self._repr
+_JSON = (str, int, float, bool, type(None))
 
 
-def shown(value: object) -> object:
-    """``value`` as a JSON-ready parameter: JSON data as it is, anything else :class:`Shown`.
+def jsonable(params: Mapping[str, object]) -> dict[str, Any]:
+    """Params as JSON data: a value that is not JSON (a ``Decimal``, a numpy number, an
+    object) becomes its text, and ``<name>_repr`` keeps how Python writes it, so a
+    template's ``{name!r}`` renders the same from the JSON as from the error.
 
     >>> from decimal import Decimal
-    >>> shown("x"), shown([1, 2]), str(shown(Decimal("0.005"))), repr(shown(Decimal("0.005")))
-    ('x', [1, 2], '0.005', "Decimal('0.005')")
+    >>> jsonable({"value": Decimal("0.005"), "what": "total", "keys": ("a", "b")})
+    {'value': '0.005', 'value_repr': "Decimal('0.005')", 'what': 'total', 'keys': ['a', 'b']}
     """
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, list | tuple) and all(
-        v is None or isinstance(v, str | bool | int | float) for v in value
-    ):
-        return Shown(value) if isinstance(value, tuple) else list(value)
-    return Shown(value)
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if type(value) in _JSON:
+            out[key] = value
+        elif isinstance(value, list | tuple):
+            out[key] = [v if type(v) in _JSON else str(v) for v in value]
+        else:
+            out[key] = str(value)
+            out[f"{key}_repr"] = repr(value)
+    return out
 
 
 class _Formatter(string.Formatter):
@@ -69,8 +59,17 @@ class _Formatter(string.Formatter):
     (format spec ``or_none``: ``none`` when empty; ``py``: as Python writes the list)
     and a nested ``{"code", "params"}`` is rendered in turn."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, params: Mapping[str, Any]) -> None:
         self.lang = lang
+        self.params = params
+
+    def parse(self, format_string: str) -> Any:
+        """Read ``{name!r}`` as ``{name_repr}`` when the params keep the value's repr."""
+        for literal, name, spec, conversion in super().parse(format_string):
+            if conversion == "r" and name is not None and f"{name}_repr" in self.params:
+                yield literal, f"{name}_repr", spec, None
+            else:
+                yield literal, name, spec, conversion
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, Mapping) and "code" in value:
@@ -91,7 +90,7 @@ def render(code: str, params: Mapping[str, Any], lang: str = "en") -> str:
     """
     catalog = CATALOGS.get(lang, en.MESSAGES)
     template = catalog.get(code) or en.MESSAGES[code]
-    return _Formatter(lang).vformat(template, (), dict(params))
+    return _Formatter(lang, params).vformat(template, (), dict(params))
 
 
 def template_fields(template: str) -> set[str]:

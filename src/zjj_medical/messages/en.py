@@ -114,6 +114,7 @@ _POLICY_FILE = {
     "policy.format": "{shown} is not {format!r}",
     "policy.facility.tier": "unknown tier {shown} (declared: {declared:or_none})",
     "policy.facility.county": "unknown county {shown}",
+    "policy.tiers.none": "declare at least one tier",
     "policy.claim_kind.tiers": "a claim kind needs at least one tier",
     "policy.attribute.clash": "also declared as a person attribute",
     "policy.layers.list": "expected a non-empty list of layers",
@@ -151,6 +152,28 @@ _POLICY_FILE = {
     "population.parameters": "expected a non-empty mapping of parameters",
 }
 
+#: A reform file's problems, each at a key path of the file.
+_REFORM_FILE = {
+    "reform.mapping": "expected a mapping with format, name and changes",
+    "reform.key.unknown": "unknown key (accepted here: {accepted})",
+    "reform.key.missing": "missing required key",
+    "reform.format": "{value!r} is not {format!r}",
+    "reform.name": "expected a non-empty text",
+    "reform.changes": "expected a non-empty mapping of key path → value",
+    "reform.changes.path": "not a key path (keys joined by dots, [id] or [n])",
+}
+#: A reform's change that does not fit the policy, at the change's key path.
+_REFORM_CHANGE = {
+    "reform.set.policy_not_list": "the policy is not a list; [{segment}] cannot select in it",
+    "reform.set.not_list": "{where} is not a list; [{segment}] cannot select in it",
+    "reform.set.index": "{at}: {where} has {count} elements",
+    "reform.set.id": "no element with id {segment!r} in {where} (ids: {ids})",
+    "reform.set.not_mapping": "{where} is not a mapping; .{segment} cannot be set in it",
+    "reform.set.key": "unknown key {segment!r} (keys here: {keys})",
+    "reform.set.date": "{day!r} is not a date (YYYY-MM-DD)",
+    "reform.set.not_in_force": "no value is in force on {day} to start the new entry from",
+}
+
 MESSAGES: dict[str, str] = {
     # -- errors built from a bare message --------------------------------------------------
     "error": "{message}",
@@ -160,7 +183,7 @@ MESSAGES: dict[str, str] = {
     "ledger.mismatch": "{message}",
     "claim.duplicate": "{message}",
     "store.error": "{message}",
-    "store.claim.unknown": "{message}",
+    "claim.unknown": "{message}",
     **_MONEY,
     "money.fen": "{value} is not a whole number of fen",
     **{"claim." + code: _CLAIM + text for code, text in _MONEY.items()},
@@ -193,6 +216,14 @@ MESSAGES: dict[str, str] = {
     "claim.ledger.person": _CLAIM
     + "ledger: the ledger is for person {ledger_person}, not {person_id}",
     "ledger.person": "ledger: the ledger is for person {ledger_person}, not {person_id}",
+    # -- a ledger document read back (Ledger.from_dict) --------------------------------------
+    "ledger.keys": "ledger: keys {keys:py}; expected claim_ids, layers, person_id, year",
+    "ledger.year": "ledger: year {value!r} is not an integer",
+    "ledger.layer.keys": "ledger: layers.{layer}: keys {keys:py}",
+    "ledger.layer.count": "ledger: layers.{layer}.claims: negative count",
+    "ledger.claim_ids": "ledger: claim_ids is not a list of texts",
+    "ledger.malformed": "ledger: {detail}",
+    **{"ledger." + code: "ledger: " + text for code, text in _MONEY.items()},
     # -- claims and persons against the policy ----------------------------------------------
     "claim.kind.unknown": _CLAIM
     + "kind: unknown claim kind {value!r} (accepted: {accepted:or_none})",
@@ -212,6 +243,27 @@ MESSAGES: dict[str, str] = {
     **{"claim." + code: _CLAIM + text for code, text in _FACTS.items()},
     **{"claim.person_" + code: _CLAIM + text for code, text in _ATTRIBUTES.items()},
     **{"person." + code: "person {person_id}: " + text for code, text in _FACTS.items()},
+    # -- the ledger store -------------------------------------------------------------------
+    "store.claim.unknown": "claim {claim_id}: not in the ledger store",
+    "store.claim.other_content": _CLAIM
+    + "id: already settled with other content (person {person_id}, {date}); reverse it first"
+    " to settle it again",
+    "store.synchronous": "synchronous: {value!r} is not one of {accepted}",
+    "store.open": "{db}: cannot open the ledger store: {detail}",
+    "store.foreign": "{db}: not a zjj_medical ledger store (application_id {application_id},"
+    " tables: {tables}); give a new file or a store written by zjj-medical ledger",
+    "store.schema.damaged": "{db}: the schema version table is damaged",
+    "store.schema.newer": "{db}: schema version {version} is newer than this zjj_medical"
+    " understands ({known}); upgrade zjj_medical",
+    "store.not_sqlite": "{db}: not a zjj_medical ledger store (SQLite says: {detail})",
+    "store.locked": "{db}: the ledger store stayed locked by another writer: {detail}",
+    "store.sqlite": "{db}: {detail}",
+    "store.transaction.open": "a ledger store transaction is already open on this connection",
+    "store.transaction.needed": "{what}: writes to the ledger store need store.transaction()",
+    "store.settlement.damaged": "{db}: the stored settlement of claim {claim_id} is damaged:"
+    " {detail}",
+    "store.ledger.damaged": "{db}: the ledger of {person_id} {year} is damaged: {detail}",
+    "store.claim.not_stored": "{what}: claim {claim_id} is not stored",
     # -- premium and chronic-disease care ---------------------------------------------------
     "premium.none": "policy {policy_id} states no premium",
     "premium.not_in_force": "premium: no premium in force for {year}",
@@ -220,6 +272,9 @@ MESSAGES: dict[str, str] = {
     "chronic_care.not_in_force": "chronic_care: no service count in force for {year}",
     **{code: _POLICY + text for code, text in _POLICY_FILE.items()},
     "policy.file.missing": "{source}: no such policy file (built-in policies: {builtin})",
+    "reform.file.missing": "{source}: no such reform file",
+    **{code: _POLICY + text for code, text in _REFORM_FILE.items()},
+    **{code: "{source}: changes.{path}: " + text for code, text in _REFORM_CHANGE.items()},
     "policy.yaml.invalid": "{source}: not valid YAML: {detail}",
     "policy.file.empty": "{source}: the file is empty",
     **_CELL,

@@ -68,7 +68,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     }
     r.tiers = set(tiers)
     if not tiers:
-        r.fail("tiers", "declare at least one tier")
+        r.fail("tiers", "policy.tiers.none")
     category_decls = r.named(top.get("categories"), "categories")
     r.categories = set(category_decls)
     categories = {

@@ -172,8 +172,9 @@ class LedgerBook:
         found = self.store.settlement(claim_id)
         if found is None:
             raise UnknownClaim(
-                f"claim {claim_id}: not in the ledger store", claim_id=claim_id, field="id"
-            )
+                code="store.claim.unknown", params={"claim_id": claim_id},
+                claim_id=claim_id, field="id",
+            )  # fmt: skip
         return found
 
     # -- settling -----------------------------------------------------------------------------
@@ -183,8 +184,8 @@ class LedgerBook:
         found = pending.get(claim.id) or self.store.settlement(claim.id)
         if found is not None and found.content_hash != digest:
             raise DuplicateClaim(
-                f"claim {claim.id}: id: already settled with other content "
-                f"(person {found.person_id}, {found.date}); reverse it first to settle it again",
+                code="store.claim.other_content",
+                params={"claim_id": claim.id, "person_id": found.person_id, "date": found.date},
                 claim_id=claim.id, field="id",
             )  # fmt: skip
         return found

@@ -109,13 +109,17 @@ class SQLiteStore:
     ) -> None:
         self.path = str(path)
         if synchronous.upper() not in _SYNC:
-            raise StoreError(f"synchronous: {synchronous!r} is not one of {', '.join(_SYNC)}")
+            raise StoreError(
+                code="store.synchronous", params={"value": synchronous, "accepted": list(_SYNC)}
+            )
         self._in_write = False
         self._in_read = False
         try:
             self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the ledger store: {exc}") from None
+            raise StoreError(
+                code="store.open", params={"db": self.path, "detail": str(exc)}
+            ) from None
         try:
             self._open(synchronous.upper())
         except BaseException:
@@ -133,18 +137,18 @@ class SQLiteStore:
         if app_id != APPLICATION_ID or _SCHEMA_TABLE not in tables:
             found = ", ".join(sorted(tables)) or "none"
             raise StoreError(
-                f"{self.path}: not a zjj_medical ledger store (application_id {app_id:#x}, "
-                f"tables: {found}); give a new file or a store written by zjj-medical ledger",
+                code="store.foreign",
+                params={"db": self.path, "application_id": f"{app_id:#x}", "tables": found},
                 field="db",
             )
         row = self._exec(f"SELECT version FROM {_SCHEMA_TABLE}").fetchall()
         if len(row) != 1:
-            raise StoreError(f"{self.path}: the schema version table is damaged", field="db")
+            raise StoreError(code="store.schema.damaged", params={"db": self.path}, field="db")
         self.schema_version = int(row[0][0])
         if self.schema_version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path}: schema version {self.schema_version} is newer than this "
-                f"zjj_medical understands ({SCHEMA_VERSION}); upgrade zjj_medical",
+                code="store.schema.newer",
+                params={"db": self.path, "version": self.schema_version, "known": SCHEMA_VERSION},
                 field="db",
             )
         if self.path != ":memory:":
@@ -161,7 +165,7 @@ class SQLiteStore:
             app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
         except sqlite3.DatabaseError as exc:
             raise StoreError(
-                f"{self.path}: not a zjj_medical ledger store (SQLite says: {exc})", field="db"
+                code="store.not_sqlite", params={"db": self.path, "detail": str(exc)}, field="db"
             ) from None
         return tables - {"sqlite_sequence"}, app_id
 
@@ -184,16 +188,20 @@ class SQLiteStore:
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreError(
-                    f"{self.path}: the ledger store stayed locked by another writer: {exc}"
+                    code="store.locked", params={"db": self.path, "detail": str(exc)}
                 ) from None
-            raise StoreError(f"{self.path}: {exc}") from None
+            raise StoreError(
+                code="store.sqlite", params={"db": self.path, "detail": str(exc)}
+            ) from None
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: {exc}") from None
+            raise StoreError(
+                code="store.sqlite", params={"db": self.path, "detail": str(exc)}
+            ) from None
 
     @contextmanager
     def _write(self) -> Iterator[None]:
         if self._in_write or self._in_read:
-            raise StoreError("a ledger store transaction is already open on this connection")
+            raise StoreError(code="store.transaction.open")
         self._exec("BEGIN IMMEDIATE")
         self._in_write = True
         try:
@@ -233,7 +241,7 @@ class SQLiteStore:
 
     def _need_write(self, what: str) -> None:
         if not self._in_write:
-            raise StoreError(f"{what}: writes to the ledger store need store.transaction()")
+            raise StoreError(code="store.transaction.needed", params={"what": what})
 
     def close(self) -> None:
         """Close the connection."""
@@ -265,7 +273,8 @@ class SQLiteStore:
             )
         except (ValueError, TypeError, KeyError) as exc:
             raise StoreError(
-                f"{self.path}: the stored settlement of claim {claim_id} is damaged: {exc}",
+                code="store.settlement.damaged",
+                params={"db": self.path, "claim_id": claim_id, "detail": str(exc)},
                 claim_id=claim_id,
             ) from None
 
@@ -281,7 +290,8 @@ class SQLiteStore:
             return Ledger.from_dict(json.loads(row[0]))
         except ValueError as exc:
             raise StoreError(
-                f"{self.path}: the ledger of {person_id} {year} is damaged: {exc}"
+                code="store.ledger.damaged",
+                params={"db": self.path, "person_id": person_id, "year": year, "detail": str(exc)},
             ) from None
 
     def settlements(self, person_id: str, year: int) -> list[StoredSettlement]:
@@ -380,7 +390,10 @@ class SQLiteStore:
         self._need_write("replace_settlement")
         cur = self._exec("DELETE FROM settlements WHERE claim_id = ?", (record.claim_id,))
         if cur.rowcount != 1:
-            raise StoreError(f"replace_settlement: claim {record.claim_id} is not stored")
+            raise StoreError(
+                code="store.claim.not_stored",
+                params={"what": "replace_settlement", "claim_id": record.claim_id},
+            )
         self.add_settlement(record)
 
     def remove_settlement(self, claim_id: str) -> None:
@@ -388,7 +401,10 @@ class SQLiteStore:
         self._need_write("remove_settlement")
         cur = self._exec("DELETE FROM settlements WHERE claim_id = ?", (claim_id,))
         if cur.rowcount != 1:
-            raise StoreError(f"remove_settlement: claim {claim_id} is not stored")
+            raise StoreError(
+                code="store.claim.not_stored",
+                params={"what": "remove_settlement", "claim_id": claim_id},
+            )
 
     def put_ledger(self, ledger: Ledger) -> None:
         """Write the person-year ledger; an empty one removes the row."""
