@@ -98,12 +98,12 @@ class Ledger:
     def from_dict(cls, data: Mapping[str, Any]) -> Ledger:
         """Read a ledger written by :meth:`to_dict`; malformed input raises ``LedgerMismatch``."""
 
-        def fail(code: str, path: str, **params: object) -> LedgerMismatch:
+        def fail(path: str, code: str, **params: object) -> LedgerMismatch:
             return LedgerMismatch(code=code, params=params, field="ledger", path=path)
 
         try:
             if set(data) != {"person_id", "year", "claim_ids", "layers"}:
-                raise fail("ledger.keys", "ledger", keys=sorted(data))
+                raise fail("ledger", "ledger.keys", keys=sorted(data))
             year = data["year"]
             if isinstance(year, bool) or not isinstance(year, int):
                 raise fail("ledger.year", "ledger.year", value=year)
@@ -111,13 +111,13 @@ class Ledger:
             for layer_id, s in data["layers"].items():
                 if set(s) != {"base", "paid", "deductible", "claims"}:
                     raise fail(
-                        "ledger.layer.keys", f"ledger.layers.{layer_id}",
+                        f"ledger.layers.{layer_id}", "ledger.layer.keys",
                         layer=layer_id, keys=sorted(s),
                     )  # fmt: skip
                 counts = {str(k): int(v) for k, v in s["claims"].items()}
                 if any(v < 0 for v in counts.values()):
                     raise fail(
-                        "ledger.layer.count", f"ledger.layers.{layer_id}.claims", layer=layer_id
+                        f"ledger.layers.{layer_id}.claims", "ledger.layer.count", layer=layer_id
                     )
                 layers[str(layer_id)] = LayerState(
                     parse_money(s["base"], f"layers.{layer_id}.base"),
@@ -134,6 +134,6 @@ class Ledger:
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
             found = problem_of(exc)
             if found is None:  # a shape the checks above do not name: Python's own words
-                raise fail("ledger.malformed", "ledger", detail=str(exc)) from None
+                raise fail("ledger", "ledger.malformed", detail=str(exc)) from None
             code, params = found
-            raise fail("ledger." + code, f"ledger.{params['what']}", **params) from None
+            raise fail(f"ledger.{params['what']}", "ledger." + code, **params) from None

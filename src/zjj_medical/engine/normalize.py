@@ -87,6 +87,7 @@ def person_facts(
     the person when there is no claim."""
     subject = _subject(claim_id, person)
     head, who = subject
+    head += "person." if claim_id is not None else ""
 
     def fail(field: str, code: str, **params: object) -> InvalidClaim:
         return InvalidClaim(
@@ -97,7 +98,7 @@ def person_facts(
     if county is None:
         if policy.counties:
             raise fail(
-                "person.county", "person.county.unknown",
+                "person.county", "county.unknown",
                 value=person.county, accepted=_known(policy, "counties"),
             )  # fmt: skip
         county = person.county
@@ -106,7 +107,7 @@ def person_facts(
         cat_id = policy.lookup("categories", cat)
         if cat_id is None:
             raise fail(
-                "person.categories", "person.category.unknown",
+                "person.categories", "category.unknown",
                 value=cat, accepted=_known(policy, "categories"),
             )  # fmt: skip
         categories.append(cat_id)

@@ -51,10 +51,9 @@ _ATTRIBUTES = {
 }
 #: A person's facts checked against the policy (for a claim, or the person alone).
 _FACTS = {
-    "person.county.unknown": "person.county: unknown county {value!r} (accepted: {accepted:or_none})",
-    "person.category.unknown": "person.categories: unknown category {value!r}"
+    "county.unknown": "person.county: unknown county {value!r} (accepted: {accepted:or_none})",
+    "category.unknown": "person.categories: unknown category {value!r}"
     " (accepted: {accepted:or_none})",
-    **_ATTRIBUTES,
 }
 
 #: A policy file's problems, each at a key path of the file.
@@ -240,9 +239,11 @@ MESSAGES: dict[str, str] = {
     + "facility.county: unknown county {value!r} (accepted: {accepted:or_none})",
     "claim.facility.county.required": _CLAIM
     + "facility.county: required for a {tier} facility (it decides the in-county rule)",
-    **{"claim." + code: _CLAIM + text for code, text in _FACTS.items()},
-    **{"claim.person_" + code: _CLAIM + text for code, text in _ATTRIBUTES.items()},
+    **{"claim.person." + code: _CLAIM + text for code, text in _FACTS.items()},
     **{"person." + code: "person {person_id}: " + text for code, text in _FACTS.items()},
+    **{"claim." + code: _CLAIM + text for code, text in _ATTRIBUTES.items()},
+    **{"claim.person_" + code: _CLAIM + text for code, text in _ATTRIBUTES.items()},
+    **{"person." + code: "person {person_id}: " + text for code, text in _ATTRIBUTES.items()},
     # -- the ledger store -------------------------------------------------------------------
     "store.claim.unknown": "claim {claim_id}: not in the ledger store",
     "store.claim.other_content": _CLAIM
@@ -264,6 +265,8 @@ MESSAGES: dict[str, str] = {
     " {detail}",
     "store.ledger.damaged": "{db}: the ledger of {person_id} {year} is damaged: {detail}",
     "store.claim.not_stored": "{what}: claim {claim_id} is not stored",
+    "store.ledger.document": "ledger: the document's ledger is not the store's ledger of"
+    " {person_id} {year}; leave it null, the store holds the ledger",
     # -- premium and chronic-disease care ---------------------------------------------------
     "premium.none": "policy {policy_id} states no premium",
     "premium.not_in_force": "premium: no premium in force for {year}",
@@ -278,14 +281,22 @@ MESSAGES: dict[str, str] = {
     "policy.yaml.invalid": "{source}: not valid YAML: {detail}",
     "policy.file.empty": "{source}: the file is empty",
     **_CELL,
-    **{"claim." + code: _CLAIM + "{column}: " + text for code, text in _CELL.items()},
+    **{
+        "claim." + code: _CLAIM + "{column}: " + text
+        for code, text in _CELL.items()
+        if code.startswith(("cell.money.", "cell.date", "cell.bool"))
+    },
     "claim.column.missing": _CLAIM + "{column}: missing",
     "claim.row.in_scope.above_total": _CLAIM
     + "in_scope: in_scope {in_scope} is more than total {total}",
     "person.column.missing": "person {person_id}: {column}: missing",
     "claim.person_id.unknown": _CLAIM
     + "person_id: unknown person {value!r} (not in the people table)",
-    **{"person." + code: "person {person_id}: {column}: " + text for code, text in _CELL.items()},
+    **{
+        "person." + code: "person {person_id}: {column}: " + text
+        for code, text in _CELL.items()
+        if code in ("cell.bool", "cell.categories")
+    },
 }
 
 #: What each code means, for the errors reference (codes not listed here are explained
@@ -297,6 +308,6 @@ MESSAGES.update(
     {
         "claim." + code: _CLAIM + MESSAGES[code]
         for code in MESSAGES
-        if code.startswith(("person.cell.", "person.column.", "person.id.", "person.poor."))
+        if code.startswith(("person.cell.", "person.column."))
     }
 )
