@@ -500,3 +500,18 @@ def test_errors_and_problems_survive_pickling() -> None:
     exc = problem(ValueError, "cell.bool", value="x")
     assert problem_of(exc) == ("cell.bool", {"value": "x"})
     assert "'x' is not true or false" == str(exc)
+
+
+def test_the_errors_reference_lists_every_code_with_meaning_and_example() -> None:
+    """The table of the errors reference has one row per code, each with a meaning and an
+    example message rendered from the catalog; the page has the place the table goes."""
+    from zjj_medical.render.error_codes import code_rows, code_table
+
+    rows = code_rows()
+    assert sorted(MESSAGES) == [code for code, _, _ in rows]
+    assert all(meaning and example for _, meaning, example in rows)
+    table = code_table().splitlines()
+    assert len(MESSAGES) + 2 == len(table)
+    assert all(f"| `{code}` |" in "\n".join(table) for code in MESSAGES)
+    page = (SRC.parent.parent / "docs" / "reference" / "errors.md").read_text("utf-8")
+    assert 1 == page.count("<!-- error-codes -->")

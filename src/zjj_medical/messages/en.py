@@ -6,7 +6,7 @@ A template is :meth:`str.format` text over the error's params (see
 
 from __future__ import annotations
 
-__all__ = ["MEANINGS", "MESSAGES"]
+__all__ = ["MEANINGS", "MESSAGES", "meaning"]
 
 #: The claim prefix: ``claim C1: `` then the field.
 _CLAIM = "claim {claim_id}: "
@@ -299,10 +299,6 @@ MESSAGES: dict[str, str] = {
     },
 }
 
-#: What each code means, for the errors reference (codes not listed here are explained
-#: by their family: the text before the last dot).
-MEANINGS: dict[str, str] = {}
-
 #: A claim row whose person's row was refused: the claim, then the person's error.
 MESSAGES.update(
     {
@@ -311,3 +307,78 @@ MESSAGES.update(
         if code.startswith(("person.cell.", "person.column."))
     }
 )
+
+#: What the codes mean, by family: a code's meaning is that of the longest family
+#: (a code, or the start of codes up to a dot) it belongs to.
+MEANINGS: dict[str, str] = {
+    "error": "an error built from a message alone (no code of its own)",
+    "claim.invalid": "a claim error built from a message alone",
+    "policy.invalid": "a policy error built from a message alone (the batch engine's limits)",
+    "policy.not_in_force": "the claim's date is outside the policy's period",
+    "ledger.mismatch": "the ledger handed in is another person's or another year's",
+    "claim.duplicate": "the person-year's ledger has already settled this claim id",
+    "store.error": "a ledger store error built from a message alone",
+    "claim.unknown": "a claim the ledger store does not hold (built from a message alone)",
+    "money": "an amount handed to the Python API is not yuan ≥ 0 with at most 2 decimals",
+    "money.fen": "an amount is not a whole number of fen",
+    "claim.money": "a claim's amount is not yuan ≥ 0 with at most 2 decimals",
+    "claim.id": "the claim id is not a non-empty text",
+    "claim.date": "the claim's date is not a date",
+    "claim.date.year_span": "the claims of one document fall in more than one year",
+    "claim.in_scope": "the in-scope cost is more than the total cost",
+    "claim.accident": "the accident flag is not true or false",
+    "claim.facility": "the facility is missing, unknown, or does not fit the claim",
+    "claim.facility.level.unknown": "the facility level is not one the policy declares",
+    "claim.facility.level.conflict": "the level given differs from the declared facility's",
+    "claim.facility.level.missing": "neither a level nor a facility the policy declares",
+    "claim.facility.level.kind": "a facility of this level does not take claims of this kind",
+    "claim.facility.county": "the facility's county is unknown, or missing where it decides"
+    " the in-county rule",
+    "claim.kind": "the claim kind is not one the policy declares",
+    "claim.attribute": "a claim attribute is unknown, missing, or has a value the policy"
+    " does not accept",
+    "claim.person": "the claim's person does not fit the policy (county, category, row)",
+    "claim.person_attribute": "a person attribute, checked for a claim, is unknown, missing,"
+    " or has a value the policy does not accept",
+    "claim.person_id": "the claim's person is not in the people table",
+    "claim.cell": "a cell of a claims-table row cannot be read",
+    "claim.column": "a required cell of a claims-table row is empty",
+    "claim.row": "the in-scope cost of a claims-table row is more than its total",
+    "claim.object": "a claim of a document is not a JSON object",
+    "claim.field": "a claim of a document lacks a required field",
+    "claim.ledger": "the document's ledger is another person's",
+    "cell": "a table cell cannot be read (an amount, a date, a flag, categories)",
+    "document": "the person-year document does not have the contract's shape",
+    "person": "the person does not fit the contract or the policy",
+    "person.cell": "a cell of a people-table row cannot be read",
+    "person.column": "a required cell of a people-table row is empty",
+    "person.attribute": "a person attribute is unknown, missing, or has a value the policy"
+    " does not accept",
+    "ledger": "a ledger document cannot be read back",
+    "ledger.person": "the document's ledger is another person's",
+    "premium": "the policy states no premium, or none for the year",
+    "chronic_care": "the chronic-disease service asked about is not in the policy",
+    "policy": "a policy file does not validate (the message names the file and key path)",
+    "policy.file": "the policy file is missing or empty",
+    "policy.yaml": "the policy file is not YAML the loader reads",
+    "population": "the synthetic population's parameter file does not validate",
+    "reform": "a reform file does not validate",
+    "reform.set": "a reform's change names a key path the policy does not have",
+    "store": "the ledger store cannot be used, or holds no such claim",
+    "store.claim.other_content": "the claim id is stored with other content",
+    "store.ledger.document": "a document's ledger differs from the store's",
+}
+
+
+def meaning(code: str) -> str:
+    """What a code means: the entry of its longest family in :data:`MEANINGS`.
+
+    >>> meaning("claim.cell.money.decimals")
+    'a cell of a claims-table row cannot be read'
+    """
+    parts = code.split(".")
+    for n in range(len(parts), 0, -1):
+        found = MEANINGS.get(".".join(parts[:n]))
+        if found is not None:
+            return found
+    return ""
