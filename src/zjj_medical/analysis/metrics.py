@@ -51,6 +51,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zjj_medical.batch.columns import id_text
+from zjj_medical.errors import problem
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
@@ -313,12 +314,10 @@ def summarize(
     policy = policy or load_policy()
     threshold = Decimal(str(catastrophic_threshold))
     if not threshold.is_finite() or threshold < 0:
-        raise ValueError(f"catastrophic_threshold: {catastrophic_threshold!r} is not an amount ≥ 0")
+        raise problem(ValueError, "metrics.threshold", value=catastrophic_threshold)
     threshold_fen = int((threshold * 100).to_integral_value(rounding=ROUND_HALF_UP))
     if claims is not None and len(claims) != len(result):
-        raise ValueError(
-            f"claims: {len(claims)} rows, but the result has {len(result)}; pass the claims of the run"
-        )
+        raise problem(ValueError, "metrics.claims.rows", claims=len(claims), result=len(result))
     n = len(result)
     errors = result["error"].to_numpy(dtype=object) if "error" in result else np.full(n, None)
     settled = np.array([not (isinstance(e, str) and e) for e in errors], dtype=bool)

@@ -37,6 +37,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zjj_medical.analysis.metrics import yuan
+from zjj_medical.errors import problem
 from zjj_medical.policy.reader import Reader
 from zjj_medical.policy.yamlio import read_policy_text
 
@@ -291,7 +292,7 @@ def synthetic_population(
     (2019, 2019)
     """
     if n_people < 0:
-        raise ValueError(f"n_people: {n_people} is negative")
+        raise problem(ValueError, "population.n_people", value=n_people)
     params = population_parameters()
     rng = np.random.default_rng(seed)
     counties, poor, categories = _people(rng, params, n_people)

@@ -54,7 +54,7 @@ from zjj_medical.analysis.metrics import (
     table_records,
     yuan,
 )
-from zjj_medical.errors import PolicyError
+from zjj_medical.errors import PolicyError, problem
 from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.yamlio import read_policy_text
@@ -133,7 +133,7 @@ def load_reform(reform: Reform | Mapping[str, Any] | str | Path) -> Reform:
         doc = read_policy_text(path.read_text("utf-8"), path.name)
         return _from_document(doc, path.name)
     if not isinstance(reform, Mapping):
-        raise TypeError(f"reform: {type(reform).__name__} is not a reform, mapping or path")
+        raise problem(TypeError, "reform.type", type=type(reform).__name__)
     if "changes" in reform or "format" in reform:
         return _from_document(dict(reform), "<reform>")
     return _from_document({"format": FORMAT, "name": "reform", "changes": dict(reform)}, "<reform>")
@@ -353,10 +353,7 @@ def _baseline_source(baseline: Policy | str | Path | None) -> str | Path | None:
         return baseline
     if baseline.id in BUILTIN_POLICIES and baseline.file == f"{baseline.id}.yaml":
         return baseline.id
-    raise ValueError(
-        f"baseline: policy {baseline.id!r} was not loaded from a built-in name; pass its "
-        "name or file path (or an already reformed Policy as reform) to apply a reform"
-    )
+    raise problem(ValueError, "reform.baseline", policy_id=baseline.id)
 
 
 def compare(

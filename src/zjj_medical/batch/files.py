@@ -45,6 +45,7 @@ import pyarrow.parquet as pq
 from zjj_medical.batch.columns import id_text
 from zjj_medical.batch.output import ERROR_COLUMNS, Money
 from zjj_medical.batch.run import simulate
+from zjj_medical.errors import problem
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
@@ -57,7 +58,7 @@ _BATCH = 1 << 16
 def _kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise ValueError(f"{path}: not a .csv or .parquet file")
+        raise problem(ValueError, "table.file.kind", file=str(path))
     return suffix[1:]
 
 
@@ -91,7 +92,7 @@ def _split(path: Path, k: int, into: Path, name: str, numbered: bool) -> tuple[i
         for batch in _batches(path):
             columns = batch.schema.names
             if "person_id" not in columns:
-                raise ValueError(f"{path}: the table has no person_id column")
+                raise problem(ValueError, "table.file.person_id", file=str(path))
             if numbered:
                 index = pa.array(np.arange(rows, rows + batch.num_rows, dtype=np.int64))
                 batch = pa.RecordBatch.from_arrays([*batch.columns, index], names=[*columns, _ROW])

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zjj_medical.errors import ReimbursementError
+from zjj_medical.errors import ReimbursementError, problem
 
 __all__ = ["ERROR_COLUMNS", "Money", "build_frame", "error_columns", "error_text", "ratio_4"]
 
@@ -94,7 +94,7 @@ def build_frame(
     ``total``; its error fills the error columns (:data:`ERROR_COLUMNS`).
     """
     if money not in ("yuan", "fen"):
-        raise ValueError(f"money: {money!r} is not 'yuan' or 'fen'")
+        raise problem(ValueError, "table.money_unit", value=money)
     n = len(claim_ids)
     k = len(layer_ids)
     # The money columns as one block: layers, reimbursed, patient pay.

@@ -31,7 +31,7 @@ from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import settle
-from zjj_medical.errors import InvalidClaim, ReimbursementError
+from zjj_medical.errors import InvalidClaim, ReimbursementError, problem
 from zjj_medical.money import to_fen
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
@@ -57,12 +57,12 @@ def read_people(people: pd.DataFrame, policy: Policy) -> dict[str, Person | Reim
     A person id given twice is refused for the whole table: the run would be ambiguous.
     """
     if "person_id" not in people.columns:
-        raise ValueError("people: the table has no person_id column")
+        raise problem(ValueError, "table.column.missing", table="people", column="person_id")
     out: dict[str, Person | ReimbursementError] = {}
     for row in rows_of(people):
         pid = read_id(row.get("person_id"))
         if pid in out:
-            raise ValueError(f"people: person_id {pid!r} is given twice")
+            raise problem(ValueError, "table.person_id.twice", value=pid)
         try:
             out[pid] = person_from_row(row, policy)
         except ReimbursementError as exc:
@@ -74,10 +74,10 @@ def check_columns(claims: pd.DataFrame, people: pd.DataFrame) -> None:
     """Refuse tables without the columns every row needs (``ValueError``)."""
     for column in ("claim_id", "person_id", "kind", "date", "total", "in_scope"):
         if column not in claims.columns:
-            raise ValueError(f"claims: the table has no {column} column")
+            raise problem(ValueError, "table.column.missing", table="claims", column=column)
     for column in ("person_id", "poor", "county"):
         if column not in people.columns:
-            raise ValueError(f"people: the table has no {column} column")
+            raise problem(ValueError, "table.column.missing", table="people", column=column)
 
 
 def check_row(

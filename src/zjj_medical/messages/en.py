@@ -267,6 +267,20 @@ MESSAGES: dict[str, str] = {
     "store.claim.not_stored": "{what}: claim {claim_id} is not stored",
     "store.ledger.document": "ledger: the document's ledger is not the store's ledger of"
     " {person_id} {year}; leave it null, the store holds the ledger",
+    # -- tables, files and analysis arguments (raised as ValueError or TypeError) -----------
+    "table.column.missing": "{table}: the table has no {column} column",
+    "table.person_id.twice": "people: person_id {value!r} is given twice",
+    "table.file.kind": "{file}: not a .csv or .parquet file",
+    "table.file.person_id": "{file}: the table has no person_id column",
+    "table.money_unit": "money: {value!r} is not 'yuan' or 'fen'",
+    "metrics.threshold": "catastrophic_threshold: {value!r} is not an amount ≥ 0",
+    "metrics.claims.rows": "claims: {claims} rows, but the result has {result}; pass the claims"
+    " of the run",
+    "plots.in_scope_share": "in_scope_share: {value} is not in [0, 1]",
+    "population.n_people": "n_people: {value} is negative",
+    "reform.type": "reform: {type} is not a reform, mapping or path",
+    "reform.baseline": "baseline: policy {policy_id!r} was not loaded from a built-in name; pass"
+    " its name or file path (or an already reformed Policy as reform) to apply a reform",
     # -- premium and chronic-disease care ---------------------------------------------------
     "premium.none": "policy {policy_id} states no premium",
     "premium.not_in_force": "premium: no premium in force for {year}",
@@ -367,6 +381,12 @@ MEANINGS: dict[str, str] = {
     "store": "the ledger store cannot be used, or holds no such claim",
     "store.claim.other_content": "the claim id is stored with other content",
     "store.ledger.document": "a document's ledger differs from the store's",
+    "table": "a claims or people table (or file) lacks what every row needs",
+    "metrics": "an argument of the run's summary is not accepted",
+    "plots": "an argument of a plot is not accepted",
+    "population.n_people": "the number of people to draw is negative",
+    "reform.type": "what was given as a reform is not one",
+    "reform.baseline": "the baseline policy cannot be re-read to apply the reform",
 }
 
 
