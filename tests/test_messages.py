@@ -25,7 +25,7 @@ from zjj_medical.contract.rows import claim_from_row, person_from_row
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.premium import chronic_plan, premium
 from zjj_medical.errors import InvalidClaim, PolicyError, StoreError, problem, problem_of
-from zjj_medical.messages import CATALOGS, jsonable, render, template_fields
+from zjj_medical.messages import CATALOGS, NONE, jsonable, render, template_fields
 from zjj_medical.messages.en import MESSAGES
 from zjj_medical.policy import parse_policy
 from zjj_medical.store import LedgerBook, SQLiteStore
@@ -474,6 +474,17 @@ def test_another_language_is_one_more_catalog(monkeypatch: pytest.MonkeyPatch) -
     assert str(error) == error.render("fr") == error.render()
     other = InvalidClaim(code="claim.column.missing", params={"claim_id": "C1", "column": "kind"})
     assert "claim C1: kind: missing" == other.render("zh-CN")
+    zh["claim.kind.unknown"] = (
+        "理赔 {claim_id}：未知的理赔类别 {value!r}（可用：{accepted:or_none}）"
+    )
+    monkeypatch.setitem(NONE, "zh-CN", "无")
+    params = {"claim_id": "C1", "value": "x", "accepted": []}
+    assert "理赔 C1：未知的理赔类别 'x'（可用：无）" == render(
+        "claim.kind.unknown", params, "zh-CN"
+    )
+    assert "claim C1: kind: unknown claim kind 'x' (accepted: none)" == render(
+        "claim.kind.unknown", params
+    )
 
 
 def test_a_bare_message_is_kept_under_the_generic_code() -> None:

@@ -5,7 +5,7 @@ An error is data — a dotted ``code`` (``claim.facility.level.unknown``) and it
 :func:`render` looks the code's template up in the catalog of the language asked for
 and fills it in. The English catalog is :data:`zjj_medical.messages.en.MESSAGES`;
 another language is one more mapping ``{code: template}`` added to :data:`CATALOGS`
-(a code missing from it falls back to English).
+(a code missing from it falls back to English), with its word for "none" in :data:`NONE`.
 
 Templates use :meth:`str.format` fields: ``{value}`` is the parameter as text,
 ``{value!r}`` as Python writes it (``'clinic'`` with quotes; see :func:`jsonable`); a list
@@ -24,10 +24,12 @@ from typing import Any
 
 from zjj_medical.messages import en
 
-__all__ = ["CATALOGS", "jsonable", "render", "template_fields"]
+__all__ = ["CATALOGS", "NONE", "jsonable", "render", "template_fields"]
 
 #: The catalogs by language tag: ``{code: template}``.
 CATALOGS: dict[str, Mapping[str, str]] = {"en": en.MESSAGES}
+#: The word for an empty list of accepted values (``{accepted:or_none}``), by language tag.
+NONE: dict[str, str] = {"en": "none"}
 
 
 _JSON = (str, int, float, bool, type(None))
@@ -56,8 +58,8 @@ def jsonable(params: Mapping[str, object]) -> dict[str, Any]:
 
 class _Formatter(string.Formatter):
     """``str.format`` where a list parameter is written as its items joined by ``, ``
-    (format spec ``or_none``: ``none`` when empty; ``py``: as Python writes the list)
-    and a nested ``{"code", "params"}`` is rendered in turn."""
+    (format spec ``or_none``: the language's word for none when empty; ``py``: as Python
+    writes the list)."""
 
     def __init__(self, lang: str, params: Mapping[str, Any]) -> None:
         self.lang = lang
@@ -72,13 +74,13 @@ class _Formatter(string.Formatter):
                 yield literal, name, spec, conversion
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, Mapping) and "code" in value:
-            return render(str(value["code"]), value.get("params", {}), self.lang)
         if isinstance(value, list):
             if format_spec == "py":
                 return str(value)
             joined = ", ".join(str(v) for v in value)
-            return (joined or "none") if format_spec == "or_none" else joined
+            if format_spec == "or_none" and not joined:
+                return NONE.get(self.lang, NONE["en"])
+            return joined
         return str(super().format_field(value, format_spec))
 
 
