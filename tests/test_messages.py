@@ -526,3 +526,11 @@ def test_the_errors_reference_lists_every_code_with_meaning_and_example() -> Non
     assert all(f"| `{code}` |" in "\n".join(table) for code in MESSAGES)
     page = (SRC.parent.parent / "docs" / "reference" / "errors.md").read_text("utf-8")
     assert 1 == page.count("<!-- error-codes -->")
+
+
+def test_the_money_messages_say_what_money_accepts() -> None:
+    """The catalog's money messages carry money.ACCEPTED word for word."""
+    from zjj_medical.money import ACCEPTED
+
+    for code in ("money.number", "money.finite", "money.negative", "money.decimals"):
+        assert f"({ACCEPTED})" in MESSAGES[code]

@@ -53,6 +53,7 @@ class ReimbursementError(Exception):
     class's generic code with the message as its only parameter.
 
     Attributes:
+        message: the English message, rendered from the code and params.
         code: the stable code of the problem (``claim.money.decimals`` …).
         params: the problem's parameters, JSON-ready.
         claim_id: the claim the error is about, when there is one.
@@ -83,12 +84,9 @@ class ReimbursementError(Exception):
         self.claim_id = claim_id
         self.field = field
         self.path = path
+        #: The English message (the code's template filled with the params), rendered once.
+        self.message = self.render()
         super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        """The English message (the code's template filled with the params)."""
-        return self.render()
 
     def render(self, lang: str = "en") -> str:
         """The message in ``lang`` (a language without a catalog falls back to English)."""

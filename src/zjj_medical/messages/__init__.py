@@ -18,6 +18,7 @@ is written as its items joined by ``, ``.
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Mapping
 from typing import Any
@@ -56,43 +57,51 @@ def jsonable(params: Mapping[str, object]) -> dict[str, Any]:
     return out
 
 
-class _Formatter(string.Formatter):
-    """``str.format`` where a list parameter is written as its items joined by ``, ``
-    (format spec ``or_none``: the language's word for none when empty; ``py``: as Python
-    writes the list)."""
+@functools.lru_cache(maxsize=1024)
+def _parsed(template: str) -> tuple[tuple[str, str | None, str, str | None], ...]:
+    """A template cut into (literal text, field, format spec, conversion), once."""
+    return tuple(
+        (literal, name, spec or "", conversion)
+        for literal, name, spec, conversion in string.Formatter().parse(template)
+    )
 
-    def __init__(self, lang: str, params: Mapping[str, Any]) -> None:
-        self.lang = lang
-        self.params = params
 
-    def parse(self, format_string: str) -> Any:
-        """Read ``{name!r}`` as ``{name_repr}`` when the params keep the value's repr."""
-        for literal, name, spec, conversion in super().parse(format_string):
-            if conversion == "r" and name is not None and f"{name}_repr" in self.params:
-                yield literal, f"{name}_repr", spec, None
-            else:
-                yield literal, name, spec, conversion
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, list):
-            if format_spec == "py":
-                return str(value)
-            joined = ", ".join(str(v) for v in value)
-            if format_spec == "or_none" and not joined:
-                return NONE.get(self.lang, NONE["en"])
-            return joined
-        return str(super().format_field(value, format_spec))
+def _field(value: Any, spec: str, lang: str) -> str:
+    """One field: a list as its items joined by ``, `` (spec ``or_none``: the language's
+    word for none when empty; ``py``: as Python writes the list), else ``format``."""
+    if isinstance(value, list):
+        if spec == "py":
+            return str(value)
+        joined = ", ".join(str(v) for v in value)
+        if spec == "or_none" and not joined:
+            return NONE.get(lang, NONE["en"])
+        return joined
+    return format(value, spec)
 
 
 def render(code: str, params: Mapping[str, Any], lang: str = "en") -> str:
     """The message of an error ``code`` with its ``params``, in ``lang`` (English by default).
+
+    ``{name!r}`` writes ``params[name + "_repr"]`` when there is one (see :func:`jsonable`).
 
     >>> render("policy.ratio.range", {"source": "p.yaml", "path": "layers[0].ratio", "value": "1.2"})
     'p.yaml: layers[0].ratio: 1.2 is not in [0, 1]'
     """
     catalog = CATALOGS.get(lang, en.MESSAGES)
     template = catalog.get(code) or en.MESSAGES[code]
-    return _Formatter(lang, params).vformat(template, (), dict(params))
+    out = []
+    for literal, name, spec, conversion in _parsed(template):
+        out.append(literal)
+        if name is None:
+            continue
+        if conversion == "r":
+            shown = params.get(f"{name}_repr")
+            out.append(format(shown if shown is not None else repr(params[name]), spec))
+        elif conversion == "s":
+            out.append(format(str(params[name]), spec))
+        else:
+            out.append(_field(params[name], spec, lang))
+    return "".join(out)
 
 
 def template_fields(template: str) -> set[str]:
