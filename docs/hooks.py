@@ -3,6 +3,8 @@
 - ``reference/policy-parameters.md``: every parameter of the built-in policies, its
   dated values, its modifiers and the clause it comes from, read from the policy data
   with :mod:`zjj_medical.render.policy_table`, so the page cannot drift from the data.
+- the table of error codes in ``reference/errors.md``: every code of the message
+  catalog, its meaning and an example message (:mod:`zjj_medical.render.error_codes`).
 - ``assets/figures/*.png``: figures drawn from real settlements during the build.
 """
 
@@ -25,6 +27,7 @@ from mkdocs.structure.pages import Page
 from zjj_medical import Claim, Facility, Person, settle
 from zjj_medical.policy import BUILTIN_POLICIES, load_policy
 from zjj_medical.policy.model import Modifier, Param, Policy
+from zjj_medical.render.error_codes import code_table
 from zjj_medical.render.explain import LAYER_TERMS
 from zjj_medical.render.policy_table import all_params, format_value
 
@@ -319,6 +322,20 @@ class DoctestFences(Extension):
 
 
 # --------------------------------------------------------------------------- mkdocs events
+
+
+#: The errors reference and the place in it where the table of error codes goes.
+ERRORS_PAGE = "reference/errors.md"
+ERROR_CODES_MARK = "<!-- error-codes -->"
+
+
+def on_page_markdown(markdown: str, page: Page, **_: Any) -> str:
+    """Put the table of every error code (from the message catalog) in the errors reference."""
+    if page.file.src_uri == ERRORS_PAGE:
+        if ERROR_CODES_MARK not in markdown:
+            raise ValueError(f"{ERRORS_PAGE}: no {ERROR_CODES_MARK} for the error codes")
+        markdown = markdown.replace(ERROR_CODES_MARK, code_table())
+    return markdown
 
 
 def on_page_content(html: str, page: Page, **_: Any) -> str:

@@ -30,7 +30,7 @@ def read(
 ) -> PolicyLayer:
     """The ``amount`` key: a money parameter."""
     if "amount" not in m:
-        r.fail(f"{path}.amount", "missing required key for a flat_allowance layer")
+        r.fail(f"{path}.amount", "policy.layer.key.missing", type="flat_allowance", key="amount")
     return attrs.evolve(common, extra={"amount": r.param(m["amount"], f"{path}.amount", "money")})
 
 

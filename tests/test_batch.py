@@ -477,3 +477,26 @@ def test_mixed_type_column_is_read_value_by_value() -> None:
     out = simulate(claims.reset_index(drop=True), people)
     assert [None, "InvalidClaim", None] == [e and e.split(":")[0] for e in out["error"]]
     assert [1700.0, 0.0, 1700.0] == out["fiscal_backstop"].tolist()
+
+
+@pytest.mark.parametrize("run", [simulate, simulate_scalar])
+def test_error_columns_carry_type_field_and_code(run: Any) -> None:
+    """A refused row has error, error_type, error_field and error_code; a settled row None."""
+    people = pd.DataFrame({"person_id": ["P1"], "poor": [False], "county": ["cili"]})
+    claims = pd.DataFrame({
+        "claim_id": ["C1", "C2", "C3", "C1"], "person_id": ["P1", "P1", "P9", "P1"],
+        "kind": ["outpatient"] * 4,
+        "date": ["2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04"],
+        "facility_id": [None] * 4, "facility_level": ["township", "clinic", "township", "township"],
+        "facility_county": ["cili"] * 4,
+        "total": ["100.00", "100.00", "100.005", "100.00"], "in_scope": ["100.00"] * 4,
+    })  # fmt: skip
+    out = run(claims, people)
+    assert [None, "InvalidClaim", "InvalidClaim", "DuplicateClaim"] == out["error_type"].tolist()
+    assert [None, "facility.level", "total", "id"] == out["error_field"].tolist()
+    assert [
+        None, "claim.facility.level.unknown", "claim.money.decimals", "claim.duplicate"
+    ] == out["error_code"].tolist()  # fmt: skip
+    assert [None, *(f"{t}: " for t in out["error_type"][1:])] == [
+        e and e[: e.index(":") + 2] for e in out["error"]
+    ]

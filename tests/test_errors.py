@@ -4,6 +4,7 @@ Python API and through ``zjj-medical settle`` (one document, and ``--lines``).""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from zjj_medical import (
     settle,
 )
 from zjj_medical.cli import cli
+from zjj_medical.messages import render
 from zjj_medical.render.sheet import how_text
 
 SANGZHI_COUNTY = Facility(level="county", county="sangzhi")
@@ -166,9 +168,11 @@ def test_python_api_error_names_claim_field_and_what_is_accepted(
     assert message.startswith(f"claim C1: {field}")
     for word in words:
         assert word in message
-    assert {"type": error.__name__, "message": message, "claim_id": "C1", "field": field} == (
-        exc.to_dict()
-    )
+    data = exc.to_dict()
+    assert {"type": error.__name__, "message": message, "claim_id": "C1", "field": field} == {
+        k: data[k] for k in ("type", "message", "claim_id", "field")
+    }
+    assert message == render(data["code"], data["params"])
 
 
 def test_float_is_read_as_its_shortest_repr() -> None:
@@ -284,7 +288,8 @@ def test_cli_lines_reports_each_bad_line_and_settles_the_good_ones() -> None:
         assert "17000.00" == settled["settlements"][0]["reimbursed"], name
         assert {"error"} == set(error), name
         err = error["error"]
-        assert {"type", "message", "claim_id", "field", "line"} == set(err), name
+        keys = {"type", "message", "claim_id", "field", "line", "code", "params"}
+        assert keys == set(err) - {"path"}, name
         assert (error_type, claim_id, field, 2 * i + 2) == (
             err["type"], err["claim_id"], err["field"], err["line"],
         ), name  # fmt: skip
@@ -398,3 +403,16 @@ def test_sheet_how_column_shows_the_arithmetic() -> None:
     assert "0.85 × total 20000.00 = 17000.00, less 15300.00 paid above" == how_text(
         backstop, "target"
     )
+
+
+def test_datetime_claim_date_names_the_field() -> None:
+    """A datetime as a claim date is refused naming the field ``date``.
+
+    This message changed on purpose: it used to read ``claim C1: datetime.datetime(…) is
+    not a date`` — the field was left out because the value's repr happens to start with
+    ``date``, which the old message builder took for the field name.
+    """
+    with pytest.raises(InvalidClaim) as info:
+        _claim(date=dt.datetime(2019, 1, 1))
+    assert "claim C1: date: datetime.datetime(2019, 1, 1, 0, 0) is not a date" == str(info.value)
+    assert ("claim.date.type", "date") == (info.value.code, info.value.field)

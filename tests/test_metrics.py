@@ -59,6 +59,9 @@ def _result() -> pd.DataFrame:
         row["patient_pay"] = patient
         row["actual_ratio"] = float("nan")
         row["error"] = ERROR if cid == "C5" else None
+        row["error_type"] = "InvalidClaim" if cid == "C5" else None
+        row["error_field"] = "total" if cid == "C5" else None
+        row["error_code"] = "claim.cell.money.decimals" if cid == "C5" else None
         records.append(row)
     return pd.DataFrame(records)
 
@@ -262,3 +265,18 @@ def test_through_the_engine() -> None:
     assert D("1700.00") == cost["fiscal_backstop"]
     # out-of-pocket: 20,000 − 17,000 = 3,000 and 10,000 − 6,375 = 3,625
     assert D("6625.00") == s.totals.loc["all", "out_of_pocket"]
+
+
+def test_errors_grouped_by_the_error_columns_not_the_words() -> None:
+    """The error table reads error_type and error_field, whatever the message says."""
+    result = _result()
+    c5 = result["claim_id"] == "C5"
+    result.loc[c5, "error"] = "InvalidClaim: a message in other words"
+    result.loc[c5, "error_field"] = "in_scope"
+    table = summarize(result, PEOPLE, claims=_claims()).error_table
+    assert [("InvalidClaim", "in_scope", 1)] == list(
+        zip(table["type"], table["field"], table["count"], strict=True)
+    )
+    old = result.drop(columns=["error_type", "error_field", "error_code"])
+    table = summarize(old, PEOPLE, claims=_claims()).error_table
+    assert [("", "", 1)] == list(zip(table["type"], table["field"], table["count"], strict=True))

@@ -41,6 +41,8 @@ import decimal
 import numbers
 from decimal import ROUND_HALF_UP, Decimal
 
+from zjj_medical.errors import problem
+
 __all__ = [
     "ACCEPTED",
     "CENT",
@@ -100,7 +102,7 @@ def _is_boolean(value: object) -> bool:
 def _as_decimal(value: object, what: str) -> Decimal:
     """The exact ``Decimal`` of an input amount (no context: nothing is rounded)."""
     if _is_boolean(value):
-        raise TypeError(f"{what}: {_show(value)} is a boolean, not an amount ({ACCEPTED})")
+        raise problem(TypeError, "money.bool", what=what, value=value, shown=_show(value))
     if isinstance(value, Decimal):
         return value
     if isinstance(value, numbers.Integral):
@@ -111,10 +113,13 @@ def _as_decimal(value: object, what: str) -> Decimal:
         try:
             return Decimal(value.strip())
         except decimal.InvalidOperation:
-            raise ValueError(f"{what}: {_show(value)} is not a number ({ACCEPTED})") from None
-    raise TypeError(
-        f"{what}: {_show(value)} ({type(value).__name__}) is not an amount ({ACCEPTED})"
-    )
+            raise problem(
+                ValueError, "money.number", what=what, value=value, shown=_show(value)
+            ) from None
+    raise problem(
+        TypeError, "money.type", what=what, value=value, shown=_show(value),
+        type=type(value).__name__,
+    )  # fmt: skip
 
 
 def parse_money(
@@ -141,18 +146,19 @@ def parse_money(
     """
     d = _as_decimal(value, what)
     if not d.is_finite():
-        raise ValueError(f"{what}: {_show(value)} is not a finite number ({ACCEPTED})")
+        raise problem(ValueError, "money.finite", what=what, value=value, shown=_show(value))
     if d < 0:
-        raise ValueError(f"{what}: {_show(value)} is negative ({ACCEPTED})")
+        raise problem(ValueError, "money.negative", what=what, value=value, shown=_show(value))
     if maximum is not None and d > maximum:
-        raise ValueError(
-            f"{what}: {_show(value)} is above the largest amount, {maximum} ({ACCEPTED})"
-        )
+        raise problem(
+            ValueError, "money.maximum", what=what, value=value, shown=_show(value),
+            maximum=str(maximum),
+        )  # fmt: skip
     if d.adjusted() >= EXACT.prec - 2:  # a sum too large to hold to the fen (maximum=None)
-        raise ValueError(f"{what}: {_show(value)} is too large to read to the fen ({ACCEPTED})")
+        raise problem(ValueError, "money.too_large", what=what, value=value, shown=_show(value))
     cents = d.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
     if cents != d:
-        raise ValueError(f"{what}: {_show(value)} has more than 2 decimal places ({ACCEPTED})")
+        raise problem(ValueError, "money.decimals", what=what, value=value, shown=_show(value))
     return EXACT.add(cents, ZERO)  # -0.00 → 0.00
 
 
@@ -180,7 +186,7 @@ def to_fen(value: Decimal) -> int:
     """Integer fen of an amount with at most two places (``Decimal('1.23')`` → ``123``)."""
     fen = value.scaleb(2, context=EXACT)
     if fen != fen.to_integral_value(context=EXACT):
-        raise ValueError(f"{value} is not a whole number of fen")
+        raise problem(ValueError, "money.fen", value=value)
     return int(fen)
 
 

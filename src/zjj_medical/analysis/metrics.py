@@ -14,7 +14,9 @@ and claims tables) into a :class:`Summary`:
   settled claims, inpatient and outpatient, that are in-county);
 * out-of-pocket percentiles per person-year, and the persons whose out-of-pocket spending
   is catastrophic (灾难性卫生支出);
-* the rows that could not be settled, grouped by error type and field.
+* the rows that could not be settled, grouped by error type and field (the result's
+  ``error_type`` and ``error_field`` columns; a result without them groups its errors
+  under an empty type and field).
 
 Money is summed exactly in integer fen and shown as ``Decimal`` yuan. A row that was not
 settled (its ``error`` is set) is left out of every money figure and counted in ``errors``.
@@ -39,7 +41,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
@@ -50,6 +51,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zjj_medical.batch.columns import id_text
+from zjj_medical.errors import problem
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
@@ -236,16 +238,18 @@ def table_records(table: pd.DataFrame, index: str | None = None) -> list[dict[st
     return [{str(k): _json(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-_ERROR = re.compile(r"^(?P<type>\w+): claim [^:]*: (?P<field>[\w.]+): ")
-
-
-def _error_table(claim_ids: Sequence[object], errors: Sequence[object]) -> pd.DataFrame:
+def _error_table(
+    claim_ids: Sequence[object],
+    errors: Sequence[object],
+    types: Sequence[object],
+    fields: Sequence[object],
+) -> pd.DataFrame:
+    """The refused rows grouped by the result's ``error_type`` and ``error_field`` columns."""
     groups: dict[tuple[str, str], list[Any]] = {}
-    for cid, err in zip(claim_ids, errors, strict=True):
+    for cid, err, typ, field in zip(claim_ids, errors, types, fields, strict=True):
         if not isinstance(err, str) or not err:
             continue
-        m = _ERROR.match(err)
-        key = (m["type"], m["field"]) if m else (err.split(":", 1)[0], "")
+        key = (typ if isinstance(typ, str) else "", field if isinstance(field, str) else "")
         entry = groups.setdefault(key, [0, err if str(cid) in err else f"{cid}: {err}"])
         entry[0] += 1
     rows = [
@@ -253,6 +257,11 @@ def _error_table(claim_ids: Sequence[object], errors: Sequence[object]) -> pd.Da
     ]
     rows.sort(key=lambda r: (-r["count"], r["type"], r["field"]))
     return pd.DataFrame(rows, columns=["type", "field", "count", "example"])
+
+
+def _column(result: pd.DataFrame, name: str) -> list[object]:
+    """A column of the result as a list; ``None`` for every row when it has no such column."""
+    return result[name].tolist() if name in result else [None] * len(result)
 
 
 def _target(policy: Policy, name: str, on: dt.date) -> Decimal | None:
@@ -305,12 +314,10 @@ def summarize(
     policy = policy or load_policy()
     threshold = Decimal(str(catastrophic_threshold))
     if not threshold.is_finite() or threshold < 0:
-        raise ValueError(f"catastrophic_threshold: {catastrophic_threshold!r} is not an amount ≥ 0")
+        raise problem(ValueError, "metrics.threshold", value=catastrophic_threshold)
     threshold_fen = int((threshold * 100).to_integral_value(rounding=ROUND_HALF_UP))
     if claims is not None and len(claims) != len(result):
-        raise ValueError(
-            f"claims: {len(claims)} rows, but the result has {len(result)}; pass the claims of the run"
-        )
+        raise problem(ValueError, "metrics.claims.rows", claims=len(claims), result=len(result))
     n = len(result)
     errors = result["error"].to_numpy(dtype=object) if "error" in result else np.full(n, None)
     settled = np.array([not (isinstance(e, str) and e) for e in errors], dtype=bool)
@@ -424,5 +431,7 @@ def summarize(
         persons=len(people_ids), poor_persons=int(people_poor.sum()), totals=totals,
         fund_cost=fund_cost, poor=poor_table, out_of_pocket=out_of_pocket,
         catastrophic=catastrophic, catastrophic_threshold=yuan(threshold_fen),
-        error_table=_error_table(claim_ids, list(errors)),
+        error_table=_error_table(
+            claim_ids, list(errors), _column(result, "error_type"), _column(result, "error_field")
+        ),
     )  # fmt: skip

@@ -35,6 +35,7 @@ from zjj_medical.analysis.reform import Comparison
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.people import Facility, Person
 from zjj_medical.engine.settlement import settle
+from zjj_medical.errors import problem
 from zjj_medical.money import round_half_up
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
@@ -81,7 +82,7 @@ def curve_data(
     policy = policy or load_policy()
     share = Decimal(str(in_scope_share))
     if not Decimal(0) <= share <= Decimal(1):
-        raise ValueError(f"in_scope_share: {in_scope_share} is not in [0, 1]")
+        raise problem(ValueError, "plots.in_scope_share", value=in_scope_share)
     day = dt.date.fromisoformat(date) if isinstance(date, str) else date
     kind_id = policy.lookup("claim_kinds", kind) or kind
     tiers = policy.claim_kinds[kind_id].tiers

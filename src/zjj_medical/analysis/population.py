@@ -37,6 +37,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zjj_medical.analysis.metrics import yuan
+from zjj_medical.errors import problem
 from zjj_medical.policy.reader import Reader
 from zjj_medical.policy.yamlio import read_policy_text
 
@@ -91,14 +92,14 @@ class PopulationParameter:
 def _number(raw: Any, r: Reader, path: str) -> float:
     value = r.number(raw, path)
     if value < 0:
-        r.fail(path, f"{raw!r} is not a number ≥ 0")
+        r.fail(path, "population.number", value=raw)
     return float(value)
 
 
 def _value(raw: Any, r: Reader, path: str, depth: int = 0) -> Any:
     if isinstance(raw, dict):
         if depth == 2 or not raw:
-            r.fail(path, "expected a number or a non-empty table of numbers")
+            r.fail(path, "population.value")
         return {str(k): _value(v, r, f"{path}.{k}", depth + 1) for k, v in raw.items()}
     return _number(raw, r, path)
 
@@ -108,9 +109,9 @@ def _parse(text: str, source: str) -> dict[str, PopulationParameter]:
     r = Reader(source)
     doc = r.mapping(read_policy_text(text, source), "", required={"format", "parameters"})
     if doc["format"] != FORMAT:
-        r.fail("format", f"{doc['format']!r} is not {FORMAT!r}")
+        r.fail("format", "population.format", value=doc["format"], format=FORMAT)
     if not isinstance(doc["parameters"], dict) or not doc["parameters"]:
-        r.fail("parameters", "expected a non-empty mapping of parameters")
+        r.fail("parameters", "population.parameters")
     out: dict[str, PopulationParameter] = {}
     for name, raw in doc["parameters"].items():
         path = f"parameters.{name}"
@@ -123,7 +124,7 @@ def _parse(text: str, source: str) -> dict[str, PopulationParameter]:
         assumed = r.boolean(m["assumed"], f"{path}.assumed") if "assumed" in m else False
         reason = r.text(m["reason"], f"{path}.reason") if "reason" in m else None
         if assumed and reason is None:
-            r.fail(f"{path}.reason", "an assumed value needs a reason")
+            r.fail(f"{path}.reason", "policy.assumed.reason")
         out[name] = PopulationParameter(
             name, r.text(m["description"], f"{path}.description"),
             r.text(m["reference"], f"{path}.reference"),
@@ -291,7 +292,7 @@ def synthetic_population(
     (2019, 2019)
     """
     if n_people < 0:
-        raise ValueError(f"n_people: {n_people} is negative")
+        raise problem(ValueError, "population.n_people", value=n_people)
     params = population_parameters()
     rng = np.random.default_rng(seed)
     counties, poor, categories = _people(rng, params, n_people)

@@ -54,7 +54,7 @@ from zjj_medical.analysis.metrics import (
     table_records,
     yuan,
 )
-from zjj_medical.errors import PolicyError
+from zjj_medical.errors import PolicyError, problem
 from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.yamlio import read_policy_text
@@ -127,39 +127,44 @@ def load_reform(reform: Reform | Mapping[str, Any] | str | Path) -> Reform:
     if isinstance(reform, str | Path):
         path = Path(reform)
         if not path.is_file():
-            raise PolicyError(f"{reform}: no such reform file", source=str(reform))
+            raise PolicyError(
+                code="reform.file.missing", params={"source": str(reform)}, source=str(reform)
+            )
         doc = read_policy_text(path.read_text("utf-8"), path.name)
         return _from_document(doc, path.name)
     if not isinstance(reform, Mapping):
-        raise TypeError(f"reform: {type(reform).__name__} is not a reform, mapping or path")
+        raise problem(TypeError, "reform.type", type=type(reform).__name__)
     if "changes" in reform or "format" in reform:
         return _from_document(dict(reform), "<reform>")
     return _from_document({"format": FORMAT, "name": "reform", "changes": dict(reform)}, "<reform>")
 
 
 def _from_document(doc: Any, source: str) -> Reform:
-    def fail(path: str, message: str) -> PolicyError:
-        return PolicyError(f"{source}: {path}: {message}", source=source, path=path)
+    def fail(path: str, code: str, **params: object) -> PolicyError:
+        return PolicyError(
+            code=code, params={"source": source, "path": path, **params},
+            source=source, path=path,
+        )  # fmt: skip
 
     if not isinstance(doc, dict):
-        raise fail("", "expected a mapping with format, name and changes")
+        raise fail("", "reform.mapping")
     accepted = {"format", "name", "description", "reference", "changes"}
     for key in doc:
         if key not in accepted:
-            raise fail(str(key), f"unknown key (accepted here: {', '.join(sorted(accepted))})")
+            raise fail(str(key), "reform.key.unknown", accepted=sorted(accepted))
     for key in ("format", "name", "changes"):
         if key not in doc:
-            raise fail(key, "missing required key")
+            raise fail(key, "reform.key.missing")
     if doc["format"] != FORMAT:
-        raise fail("format", f"{doc['format']!r} is not {FORMAT!r}")
+        raise fail("format", "reform.format", value=doc["format"], format=FORMAT)
     if not isinstance(doc["name"], str) or not doc["name"].strip():
-        raise fail("name", "expected a non-empty text")
+        raise fail("name", "reform.name")
     changes = doc["changes"]
     if not isinstance(changes, Mapping) or not changes:
-        raise fail("changes", "expected a non-empty mapping of key path → value")
+        raise fail("changes", "reform.changes")
     for key in changes:
         if not isinstance(key, str) or not _PATH.match(key):
-            raise fail(f"changes.{key}", "not a key path (keys joined by dots, [id] or [n])")
+            raise fail(f"changes.{key}", "reform.changes.path")
     description = " ".join(str(doc.get("description", "")).split())
     return Reform(" ".join(doc["name"].split()), tuple(changes.items()), description, source)
 
@@ -183,19 +188,18 @@ def _set(doc: Any, path: str, value: Any, fail: Any) -> None:
         shown = f"{where}[{seg}]" if selector else (f"{where}.{seg}" if where else seg)
         if selector:
             if not isinstance(node, list):
-                raise fail(
-                    path, f"{where or 'the policy'} is not a list; [{seg}] cannot select in it"
-                )
+                if not where:
+                    raise fail(path, "reform.set.policy_not_list", segment=seg)
+                raise fail(path, "reform.set.not_list", where=where, segment=seg)
             if seg.isdigit():
                 if int(seg) >= len(node):
-                    raise fail(path, f"{shown}: {where} has {len(node)} elements")
+                    raise fail(path, "reform.set.index", at=shown, where=where, count=len(node))
                 index = int(seg)
             else:
                 ids = [item.get("id") for item in node if isinstance(item, dict)]
                 if seg not in ids:
                     raise fail(
-                        path,
-                        f"no element with id {seg!r} in {where} (ids: {', '.join(map(str, ids))})",
+                        path, "reform.set.id", segment=seg, where=where, ids=[str(i) for i in ids]
                     )
                 index = ids.index(seg)
             if last:
@@ -204,7 +208,7 @@ def _set(doc: Any, path: str, value: Any, fail: Any) -> None:
             node = node[index]
         else:
             if not isinstance(node, dict):
-                raise fail(path, f"{where} is not a mapping; .{seg} cannot be set in it")
+                raise fail(path, "reform.set.not_mapping", where=where, segment=seg)
             if seg not in node:
                 parent = where.rsplit(".", 1)[-1]
                 if parent == "values" and _DATE.match(seg):
@@ -212,8 +216,8 @@ def _set(doc: Any, path: str, value: Any, fail: Any) -> None:
                     if last:
                         return
                 else:
-                    keys = ", ".join(sorted(map(str, node)))
-                    raise fail(path, f"unknown key {seg!r} (keys here: {keys})")
+                    keys = sorted(map(str, node))
+                    raise fail(path, "reform.set.key", segment=seg, keys=keys)
             if last:
                 node[seg] = value
                 return
@@ -232,11 +236,11 @@ def _add_dated(
     try:
         dt.date.fromisoformat(day)
     except ValueError:
-        raise fail(path, f"{day!r} is not a date (YYYY-MM-DD)") from None
+        raise fail(path, "reform.set.date", day=day) from None
     if inherit:
         key = _in_force_key(values, day)
         if key is None:
-            raise fail(path, f"no value is in force on {day} to start the new entry from")
+            raise fail(path, "reform.set.not_in_force", day=day)
         value = copy.deepcopy(values[key])
     values[day] = value
     ordered = sorted(values.items(), key=lambda kv: str(kv[0]))
@@ -272,8 +276,11 @@ def apply_reform(
     else:
         doc, source = policy_document(policy_source)
 
-    def fail(path: str, message: str) -> PolicyError:
-        return PolicyError(f"{r.source}: changes.{path}: {message}", source=r.source, path=path)
+    def fail(path: str, code: str, **params: object) -> PolicyError:
+        return PolicyError(
+            code=code, params={"source": r.source, "path": path, **params},
+            source=r.source, path=path,
+        )  # fmt: skip
 
     for path, value in r.changes:
         _set(doc, path, copy.deepcopy(value), fail)
@@ -346,10 +353,7 @@ def _baseline_source(baseline: Policy | str | Path | None) -> str | Path | None:
         return baseline
     if baseline.id in BUILTIN_POLICIES and baseline.file == f"{baseline.id}.yaml":
         return baseline.id
-    raise ValueError(
-        f"baseline: policy {baseline.id!r} was not loaded from a built-in name; pass its "
-        "name or file path (or an already reformed Policy as reform) to apply a reform"
-    )
+    raise problem(ValueError, "reform.baseline", policy_id=baseline.id)
 
 
 def compare(

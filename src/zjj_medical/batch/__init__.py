@@ -20,11 +20,15 @@ as its shortest ``repr``), the same rule as :func:`zjj_medical.settle`: see
 
 Output columns: ``claim_id, person_id, in_county, pay_later``, one column per
 layer of the policy (0 where the layer does not apply to the claim's kind),
-``reimbursed, patient_pay, actual_ratio, error``. A row that cannot be settled
-(unknown level or person, ``in_scope > total``, a date before the policy, a
-claim id met twice in a person-year, sub-fen money, …) keeps its place with its
-error (``"InvalidClaim: claim C2: total: …"``) and zero payments; the rest of the
-person's year settles as if it were absent. Money is ``float64`` yuan
+``reimbursed, patient_pay, actual_ratio``, then ``error, error_type, error_field,
+error_code``. A row that cannot be settled (unknown level or person, ``in_scope >
+total``, a date before the policy, a claim id met twice in a person-year, sub-fen
+money, …) keeps its place with zero payments and its error: ``error`` the class and
+message as one text (``"InvalidClaim: claim C2: total: …"``), ``error_type`` the
+class, ``error_field`` the input field that was wrong (``total``), ``error_code``
+the stable code of the problem (``claim.cell.money.decimals``) — count and group by
+these, not by the words. The error columns are ``None`` on a settled row; the rest of
+the person's year settles as if the refused row were absent. Money is ``float64`` yuan
 (``money="yuan"``, exact when printed with two decimals) or ``int64`` fen
 (``money="fen"``); see :mod:`zjj_medical.batch.output`.
 

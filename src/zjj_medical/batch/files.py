@@ -24,7 +24,7 @@ with ``money="fen"``.
 >>> simulate_file(d / "claims.csv", d / "people.csv", d / "out.csv")
 1
 >>> print((d / "out.csv").read_text().splitlines()[1])
-"C1","P1",true,true,15300,0,0,0,0,1700,0,17000,3000,0.85,
+"C1","P1",true,true,15300,0,0,0,0,1700,0,17000,3000,0.85,,,,
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from zjj_medical.batch.columns import date_column, id_text
-from zjj_medical.batch.output import Money, Order
+from zjj_medical.batch.output import ERROR_COLUMNS, Money, Order
 from zjj_medical.batch.run import simulate
+from zjj_medical.errors import problem
 from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy
 
@@ -57,7 +58,7 @@ _BATCH = 1 << 16
 def _kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise ValueError(f"{path}: not a .csv or .parquet file")
+        raise problem(ValueError, "table.file.kind", file=str(path))
     return suffix[1:]
 
 
@@ -121,7 +122,7 @@ def _split(path: Path, k: int, into: Path, name: str, numbered: bool) -> tuple[i
         for batch in _batches(path):
             columns = batch.schema.names
             if "person_id" not in columns:
-                raise ValueError(f"{path}: the table has no person_id column")
+                raise problem(ValueError, "table.file.person_id", file=str(path))
             if numbered:
                 index = pa.array(np.arange(rows, rows + batch.num_rows, dtype=np.int64))
                 batch = pa.RecordBatch.from_arrays([*batch.columns, index], names=[*columns, _ROW])
@@ -158,7 +159,7 @@ def _schema(policy: Policy, money: Money) -> pa.Schema:
               ("pay_later", pa.bool_())]  # fmt: skip
     fields += [(layer.id, amount) for layer in policy.layers]
     fields += [("reimbursed", amount), ("patient_pay", amount), ("actual_ratio", pa.float64()),
-               ("error", pa.string())]  # fmt: skip
+               *((c, pa.string()) for c in ERROR_COLUMNS)]  # fmt: skip
     return pa.schema(fields)
 
 

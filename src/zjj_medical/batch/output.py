@@ -25,11 +25,47 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["Money", "build_frame", "ratio_4"]
+from zjj_medical.errors import ReimbursementError, problem
+
+__all__ = ["ERROR_COLUMNS", "Money", "build_frame", "error_columns", "error_text", "ratio_4"]
 
 #: The order a person-year's claims are posted in (see :func:`~zjj_medical.batch.simulate`).
 Order = Literal["date", "given"]
 Money = Literal["yuan", "fen"]
+
+#: The columns that say why a row was not settled (``None`` on a settled row):
+#: ``error``, the error's class and message as one text (``"InvalidClaim: claim C2: total: …"``);
+#: ``error_type``, the class (``InvalidClaim`` …); ``error_field``, the input field that was
+#: wrong (``total``, ``facility.level`` …); ``error_code``, the stable code of the problem
+#: (``claim.cell.money.decimals`` …, see the errors reference). Count and group errors by
+#: these columns, never by the words of ``error``.
+ERROR_COLUMNS = ("error", "error_type", "error_field", "error_code")
+
+
+def error_text(exc: ReimbursementError) -> str:
+    """The ``error`` column: the exception's type and message (which names the field)."""
+    return f"{type(exc).__name__}: {exc.message}"
+
+
+def error_columns(errors: Sequence[ReimbursementError | None]) -> dict[str, pd.Series]:
+    """The :data:`ERROR_COLUMNS` of rows with these errors (``None``: the row settled).
+
+    >>> from zjj_medical.errors import InvalidClaim
+    >>> e = InvalidClaim(code="claim.column.missing", params={"claim_id": "C2", "column": "kind"},
+    ...                  claim_id="C2", field="kind")
+    >>> pd.DataFrame(error_columns([None, e])).iloc[1].tolist()
+    ['InvalidClaim: claim C2: kind: missing', 'InvalidClaim', 'kind', 'claim.column.missing']
+    """
+
+    def column(values: list[str | None]) -> pd.Series:
+        return pd.Series(values, dtype=object)
+
+    return {
+        "error": column([None if e is None else error_text(e) for e in errors]),
+        "error_type": column([None if e is None else type(e).__name__ for e in errors]),
+        "error_field": column([None if e is None else e.field for e in errors]),
+        "error_code": column([None if e is None else e.code for e in errors]),
+    }
 
 
 def ratio_4(reimbursed: npt.NDArray[np.int64], total: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
@@ -51,16 +87,16 @@ def build_frame(
     payments: Sequence[npt.NDArray[np.int64]],
     total: npt.NDArray[np.int64],
     settled: npt.NDArray[np.bool_],
-    errors: Sequence[str | None],
+    errors: Sequence[ReimbursementError | None],
     money: Money,
 ) -> pd.DataFrame:
     """Assemble the result table (``payments``: one array of fen per layer).
 
     A row not ``settled`` has no payments, a patient pay of 0 and no ratio, whatever its
-    ``total``.
+    ``total``; its error fills the error columns (:data:`ERROR_COLUMNS`).
     """
     if money not in ("yuan", "fen"):
-        raise ValueError(f"money: {money!r} is not 'yuan' or 'fen'")
+        raise problem(ValueError, "table.money_unit", value=money)
     n = len(claim_ids)
     k = len(layer_ids)
     # The money columns as one block: layers, reimbursed, patient pay.
@@ -83,6 +119,6 @@ def build_frame(
     })  # fmt: skip
     tail = pd.DataFrame({
         "actual_ratio": ratio.astype(np.float64),
-        "error": pd.Series(list(errors), dtype=object),
+        **error_columns(errors),
     })  # fmt: skip
     return pd.concat([head, amounts, tail], axis=1)

@@ -1,8 +1,8 @@
 """Rows the engine refuses: their error as settle gives it, and duplicate claim ids.
 
 A refused row is read again by the row rule (:func:`~zjj_medical.batch.scalar.check_row`)
-and handed to :func:`~zjj_medical.settle` alone, so its ``error`` is the very message
-:func:`~zjj_medical.batch.simulate_scalar` gives — in the order settle meets them: the
+and handed to :func:`~zjj_medical.settle` alone, so its error is the very error (code,
+field, message) :func:`~zjj_medical.batch.simulate_scalar` gives — in the order settle meets them: the
 claim's fields, its person, the policy's dates (before the ledger is looked at), then
 duplicates within the person-year, then the policy's checks of the claim.
 
@@ -10,8 +10,12 @@ duplicates within the person-year, then the policy's checks of the claim.
 >>> row = {"claim_id": "C9", "person_id": "P1", "kind": "inpatient", "date": "2019-05-01",
 ...        "facility_level": "village_clinic", "facility_county": "cili",
 ...        "total": "100", "in_scope": "100"}
->>> row_error(row, lambda pid: Person(pid, poor=False, county="cili"), load_policy())
-('InvalidClaim: claim C9: facility.level: a village_clinic facility does not take inpatient claims (accepted: township, community, county, municipal, provincial)', False)
+>>> error, before_ledger = row_error(row, lambda pid: Person(pid, poor=False, county="cili"),
+...                                  load_policy())
+>>> error.code, error.field, before_ledger
+('claim.facility.level.kind', 'facility.level', False)
+>>> str(error)
+'claim C9: facility.level: a village_clinic facility does not take inpatient claims (accepted: township, community, county, municipal, provincial)'
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from zjj_medical.batch.columns import IntArray, combine_codes
-from zjj_medical.batch.scalar import check_row, error_text, read_people
+from zjj_medical.batch.scalar import check_row, read_people
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import duplicate_claim, settle
 from zjj_medical.errors import PolicyNotInForce, ReimbursementError
@@ -48,18 +52,20 @@ def person_lookup(
     return person_of
 
 
-def row_error(row: dict[Any, Any], person_of: PersonOf, policy: Policy) -> tuple[str | None, bool]:
+def row_error(
+    row: dict[Any, Any], person_of: PersonOf, policy: Policy
+) -> tuple[ReimbursementError | None, bool]:
     """The row's error as the scalar path gives it; true when raised before the ledger."""
     try:
         claim, person = check_row(row, person_of, policy)
     except ReimbursementError as exc:
-        return error_text(exc), True
+        return exc, True
     try:
         settle(claim, person, policy=policy)
     except PolicyNotInForce as exc:
-        return error_text(exc), True
+        return exc, True
     except ReimbursementError as exc:
-        return error_text(exc), False
+        return exc, False
     return None, False
 
 
@@ -70,7 +76,7 @@ def mark_duplicates(
     cid: np.ndarray[Any, Any],
     settled: np.ndarray[Any, Any],
     flagged: np.ndarray[Any, Any],
-    errors: list[str | None],
+    errors: list[ReimbursementError | None],
     *,
     by_date: bool = True,
 ) -> None:
@@ -96,7 +102,7 @@ def mark_duplicates(
         i = int(candidates[order[j]])
         k = int(k_sorted[j])
         if k in seen:
-            errors[i] = error_text(duplicate_claim(str(cid[i])))
+            errors[i] = duplicate_claim(str(cid[i]))
             settled[i] = False
             flagged[i] = True
         elif errors[i] is None:

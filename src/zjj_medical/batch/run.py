@@ -82,8 +82,8 @@ def simulate(
 
     Returns:
         claim_id, person_id, in_county, pay_later, one column per policy layer,
-        reimbursed, patient_pay, actual_ratio, error — see
-        :mod:`zjj_medical.batch`.
+        reimbursed, patient_pay, actual_ratio, error, error_type, error_field,
+        error_code — see :mod:`zjj_medical.batch`.
 
     Raises:
         ValueError: a required column is missing, or a person id is given twice.
@@ -159,7 +159,7 @@ def simulate(
     year = date.astype("datetime64[Y]").astype(np.int64) + 1970
 
     # Errors, in the order settle meets them; then duplicates within a person-year.
-    errors: list[str | None] = [None] * n
+    errors: list[ReimbursementError | None] = [None] * n
     before_ledger = np.zeros(n, dtype=bool)  # refused before the ledger is looked at
     refused = np.flatnonzero(flagged)
     person_of = person_lookup(people, people_ix, who[refused], policy)

@@ -26,13 +26,13 @@ import numpy as np
 import pandas as pd
 
 from zjj_medical.batch.columns import date_column
-from zjj_medical.batch.output import Money, Order, build_frame
+from zjj_medical.batch.output import Money, Order, build_frame, error_text
 from zjj_medical.contract.rows import claim_from_row, is_missing, person_from_row, read_id
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import settle
-from zjj_medical.errors import InvalidClaim, ReimbursementError
+from zjj_medical.errors import InvalidClaim, ReimbursementError, problem
 from zjj_medical.money import to_fen
 from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy
@@ -52,23 +52,18 @@ def rows_of(table: pd.DataFrame) -> list[dict[Any, Any]]:
     return table.to_dict("records")
 
 
-def error_text(exc: ReimbursementError) -> str:
-    """The ``error`` column: the exception's type and message (which names the field)."""
-    return f"{type(exc).__name__}: {exc.message}"
-
-
 def read_people(people: pd.DataFrame, policy: Policy) -> dict[str, Person | ReimbursementError]:
     """Each person of the table by id (an unreadable row maps to its error).
 
     A person id given twice is refused for the whole table: the run would be ambiguous.
     """
     if "person_id" not in people.columns:
-        raise ValueError("people: the table has no person_id column")
+        raise problem(ValueError, "table.column.missing", table="people", column="person_id")
     out: dict[str, Person | ReimbursementError] = {}
     for row in rows_of(people):
         pid = read_id(row.get("person_id"))
         if pid in out:
-            raise ValueError(f"people: person_id {pid!r} is given twice")
+            raise problem(ValueError, "table.person_id.twice", value=pid)
         try:
             out[pid] = person_from_row(row, policy)
         except ReimbursementError as exc:
@@ -80,10 +75,10 @@ def check_columns(claims: pd.DataFrame, people: pd.DataFrame) -> None:
     """Refuse tables without the columns every row needs (``ValueError``)."""
     for column in ("claim_id", "person_id", "kind", "date", "total", "in_scope"):
         if column not in claims.columns:
-            raise ValueError(f"claims: the table has no {column} column")
+            raise problem(ValueError, "table.column.missing", table="claims", column=column)
     for column in ("person_id", "poor", "county"):
         if column not in people.columns:
-            raise ValueError(f"people: the table has no {column} column")
+            raise problem(ValueError, "table.column.missing", table="people", column=column)
 
 
 def check_row(
@@ -100,13 +95,14 @@ def check_row(
     person = None if is_missing(row.get("person_id")) else person_of(pid)
     if person is None:
         raise InvalidClaim(
-            f"claim {claim.id}: person_id: unknown person {pid!r} (not in the people table)",
+            code="claim.person_id.unknown", params={"claim_id": claim.id, "value": pid},
             claim_id=claim.id, field="person_id",
         )  # fmt: skip
     if isinstance(person, ReimbursementError):
         raise InvalidClaim(
-            f"claim {claim.id}: {person.message}", claim_id=claim.id, field=person.field
-        )
+            code="claim." + person.code, params={"claim_id": claim.id, **person.params},
+            claim_id=claim.id, field=person.field,
+        )  # fmt: skip
     return claim, person
 
 
@@ -132,14 +128,14 @@ def simulate_scalar(
     layer_ids = [layer.id for layer in policy.layers]
     n = len(claims)
     rows = rows_of(claims)
-    errors: list[str | None] = [None] * n
+    errors: list[ReimbursementError | None] = [None] * n
     parsed: dict[int, tuple[Claim, Person]] = {}
     keys: list[tuple[str, int, dt.date, str, int]] = []
     for i, row in enumerate(rows):
         try:
             claim, person = check_row(row, persons.get, policy)
         except ReimbursementError as exc:
-            errors[i] = error_text(exc)
+            errors[i] = exc
             continue
         pid = person.id
         parsed[i] = (claim, person)
@@ -159,7 +155,7 @@ def simulate_scalar(
         try:
             s = settle(claim, person, policy=policy, ledger=ledgers.get((pid, year)))
         except ReimbursementError as exc:
-            errors[i] = error_text(exc)
+            errors[i] = exc
         else:
             ledgers[(pid, year)] = s.ledger
             for j, layer in enumerate(layer_ids):

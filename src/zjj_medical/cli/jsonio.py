@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from zjj_medical.errors import ReimbursementError
+from zjj_medical.errors import ReimbursementError, problem_of
 
 __all__ = ["error_json", "loads_json"]
 
@@ -17,9 +17,15 @@ def loads_json(text: str) -> Any:
 
 
 def error_json(exc: ReimbursementError | ValueError) -> dict[str, Any]:
-    """``{"error": {type, message, claim_id, field}}`` for a library error or a bad input."""
+    """``{"error": {type, message, claim_id, field, code, params[, path]}}`` for a library
+    error; ``{"error": {type, message, claim_id, field}}`` for input that is not JSON
+    (with ``code`` and ``params`` when the ``ValueError`` carries them)."""
     if isinstance(exc, ReimbursementError):
         return {"error": exc.to_dict()}
-    return {
-        "error": {"type": type(exc).__name__, "message": str(exc), "claim_id": None, "field": None}
-    }
+    error: dict[str, Any] = {
+        "type": type(exc).__name__, "message": str(exc), "claim_id": None, "field": None,
+    }  # fmt: skip
+    found = problem_of(exc)
+    if found is not None:
+        error["code"], error["params"] = found
+    return {"error": error}

@@ -90,10 +90,10 @@ def _settle_doc(book: LedgerBook, doc: Any, *, write: bool, trace: bool) -> dict
         fresh = any(book.store.settlement(c.id) is None for c in claims)
         if fresh and given != stored:
             raise LedgerMismatch(
-                f"ledger: the document's ledger is not the store's ledger of {person.id} "
-                f"{stored.year}; leave it null, the store holds the ledger",
-                field="ledger",
-            )
+                code="store.ledger.document",
+                params={"person_id": person.id, "year": stored.year},
+                field="ledger", path="ledger",
+            )  # fmt: skip
     last: Ledger | None
     if write:
         settlements = [r.settlement for r in book.settle_all(claims, person)]

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from zjj_medical.contract.inputs import claim_from_dict, invalid, person_from_dict
+from zjj_medical.contract.inputs import claim_from_dict, person_from_dict
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import Settlement, settle_year
-from zjj_medical.errors import InvalidClaim, LedgerMismatch
+from zjj_medical.errors import InvalidClaim, LedgerMismatch, ReimbursementError
 from zjj_medical.policy.model import Policy
 
 __all__ = [
@@ -47,24 +47,28 @@ def parse_claim(obj: Any, index: int = 0) -> Claim:
 
 def _need(obj: Mapping[str, Any], key: str) -> Any:
     if key not in obj:
-        raise invalid(f"document: {key}: missing required field", key, field=key)
+        raise InvalidClaim(
+            code="document.field.missing", params={"field": key}, field=key, path=key
+        )
     return obj[key]
 
 
 def parse_document(doc: Mapping[str, Any]) -> tuple[Person, list[Claim], Ledger | None]:
     """Read a person-year input document into values."""
     if not isinstance(doc, Mapping):
-        raise invalid("document: expected a JSON object", "", field="document")
+        raise InvalidClaim(code="document.object", field="document", path="")
     unknown = set(doc) - {"person", "claims", "ledger"}
     if unknown:
         name = sorted(unknown)[0]
-        raise invalid(
-            f"{name}: unknown top-level field (accepted: claims, ledger, person)", name, field=name
-        )
+        raise InvalidClaim(
+            code="document.field.unknown",
+            params={"field": name, "accepted": ["claims", "ledger", "person"]},
+            field=name, path=name,
+        )  # fmt: skip
     person = parse_person(_need(doc, "person"))
     raw_claims = _need(doc, "claims")
     if not isinstance(raw_claims, list):
-        raise invalid("claims: expected a list", "claims", field="claims")
+        raise InvalidClaim(code="document.claims.list", field="claims", path="claims")
     claims = [parse_claim(c, i) for i, c in enumerate(raw_claims)]
     ledger = doc.get("ledger")
     return person, claims, None if ledger is None else Ledger.from_dict(ledger)
@@ -106,14 +110,22 @@ def settle_parsed(
     if len(years) > 1:
         bad = next(c for c in claims if c.date.year != claims[0].date.year)
         raise InvalidClaim(
-            f"claim {bad.id}: date: a document holds one person-year; claims span {sorted(years)}",
-            claim_id=bad.id, field="date",
+            code="claim.date.year_span", params={"claim_id": bad.id, "years": sorted(years)},
+            claim_id=bad.id, field="date", path=f"claims[{claims.index(bad)}].date",
         )  # fmt: skip
     if ledger is not None and ledger.person_id != person.id:
         first = claims[0].id if claims else None
-        where = f"claim {first}: " if first else ""
         raise LedgerMismatch(
-            f"{where}ledger: the ledger is for person {ledger.person_id}, not {person.id}",
-            claim_id=first, field="ledger",
+            code="claim.ledger.person" if first else "ledger.person",
+            params={"claim_id": first, "ledger_person": ledger.person_id, "person_id": person.id}
+            if first else {"ledger_person": ledger.person_id, "person_id": person.id},
+            claim_id=first, field="ledger", path="ledger.person_id",
         )  # fmt: skip
-    return settle_year(claims, person, policy=policy, ledger=ledger)
+    try:
+        return settle_year(claims, person, policy=policy, ledger=ledger)
+    except ReimbursementError as exc:
+        at = {c.id: i for i, c in enumerate(claims)}
+        if exc.path is None and exc.claim_id in at and exc.field is not None:
+            inside = exc.field.startswith(("person.", "ledger")) or exc.field == "person"
+            exc.path = exc.field if inside else f"claims[{at[exc.claim_id]}].{exc.field}"
+        raise

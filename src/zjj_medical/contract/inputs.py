@@ -64,23 +64,30 @@ def _join(path: str, name: str) -> str:
 
 def _located(exc: InvalidClaim, path: str) -> InvalidClaim:
     """The error with the JSON path of the bad input as ``path`` (its message unchanged)."""
-    exc.path = path  # type: ignore[attr-defined]  # the errors carry no path keyword yet
+    exc.path = path
     return exc
 
 
 def invalid(message: str, path: str, *, claim_id: str | None = None, field: str) -> InvalidClaim:
     """An :class:`~zjj_medical.errors.InvalidClaim` about the input at JSON path ``path``,
     for the shapes' own errors (a table's missing cell), located like the reader's."""
-    return _located(InvalidClaim(message, claim_id=claim_id, field=field), path)
+    return InvalidClaim(message, claim_id=claim_id, field=field, path=path)
 
 
-def _fail(message: str, path: str, *, claim_id: str | None = None, field: str) -> NoReturn:
-    raise invalid(message, path, claim_id=claim_id, field=field)
+def _fail(
+    code: str, path: str, *, claim_id: str | None = None, field: str, **params: object
+) -> NoReturn:
+    raise InvalidClaim(
+        code=code, params={"claim_id": claim_id, "field": field, **params},
+        claim_id=claim_id, field=field, path=path,
+    )  # fmt: skip
 
 
-def _need(data: Mapping[str, Any], key: str, where: str, path: str, cid: str | None) -> Any:
+def _need(data: Mapping[str, Any], key: str, path: str, cid: str | None) -> Any:
     if key not in data:
-        _fail(f"{where}: {key}: missing required field", _join(path, key), claim_id=cid, field=key)
+        if cid is None:
+            _fail("person.field.missing", _join(path, key), field=key, where=path)
+        _fail("claim.field.missing", _join(path, key), claim_id=cid, field=key)
     return data[key]
 
 
@@ -91,24 +98,22 @@ def claim_from_dict(data: object, path: str = "") -> Claim:
     Raises :class:`~zjj_medical.errors.InvalidClaim` naming the claim, the field and the path.
     """
     if not isinstance(data, Mapping):
-        _fail(f"{path or 'claim'}: expected an object", path, field=path or "claim")
+        _fail("claim.object", path, field=path or "claim", where=path or "claim")
     cid = data.get("id")
     if not isinstance(cid, str) or not cid:
         id_path = _join(path, "id")
-        _fail(f"{id_path}: {cid!r} is not a non-empty text", id_path, field="id")
-    where = f"claim {cid}"
-    fac = _need(data, "facility", where, path, cid)
+        _fail("claim.id.document", id_path, field="id", where=id_path or "id", value=cid)
+    fac = _need(data, "facility", path, cid)
     if not isinstance(fac, Mapping):
-        _fail(f"{where}: facility: expected an object", _join(path, "facility"), claim_id=cid,
-              field="facility")  # fmt: skip
+        _fail("claim.facility.object", _join(path, "facility"), claim_id=cid, field="facility")
     unknown = sorted(set(fac) - set(FACILITY_FIELDS))
     if unknown:
         name = f"facility.{unknown[0]}"
-        _fail(f"{where}: {name}: unknown field (accepted: {', '.join(sorted(FACILITY_FIELDS))})",
-              _join(path, name), claim_id=cid, field=name)  # fmt: skip
+        _fail("claim.facility.field.unknown", _join(path, name), claim_id=cid, field=name,
+              accepted=sorted(FACILITY_FIELDS))  # fmt: skip
     facility = Facility(fac.get("id"), fac.get("level"), fac.get("county"))
     kind, date, total, in_scope = (
-        _need(data, key, where, path, cid) for key in ("kind", "date", "total", "in_scope")
+        _need(data, key, path, cid) for key in ("kind", "date", "total", "in_scope")
     )
     attributes = {k: v for k, v in data.items() if k not in CLAIM_FIELDS}
     try:
@@ -145,18 +150,18 @@ def person_from_dict(data: object, path: str = "person") -> Person:
     Raises :class:`~zjj_medical.errors.InvalidClaim` naming the field and the path.
     """
     if not isinstance(data, Mapping):
-        _fail(f"{path}: expected an object", path, field=path)
-    pid = _need(data, "id", path, path, None)
-    county = _need(data, "county", path, path, None)
+        _fail("person.object", path, field=path, where=path)
+    pid = _need(data, "id", path, None)
+    county = _need(data, "county", path, None)
     categories = data.get("categories") or []
     if not isinstance(categories, list):
         where = _join(path, "categories")
-        _fail(f"{where}: expected a list", where, field="person.categories")
+        _fail("person.categories.list", where, field="person.categories", where=where)
     if not isinstance(county, str):
         where = _join(path, "county")
-        _fail(f"{where}: {county!r} is not a text", where, field="person.county")
+        _fail("person.county.text", where, field="person.county", where=where, value=county)
     attributes = {k: v for k, v in data.items() if k not in PERSON_FIELDS}
-    poor = _need(data, "poor", path, path, None)
+    poor = _need(data, "poor", path, None)
     try:
         return Person(str(pid), poor=poor, county=county, categories=tuple(categories),
                       attributes=attributes)  # fmt: skip

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from zjj_medical.contract.inputs import claim_from_dict, invalid, person_from_dict
+from zjj_medical.contract.inputs import claim_from_dict, person_from_dict
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.people import Person
-from zjj_medical.errors import InvalidClaim
+from zjj_medical.errors import InvalidClaim, problem, problem_of
 from zjj_medical.policy.model import Attribute, Policy
 
 __all__ = [
@@ -65,7 +65,7 @@ def read_date(value: object) -> dt.date:
         value = value.astype("datetime64[us]").item()
     if isinstance(value, dt.datetime):  # also pandas.Timestamp
         if value.time() != dt.time(0):
-            raise ValueError(f"{value!r} is not a date (it has a time of day)")
+            raise problem(ValueError, "cell.date.time", value=value)
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -74,7 +74,7 @@ def read_date(value: object) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+    raise problem(ValueError, "cell.date", value=value)
 
 
 def read_bool(value: object) -> bool:
@@ -89,7 +89,7 @@ def read_bool(value: object) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
         return value.strip().lower() in ("true", "1")
-    raise ValueError(f"{value!r} is not true or false")
+    raise problem(ValueError, "cell.bool", value=value)
 
 
 def read_categories(value: object) -> tuple[str, ...]:
@@ -104,7 +104,7 @@ def read_categories(value: object) -> tuple[str, ...]:
         return tuple(p.strip() for p in value.split(";") if p.strip())
     if isinstance(value, list | tuple | np.ndarray):
         return tuple(str(v) for v in value)
-    raise ValueError(f"{value!r} is not a list of categories")
+    raise problem(ValueError, "cell.categories", value=value)
 
 
 def read_id(value: object) -> str:
@@ -117,7 +117,7 @@ def read_id(value: object) -> str:
 def _attributes(
     row: Mapping[Any, Any],
     declared: Mapping[str, Attribute],
-    where: str,
+    subject: dict[str, str],
     claim_id: str | None,
     path: str,
 ) -> dict[str, str | bool]:
@@ -130,12 +130,31 @@ def _attributes(
             try:
                 out[name] = read_bool(value)
             except ValueError as exc:
-                raise invalid(
-                    f"{where}{name}: {exc}", f"{path}{name}", claim_id=claim_id, field=name
-                ) from None
+                raise _wrapped(exc, subject, name, claim_id, name, f"{path}{name}") from None
         else:
             out[name] = str(value).strip()
     return out
+
+
+def _wrapped(
+    exc: ValueError,
+    subject: dict[str, str],
+    column: str,
+    claim_id: str | None,
+    field: str,
+    path: str,
+) -> InvalidClaim:
+    """The :class:`InvalidClaim` of a cell a reader refused (``exc``), in the claim's or the
+    person's row (``subject``: ``claim_id`` or ``person_id``)."""
+    found = problem_of(exc)
+    if found is None:
+        raise exc
+    code, params = found
+    head = "claim." if "claim_id" in subject else "person."
+    return InvalidClaim(
+        code=head + code, params={**subject, "column": column, **params},
+        claim_id=claim_id, field=field, path=path,
+    )  # fmt: skip
 
 
 def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
@@ -147,21 +166,24 @@ def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
     declare as person attributes are ignored (a population table may carry age, sex …).
     """
     pid = read_id(row.get("person_id"))
-    where = f"person {pid}: "
+    who = {"person_id": pid}
     try:
         poor = read_bool(row.get("poor"))
     except ValueError as exc:
-        raise invalid(f"{where}poor: {exc}", "person.poor", field="person.poor") from None
+        raise _wrapped(exc, who, "poor", None, "person.poor", "person.poor") from None
     county = row.get("county")
     if is_missing(county):
-        raise invalid(f"{where}county: missing", "person.county", field="person.county")
+        raise InvalidClaim(
+            code="person.column.missing", params={**who, "column": "county"},
+            field="person.county", path="person.county",
+        )  # fmt: skip
     try:
         categories = read_categories(row.get("categories"))
     except ValueError as exc:
-        raise invalid(
-            f"{where}categories: {exc}", "person.categories", field="person.categories"
+        raise _wrapped(
+            exc, who, "categories", None, "person.categories", "person.categories"
         ) from None
-    data: dict[str, Any] = _attributes(row, policy.person_attributes, where, None, "person.")
+    data: dict[str, Any] = _attributes(row, policy.person_attributes, who, None, "person.")
     data.update(id=pid, poor=poor, county=str(county), categories=list(categories))
     return person_from_dict(data)
 
@@ -176,33 +198,36 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
     Raises :class:`~zjj_medical.errors.InvalidClaim` naming the claim and field.
     """
     cid = read_id(row.get("claim_id"))
-    where = f"claim {cid}: "
+    who = {"claim_id": cid}
 
-    def fail(field: str, message: str) -> InvalidClaim:
-        return invalid(f"{where}{field}: {message}", field, claim_id=cid, field=field)
+    def missing(column: str) -> InvalidClaim:
+        return InvalidClaim(
+            code="claim.column.missing", params={**who, "column": column},
+            claim_id=cid, field=column, path=column,
+        )  # fmt: skip
 
     for name in ("claim_id", "total", "in_scope"):
         if is_missing(row.get(name)):
-            raise fail(name, "missing")
+            raise missing(name)
     try:
         date = read_date(row.get("date"))
     except ValueError as exc:
-        raise fail("date", str(exc)) from None
+        raise _wrapped(exc, who, "date", cid, "date", "date") from None
     accident = row.get("accident")
     try:
         accident_b = False if is_missing(accident) else read_bool(accident)
     except ValueError as exc:
-        raise fail("accident", str(exc)) from None
+        raise _wrapped(exc, who, "accident", cid, "accident", "accident") from None
     kind = row.get("kind")
     if is_missing(kind):
-        raise fail("kind", "missing")
+        raise missing("kind")
     facility = {
         name: None if is_missing(row.get(column)) else str(row.get(column)).strip()
         for name, column in (
             ("id", "facility_id"), ("level", "facility_level"), ("county", "facility_county")
         )
     }  # fmt: skip
-    data: dict[str, Any] = _attributes(row, policy.claim_attributes, where, cid, "")
+    data: dict[str, Any] = _attributes(row, policy.claim_attributes, who, cid, "")
     data.update(
         id=cid, kind=str(kind).strip(), date=date, facility=facility,
         total=row["total"], in_scope=row["in_scope"], accident=accident_b,

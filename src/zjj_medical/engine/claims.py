@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import NoReturn
 
 import attrs
 
 from zjj_medical.engine.people import Attributes, Facility
-from zjj_medical.errors import InvalidClaim
+from zjj_medical.errors import InvalidClaim, problem_of
 from zjj_medical.money import parse_money
 
 __all__ = ["Claim"]
@@ -51,32 +52,34 @@ class Claim:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
-            raise InvalidClaim(f"claim id {self.id!r} is not a non-empty text", field="id")
+            raise InvalidClaim(code="claim.id.text", params={"value": self.id}, field="id")
         set_ = object.__setattr__
         if isinstance(self.date, str):
             try:
                 set_(self, "date", dt.date.fromisoformat(self.date))
             except ValueError:
-                self._fail("date", f"{self.date!r} is not a date (YYYY-MM-DD)")
+                self._fail("date", "claim.date.format", value=self.date)
         elif isinstance(self.date, dt.datetime) or not isinstance(self.date, dt.date):
-            self._fail("date", f"{self.date!r} is not a date")
+            self._fail("date", "claim.date.type", value=self.date)
         for name in ("total", "in_scope"):
             try:
                 set_(self, name, parse_money(getattr(self, name), name))
             except (ValueError, TypeError) as exc:
-                self._fail(name, str(exc))
+                found = problem_of(exc)
+                if found is None:
+                    raise
+                self._fail(name, "claim." + found[0], **found[1])
         if self.in_scope > self.total:
             self._fail(
-                "in_scope",
-                f"in_scope {self.in_scope} is more than total {self.total} "
-                "(accepted: in_scope ≤ total)",
-            )
+                "in_scope", "claim.in_scope.above_total",
+                in_scope=str(self.in_scope), total=str(self.total),
+            )  # fmt: skip
         if not isinstance(self.accident, bool):
-            self._fail("accident", f"{self.accident!r} is not true or false")
+            self._fail("accident", "claim.accident.bool", value=self.accident)
         if not isinstance(self.facility, Facility):
-            self._fail("facility", f"{self.facility!r} is not a Facility")
+            self._fail("facility", "claim.facility.type", value=self.facility)
 
-    def _fail(self, field: str, message: str) -> None:
-        if not message.startswith(field):
-            message = f"{field}: {message}"
-        raise InvalidClaim(f"claim {self.id}: {message}", claim_id=self.id, field=field)
+    def _fail(self, field: str, code: str, **params: object) -> NoReturn:
+        raise InvalidClaim(
+            code=code, params={"claim_id": self.id, **params}, claim_id=self.id, field=field
+        )

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from zjj_medical.errors import LedgerMismatch
+from zjj_medical.errors import LedgerMismatch, problem_of
 from zjj_medical.money import ZERO, format_money, parse_money
 
 __all__ = ["LayerState", "Ledger"]
@@ -97,21 +97,28 @@ class Ledger:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Ledger:
         """Read a ledger written by :meth:`to_dict`; malformed input raises ``LedgerMismatch``."""
+
+        def fail(path: str, code: str, **params: object) -> LedgerMismatch:
+            return LedgerMismatch(code=code, params=params, field="ledger", path=path)
+
         try:
             if set(data) != {"person_id", "year", "claim_ids", "layers"}:
-                raise ValueError(
-                    f"keys {sorted(data)}; expected claim_ids, layers, person_id, year"
-                )
+                raise fail("ledger", "ledger.keys", keys=sorted(data))
             year = data["year"]
             if isinstance(year, bool) or not isinstance(year, int):
-                raise ValueError(f"year {year!r} is not an integer")
+                raise fail("ledger.year", "ledger.year", value=year)
             layers = {}
             for layer_id, s in data["layers"].items():
                 if set(s) != {"base", "paid", "deductible", "claims"}:
-                    raise ValueError(f"layers.{layer_id}: keys {sorted(s)}")
+                    raise fail(
+                        f"ledger.layers.{layer_id}", "ledger.layer.keys",
+                        layer=layer_id, keys=sorted(s),
+                    )  # fmt: skip
                 counts = {str(k): int(v) for k, v in s["claims"].items()}
                 if any(v < 0 for v in counts.values()):
-                    raise ValueError(f"layers.{layer_id}.claims: negative count")
+                    raise fail(
+                        f"ledger.layers.{layer_id}.claims", "ledger.layer.count", layer=layer_id
+                    )
                 layers[str(layer_id)] = LayerState(
                     # running sums of a year: they may pass the maximum of one amount
                     parse_money(s["base"], f"layers.{layer_id}.base", maximum=None),
@@ -121,7 +128,13 @@ class Ledger:
                 )
             ids = data["claim_ids"]
             if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-                raise ValueError("claim_ids is not a list of texts")
+                raise fail("ledger.claim_ids", "ledger.claim_ids")
             return cls(str(data["person_id"]), year, tuple(ids), layers)
+        except LedgerMismatch:
+            raise
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            raise LedgerMismatch(f"ledger: {exc}", field="ledger") from None
+            found = problem_of(exc)
+            if found is None:  # a shape the checks above do not name: Python's own words
+                raise fail("ledger", "ledger.malformed", detail=str(exc)) from None
+            code, params = found
+            raise fail(f"ledger.{params['what']}", "ledger." + code, **params) from None

@@ -38,75 +38,89 @@ class Normalized:
     in_scope: int  # fen
 
 
-def _known(policy: Policy, what: str) -> str:
-    return ", ".join(getattr(policy, what)) or "none"
+def _known(policy: Policy, what: str) -> list[str]:
+    return list(getattr(policy, what))
+
+
+def _subject(claim_id: str | None, person: Person) -> tuple[str, dict[str, object]]:
+    """The code prefix and params that say whose input it is: the claim's, else the person's."""
+    if claim_id is not None:
+        return "claim.", {"claim_id": claim_id}
+    return "person.", {"person_id": person.id}
 
 
 def _attributes(
     given: Mapping[str, object],
     declared: Mapping[str, Attribute],
-    where: str,
+    subject: tuple[str, dict[str, object]],
     claim_id: str | None,
     prefix: str,
 ) -> dict[str, object]:
+    head, who = subject
+    kind = head + ("person_" if prefix and head == "claim." else "")
+
+    def fail(name: str, code: str, **params: object) -> InvalidClaim:
+        field = f"{prefix}{name}"
+        return InvalidClaim(
+            code=kind + code, params={**who, "field": field, **params},
+            claim_id=claim_id, field=field,
+        )  # fmt: skip
+
     out: dict[str, object] = {}
     for name, value in given.items():
         if name not in declared:
-            accepted = ", ".join(declared) or "none"
-            raise InvalidClaim(
-                f"{where}: {prefix}{name}: the policy does not know this attribute "
-                f"(declared: {accepted})", claim_id=claim_id, field=f"{prefix}{name}",
-            )  # fmt: skip
+            raise fail(name, "attribute.unknown", accepted=list(declared))
         attribute = declared[name]
         if not attribute.accepts(value):
-            accepted = "true or false" if attribute.type == "bool" else ", ".join(attribute.values)
-            raise InvalidClaim(
-                f"{where}: {prefix}{name}: {value!r} is not accepted ({accepted})",
-                claim_id=claim_id, field=f"{prefix}{name}",
-            )  # fmt: skip
+            if attribute.type == "bool":
+                raise fail(name, "attribute.bool", value=value)
+            raise fail(name, "attribute.value", value=value, accepted=list(attribute.values))
         out[name] = value
     for name, attribute in declared.items():
         if name not in out:
             if attribute.default is None:
-                raise InvalidClaim(
-                    f"{where}: {prefix}{name}: required by the policy",
-                    claim_id=claim_id, field=f"{prefix}{name}",
-                )  # fmt: skip
+                raise fail(name, "attribute.required")
             out[name] = attribute.default
     return out
 
 
 def person_facts(
-    policy: Policy, person: Person, *, where: str, claim_id: str | None = None
+    policy: Policy, person: Person, *, claim_id: str | None = None
 ) -> dict[str, object]:
     """The facts about a person: ``poor``, ``county``, ``categories`` and the declared
-    person attributes, in the policy's ids. ``where`` starts each error message."""
+    person attributes, in the policy's ids. An error names the claim (``claim_id``), or
+    the person when there is no claim."""
+    subject = _subject(claim_id, person)
+    head, who = subject
+    head += "person." if claim_id is not None else ""
 
-    def fail(field: str, message: str) -> InvalidClaim:
-        return InvalidClaim(f"{where}: {field}: {message}", claim_id=claim_id, field=field)
+    def fail(field: str, code: str, **params: object) -> InvalidClaim:
+        return InvalidClaim(
+            code=head + code, params={**who, **params}, claim_id=claim_id, field=field
+        )
 
     county = policy.lookup("counties", person.county)
     if county is None:
         if policy.counties:
             raise fail(
-                "person.county",
-                f"unknown county {person.county!r} (accepted: {_known(policy, 'counties')})",
-            )
+                "person.county", "county.unknown",
+                value=person.county, accepted=_known(policy, "counties"),
+            )  # fmt: skip
         county = person.county
     categories = []
     for cat in person.categories:
         cat_id = policy.lookup("categories", cat)
         if cat_id is None:
             raise fail(
-                "person.categories",
-                f"unknown category {cat!r} (accepted: {_known(policy, 'categories')})",
-            )
+                "person.categories", "category.unknown",
+                value=cat, accepted=_known(policy, "categories"),
+            )  # fmt: skip
         categories.append(cat_id)
     facts: dict[str, object] = {
         "poor": person.poor, "county": county, "categories": frozenset(categories),
     }  # fmt: skip
     facts.update(
-        _attributes(person.attributes, policy.person_attributes, where, claim_id, "person.")
+        _attributes(person.attributes, policy.person_attributes, subject, claim_id, "person.")
     )
     return facts
 
@@ -115,15 +129,17 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
     """Resolve ids and aliases, check attributes, decide in-county and pay-later."""
     cid = claim.id
 
-    def fail(field: str, message: str) -> InvalidClaim:
-        return InvalidClaim(f"claim {cid}: {field}: {message}", claim_id=cid, field=field)
+    def fail(field: str, code: str, **params: object) -> InvalidClaim:
+        return InvalidClaim(
+            code=code, params={"claim_id": cid, **params}, claim_id=cid, field=field
+        )
 
     kind = policy.lookup("claim_kinds", claim.kind)
     if kind is None:
         raise fail(
-            "kind", f"unknown claim kind {claim.kind!r} (accepted: {_known(policy, 'claim_kinds')})"
+            "kind", "claim.kind.unknown", value=claim.kind, accepted=_known(policy, "claim_kinds")
         )
-    person_part = person_facts(policy, person, where=f"claim {cid}", claim_id=cid)
+    person_part = person_facts(policy, person, claim_id=cid)
     county = str(person_part["county"])
     facility = claim.facility
     facility_id = facility.id
@@ -136,42 +152,37 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
     tier = policy.lookup("tiers", facility.level) if facility.level is not None else None
     if facility.level is not None and tier is None:
         raise fail(
-            "facility.level",
-            f"unknown facility level {facility.level!r} (accepted: {_known(policy, 'tiers')})",
-        )
+            "facility.level", "claim.facility.level.unknown",
+            value=facility.level, accepted=_known(policy, "tiers"),
+        )  # fmt: skip
     if known_facility is not None:
         if tier is not None and tier != known_facility.tier:
             raise fail(
-                "facility.level",
-                f"{facility.level!r} but facility {facility_id} is {known_facility.tier}",
-            )
+                "facility.level", "claim.facility.level.conflict",
+                value=facility.level, facility=facility_id, tier=known_facility.tier,
+            )  # fmt: skip
         tier = known_facility.tier
     if tier is None:
-        raise fail(
-            "facility.level",
-            "missing (give the facility's level, or the id of a facility the policy declares)",
-        )
+        raise fail("facility.level", "claim.facility.level.missing")
     if tier not in policy.claim_kinds[kind].tiers:
-        allowed = ", ".join(policy.claim_kinds[kind].tiers)
         raise fail(
-            "facility.level", f"a {tier} facility does not take {kind} claims (accepted: {allowed})"
-        )
+            "facility.level", "claim.facility.level.kind",
+            tier=tier, kind=kind, accepted=list(policy.claim_kinds[kind].tiers),
+        )  # fmt: skip
     fcounty: str | None = None
     if facility.county is not None:
         fcounty = policy.lookup("counties", facility.county)
         if fcounty is None:
             if policy.counties:
                 raise fail(
-                    "facility.county",
-                    f"unknown county {facility.county!r} (accepted: {_known(policy, 'counties')})",
-                )
+                    "facility.county", "claim.facility.county.unknown",
+                    value=facility.county, accepted=_known(policy, "counties"),
+                )  # fmt: skip
             fcounty = facility.county
     elif known_facility is not None:
         fcounty = known_facility.county
     if fcounty is None and tier in policy.in_county_tiers:
-        raise fail(
-            "facility.county", f"required for a {tier} facility (it decides the in-county rule)"
-        )
+        raise fail("facility.county", "claim.facility.county.required", tier=tier)
     designated = policy.counties[county].designated_in_county if county in policy.counties else ()
     in_county = (tier in policy.in_county_tiers and fcounty == county) or (
         facility_id is not None and facility_id in designated
@@ -180,7 +191,8 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
         **person_part, "kind": kind, "tier": tier, "in_county": in_county,
         "accident": claim.accident, "facility": facility_id,
     }  # fmt: skip
-    facts.update(_attributes(claim.attributes, policy.claim_attributes, f"claim {cid}", cid, ""))
+    subject = _subject(cid, person)
+    facts.update(_attributes(claim.attributes, policy.claim_attributes, subject, cid, ""))
     pay_later = policy.pay_later.matches(facts)
     return Normalized(
         kind, tier, county, facility_id, fcounty, in_county, pay_later, facts,

@@ -77,11 +77,12 @@ class Person:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
-            raise InvalidClaim(f"person.id: {self.id!r} is not a non-empty text", field="person.id")
+            raise InvalidClaim(code="person.id.text", params={"value": self.id}, field="person.id")
         if not isinstance(self.poor, bool):
             raise InvalidClaim(
-                f"person {self.id}: poor: {self.poor!r} is not true or false", field="person.poor"
-            )
+                code="person.poor.bool", params={"person_id": self.id, "value": self.poor},
+                field="person.poor",
+            )  # fmt: skip
 
 
 @attrs.frozen

@@ -52,13 +52,17 @@ def premium(person: Person, year: int, *, policy: Policy | None = None) -> Premi
     """
     policy = policy or builtin_for(dt.date(year, 1, 1))
     if policy.premium is None:
-        raise PolicyNotInForce(f"policy {policy.id} states no premium", field="premium")
+        raise PolicyNotInForce(
+            code="premium.none", params={"policy_id": policy.id}, field="premium"
+        )
     on = dt.date(year, 1, 1)
-    facts = person_facts(policy, person, where=f"person {person.id}")
+    facts = person_facts(policy, person)
     try:
         amount = policy.premium.amount.amount(on, facts)
     except Unresolved:
-        raise PolicyNotInForce(f"premium: no premium in force for {year}", field="year") from None
+        raise PolicyNotInForce(
+            code="premium.not_in_force", params={"year": year}, field="year"
+        ) from None
     subsidy = ZERO
     for s in policy.premium.subsidies:
         if s.when.matches(facts):
@@ -104,23 +108,24 @@ def chronic_plan(
     policy = policy or builtin_for(dt.date(year, 1, 1))
     care = policy.chronic_care
     if care is None:
-        raise PolicyNotInForce(f"policy {policy.id} states no chronic-disease service")
+        raise PolicyNotInForce(code="chronic_care.none", params={"policy_id": policy.id})
     by_name = {name: cid for cid, name in care.conditions.items()}
     ids = []
     for c in conditions:
         cid = c if c in care.conditions else by_name.get(c)
         if cid is None:
-            accepted = ", ".join(f"{k} ({v})" for k, v in care.conditions.items())
+            accepted = [f"{k} ({v})" for k, v in care.conditions.items()]
             raise InvalidClaim(
-                f"conditions: unknown condition {c!r} (accepted: {accepted})", field="conditions"
-            )
+                code="chronic_care.condition.unknown", params={"value": c, "accepted": accepted},
+                field="conditions",
+            )  # fmt: skip
         ids.append(cid)
-    facts = person_facts(policy, person, where=f"person {person.id}")
+    facts = person_facts(policy, person)
     try:
         count = care.services_per_year.amount(dt.date(year, 1, 1), facts)
     except Unresolved:
         raise PolicyNotInForce(
-            f"chronic_care: no service count in force for {year}", field="year"
+            code="chronic_care.not_in_force", params={"year": year}, field="year"
         ) from None
     if not ids:
         return ChronicPlan(year, False, (), 0, "no covered chronic condition")

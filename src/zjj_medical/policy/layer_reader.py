@@ -27,19 +27,19 @@ def read_layer(r: Reader, obj: Any, path: str, earlier: list[str]) -> PolicyLaye
 
     typ = obj.get("type", "schedule") if isinstance(obj, dict) else "schedule"
     if typ not in LAYER_TYPES:
-        r.fail(f"{path}.type", f"{show(typ)} is not " + " or ".join(LAYER_TYPES))
+        r.fail(f"{path}.type", "policy.layer.type", shown=show(typ), types=" or ".join(LAYER_TYPES))
     kind = LAYER_TYPES[typ]
     own = frozenset().union(*(t.keys for t in LAYER_TYPES.values()))
     m = r.mapping(obj, path, required=set(COMMON_REQUIRED), optional=set(COMMON_OPTIONAL | own))
     layer_id = r.ident(m["id"], f"{path}.id")
     if layer_id in earlier:
-        r.fail(f"{path}.id", f"layer {layer_id!r} is declared twice")
+        r.fail(f"{path}.id", "policy.layer.twice", layer=layer_id)
     for key in m:
         if key not in COMMON_REQUIRED | COMMON_OPTIONAL and key not in kind.keys:
-            r.fail(f"{path}.{key}", f"a {typ} layer has no {key}")
+            r.fail(f"{path}.{key}", "policy.layer.key", type=typ, key=key)
     kinds = r.ids(m["kinds"], f"{path}.kinds", r.kinds, "claim kind")
     if not kinds:
-        r.fail(f"{path}.kinds", "a layer pays at least one claim kind")
+        r.fail(f"{path}.kinds", "policy.layer.kinds")
     start, until, eff_ref = r.effective(m.get("effective"), f"{path}.effective")
     when = r.condition(m["when"], f"{path}.when") if "when" in m else ALWAYS
     common = PolicyLayer(
@@ -60,7 +60,7 @@ def read_base(r: Reader, m: Mapping[str, Any], path: str, earlier: list[str]) ->
         b = r.mapping(m["base"], f"{path}.base", required={"of"}, optional={"minus"})
         base_of = b["of"]
         if base_of not in ("in_scope", "total"):
-            r.fail(f"{path}.base.of", f"{show(base_of)} is not in_scope or total")
+            r.fail(f"{path}.base.of", "policy.layer.of", shown=show(base_of))
         if b.get("minus") == "earlier":
             minus = tuple(earlier)
         elif "minus" in b:
@@ -72,13 +72,13 @@ def read_caps(r: Reader, obj: Any, path: str) -> tuple[Cap, ...]:
     if obj is None:
         return ()
     if not isinstance(obj, list):
-        r.fail(path, "expected a list of caps")
+        r.fail(path, "policy.caps.list")
     out = []
     for i, item in enumerate(obj):
         p = f"{path}[{i}]"
         per = item.get("per") if isinstance(item, dict) else None
         if per not in ("claim", "year"):
-            r.fail(f"{p}.per", f"{show(per)} is not claim or year")
+            r.fail(f"{p}.per", "policy.per", shown=show(per))
         out.append(Cap(per, r.param(item, p, "cap", extra={"per"})))
     return tuple(out)
 
@@ -89,14 +89,14 @@ def read_repeat(r: Reader, obj: Any, path: str) -> RepeatRule:
         optional={"multiply", "set", "step", "floor", "from", "until"},
     )  # fmt: skip
     if m["count"] not in ("same_tier", "any_tier"):
-        r.fail(f"{path}.count", f"{show(m['count'])} is not same_tier or any_tier")
+        r.fail(f"{path}.count", "policy.repeat.count", shown=show(m["count"]))
     ops = [op for op in ("multiply", "set", "step") if op in m]
     if len(ops) != 1:
-        r.fail(path, "needs exactly one of multiply, set, step")
+        r.fail(path, "policy.repeat.op")
     op = ops[0]
     value = r.ratio(m[op], f"{path}.{op}") if op == "multiply" else r.money(m[op], f"{path}.{op}")
     if "floor" in m and op != "step":
-        r.fail(f"{path}.floor", "floor goes with step")
+        r.fail(f"{path}.floor", "policy.repeat.floor")
     floor = r.money(m["floor"], f"{path}.floor") if "floor" in m else None
     start, until, _ = r.effective({k: m[k] for k in ("from", "until") if k in m} or None, path)
     return RepeatRule(

@@ -31,7 +31,7 @@ from zjj_medical.policy.model import (
     Subsidy,
     Tier,
 )
-from zjj_medical.policy.reader import PARAM_KEYS, Reader, join, known_list, show
+from zjj_medical.policy.reader import PARAM_KEYS, Reader, join, show
 from zjj_medical.policy.yamlio import read_policy_text
 
 __all__ = [
@@ -70,10 +70,10 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         },
     )  # fmt: skip
     if top["format"] != FORMAT:
-        r.fail("format", f"{show(top['format'])} is not {FORMAT!r}")
+        r.fail("format", "policy.format", shown=show(top["format"]), format=FORMAT)
     start, until, _ = r.effective(top["effective"], "effective")
     if start is None:
-        r.fail("effective.from", "missing required key")
+        r.fail("effective.from", "policy.key.missing")
 
     tiers = {
         k: Tier(k, m["name"], tuple(m.get("aliases", ())))
@@ -81,7 +81,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     }
     r.tiers = set(tiers)
     if not tiers:
-        r.fail("tiers", "declare at least one tier")
+        r.fail("tiers", "policy.tiers.none")
     category_decls = r.named(top.get("categories"), "categories")
     r.categories = set(category_decls)
     categories = {
@@ -94,11 +94,11 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     for key, m in fac_decls.items():
         if m.get("tier") not in r.tiers:
             r.fail(
-                f"facilities.{key}.tier",
-                f"unknown tier {show(m.get('tier'))} (declared: {known_list(r.tiers)})",
-            )
+                f"facilities.{key}.tier", "policy.facility.tier",
+                shown=show(m.get("tier")), declared=sorted(r.tiers),
+            )  # fmt: skip
         if "county" in m and m["county"] not in r.counties:
-            r.fail(f"facilities.{key}.county", f"unknown county {show(m['county'])}")
+            r.fail(f"facilities.{key}.county", "policy.facility.county", shown=show(m["county"]))
         facilities[key] = FacilityInfo(
             key, m["name"], m["tier"], m.get("county"), tuple(m.get("aliases", ()))
         )
@@ -114,14 +114,14 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
             m.get("tiers", sorted(r.tiers)), f"claim_kinds.{key}.tiers", r.tiers, "tier"
         )
         if not allowed:
-            r.fail(f"claim_kinds.{key}.tiers", "a claim kind needs at least one tier")
+            r.fail(f"claim_kinds.{key}.tiers", "policy.claim_kind.tiers")
         kinds[key] = ClaimKind(key, m["name"], allowed, tuple(m.get("aliases", ())))
     r.kinds = set(kinds)
     person_attrs = r.attribute_decls(top.get("person_attributes"), "person_attributes")
     claim_attrs = r.attribute_decls(top.get("claim_attributes"), "claim_attributes")
     clash = set(person_attrs) & set(claim_attrs)
     if clash:
-        r.fail("claim_attributes." + sorted(clash)[0], "also declared as a person attribute")
+        r.fail("claim_attributes." + sorted(clash)[0], "policy.attribute.clash")
     r.attributes = {**person_attrs, **claim_attrs}
 
     in_county_tiers: tuple[str, ...] = ()
@@ -141,7 +141,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         pay_later_ref = r.text(pl["reference"], "pay_later.reference")
 
     if not isinstance(top["layers"], list) or not top["layers"]:
-        r.fail("layers", "expected a non-empty list of layers")
+        r.fail("layers", "policy.layers.list")
     layers: list[PolicyLayer] = []
     for i, obj in enumerate(top["layers"]):
         layers.append(read_layer(r, obj, f"layers[{i}]", [layer.id for layer in layers]))
@@ -152,7 +152,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     targets = {}
     if "targets" in top:
         if not isinstance(top["targets"], dict):
-            r.fail("targets", "expected a mapping of target id → parameter")
+            r.fail("targets", "policy.targets.mapping")
         targets = {
             r.ident(k, f"targets.{k}"): r.param(v, f"targets.{k}", "ratio")
             for k, v in top["targets"].items()
@@ -187,23 +187,22 @@ def _check_tier_tables(r: Reader, layer: PolicyLayer, kinds: Mapping[str, ClaimK
             missing = sorted(needed - set(table))
             if missing:
                 r.fail(
-                    f"{param.path}.values.{day}",
-                    f"no value for tier {', '.join(missing)}, where {', '.join(layer.kinds)} "
-                    f"claims can be settled (add it, or restrict the layer with when: {{tier: [...]}})",
-                )
+                    f"{param.path}.values.{day}", "policy.tier_table.missing",
+                    tiers=missing, kinds=list(layer.kinds),
+                )  # fmt: skip
 
 
 def _shared_caps(r: Reader, obj: Any, layer_ids: set[str]) -> tuple[SharedCap, ...]:
     if obj is None:
         return ()
     if not isinstance(obj, list):
-        r.fail("shared_caps", "expected a list")
+        r.fail("shared_caps", "policy.shared_caps.list")
     out = []
     for i, item in enumerate(obj):
         p = f"shared_caps[{i}]"
         m = r.mapping(item, p, required={"id", "layers", "per"}, optional=PARAM_KEYS | {"name"})
         if m["per"] not in ("claim", "year"):
-            r.fail(f"{p}.per", f"{show(m['per'])} is not claim or year")
+            r.fail(f"{p}.per", "policy.per", shown=show(m["per"]))
         ids = r.ids(m["layers"], f"{p}.layers", layer_ids, "layer")
         rest = {k: v for k, v in m.items() if k not in ("id", "layers", "per", "name")}
         out.append(
@@ -222,11 +221,11 @@ def _premium(r: Reader, obj: Any) -> Premium:
     m = r.mapping(obj, "premium", required={"amount"}, optional={"subsidies"})
     subsidies = []
     if not isinstance(m.get("subsidies", []), list):
-        r.fail("premium.subsidies", "expected a list of subsidies")
+        r.fail("premium.subsidies", "policy.subsidies.list")
     for i, item in enumerate(m.get("subsidies", [])):
         p = f"premium.subsidies[{i}]"
         if not isinstance(item, dict) or "when" not in item:
-            r.fail(f"{p}.when", "missing required key")
+            r.fail(f"{p}.when", "policy.key.missing")
         rest = {k: v for k, v in item.items() if k != "when"}
         subsidies.append(Subsidy(r.condition(item["when"], f"{p}.when"), r.param(rest, p, "money")))
     return Premium(r.param(m["amount"], "premium.amount", "money"), tuple(subsidies))
@@ -241,7 +240,7 @@ def _chronic(r: Reader, obj: Any) -> ChronicCare:
         k: v["name"] for k, v in r.named(m["conditions"], "chronic_care.conditions").items()
     }
     if not conditions:
-        r.fail("chronic_care.conditions", "declare at least one condition")
+        r.fail("chronic_care.conditions", "policy.chronic_care.conditions")
     return ChronicCare(
         r.text(m["description"], "chronic_care.description"),
         r.text(m["reference"], "chronic_care.reference"),
@@ -258,7 +257,7 @@ def _normalise_numbers(obj: Any, r: Reader, path: str) -> Any:
     if isinstance(obj, int):
         return str(obj)
     if isinstance(obj, float):
-        r.fail(path, f"{obj!r} is a float; write numbers as text or integers so they stay exact")
+        r.fail(path, "policy.float", value=obj)
     if isinstance(obj, Decimal):
         return str(obj)
     if isinstance(obj, dt.date):
@@ -272,7 +271,7 @@ def _normalise_numbers(obj: Any, r: Reader, path: str) -> Any:
         }
     if isinstance(obj, list | tuple):
         return [_normalise_numbers(v, r, f"{path}[{i}]") for i, v in enumerate(obj)]
-    r.fail(path, f"unsupported value {obj!r}")
+    r.fail(path, "policy.value.type", value=obj)
 
 
 _CACHE: dict[str, Policy] = {}
@@ -348,9 +347,9 @@ def policy_source(name_or_path: str | Path | None = None) -> tuple[str, str]:
         return ref.read_text("utf-8"), f"{name_or_path}.yaml"
     path = Path(name_or_path)
     if not path.is_file():
-        names = ", ".join(BUILTIN_POLICIES)
         raise PolicyError(
-            f"{name_or_path}: no such policy file (built-in policies: {names})",
+            code="policy.file.missing",
+            params={"source": str(name_or_path), "builtin": list(BUILTIN_POLICIES)},
             source=str(name_or_path),
         )
     return path.read_text("utf-8"), path.name

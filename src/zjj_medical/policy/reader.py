@@ -62,37 +62,41 @@ class Reader:
         self.attributes: dict[str, Attribute] = {}
 
     # -- primitives -------------------------------------------------------------------
-    def fail(self, path: str, message: str) -> NoReturn:
-        raise PolicyError(f"{self.source}: {path}: {message}", source=self.source, path=path)
+    def fail(self, path: str, code: str, **params: object) -> NoReturn:
+        """Raise the :class:`PolicyError` ``code`` at ``path`` of this file."""
+        raise PolicyError(
+            code=code, params={"source": self.source, "path": path, **params},
+            source=self.source, path=path,
+        )  # fmt: skip
 
     def mapping(
         self, obj: Any, path: str, required: Iterable[str] = (), optional: Iterable[str] = ()
     ) -> dict[str, Any]:
         if not isinstance(obj, dict):
-            self.fail(path, f"expected a mapping, got {show(obj)}")
+            self.fail(path, "policy.mapping", shown=show(obj))
         required, optional = set(required), set(optional)
         for key in obj:
             if key not in required and key not in optional:
-                accepted = ", ".join(sorted(required | optional))
-                self.fail(join(path, key), f"unknown key (accepted here: {accepted})")
+                accepted = sorted(required | optional)
+                self.fail(join(path, key), "policy.key.unknown", accepted=accepted)
         for key in sorted(required):
             if key not in obj:
-                self.fail(join(path, key), "missing required key")
+                self.fail(join(path, key), "policy.key.missing")
         return obj
 
     def text(self, obj: Any, path: str) -> str:
         if not isinstance(obj, str) or not obj.strip():
-            self.fail(path, f"expected a non-empty text, got {show(obj)}")
+            self.fail(path, "policy.text", shown=show(obj))
         return " ".join(obj.split())
 
     def ident(self, obj: Any, path: str) -> str:
         if not isinstance(obj, str) or not _ID.match(obj):
-            self.fail(path, f"{show(obj)} is not a valid id (no spaces, dots or brackets)")
+            self.fail(path, "policy.id", shown=show(obj))
         return obj
 
     def boolean(self, obj: Any, path: str) -> bool:
         if not isinstance(obj, bool):
-            self.fail(path, f"expected true or false, got {show(obj)}")
+            self.fail(path, "policy.bool", shown=show(obj))
         return obj
 
     def date(self, obj: Any, path: str) -> dt.date:
@@ -104,7 +108,7 @@ class Reader:
             else:
                 self.dates.add(day)
                 return day
-        self.fail(path, f"{show(obj)} is not a date (YYYY-MM-DD)")
+        self.fail(path, "policy.date", shown=show(obj))
 
     def number(self, obj: Any, path: str) -> Decimal:
         if isinstance(obj, str):
@@ -114,40 +118,41 @@ class Reader:
                 d = Decimal("NaN")
             if d.is_finite():
                 return d
-        self.fail(path, f"{show(obj)} is not a number")
+        self.fail(path, "policy.number", shown=show(obj))
 
     def money(self, obj: Any, path: str) -> Decimal:
         d = self.number(obj, path)
         if d < 0:
-            self.fail(path, f"{obj} is negative (money must be ≥ 0)")
+            self.fail(path, "policy.money.negative", value=obj)
         try:
             fen = d.quantize(Decimal("0.01"), context=EXACT)
         except InvalidOperation:
-            self.fail(path, f"{obj} is too large for an amount")
+            self.fail(path, "policy.money.large", value=obj)
         if d != fen:
-            self.fail(path, f"{obj} has more than 2 decimal places (money is in yuan and fen)")
+            self.fail(path, "policy.money.decimals", value=obj)
         return fen + Decimal("0.00")  # + 0.00 turns -0 into 0
 
     def ratio(self, obj: Any, path: str) -> Decimal:
         d = self.number(obj, path)
         if not Decimal(0) <= d <= Decimal(1):
-            self.fail(path, f"{obj} is not in [0, 1]")
+            self.fail(path, "policy.ratio.range", value=obj)
         if d != d.quantize(Decimal("0.000001")):
-            self.fail(path, f"{obj} has more than 6 decimal places")
+            self.fail(path, "policy.ratio.decimals", value=obj)
         return d
 
     def ids(self, obj: Any, path: str, known: set[str], what: str) -> tuple[str, ...]:
         if not isinstance(obj, list):
-            self.fail(path, f"expected a list of {what} ids, got {show(obj)}")
+            self.fail(path, "policy.ids.list", what=what, shown=show(obj))
         out = []
         for i, item in enumerate(obj):
             if item not in known:
                 self.fail(
-                    f"{path}[{i}]", f"unknown {what} {show(item)} (declared: {known_list(known)})"
-                )
+                    f"{path}[{i}]", "policy.ids.unknown",
+                    what=what, shown=show(item), declared=sorted(known),
+                )  # fmt: skip
             if item in out:
                 # e.g. base.minus: [a, a] would subtract a's payment twice
-                self.fail(f"{path}[{i}]", f"{show(item)} is listed twice")
+                self.fail(f"{path}[{i}]", "policy.ids.twice", shown=show(item))
             out.append(item)
         return tuple(out)
 
@@ -158,14 +163,14 @@ class Reader:
         start = self.date(m["from"], join(path, "from")) if "from" in m else None
         until = self.date(m["until"], join(path, "until")) if "until" in m else None
         if start and until and until <= start:
-            self.fail(join(path, "until"), f"{until} is not after from {start}")
+            self.fail(join(path, "until"), "policy.until.order", until=until, start=start)
         ref = self.text(m["reference"], join(path, "reference")) if "reference" in m else ""
         return start, until, ref
 
     # -- conditions ---------------------------------------------------------------------
     def condition(self, obj: Any, path: str) -> Condition:
         if not isinstance(obj, dict) or not obj:
-            self.fail(path, f"expected a non-empty mapping of conditions, got {show(obj)}")
+            self.fail(path, "policy.condition.mapping", shown=show(obj))
         atoms: list[tuple[str, frozenset[object]]] = []
         any_of: tuple[Condition, ...] = ()
         negated = None
@@ -173,7 +178,7 @@ class Reader:
             sub = join(path, key)
             if key == "any":
                 if not isinstance(value, list) or not value:
-                    self.fail(sub, "expected a non-empty list of conditions")
+                    self.fail(sub, "policy.condition.any")
                 any_of = tuple(self.condition(v, f"{sub}[{i}]") for i, v in enumerate(value))
             elif key == "not":
                 negated = self.condition(value, sub)
@@ -196,15 +201,21 @@ class Reader:
         if fact is not None:
             known, what = declared[fact.domain]
             if value not in known:
-                self.fail(path, f"unknown {what} {show(value)} (declared: {known_list(known)})")
+                self.fail(
+                    path,
+                    "policy.fact.value.unknown",
+                    what=what,
+                    shown=show(value),
+                    declared=sorted(known),
+                )
             return value
         if key in self.attributes:
             attribute = self.attributes[key]
             if not attribute.accepts(value):
-                self.fail(path, f"{show(value)} is not a value of attribute {key!r}")
+                self.fail(path, "policy.fact.attribute.value", shown=show(value), attribute=key)
             return value
         facts = sorted({*BUILTIN_FACTS, *self.attributes})
-        self.fail(path, f"unknown fact {key!r} (known: {', '.join(facts)}, any, not)")
+        self.fail(path, "policy.fact.unknown", fact=key, known=facts)
 
     # -- parameters ---------------------------------------------------------------------
     def param(self, obj: Any, path: str, kind: Kind, extra: Iterable[str] = ()) -> Param:
@@ -215,39 +226,39 @@ class Reader:
         unit = self.text(m["unit"], join(path, "unit"))
         expected = _UNITS.get(kind)
         if expected and unit != expected:
-            self.fail(join(path, "unit"), f"{unit!r} should be {expected!r} here")
+            self.fail(join(path, "unit"), "policy.unit", unit=unit, expected=expected)
         by = None
         if "by" in m:
             by = m["by"]
             if by not in ("tier", "kind", "county") and by not in self.attributes:
-                self.fail(join(path, "by"), f"cannot key a table by {show(by)}")
+                self.fail(join(path, "by"), "policy.by", shown=show(by))
         values_obj = m["values"]
         vpath = join(path, "values")
         if not isinstance(values_obj, dict) or not values_obj:
-            self.fail(vpath, "expected a mapping of start date → value")
+            self.fail(vpath, "policy.values.mapping")
         values: list[tuple[dt.date, Value]] = []
         for key, raw in values_obj.items():
             day = self.date(key, f"{vpath}.{key}")
             values.append((day, self.param_value(raw, f"{vpath}.{key}", kind, by)))
         if [d for d, _ in values] != sorted(d for d, _ in values):
-            self.fail(vpath, "start dates must be in increasing order")
+            self.fail(vpath, "policy.values.order")
         mods = m.get("modifiers", [])
         if not isinstance(mods, list):
-            self.fail(join(path, "modifiers"), "expected a list")
+            self.fail(join(path, "modifiers"), "policy.modifiers.list")
         modifiers = tuple(
             self.modifier(mod, f"{path}.modifiers[{i}]", kind) for i, mod in enumerate(mods)
         )
         assumed = self.boolean(m["assumed"], join(path, "assumed")) if "assumed" in m else False
         reason = self.text(m["reason"], join(path, "reason")) if "reason" in m else None
         if assumed and not reason:
-            self.fail(join(path, "reason"), "an assumed value needs a reason")
+            self.fail(join(path, "reason"), "policy.assumed.reason")
         keys: tuple[str, ...] = ()
         if "assumed_keys" in m:
             kpath = join(path, "assumed_keys")
             if not assumed:
-                self.fail(kpath, "assumed_keys goes with assumed: true")
+                self.fail(kpath, "policy.assumed_keys.assumed")
             if by is None:
-                self.fail(kpath, "assumed_keys needs a table (by)")
+                self.fail(kpath, "policy.assumed_keys.by")
             table_keys = {k for _, table in values if isinstance(table, Mapping) for k in table}
             keys = self.ids(m["assumed_keys"], kpath, table_keys, by)
         return Param(
@@ -266,7 +277,7 @@ class Reader:
     def param_value(self, raw: Any, path: str, kind: Kind, by: str | None) -> Value:
         if by is not None:
             if not isinstance(raw, dict) or not raw:
-                self.fail(path, f"expected a table keyed by {by}")
+                self.fail(path, "policy.table", by=by)
             known = {"tier": self.tiers, "kind": self.kinds, "county": self.counties}.get(by)
             if known is None:
                 known = set(self.attributes[by].values) or {"true", "false"}
@@ -274,8 +285,9 @@ class Reader:
             for key, item in raw.items():
                 if key not in known:
                     self.fail(
-                        f"{path}.{key}", f"unknown {by} {key!r} (declared: {known_list(known)})"
-                    )
+                        f"{path}.{key}", "policy.table.key",
+                        by=by, key=key, declared=sorted(known),
+                    )  # fmt: skip
                 table[key] = self.scalar_or_bands(item, f"{path}.{key}", kind)
             return cast(Value, table)
         return self.scalar_or_bands(raw, path, kind)
@@ -291,31 +303,25 @@ class Reader:
             return self.ratio(raw, path)
         d = self.number(raw, path)
         if d < 0 or d != d.to_integral_value() or d > 1_000_000:
-            self.fail(path, f"{raw} is not a whole count from 0 to 1000000")
+            self.fail(path, "policy.count", value=raw)
         return d
 
     def bands(self, raw: Any, path: str) -> tuple[Band, ...]:
         if not isinstance(raw, list) or not raw:
-            self.fail(path, "expected a non-empty list of bands")
+            self.fail(path, "policy.bands.list")
         out: list[Band] = []
         previous: Decimal | None = Decimal(0)
         for i, item in enumerate(raw):
             p = f"{path}[{i}]"
             m = self.mapping(item, p, required={"upto", "ratio"}, optional={"from"})
             if previous is None:
-                self.fail(p, "a band follows one with no upper bound (upto: null)")
+                self.fail(p, "policy.bands.after_open")
             lower = self.money(m["from"], f"{p}.from") if "from" in m else previous
             if lower < previous:
-                self.fail(
-                    f"{p}.from",
-                    f"band starts at {lower}, overlapping the band before (ends at {previous})",
-                )
+                self.fail(f"{p}.from", "policy.bands.overlap", lower=lower, previous=previous)
             upper = None if m["upto"] is None else self.money(m["upto"], f"{p}.upto")
             if upper is not None and upper <= lower:
-                self.fail(
-                    f"{p}.upto",
-                    f"{upper} is not above the band's start {lower} (bands out of order)",
-                )
+                self.fail(f"{p}.upto", "policy.bands.order", upper=upper, lower=lower)
             out.append(Band(lower, upper, self.ratio(m["ratio"], f"{p}.ratio")))
             previous = upper
         return tuple(out)
@@ -327,20 +333,20 @@ class Reader:
         )  # fmt: skip
         ops = [op for op in ("add", "multiply", "set") if op in m]
         if len(ops) != 1:
-            self.fail(path, "a modifier needs exactly one of add, multiply, set")
+            self.fail(path, "policy.modifier.op")
         op = ops[0]
         raw = m[op]
         if op == "set":
             value = None if raw is None and kind == "cap" else self.scalar_or_bands(
                 raw, f"{path}.set", "money" if kind == "cap" else kind)  # fmt: skip
             if isinstance(value, tuple):
-                self.fail(f"{path}.set", "set on bands is not supported; add or multiply")
+                self.fail(f"{path}.set", "policy.modifier.set_bands")
         elif op == "add":
             value = self.number(raw, f"{path}.add")
         else:
             value = self.number(raw, f"{path}.multiply")
             if value < 0:
-                self.fail(f"{path}.multiply", f"{raw} is negative")
+                self.fail(f"{path}.multiply", "policy.modifier.negative", value=raw)
         start, until, _ = self.effective(
             {k: m[k] for k in ("from", "until") if k in m} or None, path
         )
@@ -355,7 +361,7 @@ class Reader:
         if obj is None:
             return {}
         if not isinstance(obj, dict):
-            self.fail(path, "expected a mapping of id → declaration")
+            self.fail(path, "policy.declarations")
         out = {}
         for key, decl in obj.items():
             self.ident(key, f"{path}.{key}")
@@ -363,7 +369,7 @@ class Reader:
             self.text(m["name"], f"{path}.{key}.name")
             if "aliases" in m:
                 if not isinstance(m["aliases"], list):
-                    self.fail(f"{path}.{key}.aliases", "expected a list of names")
+                    self.fail(f"{path}.{key}.aliases", "policy.aliases")
                 for i, alias in enumerate(m["aliases"]):
                     self.text(alias, f"{path}.{key}.aliases[{i}]")
             out[key] = m
@@ -374,20 +380,25 @@ class Reader:
         for key, m in self.named(obj, path, extra={"type", "values", "default"}).items():
             p = f"{path}.{key}"
             if key in BUILTIN_FACTS:
-                self.fail(p, f"{key!r} is a built-in fact and cannot be redeclared")
+                self.fail(p, "policy.attribute.builtin", attribute=key)
             if key in ("any", "not"):
-                self.fail(p, f"{key!r} is a condition keyword and cannot name an attribute")
+                self.fail(p, "policy.attribute.keyword", attribute=key)
             typ = m.get("type", "enum")
             if typ not in ("bool", "enum"):
-                self.fail(f"{p}.type", f"{show(typ)} is not bool or enum")
+                self.fail(f"{p}.type", "policy.attribute.type", shown=show(typ))
             values: tuple[str, ...] = ()
             if typ == "enum":
                 if not isinstance(m.get("values"), list) or not m["values"]:
-                    self.fail(f"{p}.values", "an enum attribute needs a list of values")
+                    self.fail(f"{p}.values", "policy.attribute.values")
                 values = tuple(self.ident(v, f"{p}.values[{i}]") for i, v in enumerate(m["values"]))
             attribute = Attribute(key, m["name"], typ, values, m.get("default"))
             if "default" in m and not attribute.accepts(m["default"]):
-                self.fail(f"{p}.default", f"{show(m['default'])} is not a value of {key!r}")
+                self.fail(
+                    f"{p}.default",
+                    "policy.attribute.default",
+                    shown=show(m["default"]),
+                    attribute=key,
+                )
             out[key] = attribute
         return out
 

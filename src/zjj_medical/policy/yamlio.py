@@ -44,11 +44,15 @@ def _convert(node: Node, source: str, path: str) -> Any:
             if key in result:
                 line = key_node.start_mark.line + 1
                 raise PolicyError(
-                    f"{source}: {child}: duplicate key (line {line})", source=source, path=child
-                )
+                    code="policy.key.duplicate",
+                    params={"source": source, "path": child, "line": line},
+                    source=source, path=child,
+                )  # fmt: skip
             result[key] = _convert(value_node, source, child)
         return result
-    raise PolicyError(f"{source}: {path}: unsupported YAML node", source=source, path=path)
+    raise PolicyError(
+        code="policy.yaml.node", params={"source": source, "path": path}, source=source, path=path
+    )
 
 
 def read_policy_text(text: str, source: str) -> Any:
@@ -56,7 +60,9 @@ def read_policy_text(text: str, source: str) -> Any:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{source}: not valid YAML: {exc}", source=source) from None
+        raise PolicyError(
+            code="policy.yaml.invalid", params={"source": source, "detail": str(exc)}, source=source
+        ) from None
     if node is None:
-        raise PolicyError(f"{source}: the file is empty", source=source)
+        raise PolicyError(code="policy.file.empty", params={"source": source}, source=source)
     return _convert(node, source, "")

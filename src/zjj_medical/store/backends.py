@@ -43,22 +43,14 @@ def _open_sqlite(rest: str, *, timeout: float, synchronous: str) -> LedgerStore:
     if rest.startswith("//"):  # sqlite:///abs/path.db: no host, an absolute path
         host, _, path = rest[2:].partition("/")
         if host:
-            raise StoreError(
-                f"sqlite://{host}/…: a SQLite URL names no host; "
-                "write sqlite:///abs/path.db or sqlite:relative.db",
-                field="db",
-            )
+            raise StoreError(code="store.url.host", params={"host": host}, field="db")
         rest = "/" + path
     return _sqlite_file(unquote(rest), timeout=timeout, synchronous=synchronous)
 
 
 def _sqlite_file(path: str, *, timeout: float, synchronous: str) -> LedgerStore:
     if not path.strip() or path == "/":
-        raise StoreError(
-            "the ledger store needs a file: an empty name would give a temporary database "
-            "that is lost when it is closed",
-            field="db",
-        )
+        raise StoreError(code="store.url.empty", field="db")
     return SQLiteStore(path, timeout=timeout, synchronous=synchronous)
 
 
@@ -120,8 +112,8 @@ def open_store(
     opener = SCHEMES.get(scheme)
     if opener is None:  # the URL may hold a password: only its scheme is repeated
         raise StoreError(
-            f"{scheme}://…: no ledger store backend for scheme {scheme!r} in this installation; "
-            f"supported: {_supported()}",
+            code="store.url.scheme",
+            params={"scheme": scheme, "supported": _supported()},
             field="db",
         )
     return opener(rest, timeout=timeout, synchronous=synchronous)

@@ -107,8 +107,13 @@ def check_person_year(what: str, open_: PersonYear | None, person_id: str, year:
     """
     if open_ == (person_id, year):
         return
-    where = "none is open" if open_ is None else f"the open transaction is of {open_[0]} {open_[1]}"
+    if open_ is None:
+        raise StoreError(
+            code="store.transaction.needed",
+            params={"what": what, "person_id": person_id, "year": year},
+        )
     raise StoreError(
-        f"{what}: writes of {person_id} {year} need store.transaction({person_id!r}, {year}); "
-        f"{where}"
-    )
+        code="store.transaction.other",
+        params={"what": what, "person_id": person_id, "year": year,
+                "open_person_id": open_[0], "open_year": open_[1]},
+    )  # fmt: skip

@@ -183,8 +183,9 @@ class LedgerBook:
         found = self.store.settlement(claim_id)
         if found is None:
             raise UnknownClaim(
-                f"claim {claim_id}: not in the ledger store", claim_id=claim_id, field="id"
-            )
+                code="store.claim.unknown", params={"claim_id": claim_id},
+                claim_id=claim_id, field="id",
+            )  # fmt: skip
         return found
 
     # -- settling -----------------------------------------------------------------------------
@@ -195,11 +196,12 @@ class LedgerBook:
         stored with other content (compared at the stored content hash's version)."""
         found = pending.get(claim.id) or self.store.settlement(claim.id)
         if found is not None and not same_content(found.content_hash, inputs[0], inputs[1]):
-            # another person's claim: say nothing about it
-            whose = f" ({found.date})" if found.person_id == person.id else ""
+            if found.person_id == person.id:
+                code, params = "store.claim.other_content", {"date": found.date.isoformat()}
+            else:  # another person's claim: say nothing about it
+                code, params = "store.claim.taken", {}
             raise DuplicateClaim(
-                f"claim {claim.id}: id: already settled with other content{whose}; "
-                "reverse it first to settle it again",
+                code=code, params={"claim_id": claim.id, **params},
                 claim_id=claim.id, field="id",
             )  # fmt: skip
         return found

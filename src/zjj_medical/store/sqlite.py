@@ -114,14 +114,18 @@ class SQLiteStore:
     ) -> None:
         self.path = str(path)
         if synchronous.upper() not in _SYNC:
-            raise StoreError(f"synchronous: {synchronous!r} is not one of {', '.join(_SYNC)}")
+            raise StoreError(
+                code="store.synchronous", params={"value": synchronous, "accepted": list(_SYNC)}
+            )
         self._in_write = False
         self._in_read = False
         self._open_year: PersonYear | None = None
         try:
             self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the ledger store: {exc}") from None
+            raise StoreError(
+                code="store.open", params={"db": self.path, "detail": str(exc)}
+            ) from None
         try:
             self._open(synchronous.upper())
         except BaseException:
@@ -139,18 +143,18 @@ class SQLiteStore:
         if app_id != APPLICATION_ID or _SCHEMA_TABLE not in tables:
             found = ", ".join(sorted(tables)) or "none"
             raise StoreError(
-                f"{self.path}: not a zjj_medical ledger store (application_id {app_id:#x}, "
-                f"tables: {found}); give a new file or a store written by zjj-medical ledger",
+                code="store.foreign",
+                params={"db": self.path, "application_id": f"{app_id:#x}", "tables": found},
                 field="db",
             )
         row = self._exec(f"SELECT version FROM {_SCHEMA_TABLE}").fetchall()
         if len(row) != 1:
-            raise StoreError(f"{self.path}: the schema version table is damaged", field="db")
+            raise StoreError(code="store.schema.damaged", params={"db": self.path}, field="db")
         self.schema_version = int(row[0][0])
         if self.schema_version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path}: schema version {self.schema_version} is newer than this "
-                f"zjj_medical understands ({SCHEMA_VERSION}); upgrade zjj_medical",
+                code="store.schema.newer",
+                params={"db": self.path, "version": self.schema_version, "known": SCHEMA_VERSION},
                 field="db",
             )
         if self.path != ":memory:":
@@ -167,7 +171,7 @@ class SQLiteStore:
             app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
         except sqlite3.DatabaseError as exc:
             raise StoreError(
-                f"{self.path}: not a zjj_medical ledger store (SQLite says: {exc})", field="db"
+                code="store.not_sqlite", params={"db": self.path, "detail": str(exc)}, field="db"
             ) from None
         return tables - {"sqlite_sequence"}, app_id
 
@@ -191,18 +195,17 @@ class SQLiteStore:
             raise self._error(exc) from None
 
     def _error(self, exc: sqlite3.Error) -> StoreError:
+        params = {"db": self.path, "detail": str(exc)}
         if isinstance(exc, sqlite3.OperationalError) and (
             "locked" in str(exc) or "busy" in str(exc)
         ):
-            return StoreError(
-                f"{self.path}: the ledger store stayed locked by another writer: {exc}"
-            )
-        return StoreError(f"{self.path}: {exc}")
+            return StoreError(code="store.locked", params=params)
+        return StoreError(code="store.sqlite", params=params)
 
     @contextmanager
     def _write(self) -> Iterator[None]:
         if self._in_write or self._in_read:
-            raise StoreError("a ledger store transaction is already open on this connection")
+            raise StoreError(code="store.transaction.open")
         self._exec("BEGIN IMMEDIATE")
         self._in_write = True
         try:
@@ -280,7 +283,8 @@ class SQLiteStore:
             )
         except (ValueError, TypeError, KeyError) as exc:
             raise StoreError(
-                f"{self.path}: the stored settlement of claim {claim_id} is damaged: {exc}",
+                code="store.settlement.damaged",
+                params={"db": self.path, "claim_id": claim_id, "detail": str(exc)},
                 claim_id=claim_id,
             ) from None
 
@@ -296,7 +300,8 @@ class SQLiteStore:
             return Ledger.from_dict(json.loads(row[0]))
         except ValueError as exc:
             raise StoreError(
-                f"{self.path}: the ledger of {person_id} {year} is damaged: {exc}"
+                code="store.ledger.damaged",
+                params={"db": self.path, "person_id": person_id, "year": year, "detail": str(exc)},
             ) from None
 
     def settlements(self, person_id: str, year: int) -> list[StoredSettlement]:
@@ -410,9 +415,9 @@ class SQLiteStore:
             )
         except sqlite3.IntegrityError as exc:
             if "settlements.claim_id" not in str(exc):
-                raise StoreError(f"{self.path}: {exc}") from None
+                raise self._error(exc) from None
             raise DuplicateClaim(  # says nothing of the person-year that holds it
-                f"claim {record.claim_id}: id: already stored in the ledger store",
+                code="store.claim.stored", params={"claim_id": record.claim_id},
                 claim_id=record.claim_id, field="id",
             ) from None  # fmt: skip
         except sqlite3.Error as exc:
@@ -421,13 +426,19 @@ class SQLiteStore:
     def _replace_settlement(self, record: StoredSettlement) -> None:
         cur = self._exec("DELETE FROM settlements WHERE claim_id = ?", (record.claim_id,))
         if cur.rowcount != 1:
-            raise StoreError(f"add_reversal: claim {record.claim_id} is not stored")
+            raise StoreError(
+                code="store.claim.not_stored",
+                params={"what": "add_reversal", "claim_id": record.claim_id},
+            )
         self._insert_settlement(record)
 
     def _remove_settlement(self, claim_id: str) -> None:
         cur = self._exec("DELETE FROM settlements WHERE claim_id = ?", (claim_id,))
         if cur.rowcount != 1:
-            raise StoreError(f"add_reversal: claim {claim_id} is not stored")
+            raise StoreError(
+                code="store.claim.not_stored",
+                params={"what": "add_reversal", "claim_id": claim_id},
+            )
 
     def _put_ledger(self, ledger: Ledger) -> None:
         if not ledger.claim_ids:

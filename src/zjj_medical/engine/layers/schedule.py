@@ -57,33 +57,27 @@ def read(
     """Read a schedule layer's own keys (the format reference's "schedule" keys)."""
     accumulation = m.get("accumulation", "claim")
     if accumulation not in ("claim", "year"):
-        r.fail(f"{path}.accumulation", f"{show(accumulation)} is not claim or year")
+        r.fail(f"{path}.accumulation", "policy.per", shown=show(accumulation))
     if ("ratio" in m) == ("bands" in m):
-        r.fail(path, "a schedule layer needs exactly one of ratio, bands")
+        r.fail(path, "policy.layer.ratio_or_bands")
     ratio = r.param(m["ratio"], f"{path}.ratio", "ratio") if "ratio" in m else None
     bands = measured = None
     if "bands" in m:
         bands = r.param(m["bands"], f"{path}.bands", "bands", extra={"measured"})
         measured = m["bands"].get("measured", "above_deductible")
         if measured not in ("above_deductible", "absolute"):
-            r.fail(
-                f"{path}.bands.measured",
-                f"{show(measured)} is not above_deductible or absolute",
-            )
+            r.fail(f"{path}.bands.measured", "policy.layer.measured", shown=show(measured))
     deductible = (
         r.param(m["deductible"], f"{path}.deductible", "money") if "deductible" in m else None
     )
     repeat = ceiling = None
     if "deductible_repeat" in m:
         if accumulation != "claim":
-            r.fail(
-                f"{path}.deductible_repeat",
-                "only a per-claim deductible can change for later claims",
-            )
+            r.fail(f"{path}.deductible_repeat", "policy.layer.repeat.year")
         repeat = read_repeat(r, m["deductible_repeat"], f"{path}.deductible_repeat")
     if "deductible_ceiling" in m:
         if accumulation != "claim":
-            r.fail(f"{path}.deductible_ceiling", "an annual deductible has no yearly ceiling")
+            r.fail(f"{path}.deductible_ceiling", "policy.layer.ceiling.year")
         ceiling = r.param(m["deductible_ceiling"], f"{path}.deductible_ceiling", "money")
     return attrs.evolve(
         common, **read_base(r, m, path, earlier), accumulation=accumulation,

@@ -33,11 +33,11 @@ def read(
 ) -> PolicyLayer:
     """Read a target layer's own key: ``target`` (a ratio parameter with ``of``)."""
     if "target" not in m:
-        r.fail(f"{path}.target", "missing required key for a target layer")
+        r.fail(f"{path}.target", "policy.layer.key.missing", type="target", key="target")
     target = r.param(m["target"], f"{path}.target", "ratio", extra={"of"})
     target_of = m["target"].get("of", "total")
     if target_of not in ("in_scope", "total"):
-        r.fail(f"{path}.target.of", f"{show(target_of)} is not in_scope or total")
+        r.fail(f"{path}.target.of", "policy.layer.of", shown=show(target_of))
     return attrs.evolve(common, target=target, target_of=target_of)
 
 

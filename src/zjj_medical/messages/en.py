@@ -1,0 +1,419 @@
+"""The English catalog: ``{code: template}`` for every error code.
+
+A template is :meth:`str.format` text over the error's params (see
+:mod:`zjj_medical.messages`). Codes are stable; the words may be improved.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MEANINGS", "MESSAGES", "meaning"]
+
+#: The claim prefix: ``claim C1: `` then the field.
+_CLAIM = "claim {claim_id}: "
+_CLAIM_FIELD = "claim {claim_id}: {field}: "
+#: A policy file's prefix: the file, then the key path.
+_POLICY = "{source}: {path}: "
+#: What money input is accepted, said in every error about an amount.
+_ACCEPTED = "accepted: yuan from 0 to 9999999999.99 with at most 2 decimal places, e.g. '1234.56'"
+
+#: Amounts checked by :func:`zjj_medical.money.parse_money` (``what`` names the amount;
+#: ``shown`` is the value as given: text quoted, a number as read).
+_MONEY = {
+    "money.bool": "{what}: {shown} is a boolean, not an amount (" + _ACCEPTED + ")",
+    "money.number": "{what}: {shown} is not a number (" + _ACCEPTED + ")",
+    "money.type": "{what}: {shown} ({type}) is not an amount (" + _ACCEPTED + ")",
+    "money.finite": "{what}: {shown} is not a finite number (" + _ACCEPTED + ")",
+    "money.negative": "{what}: {shown} is negative (" + _ACCEPTED + ")",
+    "money.maximum": "{what}: {shown} is above the largest amount, {maximum} (" + _ACCEPTED + ")",
+    "money.too_large": "{what}: {shown} is too large to read to the fen (" + _ACCEPTED + ")",
+    "money.decimals": "{what}: {shown} has more than 2 decimal places (" + _ACCEPTED + ")",
+}
+
+#: Table cells read by :mod:`zjj_medical.contract.rows` (money, dates, flags).
+_CELL = {
+    "cell.money.bool": "{value!r} is a boolean, not an amount",
+    "cell.money.finite": "{value!r} is not a finite number",
+    "cell.money.type": "{value!r} ({type}) is not an amount",
+    "cell.money.number": "{value!r} is not a number",
+    "cell.money.negative": "{text} is negative",
+    "cell.money.decimals": "{text} has more than 2 decimal places (amounts are yuan and fen)",
+    "cell.money.max": "{text} is above the largest amount supported ({max})",
+    "cell.date.time": "{value!r} is not a date (it has a time of day)",
+    "cell.date": "{value!r} is not a date (YYYY-MM-DD)",
+    "cell.bool": "{value!r} is not true or false",
+    "cell.categories": "{value!r} is not a list of categories",
+}
+
+#: Declared attributes (a claim's, or a person's) checked against the policy.
+_ATTRIBUTES = {
+    "attribute.unknown": "{field}: the policy does not know this attribute"
+    " (declared: {accepted:or_none})",
+    "attribute.bool": "{field}: {value!r} is not accepted (true or false)",
+    "attribute.value": "{field}: {value!r} is not accepted ({accepted})",
+    "attribute.required": "{field}: required by the policy",
+}
+#: A person's facts checked against the policy (for a claim, or the person alone).
+_FACTS = {
+    "county.unknown": "person.county: unknown county {value!r} (accepted: {accepted:or_none})",
+    "category.unknown": "person.categories: unknown category {value!r}"
+    " (accepted: {accepted:or_none})",
+}
+
+#: A policy file's problems, each at a key path of the file.
+_POLICY_FILE = {
+    # the shapes of values
+    "policy.mapping": "expected a mapping, got {shown}",
+    "policy.key.unknown": "unknown key (accepted here: {accepted})",
+    "policy.key.missing": "missing required key",
+    "policy.text": "expected a non-empty text, got {shown}",
+    "policy.id": "{shown} is not a valid id (no spaces, dots or brackets)",
+    "policy.bool": "expected true or false, got {shown}",
+    "policy.date": "{shown} is not a date (YYYY-MM-DD)",
+    "policy.number": "{shown} is not a number",
+    "policy.money.negative": "{value} is negative (money must be ≥ 0)",
+    "policy.money.large": "{value} is too large for an amount",
+    "policy.money.decimals": "{value} has more than 2 decimal places (money is in yuan and fen)",
+    "policy.ratio.range": "{value} is not in [0, 1]",
+    "policy.ratio.decimals": "{value} has more than 6 decimal places",
+    "policy.count": "{value} is not a whole count from 0 to 1000000",
+    "policy.ids.list": "expected a list of {what} ids, got {shown}",
+    "policy.ids.unknown": "unknown {what} {shown} (declared: {declared:or_none})",
+    "policy.ids.twice": "{shown} is listed twice",
+    "policy.until.order": "{until} is not after from {start}",
+    # conditions
+    "policy.condition.mapping": "expected a non-empty mapping of conditions, got {shown}",
+    "policy.condition.any": "expected a non-empty list of conditions",
+    "policy.fact.value.unknown": "unknown {what} {shown} (declared: {declared:or_none})",
+    "policy.fact.attribute.value": "{shown} is not a value of attribute {attribute!r}",
+    "policy.fact.unknown": "unknown fact {fact!r} (known: {known}, any, not)",
+    # parameters
+    "policy.unit": "{unit!r} should be {expected!r} here",
+    "policy.by": "cannot key a table by {shown}",
+    "policy.values.mapping": "expected a mapping of start date → value",
+    "policy.values.order": "start dates must be in increasing order",
+    "policy.modifiers.list": "expected a list",
+    "policy.assumed.reason": "an assumed value needs a reason",
+    "policy.assumed_keys.assumed": "assumed_keys goes with assumed: true",
+    "policy.assumed_keys.by": "assumed_keys needs a table (by)",
+    "policy.table": "expected a table keyed by {by}",
+    "policy.table.key": "unknown {by} {key!r} (declared: {declared:or_none})",
+    "policy.bands.list": "expected a non-empty list of bands",
+    "policy.bands.after_open": "a band follows one with no upper bound (upto: null)",
+    "policy.bands.overlap": "band starts at {lower}, overlapping the band before (ends at {previous})",
+    "policy.bands.order": "{upper} is not above the band's start {lower} (bands out of order)",
+    "policy.modifier.op": "a modifier needs exactly one of add, multiply, set",
+    "policy.modifier.set_bands": "set on bands is not supported; add or multiply",
+    "policy.modifier.negative": "{value} is negative",
+    # declarations
+    "policy.declarations": "expected a mapping of id → declaration",
+    "policy.aliases": "expected a list of names",
+    "policy.attribute.builtin": "{attribute!r} is a built-in fact and cannot be redeclared",
+    "policy.attribute.keyword": "{attribute!r} is a condition keyword and cannot name an attribute",
+    "policy.attribute.type": "{shown} is not bool or enum",
+    "policy.attribute.values": "an enum attribute needs a list of values",
+    "policy.attribute.default": "{shown} is not a value of {attribute!r}",
+    # the policy file as a whole
+    "policy.format": "{shown} is not {format!r}",
+    "policy.facility.tier": "unknown tier {shown} (declared: {declared:or_none})",
+    "policy.facility.county": "unknown county {shown}",
+    "policy.tiers.none": "declare at least one tier",
+    "policy.claim_kind.tiers": "a claim kind needs at least one tier",
+    "policy.attribute.clash": "also declared as a person attribute",
+    "policy.layers.list": "expected a non-empty list of layers",
+    "policy.targets.mapping": "expected a mapping of target id → parameter",
+    "policy.tier_table.missing": "no value for tier {tiers}, where {kinds} claims can be settled"
+    " (add it, or restrict the layer with when: {{tier: [...]}})",
+    "policy.shared_caps.list": "expected a list",
+    "policy.per": "{shown} is not claim or year",
+    "policy.subsidies.list": "expected a list of subsidies",
+    "policy.chronic_care.conditions": "declare at least one condition",
+    "policy.float": "{value!r} is a float; write numbers as text or integers so they stay exact",
+    "policy.value.type": "unsupported value {value!r}",
+    "policy.key.duplicate": "duplicate key (line {line})",
+    "policy.yaml.node": "unsupported YAML node",
+    # layers
+    "policy.layer.twice": "layer {layer!r} is declared twice",
+    "policy.layer.type": "{shown} is not {types}",
+    "policy.layer.kinds": "a layer pays at least one claim kind",
+    "policy.layer.of": "{shown} is not in_scope or total",
+    "policy.layer.key": "a {type} layer has no {key}",
+    "policy.layer.key.missing": "missing required key for a {type} layer",
+    "policy.layer.ratio_or_bands": "a schedule layer needs exactly one of ratio, bands",
+    "policy.layer.measured": "{shown} is not above_deductible or absolute",
+    "policy.layer.repeat.year": "only a per-claim deductible can change for later claims",
+    "policy.layer.ceiling.year": "an annual deductible has no yearly ceiling",
+    "policy.caps.list": "expected a list of caps",
+    "policy.repeat.count": "{shown} is not same_tier or any_tier",
+    "policy.repeat.op": "needs exactly one of multiply, set, step",
+    "policy.repeat.floor": "floor goes with step",
+    # the parameter file of the synthetic population
+    "population.number": "{value!r} is not a number ≥ 0",
+    "population.value": "expected a number or a non-empty table of numbers",
+    "population.format": "{value!r} is not {format!r}",
+    "population.parameters": "expected a non-empty mapping of parameters",
+}
+
+#: A reform file's problems, each at a key path of the file.
+_REFORM_FILE = {
+    "reform.mapping": "expected a mapping with format, name and changes",
+    "reform.key.unknown": "unknown key (accepted here: {accepted})",
+    "reform.key.missing": "missing required key",
+    "reform.format": "{value!r} is not {format!r}",
+    "reform.name": "expected a non-empty text",
+    "reform.changes": "expected a non-empty mapping of key path → value",
+    "reform.changes.path": "not a key path (keys joined by dots, [id] or [n])",
+}
+#: A reform's change that does not fit the policy, at the change's key path.
+_REFORM_CHANGE = {
+    "reform.set.policy_not_list": "the policy is not a list; [{segment}] cannot select in it",
+    "reform.set.not_list": "{where} is not a list; [{segment}] cannot select in it",
+    "reform.set.index": "{at}: {where} has {count} elements",
+    "reform.set.id": "no element with id {segment!r} in {where} (ids: {ids})",
+    "reform.set.not_mapping": "{where} is not a mapping; .{segment} cannot be set in it",
+    "reform.set.key": "unknown key {segment!r} (keys here: {keys})",
+    "reform.set.date": "{day!r} is not a date (YYYY-MM-DD)",
+    "reform.set.not_in_force": "no value is in force on {day} to start the new entry from",
+}
+
+MESSAGES: dict[str, str] = {
+    # -- errors built from a bare message --------------------------------------------------
+    "error": "{message}",
+    "claim.invalid": "{message}",
+    "policy.invalid": "{message}",
+    "policy.not_in_force": "{message}",
+    "ledger.mismatch": "{message}",
+    "claim.duplicate": "{message}",
+    "store.error": "{message}",
+    "claim.unknown": "{message}",
+    **_MONEY,
+    "money.fen": "{value} is not a whole number of fen",
+    **{"claim." + code: _CLAIM + text for code, text in _MONEY.items()},
+    # -- claims and persons as given ------------------------------------------------------
+    "claim.id.text": "claim id {value!r} is not a non-empty text",
+    "claim.date.format": _CLAIM + "date: {value!r} is not a date (YYYY-MM-DD)",
+    "claim.date.type": _CLAIM + "date: {value!r} is not a date",
+    "claim.in_scope.above_total": _CLAIM
+    + "in_scope {in_scope} is more than total {total} (accepted: in_scope ≤ total)",
+    "claim.accident.bool": _CLAIM + "accident: {value!r} is not true or false",
+    "claim.facility.type": _CLAIM + "facility: {value!r} is not a Facility",
+    "person.id.text": "person.id: {value!r} is not a non-empty text",
+    "person.poor.bool": "person {person_id}: poor: {value!r} is not true or false",
+    # -- the JSON contract's documents --------------------------------------------------------
+    "document.object": "document: expected a JSON object",
+    "document.field.missing": "document: {field}: missing required field",
+    "document.field.unknown": "{field}: unknown top-level field (accepted: {accepted})",
+    "document.claims.list": "claims: expected a list",
+    "person.object": "{where}: expected an object",
+    "person.field.missing": "{where}: {field}: missing required field",
+    "person.categories.list": "{where}: expected a list",
+    "person.county.text": "{where}: {value!r} is not a text",
+    "claim.object": "{where}: expected an object",
+    "claim.id.document": "{where}: {value!r} is not a non-empty text",
+    "claim.field.missing": _CLAIM_FIELD + "missing required field",
+    "claim.facility.object": _CLAIM + "facility: expected an object",
+    "claim.facility.field.unknown": _CLAIM_FIELD + "unknown field (accepted: {accepted})",
+    "claim.date.year_span": _CLAIM
+    + "date: a document holds one person-year; claims span {years:py}",
+    "claim.ledger.person": _CLAIM
+    + "ledger: the ledger is for person {ledger_person}, not {person_id}",
+    "ledger.person": "ledger: the ledger is for person {ledger_person}, not {person_id}",
+    # -- a ledger document read back (Ledger.from_dict) --------------------------------------
+    "ledger.keys": "ledger: keys {keys:py}; expected claim_ids, layers, person_id, year",
+    "ledger.year": "ledger: year {value!r} is not an integer",
+    "ledger.layer.keys": "ledger: layers.{layer}: keys {keys:py}",
+    "ledger.layer.count": "ledger: layers.{layer}.claims: negative count",
+    "ledger.claim_ids": "ledger: claim_ids is not a list of texts",
+    "ledger.malformed": "ledger: {detail}",
+    **{"ledger." + code: "ledger: " + text for code, text in _MONEY.items()},
+    # -- claims and persons against the policy ----------------------------------------------
+    "claim.kind.unknown": _CLAIM
+    + "kind: unknown claim kind {value!r} (accepted: {accepted:or_none})",
+    "claim.facility.level.unknown": _CLAIM
+    + "facility.level: unknown facility level {value!r} (accepted: {accepted:or_none})",
+    "claim.facility.level.conflict": _CLAIM
+    + "facility.level: {value!r} but facility {facility} is {tier}",
+    "claim.facility.level.missing": _CLAIM
+    + "facility.level: missing (give the facility's level, or the id of a facility the policy"
+    " declares)",
+    "claim.facility.level.kind": _CLAIM
+    + "facility.level: a {tier} facility does not take {kind} claims (accepted: {accepted})",
+    "claim.facility.county.unknown": _CLAIM
+    + "facility.county: unknown county {value!r} (accepted: {accepted:or_none})",
+    "claim.facility.county.required": _CLAIM
+    + "facility.county: required for a {tier} facility (it decides the in-county rule)",
+    **{"claim.person." + code: _CLAIM + text for code, text in _FACTS.items()},
+    **{"person." + code: "person {person_id}: " + text for code, text in _FACTS.items()},
+    **{"claim." + code: _CLAIM + text for code, text in _ATTRIBUTES.items()},
+    **{"claim.person_" + code: _CLAIM + text for code, text in _ATTRIBUTES.items()},
+    **{"person." + code: "person {person_id}: " + text for code, text in _ATTRIBUTES.items()},
+    # -- the ledger store -------------------------------------------------------------------
+    "store.claim.unknown": "claim {claim_id}: not in the ledger store",
+    "store.claim.other_content": _CLAIM
+    + "id: already settled with other content ({date}); reverse it first to settle it again",
+    "store.claim.taken": _CLAIM
+    + "id: already settled with other content; reverse it first to settle it again",
+    "store.synchronous": "synchronous: {value!r} is not one of {accepted}",
+    "store.open": "{db}: cannot open the ledger store: {detail}",
+    "store.foreign": "{db}: not a zjj_medical ledger store (application_id {application_id},"
+    " tables: {tables}); give a new file or a store written by zjj-medical ledger",
+    "store.schema.damaged": "{db}: the schema version table is damaged",
+    "store.schema.newer": "{db}: schema version {version} is newer than this zjj_medical"
+    " understands ({known}); upgrade zjj_medical",
+    "store.not_sqlite": "{db}: not a zjj_medical ledger store (SQLite says: {detail})",
+    "store.locked": "{db}: the ledger store stayed locked by another writer: {detail}",
+    "store.sqlite": "{db}: {detail}",
+    "store.transaction.open": "a ledger store transaction is already open on this connection",
+    "store.transaction.needed": "{what}: writes of {person_id} {year} need"
+    " store.transaction({person_id!r}, {year}); none is open",
+    "store.transaction.other": "{what}: writes of {person_id} {year} need"
+    " store.transaction({person_id!r}, {year}); the open transaction is of {open_person_id}"
+    " {open_year}",
+    "store.url.host": "sqlite://{host}/…: a SQLite URL names no host; write"
+    " sqlite:///abs/path.db or sqlite:relative.db",
+    "store.url.empty": "the ledger store needs a file: an empty name would give a temporary"
+    " database that is lost when it is closed",
+    "store.url.scheme": "{scheme}://…: no ledger store backend for scheme {scheme!r} in this"
+    " installation; supported: {supported}",
+    "store.claim.stored": "claim {claim_id}: id: already stored in the ledger store",
+    "store.settlement.damaged": "{db}: the stored settlement of claim {claim_id} is damaged:"
+    " {detail}",
+    "store.ledger.damaged": "{db}: the ledger of {person_id} {year} is damaged: {detail}",
+    "store.claim.not_stored": "{what}: claim {claim_id} is not stored",
+    "store.ledger.document": "ledger: the document's ledger is not the store's ledger of"
+    " {person_id} {year}; leave it null, the store holds the ledger",
+    # -- tables, files and analysis arguments (raised as ValueError or TypeError) -----------
+    "table.column.missing": "{table}: the table has no {column} column",
+    "table.person_id.twice": "people: person_id {value!r} is given twice",
+    "table.file.kind": "{file}: not a .csv or .parquet file",
+    "table.file.person_id": "{file}: the table has no person_id column",
+    "table.money_unit": "money: {value!r} is not 'yuan' or 'fen'",
+    "metrics.threshold": "catastrophic_threshold: {value!r} is not an amount ≥ 0",
+    "metrics.claims.rows": "claims: {claims} rows, but the result has {result}; pass the claims"
+    " of the run",
+    "plots.in_scope_share": "in_scope_share: {value} is not in [0, 1]",
+    "population.n_people": "n_people: {value} is negative",
+    "reform.type": "reform: {type} is not a reform, mapping or path",
+    "reform.baseline": "baseline: policy {policy_id!r} was not loaded from a built-in name; pass"
+    " its name or file path (or an already reformed Policy as reform) to apply a reform",
+    # -- premium and chronic-disease care ---------------------------------------------------
+    "premium.none": "policy {policy_id} states no premium",
+    "premium.not_in_force": "premium: no premium in force for {year}",
+    "chronic_care.none": "policy {policy_id} states no chronic-disease service",
+    "chronic_care.condition.unknown": "conditions: unknown condition {value!r} (accepted: {accepted})",
+    "chronic_care.not_in_force": "chronic_care: no service count in force for {year}",
+    **{code: _POLICY + text for code, text in _POLICY_FILE.items()},
+    "policy.file.missing": "{source}: no such policy file (built-in policies: {builtin})",
+    "reform.file.missing": "{source}: no such reform file",
+    **{code: _POLICY + text for code, text in _REFORM_FILE.items()},
+    **{code: "{source}: changes.{path}: " + text for code, text in _REFORM_CHANGE.items()},
+    "policy.yaml.invalid": "{source}: not valid YAML: {detail}",
+    "policy.file.empty": "{source}: the file is empty",
+    **_CELL,
+    **{
+        "claim." + code: _CLAIM + "{column}: " + text
+        for code, text in _CELL.items()
+        if code.startswith(("cell.money.", "cell.date", "cell.bool"))
+    },
+    "claim.column.missing": _CLAIM + "{column}: missing",
+    "claim.row.in_scope.above_total": _CLAIM
+    + "in_scope: in_scope {in_scope} is more than total {total}",
+    "person.column.missing": "person {person_id}: {column}: missing",
+    "claim.person_id.unknown": _CLAIM
+    + "person_id: unknown person {value!r} (not in the people table)",
+    **{
+        "person." + code: "person {person_id}: {column}: " + text
+        for code, text in _CELL.items()
+        if code in ("cell.bool", "cell.categories")
+    },
+}
+
+#: A claim row whose person's row was refused: the claim, then the person's error.
+MESSAGES.update(
+    {
+        "claim." + code: _CLAIM + MESSAGES[code]
+        for code in MESSAGES
+        if code.startswith(("person.cell.", "person.column."))
+    }
+)
+
+#: What the codes mean, by family: a code's meaning is that of the longest family
+#: (a code, or the start of codes up to a dot) it belongs to.
+MEANINGS: dict[str, str] = {
+    "error": "an error built from a message alone (no code of its own)",
+    "claim.invalid": "a claim error built from a message alone",
+    "policy.invalid": "a policy error built from a message alone (the batch engine's limits)",
+    "policy.not_in_force": "the claim's date is outside the policy's period",
+    "ledger.mismatch": "the ledger handed in is another person's or another year's",
+    "claim.duplicate": "the person-year's ledger has already settled this claim id",
+    "store.error": "a ledger store error built from a message alone",
+    "claim.unknown": "a claim the ledger store does not hold (built from a message alone)",
+    "money": "an amount is not yuan from 0 to 9,999,999,999.99 with at most 2 decimals",
+    "money.fen": "an amount is not a whole number of fen",
+    "claim.money": "a claim's amount is not yuan from 0 to 9,999,999,999.99 with at most 2 decimals",
+    "claim.id": "the claim id is not a non-empty text",
+    "claim.date": "the claim's date is not a date",
+    "claim.date.year_span": "the claims of one document fall in more than one year",
+    "claim.in_scope": "the in-scope cost is more than the total cost",
+    "claim.accident": "the accident flag is not true or false",
+    "claim.facility": "the facility is missing, unknown, or does not fit the claim",
+    "claim.facility.level.unknown": "the facility level is not one the policy declares",
+    "claim.facility.level.conflict": "the level given differs from the declared facility's",
+    "claim.facility.level.missing": "neither a level nor a facility the policy declares",
+    "claim.facility.level.kind": "a facility of this level does not take claims of this kind",
+    "claim.facility.county": "the facility's county is unknown, or missing where it decides"
+    " the in-county rule",
+    "claim.kind": "the claim kind is not one the policy declares",
+    "claim.attribute": "a claim attribute is unknown, missing, or has a value the policy"
+    " does not accept",
+    "claim.person": "the claim's person does not fit the policy (county, category, row)",
+    "claim.person_attribute": "a person attribute, checked for a claim, is unknown, missing,"
+    " or has a value the policy does not accept",
+    "claim.person_id": "the claim's person is not in the people table",
+    "claim.cell": "a cell of a claims-table row cannot be read",
+    "claim.column": "a required cell of a claims-table row is empty",
+    "claim.row": "the in-scope cost of a claims-table row is more than its total",
+    "claim.object": "a claim of a document is not a JSON object",
+    "claim.field": "a claim of a document lacks a required field",
+    "claim.ledger": "the document's ledger is another person's",
+    "cell": "a table cell cannot be read (an amount, a date, a flag, categories)",
+    "document": "the person-year document does not have the contract's shape",
+    "person": "the person does not fit the contract or the policy",
+    "person.cell": "a cell of a people-table row cannot be read",
+    "person.column": "a required cell of a people-table row is empty",
+    "person.attribute": "a person attribute is unknown, missing, or has a value the policy"
+    " does not accept",
+    "ledger": "a ledger document cannot be read back",
+    "ledger.person": "the document's ledger is another person's",
+    "premium": "the policy states no premium, or none for the year",
+    "chronic_care": "the chronic-disease service asked about is not in the policy",
+    "policy": "a policy file does not validate (the message names the file and key path)",
+    "policy.file": "the policy file is missing or empty",
+    "policy.yaml": "the policy file is not YAML the loader reads",
+    "population": "the synthetic population's parameter file does not validate",
+    "reform": "a reform file does not validate",
+    "reform.set": "a reform's change names a key path the policy does not have",
+    "store": "the ledger store cannot be used, or holds no such claim",
+    "store.claim.other_content": "the claim id is stored with other content",
+    "store.claim.taken": "the claim id is stored for another person (nothing is said of it)",
+    "store.ledger.document": "a document's ledger differs from the store's",
+    "table": "a claims or people table (or file) lacks what every row needs",
+    "metrics": "an argument of the run's summary is not accepted",
+    "plots": "an argument of a plot is not accepted",
+    "population.n_people": "the number of people to draw is negative",
+    "reform.type": "what was given as a reform is not one",
+    "reform.baseline": "the baseline policy cannot be re-read to apply the reform",
+}
+
+
+def meaning(code: str) -> str:
+    """What a code means: the entry of its longest family in :data:`MEANINGS`.
+
+    >>> meaning("claim.cell.money.decimals")
+    'a cell of a claims-table row cannot be read'
+    """
+    parts = code.split(".")
+    for n in range(len(parts), 0, -1):
+        found = MEANINGS.get(".".join(parts[:n]))
+        if found is not None:
+            return found
+    return ""
