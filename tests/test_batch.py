@@ -495,7 +495,7 @@ def test_error_columns_carry_type_field_and_code(run: Any) -> None:
     assert [None, "InvalidClaim", "InvalidClaim", "DuplicateClaim"] == out["error_type"].tolist()
     assert [None, "facility.level", "total", "id"] == out["error_field"].tolist()
     assert [
-        None, "claim.facility.level.unknown", "claim.money.decimals", "claim.duplicate"
+        None, "claim.facility.level.unknown", "claim.money.decimals", "claim.duplicate.ledger"
     ] == out["error_code"].tolist()  # fmt: skip
     assert [None, *(f"{t}: " for t in out["error_type"][1:])] == [
         e and e[: e.index(":") + 2] for e in out["error"]

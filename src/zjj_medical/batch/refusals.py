@@ -1,10 +1,12 @@
 """Rows the engine refuses: their error as settle gives it, and duplicate claim ids.
 
 A refused row is read again by the row rule (:func:`~zjj_medical.batch.scalar.check_row`)
-and handed to :func:`~zjj_medical.settle` alone, so its error is the very error (code,
-field, message) :func:`~zjj_medical.batch.simulate_scalar` gives — in the order settle meets them: the
-claim's fields, its person, the policy's dates (before the ledger is looked at), then
-duplicates within the person-year, then the policy's checks of the claim.
+and put through the checks :func:`~zjj_medical.settle` makes before it computes
+(:func:`~zjj_medical.engine.settlement.check_in_force`, then
+:func:`~zjj_medical.engine.normalize.normalize`), so its error is the very error (code,
+field, message) :func:`~zjj_medical.batch.simulate_scalar` gives — in the order settle meets
+them: the claim's fields, its person, the policy's dates (before the ledger is looked at),
+then duplicates within the person-year, then the policy's checks of the claim.
 
 >>> from zjj_medical import Person, load_policy
 >>> row = {"claim_id": "C9", "person_id": "P1", "kind": "inpatient", "date": "2019-05-01",
@@ -28,8 +30,9 @@ import pandas as pd
 
 from zjj_medical.batch.columns import IntArray, combine_codes
 from zjj_medical.batch.scalar import check_row, read_people
+from zjj_medical.engine.normalize import normalize
 from zjj_medical.engine.people import Person
-from zjj_medical.engine.settlement import duplicate_claim, settle
+from zjj_medical.engine.settlement import check_in_force, duplicate_claim
 from zjj_medical.errors import PolicyNotInForce, ReimbursementError
 from zjj_medical.policy.model import Policy
 
@@ -61,9 +64,11 @@ def row_error(
     except ReimbursementError as exc:
         return exc, True
     try:
-        settle(claim, person, policy=policy)
+        check_in_force(claim, policy)
     except PolicyNotInForce as exc:
         return exc, True
+    try:
+        normalize(policy, claim, person)
     except ReimbursementError as exc:
         return exc, False
     return None, False

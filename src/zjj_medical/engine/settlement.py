@@ -37,7 +37,9 @@ from zjj_medical.money import EXACT, ZERO, format_money, to_fen
 from zjj_medical.policy.loader import builtin_for
 from zjj_medical.policy.model import Policy
 
-__all__ = ["Settlement", "actual_ratio", "duplicate_claim", "settle", "settle_year"]
+__all__ = [
+    "Settlement", "actual_ratio", "check_in_force", "duplicate_claim", "settle", "settle_year",
+]  # fmt: skip
 
 _RATIO_PLACES = Decimal("0.0001")
 
@@ -181,9 +183,23 @@ class _Books:
 def duplicate_claim(claim_id: str) -> DuplicateClaim:
     """The error for a claim id the person-year's ledger has already settled."""
     return DuplicateClaim(
-        f"claim {claim_id}: id: already settled in this person-year's ledger",
-        claim_id=claim_id, field="id",
-    )  # fmt: skip
+        code="claim.duplicate.ledger", params={"claim_id": claim_id}, claim_id=claim_id, field="id"
+    )
+
+
+def check_in_force(claim: Claim, policy: Policy) -> None:
+    """Raise :class:`~zjj_medical.errors.PolicyNotInForce` when the policy is not in force on
+    the claim's date (the first check of :func:`settle`)."""
+    if not policy.in_force(claim.date):
+        raise PolicyNotInForce(
+            code="claim.policy.until" if policy.until else "claim.policy.from",
+            params={
+                "claim_id": claim.id, "policy_id": policy.id, "start": policy.start.isoformat(),
+                "until": policy.until.isoformat() if policy.until else None,
+                "date": claim.date.isoformat(),
+            },
+            claim_id=claim.id, field="date",
+        )  # fmt: skip
 
 
 def settle(
@@ -205,19 +221,17 @@ def settle(
         DuplicateClaim: the ledger has already settled this claim id.
     """
     policy = policy or builtin_for(claim.date)
-    if not policy.in_force(claim.date):
-        raise PolicyNotInForce(
-            f"claim {claim.id}: date: policy {policy.id} is in force from {policy.start}"
-            + (f" until {policy.until}" if policy.until else "") + f", not on {claim.date}",
-            claim_id=claim.id, field="date",
-        )  # fmt: skip
+    check_in_force(claim, policy)
     year = claim.date.year
     if ledger is None:
         ledger = Ledger.empty(person.id, year)
     elif ledger.person_id != person.id or ledger.year != year:
         raise LedgerMismatch(
-            f"claim {claim.id}: ledger: the ledger is for person {ledger.person_id}, "
-            f"year {ledger.year}; the claim is person {person.id}, year {year}",
+            code="claim.ledger.other",
+            params={
+                "claim_id": claim.id, "ledger_person": ledger.person_id,
+                "ledger_year": ledger.year, "person_id": person.id, "year": year,
+            },
             claim_id=claim.id, field="ledger",
         )  # fmt: skip
     if claim.id in ledger.claim_ids:

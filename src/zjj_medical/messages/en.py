@@ -183,6 +183,13 @@ MESSAGES: dict[str, str] = {
     "policy.not_in_force": "{message}",
     "ledger.mismatch": "{message}",
     "claim.duplicate": "{message}",
+    "claim.duplicate.ledger": _CLAIM + "id: already settled in this person-year's ledger",
+    "claim.policy.from": _CLAIM
+    + "date: policy {policy_id} is in force from {start}, not on {date}",
+    "claim.policy.until": _CLAIM
+    + "date: policy {policy_id} is in force from {start} until {until}, not on {date}",
+    "claim.ledger.other": _CLAIM + "ledger: the ledger is for person {ledger_person}, year"
+    " {ledger_year}; the claim is person {person_id}, year {year}",
     "store.error": "{message}",
     "claim.unknown": "{message}",
     **_MONEY,
@@ -343,6 +350,7 @@ MEANINGS: dict[str, str] = {
     "claim.invalid": "a claim error built from a message alone",
     "policy.invalid": "a policy error built from a message alone (the batch engine's limits)",
     "policy.not_in_force": "the claim's date is outside the policy's period",
+    "claim.policy": "the claim's date is outside the policy's period",
     "ledger.mismatch": "the ledger handed in is another person's or another year's",
     "claim.duplicate": "the person-year's ledger has already settled this claim id",
     "store.error": "a ledger store error built from a message alone",
