@@ -57,11 +57,14 @@ from zjj_medical.policy.model import Policy
 
 __all__ = [
     "DEFAULT_CATASTROPHIC_THRESHOLD",
+    "GROUPS",
     "INDICATOR_NAMES",
     "PERCENTILES",
     "Summary",
     "fen_column",
+    "flags",
     "ids_column",
+    "nearest_rank",
     "summarize",
     "table_records",
     "yuan",
@@ -75,7 +78,8 @@ DEFAULT_CATASTROPHIC_THRESHOLD = Decimal("2400.00")
 #: Out-of-pocket percentiles reported (nearest rank, so each is an actual person's amount).
 PERCENTILES = (50, 75, 90, 95, 99, 100)
 _RATIO = Decimal("0.0001")
-_GROUPS = ("all", "poor", "not_poor")
+#: The groups every summary reports: everyone, the registered poor, the others.
+GROUPS = ("all", "poor", "not_poor")
 #: Indicator ids with their Chinese names (the rows of :attr:`Summary.poor`).
 INDICATOR_NAMES = {
     "in_county_actual_ratio": "县域内住院实际报销比例",
@@ -132,10 +136,10 @@ def ids_column(values: pd.Series) -> pd.Series:
     return pd.Series(id_text(values), index=values.index, dtype=object)
 
 
-def _bools(values: pd.Series) -> npt.NDArray[np.bool_]:
+def flags(values: pd.Series) -> npt.NDArray[np.bool_]:
     """Flags of a people column: ``true``/``1`` (any case) or a true value; missing is false.
 
-    >>> _bools(pd.Series([True, "TRUE", "0", None, float("nan"), pd.NA])).tolist()
+    >>> flags(pd.Series([True, "TRUE", "0", None, float("nan"), pd.NA])).tolist()
     [True, True, False, False, False, False]
     """
 
@@ -149,7 +153,14 @@ def _bools(values: pd.Series) -> npt.NDArray[np.bool_]:
     return np.array([one(v) for v in values], dtype=bool)
 
 
-def _nearest_rank(sorted_fen: npt.NDArray[np.int64], p: int) -> Decimal | None:
+def nearest_rank(sorted_fen: npt.NDArray[np.int64], p: int) -> Decimal | None:
+    """The ``p``-th percentile (nearest rank) of amounts in fen sorted ascending, in yuan;
+    ``None`` for no amounts.
+
+    >>> import numpy as np
+    >>> nearest_rank(np.array([100, 200, 300, 400]), 50), nearest_rank(np.array([], np.int64), 50)
+    (Decimal('2.00'), None)
+    """
     n = len(sorted_fen)
     if n == 0:
         return None
@@ -328,7 +339,7 @@ def summarize(
     pids = ids_column(result["person_id"]).to_numpy()
 
     people_ids = ids_column(people["person_id"]).to_numpy()
-    people_poor = _bools(people["poor"])
+    people_poor = flags(people["poor"])
     poor_of = dict(zip(people_ids, people_poor, strict=True))
     poor = np.array([bool(poor_of.get(p, False)) for p in pids], dtype=bool)
     if claims is not None:
@@ -347,12 +358,12 @@ def summarize(
         "not_poor": ~people_poor,
     }
     rows = []
-    for g in _GROUPS:
+    for g in GROUPS:
         m = masks[g]
         t, r, o = int(total[m].sum()), int(reimbursed[m].sum()), int(oop[m].sum())
         rows.append({"persons": int(person_masks[g].sum()), "claims": int(m.sum()), "total_cost": yuan(t),
                      "reimbursed": yuan(r), "out_of_pocket": yuan(o), "actual_ratio": _ratio(r, t)})  # fmt: skip
-    totals = pd.DataFrame(rows, index=list(_GROUPS))
+    totals = pd.DataFrame(rows, index=list(GROUPS))
 
     # -- fund cost by layer -------------------------------------------------------------
     all_reimbursed = int(reimbursed.sum())
@@ -371,15 +382,15 @@ def summarize(
     person_oop = per_person.reindex(people_ids, fill_value=0).to_numpy(dtype=np.int64)
     pct: dict[str, list[Decimal | None]] = {}
     cat_rows: list[dict[str, Any]] = []
-    for g in _GROUPS:
+    for g in GROUPS:
         values = np.sort(person_oop[person_masks[g]])
-        pct[g] = [_nearest_rank(values, p) for p in PERCENTILES]
+        pct[g] = [nearest_rank(values, p) for p in PERCENTILES]
         k = int((values > threshold_fen).sum())
         cat_rows.append(
             {"persons": len(values), "catastrophic": k, "share": _ratio(k, len(values))}
         )
     out_of_pocket = pd.DataFrame(pct, index=pd.Index(list(PERCENTILES), name=None))
-    catastrophic = pd.DataFrame(cat_rows, index=list(_GROUPS))
+    catastrophic = pd.DataFrame(cat_rows, index=list(GROUPS))
 
     # -- registered poor: targets -------------------------------------------------------
     ratio_target = _target(policy, "in_county_actual_ratio", on)
@@ -412,7 +423,7 @@ def summarize(
         indicators["in_county_inpatient_rate"] = (
             _ratio(int((pin & in_county).sum()), int(pin.sum())), None,
         )  # fmt: skip
-    indicators["catastrophic_share"] = (cat_rows[_GROUPS.index("poor")]["share"], None)
+    indicators["catastrophic_share"] = (cat_rows[GROUPS.index("poor")]["share"], None)
     poor_table = pd.DataFrame(
         [
             {

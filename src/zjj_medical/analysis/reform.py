@@ -43,13 +43,13 @@ import numpy as np
 import pandas as pd
 
 from zjj_medical.analysis.metrics import (
-    _GROUPS,
     DEFAULT_CATASTROPHIC_THRESHOLD,
+    GROUPS,
     Summary,
-    _bools,
-    _nearest_rank,
     fen_column,
+    flags,
     ids_column,
+    nearest_rank,
     summarize,
     table_records,
     yuan,
@@ -434,18 +434,18 @@ def compare(
     per_person = _per_person(people, b_res, r_res)
     persons_rows = []
     change_pct: dict[str, list[Decimal | None]] = {}
-    for group in _GROUPS:
+    for group in GROUPS:
         sel = per_person if group == "all" else per_person[per_person["poor"] == (group == "poor")]
         fen = sel["change_fen"].to_numpy(np.int64)
         persons_rows.append({"better_off": int((fen < 0).sum()), "worse_off": int((fen > 0).sum()),
                              "unchanged": int((fen == 0).sum())})  # fmt: skip
         users = np.sort(fen[sel["has_claims"].to_numpy(bool)])
-        change_pct[group] = [_nearest_rank(users, p) for p in CHANGE_PERCENTILES]
+        change_pct[group] = [nearest_rank(users, p) for p in CHANGE_PERCENTILES]
     per_person = per_person.drop(columns=["change_fen"])
     return Comparison(
         baseline_name=base_policy.id, reform_name=reform_name, reform_id=reform_id, baseline=b_sum, reform=r_sum,
         layers=layers, totals=totals,
-        persons=pd.DataFrame(persons_rows, index=list(_GROUPS)),
+        persons=pd.DataFrame(persons_rows, index=list(GROUPS)),
         out_of_pocket_change=pd.DataFrame(change_pct, index=list(CHANGE_PERCENTILES)),
         per_person=per_person, baseline_result=b_res, reform_result=r_res,
         baseline_policy=base_policy, reform_policy=reformed,
@@ -464,7 +464,7 @@ def _per_person(people: pd.DataFrame, base: pd.DataFrame, reform: pd.DataFrame) 
         sums = pd.Series(fen, index=pids).groupby(level=0).sum()
         out[label] = sums.reindex(ids.to_numpy(), fill_value=0).to_numpy(np.int64)
         has |= ids.isin(set(pids[ok])).to_numpy(bool)  # hashed: np.isin on objects is quadratic
-    poor = _bools(people["poor"])
+    poor = flags(people["poor"])
     return pd.DataFrame(
         {
             "person_id": ids.to_numpy(),

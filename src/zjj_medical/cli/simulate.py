@@ -42,7 +42,7 @@ from zjj_medical.policy.model import Policy
 __all__ = ["read_table", "simulate_command", "write_result", "yuan_decimal", "yuan_text"]
 
 _NUMERIC = re.compile(r"^[-+0-9.,%—]*$")
-_GROUPS = {"all": "All 全体", "poor": "Poor 贫困", "not_poor": "Others 非贫困"}
+GROUPS = {"all": "All 全体", "poor": "Poor 贫困", "not_poor": "Others 非贫困"}
 _INDICATORS = {
     "in_county_actual_ratio": "In-county inpatient actual ratio",
     "claims_reaching_target": "Admissions reaching it",
@@ -194,14 +194,14 @@ def _table(title: str, *columns: str, caption: str | None = None) -> Table:
 
 
 def _cells(table: pd.DataFrame, column: str, fmt: Callable[[Any], str]) -> list[str]:
-    """One column of a table indexed by group, formatted, in the order of :data:`_GROUPS`."""
-    return [fmt(table.loc[g, column]) for g in _GROUPS]
+    """One column of a table indexed by group, formatted, in the order of :data:`GROUPS`."""
+    return [fmt(table.loc[g, column]) for g in GROUPS]
 
 
 def _by_group(
     title: str, rows: Sequence[tuple[str, Sequence[str]]], caption: str | None = None
 ) -> Table:
-    t = _table(title, "", *_GROUPS.values(), caption=caption)
+    t = _table(title, "", *GROUPS.values(), caption=caption)
     for label, cells in rows:
         t.add_row(label, *cells)
     return t
@@ -249,7 +249,7 @@ def _summary_tables(s: Summary, policy: Policy) -> list[Table]:
     oop = _by_group(
         "Out-of-pocket per person-year 个人年度自付 (yuan 元)",
         [
-            ("max 最高" if p == 100 else f"P{p}", [_money(row[g]) for g in _GROUPS])
+            ("max 最高" if p == 100 else f"P{p}", [_money(row[g]) for g in GROUPS])
             for p, row in s.out_of_pocket.iterrows()
         ],
         caption="Percentiles 百分位 over every person, persons without claims at 0.",
@@ -312,7 +312,7 @@ def _comparison_tables(c: Comparison) -> list[Table]:
     change = _by_group(
         "Reform 改革: change of out-of-pocket per person-year 个人年度自付变化 (yuan 元)",
         [
-            (f"P{q}", ["—" if row[g] is None else _signed(row[g]) for g in _GROUPS])
+            (f"P{q}", ["—" if row[g] is None else _signed(row[g]) for g in GROUPS])
             for q, row in c.out_of_pocket_change.iterrows()
         ],
         caption="Reform − baseline, percentiles over the persons with claims; < 0 is better off.",
