@@ -26,11 +26,12 @@ total``, a date before the policy, a claim id met twice in a person-year, sub-fe
 money, …) keeps its place with zero payments and its error: ``error`` the class and
 message as one text (``"InvalidClaim: claim C2: total: …"``), ``error_type`` the
 class, ``error_field`` the input field that was wrong (``total``), ``error_code``
-the stable code of the problem (``claim.cell.money.decimals``) — count and group by
+the stable code of the problem (``claim.money.decimals``) — count and group by
 these, not by the words. The error columns are ``None`` on a settled row; the rest of
 the person's year settles as if the refused row were absent. Money is ``float64`` yuan
 (``money="yuan"``, exact when printed with two decimals) or ``int64`` fen
-(``money="fen"``); see :mod:`zjj_medical.batch.output`.
+(``money="fen"``), :data:`Money`. A person-year's claims are posted by date, or in the
+order given (``order=``, :data:`Order`).
 
 >>> import pandas as pd
 >>> people = pd.DataFrame({"person_id": ["P1", "P2"], "poor": [True, False],
@@ -49,8 +50,9 @@ the person's year settles as if the refused row were absent. Money is ``float64`
 [0.0, 210.0, 140.0]
 """
 
+from zjj_medical.batch._output import Money, Order
+from zjj_medical.batch._run import simulate
 from zjj_medical.batch.files import simulate_file
-from zjj_medical.batch.run import simulate
 from zjj_medical.batch.scalar import simulate_scalar
 
-__all__ = ["simulate", "simulate_file", "simulate_scalar"]
+__all__ = ["Money", "Order", "simulate", "simulate_file", "simulate_scalar"]

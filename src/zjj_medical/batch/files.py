@@ -42,9 +42,9 @@ import pyarrow as pa
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
+from zjj_medical.batch._output import ERROR_COLUMNS, Money, Order
+from zjj_medical.batch._run import simulate
 from zjj_medical.batch.columns import date_column, id_text
-from zjj_medical.batch.output import ERROR_COLUMNS, Money, Order
-from zjj_medical.batch.run import simulate
 from zjj_medical.errors import problem
 from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy

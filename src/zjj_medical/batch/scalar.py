@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zjj_medical.batch._output import Money, Order, build_frame, error_text
 from zjj_medical.batch.columns import date_column
-from zjj_medical.batch.output import Money, Order, build_frame, error_text
 from zjj_medical.contract.rows import claim_from_row, is_missing, person_from_row, read_id
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger

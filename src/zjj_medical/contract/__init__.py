@@ -10,3 +10,30 @@
   contract's form) and their versioned content hash;
 * :mod:`~zjj_medical.contract.fhir` — FHIR ``ClaimResponse`` export.
 """
+
+from zjj_medical.contract.codec import content_hash, same_content
+from zjj_medical.contract.documents import output_document, parse_document, settle_document
+from zjj_medical.contract.fhir import claim_response, fhir_json
+from zjj_medical.contract.inputs import (
+    claim_from_dict,
+    claim_to_dict,
+    person_from_dict,
+    person_to_dict,
+)
+from zjj_medical.contract.rows import claim_from_row, person_from_row
+
+__all__ = [
+    "claim_from_dict",
+    "claim_from_row",
+    "claim_response",
+    "claim_to_dict",
+    "content_hash",
+    "fhir_json",
+    "output_document",
+    "parse_document",
+    "person_from_dict",
+    "person_from_row",
+    "person_to_dict",
+    "same_content",
+    "settle_document",
+]

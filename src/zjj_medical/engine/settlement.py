@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 
 from zjj_medical.engine.claims import Claim
-from zjj_medical.engine.layers.compiled import compiled
+from zjj_medical.engine.layers._compiled import compiled
 from zjj_medical.engine.layers.kernel import SCALAR
 from zjj_medical.engine.ledger import LayerState, Ledger
 from zjj_medical.engine.normalize import normalize

@@ -511,7 +511,7 @@ class Policy:
     _aliases: dict[str, dict[str, str]] = attrs.field(
         factory=dict, init=False, repr=False, eq=False
     )
-    #: What the evaluators derive from the policy once (see ``engine.layers.compiled``).
+    #: What the evaluators derive from the policy once (see ``engine.layers._compiled``).
     _derived: dict[str, object] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     def in_force(self, on: dt.date) -> bool:

@@ -2,7 +2,7 @@
 
 Resolution depends only on the date's *epoch* (the period between two change
 dates of the policy) and on the facts the layer reads (:func:`relevant_facts`), so
-the evaluators cache it per policy (:mod:`~zjj_medical.engine.layers.compiled`);
+the evaluators cache it per policy (:mod:`~zjj_medical.engine.layers._compiled`);
 scalar and batch settle with the very same numbers.
 """
 
@@ -60,7 +60,7 @@ def relevant_facts(layer: PolicyLayer, policy: Policy) -> tuple[str, ...]:
 def resolve_layer(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> Resolved:
     """The layer's deductible, bands, caps and target for this claim.
 
-    Evaluators call it through :meth:`~zjj_medical.engine.layers.compiled.Compiled.numbers`,
+    Evaluators call it through :meth:`~zjj_medical.engine.layers._compiled.Compiled.numbers`,
     which caches it per (layer, policy epoch, relevant facts).
     """
     return _resolve(layer, policy, on, facts)

@@ -10,10 +10,10 @@ Steps (each vectorised over the rows, looping only over *distinct* cases):
    categories / attributes — and :func:`~zjj_medical.engine.normalize.normalize` one
    claim of each group (facts, in-county, pay-later);
 3. for each group and policy epoch (:meth:`Policy.epoch`), take every layer's numbers
-   from :meth:`~zjj_medical.engine.layers.compiled.Compiled.numbers` — the very numbers
+   from :meth:`~zjj_medical.engine.layers._compiled.Compiled.numbers` — the very numbers
    :func:`~zjj_medical.settle` uses — as integer tables
    (:class:`~zjj_medical.engine.layers.numbers.LayerTable`);
-4. settle the claims in rounds (:mod:`~zjj_medical.batch.rounds`), each layer by its
+4. settle the claims in rounds (:mod:`~zjj_medical.batch._rounds`), each layer by its
    type's kernel, the code the scalar evaluator runs.
 """
 
@@ -27,6 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zjj_medical.batch._output import Money, Order, build_frame
+from zjj_medical.batch._refusals import mark_duplicates, person_lookup, row_error
+from zjj_medical.batch._rounds import LayerRun, run_rounds
 from zjj_medical.batch.columns import (
     IntArray,
     combine_codes,
@@ -36,12 +39,9 @@ from zjj_medical.batch.columns import (
     money_column,
     text_codes,
 )
-from zjj_medical.batch.output import Money, Order, build_frame
-from zjj_medical.batch.refusals import mark_duplicates, person_lookup, row_error
-from zjj_medical.batch.rounds import LayerRun, run_rounds
 from zjj_medical.batch.scalar import check_columns, rows_of
 from zjj_medical.contract.rows import claim_from_row, person_from_row
-from zjj_medical.engine.layers.compiled import compiled
+from zjj_medical.engine.layers._compiled import compiled
 from zjj_medical.engine.layers.numbers import LayerTable, ParamRow, ratio_places
 from zjj_medical.engine.normalize import Normalized, normalize
 from zjj_medical.engine.people import Person

@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from zjj_medical.engine.layers.compiled import CompiledLayer
+from zjj_medical.engine.layers._compiled import CompiledLayer
 from zjj_medical.engine.layers.kernel import VECTOR
 from zjj_medical.engine.layers.numbers import LayerTable
 
