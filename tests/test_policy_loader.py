@@ -28,7 +28,7 @@ BUILTIN_FILES = Path(__file__).parents[1] / "src" / "zjj_medical" / "data" / "po
 
 # fixture name → (exact key path, what the message says)
 BROKEN: dict[str, tuple[str, str]] = {
-    "unknown_key_top": ("currency", "unknown key (accepted here: categories,"),
+    "unknown_key_top": ("currency", "unknown key (accepted here: catalogue, categories,"),
     "unknown_key_layer": ("layers[0].rate", "unknown key (accepted here: accumulation,"),
     "unknown_key_band": ("layers[1].bands.values.2019-01-01[0].rate", "unknown key"),
     "duplicate_key": ("layers[0].ratio.unit", "duplicate key (line 32)"),

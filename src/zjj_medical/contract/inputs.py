@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.lines import FeeLine
 from zjj_medical.engine.people import Facility, Person
 from zjj_medical.errors import InvalidClaim
 from zjj_medical.money import format_money
@@ -42,6 +43,7 @@ from zjj_medical.money import format_money
 __all__ = [
     "CLAIM_FIELDS",
     "FACILITY_FIELDS",
+    "LINE_FIELDS",
     "PERSON_FIELDS",
     "claim_from_dict",
     "claim_to_dict",
@@ -51,7 +53,9 @@ __all__ = [
 ]
 
 #: The fields of a claim object; any other key is a claim attribute.
-CLAIM_FIELDS = ("id", "kind", "date", "facility", "total", "in_scope", "accident")
+CLAIM_FIELDS = ("id", "kind", "date", "facility", "total", "in_scope", "accident", "lines")
+#: The fields of a fee line; no other key is accepted.
+LINE_FIELDS = ("code", "name", "class", "quantity", "price", "amount", "limit", "self_pay_ratio")
 #: The fields of a claim's ``facility`` object; no other key is accepted.
 FACILITY_FIELDS = ("id", "level", "county")
 #: The fields of a person object; any other key is a person attribute.
@@ -112,15 +116,61 @@ def claim_from_dict(data: object, path: str = "") -> Claim:
         _fail("claim.facility.field.unknown", _join(path, name), claim_id=cid, field=name,
               accepted=sorted(FACILITY_FIELDS))  # fmt: skip
     facility = Facility(fac.get("id"), fac.get("level"), fac.get("county"))
-    kind, date, total, in_scope = (
-        _need(data, key, path, cid) for key in ("kind", "date", "total", "in_scope")
-    )
+    lines = _lines(data.get("lines"), path, cid)
+    needed = ("kind", "date") if lines else ("kind", "date", "total", "in_scope")
+    kind, date = (_need(data, key, path, cid) for key in ("kind", "date"))
+    for key in needed[2:]:
+        _need(data, key, path, cid)
+    total: Any = data.get("total")  # with lines, None: their sum
+    in_scope: Any = data.get("in_scope")
     attributes = {k: v for k, v in data.items() if k not in CLAIM_FIELDS}
     try:
         return Claim(cid, kind, date, facility, total=total, in_scope=in_scope,
-                     accident=data.get("accident", False), attributes=attributes)  # fmt: skip
+                     accident=data.get("accident", False), attributes=attributes,
+                     lines=lines)  # fmt: skip
     except InvalidClaim as exc:
         raise _located(exc, _join(path, exc.field or "")) from None
+
+
+def _lines(raw: object, path: str, cid: str) -> tuple[FeeLine, ...]:
+    """The fee lines of a claim object (``lines``: a list of line objects, or absent)."""
+    if raw is None:
+        return ()
+    where = _join(path, "lines")
+    if not isinstance(raw, list):
+        _fail("claim.line.invalid", where, claim_id=cid, field="lines", where="lines",
+              detail="expected a list of fee lines")  # fmt: skip
+    out = []
+    for i, item in enumerate(raw):
+        at = f"lines[{i}]"
+        if not isinstance(item, Mapping):
+            _fail("claim.line.invalid", _join(path, at), claim_id=cid, field=at, where=at,
+                  detail="expected an object")  # fmt: skip
+        unknown = sorted(set(item) - set(LINE_FIELDS))
+        missing = [k for k in ("code", "name", "class", "quantity", "price") if k not in item]
+        if unknown or missing:
+            key = (unknown or missing)[0]
+            detail = (
+                f"unknown field (accepted: {', '.join(LINE_FIELDS)})"
+                if unknown
+                else "missing required field"
+            )
+            _fail("claim.line.invalid", _join(path, f"{at}.{key}"), claim_id=cid,
+                  field=f"{at}.{key}", where=f"{at}.{key}", detail=detail)  # fmt: skip
+        for key in ("code", "name", "class"):
+            if not isinstance(item[key], str) or not item[key].strip():
+                _fail("claim.line.invalid", _join(path, f"{at}.{key}"), claim_id=cid,
+                      field=f"{at}.{key}", where=f"{at}.{key}",
+                      detail=f"{item[key]!r} is not a non-empty text")  # fmt: skip
+        try:
+            out.append(FeeLine(
+                item["code"], item["name"], item["class"], item["quantity"], item["price"],
+                item.get("amount"), item.get("limit"), item.get("self_pay_ratio"),
+            ))  # fmt: skip
+        except (ValueError, TypeError) as exc:
+            _fail("claim.line.invalid", _join(path, at), claim_id=cid, field=at, where=at,
+                  detail=str(exc))  # fmt: skip
+    return tuple(out)
 
 
 def claim_to_dict(claim: Claim) -> dict[str, Any]:
@@ -136,9 +186,11 @@ def claim_to_dict(claim: Claim) -> dict[str, Any]:
             "county": claim.facility.county,
         },
         "total": format_money(claim.total),
-        "in_scope": format_money(claim.in_scope),
+        "in_scope": None if claim.in_scope is None else format_money(claim.in_scope),
         "accident": claim.accident,
     }
+    if claim.lines:
+        out["lines"] = [line.to_dict() for line in claim.lines]
     out.update(claim.attributes)
     return out
 

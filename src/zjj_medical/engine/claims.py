@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import NoReturn
 
 import attrs
 
+from zjj_medical.engine.lines import FeeLine
 from zjj_medical.engine.people import Attributes, Facility
 from zjj_medical.errors import InvalidClaim, problem_of
-from zjj_medical.money import parse_money
+from zjj_medical.money import ZERO, format_money, parse_money
 
 __all__ = ["Claim"]
+
+
+def _line_tuple(lines: Iterable[FeeLine]) -> tuple[FeeLine, ...]:
+    return tuple(lines)
 
 
 @attrs.frozen
@@ -30,10 +36,14 @@ class Claim:
         date: discharge date (inpatient) or visit date (outpatient); ISO text accepted.
         facility: where care was given.
         total: the total cost (医疗费总额).
-        in_scope: the in-scope cost (政策范围内费用), at most ``total``.
+        in_scope: the in-scope cost (政策范围内费用), at most ``total``; ``None`` when
+            ``lines`` are given: the policy's catalogue rules compute it from them.
         accident: an accidental injury (意外伤害): no pay-later.
         attributes: claim attributes the policy names (``referral`` …), kept as an
             immutable :class:`~zjj_medical.engine.people.Attributes`; equality sees them.
+        lines: the stay's fee lines (:class:`~zjj_medical.engine.lines.FeeLine`), if given;
+            ``total`` is then their sum (given or left ``None``), and a given ``in_scope``
+            must agree with their split.
 
     >>> c = Claim("C1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
     ...           total="20000", in_scope="18000.00")
@@ -46,9 +56,10 @@ class Claim:
     date: dt.date
     facility: Facility
     total: Decimal
-    in_scope: Decimal
+    in_scope: Decimal | None
     accident: bool = False
     attributes: Attributes = attrs.field(factory=Attributes, converter=Attributes)
+    lines: tuple[FeeLine, ...] = attrs.field(default=(), converter=_line_tuple)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -61,7 +72,17 @@ class Claim:
                 self._fail("date", "claim.date.format", value=self.date)
         elif isinstance(self.date, dt.datetime) or not isinstance(self.date, dt.date):
             self._fail("date", "claim.date.type", value=self.date)
+        for i, line in enumerate(self.lines):
+            if not isinstance(line, FeeLine):
+                self._fail(f"lines[{i}]", "claim.line.type", where=f"lines[{i}]", value=line)
+        if self.lines:
+            # the total follows from the lines; in_scope too, once the policy splits them
+            amounts = sum((line.total for line in self.lines), ZERO)
+            if self.total is None:
+                set_(self, "total", amounts)
         for name in ("total", "in_scope"):
+            if name == "in_scope" and self.in_scope is None and self.lines:
+                continue
             try:
                 set_(self, name, parse_money(getattr(self, name), name))
             except (ValueError, TypeError) as exc:
@@ -69,7 +90,12 @@ class Claim:
                 if found is None:
                     raise
                 self._fail(name, "claim." + found[0], **found[1])
-        if self.in_scope > self.total:
+        if self.lines and self.total != amounts:
+            self._fail(
+                "total", "claim.lines.total", total=format_money(self.total),
+                lines=format_money(amounts),
+            )  # fmt: skip
+        if self.in_scope is not None and self.in_scope > self.total:
             self._fail(
                 "in_scope", "claim.in_scope.above_total",
                 in_scope=str(self.in_scope), total=str(self.total),

@@ -12,10 +12,12 @@ from collections.abc import Mapping
 import attrs
 
 from zjj_medical.engine.claims import Claim
+from zjj_medical.engine.lines import LineSplit, split_line
 from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim
-from zjj_medical.money import to_fen
-from zjj_medical.policy.model import Attribute, Policy
+from zjj_medical.money import format_money, to_fen
+from zjj_medical.policy.catalogue import ratio_of
+from zjj_medical.policy.model import Attribute, Policy, Unresolved
 
 __all__ = ["Normalized", "normalize", "person_facts"]
 
@@ -35,7 +37,8 @@ class Normalized:
     pay_later: bool
     facts: Mapping[str, object]
     total: int  # fen
-    in_scope: int  # fen
+    in_scope: int  # fen (from the fee lines' split when the claim has lines)
+    split: LineSplit | None = None  # the fee lines' split, added up
 
 
 def _known(policy: Policy, what: str) -> list[str]:
@@ -194,7 +197,61 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
     subject = _subject(cid, person)
     facts.update(_attributes(claim.attributes, policy.claim_attributes, subject, cid, ""))
     pay_later = policy.pay_later.matches(facts)
+    split = None
+    in_scope = claim.in_scope
+    if claim.lines:
+        split = split_lines(policy, claim, facts)
+        if in_scope is not None and in_scope != split.inscp:
+            raise fail(
+                "in_scope", "claim.lines.in_scope",
+                in_scope=format_money(in_scope), lines=format_money(split.inscp),
+            )  # fmt: skip
+        in_scope = split.inscp
+    assert in_scope is not None  # a claim without lines has its in_scope
     return Normalized(
         kind, tier, county, facility_id, fcounty, in_county, pay_later, facts,
-        to_fen(claim.total), to_fen(claim.in_scope),
+        to_fen(claim.total), to_fen(in_scope), split,
     )  # fmt: skip
+
+
+def split_lines(policy: Policy, claim: Claim, facts: Mapping[str, object]) -> LineSplit:
+    """The claim's fee lines split by the policy's catalogue rules, added up."""
+    cid = claim.id
+    catalogue = policy.catalogue
+    if catalogue is None:
+        raise InvalidClaim(
+            code="claim.line.no_catalogue", params={"claim_id": cid, "policy_id": policy.id},
+            claim_id=cid, field="lines",
+        )  # fmt: skip
+    out = []
+    for i, line in enumerate(claim.lines):
+        where = f"lines[{i}]"
+        class_id = catalogue.lookup(line.class_)
+        if class_id is None:
+            raise InvalidClaim(
+                code="claim.line.class",
+                params={"claim_id": cid, "where": f"{where}.class", "value": line.class_,
+                        "accepted": list(catalogue.classes)},
+                claim_id=cid, field=f"{where}.class",
+            )  # fmt: skip
+        cls = catalogue.classes[class_id]
+        if line.self_pay_ratio is not None:
+            if not catalogue.line_ratio:
+                raise InvalidClaim(
+                    code="claim.line.ratio",
+                    params={"claim_id": cid, "where": f"{where}.self_pay_ratio"},
+                    claim_id=cid, field=f"{where}.self_pay_ratio",
+                )  # fmt: skip
+            ratio = line.self_pay_ratio
+        else:
+            try:
+                ratio = ratio_of(cls, claim.date, facts)
+            except Unresolved:
+                raise InvalidClaim(
+                    code="claim.line.ratio_missing",
+                    params={"claim_id": cid, "where": where, "cls": class_id,
+                            "date": claim.date.isoformat()},
+                    claim_id=cid, field=f"{where}.class",
+                ) from None  # fmt: skip
+        out.append(split_line(line, excluded=cls.excluded, ratio=ratio))
+    return LineSplit.sum(out)

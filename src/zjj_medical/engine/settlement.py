@@ -29,6 +29,7 @@ from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.layers._compiled import compiled
 from zjj_medical.engine.layers.kernel import SCALAR
 from zjj_medical.engine.ledger import LayerState, Ledger
+from zjj_medical.engine.lines import LineSplit
 from zjj_medical.engine.normalize import normalize
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.trace import TraceEntry
@@ -75,6 +76,8 @@ class Settlement:
         trace: one :class:`TraceEntry` per layer.
         ledger: the person-year ledger after this claim.
         policy_id: the policy used.
+        split: the fee lines' split (全自费, 超限价自费, 先行自付, 符合范围), added up, when the
+            claim gave its lines; ``in_scope`` is then its ``inscp``.
     """
 
     claim_id: str
@@ -91,6 +94,7 @@ class Settlement:
     trace: tuple[TraceEntry, ...]
     ledger: Ledger
     policy_id: str = "zhangjiajie"
+    split: LineSplit | None = None
 
     def to_dict(self, *, trace: bool = True) -> dict[str, Any]:
         """The settlement as the JSON contract writes it (SPEC §6), without the ledger."""
@@ -107,6 +111,8 @@ class Settlement:
             "patient_pay": format_money(self.patient_pay),
             "actual_ratio": None if self.actual_ratio is None else str(self.actual_ratio),
         }
+        if self.split is not None:
+            out["split"] = self.split.to_dict()
         if trace:
             out["trace"] = [entry.to_dict() for entry in self.trace]
         return out
@@ -266,7 +272,7 @@ def settle(
     new_ledger = Ledger(person.id, year, (*ledger.claim_ids, claim.id), books.states)
     return Settlement(
         claim_id=claim.id, kind=n.kind, date=claim.date, in_county=n.in_county,
-        pay_later=n.pay_later, total=claim.total, in_scope=claim.in_scope,
+        pay_later=n.pay_later, total=claim.total, in_scope=_yuan(n.in_scope), split=n.split,
         payments=payments, reimbursed=reimbursed, patient_pay=patient_pay,
         actual_ratio=actual_ratio(reimbursed, claim.total), trace=tuple(trace),
         ledger=new_ledger, policy_id=policy.id,

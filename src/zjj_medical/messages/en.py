@@ -68,6 +68,11 @@ _POLICY_FILE = {
     "policy.text": "expected a non-empty text, got {shown}",
     "policy.id": "{shown} is not a valid id (no spaces, dots or brackets)",
     "policy.bool": "expected true or false, got {shown}",
+    "policy.catalogue.classes": "expected a non-empty mapping of catalogue classes",
+    "policy.catalogue.excluded_ratio": "a class outside the catalogue has no self-pay ratio"
+    " (it is wholly self-paid)",
+    "policy.catalogue.aliases": "expected a list of texts",
+    "policy.catalogue.shadow": "{name!r} already names class {other}",
     "policy.date": "{shown} is not a date (YYYY-MM-DD)",
     "policy.number": "{shown} is not a number",
     "policy.money.negative": "{value} is negative (money must be ≥ 0)",
@@ -183,6 +188,18 @@ MESSAGES: dict[str, str] = {
     "policy.not_in_force": "{message}",
     "ledger.mismatch": "{message}",
     "claim.duplicate": "{message}",
+    "claim.line.type": _CLAIM + "{where}: {value!r} is not a fee line",
+    "claim.line.invalid": _CLAIM + "{where}: {detail}",
+    "claim.line.class": _CLAIM
+    + "{where}: unknown catalogue class {value!r} (accepted: {accepted})",
+    "claim.line.no_catalogue": _CLAIM + "lines: the policy {policy_id} states no catalogue rules"
+    " to split fee lines by",
+    "claim.line.ratio": _CLAIM + "{where}: the policy takes no self-pay ratio from a line",
+    "claim.line.ratio_missing": _CLAIM + "{where}: the self-pay ratio of class {cls} is not in"
+    " force on {date}",
+    "claim.lines.total": _CLAIM + "total: {total} is not the sum of the fee lines, {lines}",
+    "claim.lines.in_scope": _CLAIM + "in_scope: {in_scope} is not the in-scope part of the fee"
+    " lines, {lines}",
     "claim.duplicate.ledger": _CLAIM + "id: already settled in this person-year's ledger",
     "claim.policy.from": _CLAIM
     + "date: policy {policy_id} is in force from {start}, not on {date}",
@@ -351,6 +368,9 @@ MEANINGS: dict[str, str] = {
     "policy.invalid": "a policy error built from a message alone (the batch engine's limits)",
     "policy.not_in_force": "the claim's date is outside the policy's period",
     "claim.policy": "the claim's date is outside the policy's period",
+    "claim.line": "a fee line of the claim cannot be read, or split by the policy's catalogue",
+    "claim.lines": "the claim's total or in-scope figure disagrees with its fee lines",
+    "policy.catalogue": "the policy's catalogue rules (classes, self-pay ratios) are malformed",
     "ledger.mismatch": "the ledger handed in is another person's or another year's",
     "claim.duplicate": "the person-year's ledger has already settled this claim id",
     "store.error": "a ledger store error built from a message alone",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from zjj_medical.errors import PolicyError
+from zjj_medical.policy.catalogue import read_catalogue
 from zjj_medical.policy.layer_reader import read_layer
 from zjj_medical.policy.model import (
     ALWAYS,
@@ -67,6 +68,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         optional={
             "description", "counties", "facilities", "in_county", "categories", "person_attributes",
             "claim_attributes", "pay_later", "shared_caps", "premium", "chronic_care", "targets",
+            "catalogue",
         },
     )  # fmt: skip
     if top["format"] != FORMAT:
@@ -149,6 +151,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     shared = _shared_caps(r, top.get("shared_caps"), {layer.id for layer in layers})
     premium = _premium(r, top["premium"]) if "premium" in top else None
     chronic = _chronic(r, top["chronic_care"]) if "chronic_care" in top else None
+    catalogue = read_catalogue(r, top["catalogue"]) if "catalogue" in top else None
     targets = {}
     if "targets" in top:
         if not isinstance(top["targets"], dict):
@@ -165,7 +168,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         in_county_tiers=frozenset(in_county_tiers), in_county_reference=in_county_ref,
         categories=categories, person_attributes=person_attrs, claim_attributes=claim_attrs,
         claim_kinds=kinds, pay_later=pay_later, pay_later_reference=pay_later_ref,
-        layers=tuple(layers), shared_caps=shared, premium=premium, chronic_care=chronic,
+        layers=tuple(layers), shared_caps=shared, premium=premium, chronic_care=chronic, catalogue=catalogue,
         targets=targets, file=source, change_dates=tuple(sorted(r.dates)),
     )  # fmt: skip
 

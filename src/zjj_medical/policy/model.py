@@ -11,12 +11,15 @@ import bisect
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import attrs
 
 from zjj_medical.money import EXACT, round_half_up
 from zjj_medical.policy.dated import _NotInForce, value_in_force
+
+if TYPE_CHECKING:
+    from zjj_medical.policy.catalogue import Catalogue
 
 __all__ = [
     "FACTS",
@@ -505,6 +508,8 @@ class Policy:
     premium: Premium | None = None
     chronic_care: ChronicCare | None = None
     targets: Mapping[str, Param] = attrs.field(factory=dict)
+    #: The catalogue rules fee lines are split by (``None``: the policy states none).
+    catalogue: Catalogue | None = None
     file: str = "<memory>"
     change_dates: tuple[dt.date, ...] = ()
     #: Aliases of each category (``categories`` maps an id to its name only).
