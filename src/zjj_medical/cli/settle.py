@@ -11,6 +11,7 @@ from rich.console import Console
 
 from zjj_medical.cli.jsonio import error_json, loads_json
 from zjj_medical.contract.documents import output_document, parse_document, settle_parsed
+from zjj_medical.contract.platform import to_platform
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.premium import premium
@@ -26,8 +27,11 @@ __all__ = ["premium_command", "settle_command"]
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--lines", is_flag=True, help="FILE is JSON Lines: one person-year document a line.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "sheet"]), default="json", show_default=True,
-    help="json: the output document of the JSON contract; sheet: a one-stop settlement sheet (一站式结算单).",
+    "--format", "fmt", type=click.Choice(["json", "sheet", "nhsa"]), default="json",
+    show_default=True,
+    help="json: the output document of the JSON contract; sheet: a one-stop settlement sheet "
+    "(一站式结算单); nhsa: each settlement in the national platform's shape (setlinfo and "
+    "setldetail).",
 )  # fmt: skip
 @click.option(
     "--policy",
@@ -64,6 +68,14 @@ def settle_command(
         person, settlements, last = result
         if fmt == "sheet":
             console.print(settlement_sheet(settlements, person, policy))
+        elif fmt == "nhsa":
+            out = {
+                "settlements": [
+                    {"claim_id": x.claim_id, **to_platform(x, policy)} for x in settlements
+                ],
+                "ledger": None if last is None else last.to_dict(),
+            }
+            click.echo(json.dumps(out, ensure_ascii=False, indent=indent))
         else:
             out = output_document(settlements, last, trace=not no_trace)
             click.echo(json.dumps(out, ensure_ascii=False, indent=indent))

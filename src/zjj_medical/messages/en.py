@@ -68,6 +68,11 @@ _POLICY_FILE = {
     "policy.text": "expected a non-empty text, got {shown}",
     "policy.id": "{shown} is not a valid id (no spaces, dots or brackets)",
     "policy.bool": "expected true or false, got {shown}",
+    "policy.platform.missing": "every layer maps to a platform field; missing: {layers}",
+    "policy.platform.field": "{value!r} is not a settlement field (accepted: {accepted})",
+    "policy.platform.fund": "a layer paying into {field} is a fund: give its fund_pay_type",
+    "policy.platform.hospital": "hosp_part_amt is borne by the hospital, not a fund: no"
+    " fund_pay_type",
     "policy.catalogue.classes": "expected a non-empty mapping of catalogue classes",
     "policy.catalogue.excluded_ratio": "a class outside the catalogue has no self-pay ratio"
     " (it is wholly self-paid)",
@@ -320,6 +325,8 @@ MESSAGES: dict[str, str] = {
     "reform.baseline": "baseline: policy {policy_id!r} was not loaded from a built-in name; pass"
     " its name or file path (or an already reformed Policy as reform) to apply a reform",
     # -- premium and chronic-disease care ---------------------------------------------------
+    "policy.platform.none": "policy {policy_id} maps no layer to the national platform's"
+    " settlement fields (a platform: section)",
     "premium.none": "policy {policy_id} states no premium",
     "premium.not_in_force": "premium: no premium in force for {year}",
     "chronic_care.none": "policy {policy_id} states no chronic-disease service",
@@ -370,6 +377,8 @@ MEANINGS: dict[str, str] = {
     "claim.policy": "the claim's date is outside the policy's period",
     "claim.line": "a fee line of the claim cannot be read, or split by the policy's catalogue",
     "claim.lines": "the claim's total or in-scope figure disagrees with its fee lines",
+    "policy.platform": "the policy's mapping of layers to the national platform's fields is"
+    " malformed",
     "policy.catalogue": "the policy's catalogue rules (classes, self-pay ratios) are malformed",
     "ledger.mismatch": "the ledger handed in is another person's or another year's",
     "claim.duplicate": "the person-year's ledger has already settled this claim id",

@@ -32,6 +32,7 @@ from zjj_medical.policy.model import (
     Subsidy,
     Tier,
 )
+from zjj_medical.policy.platform import read_platform
 from zjj_medical.policy.reader import PARAM_KEYS, Reader, join, show
 from zjj_medical.policy.yamlio import read_policy_text
 
@@ -68,7 +69,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         optional={
             "description", "counties", "facilities", "in_county", "categories", "person_attributes",
             "claim_attributes", "pay_later", "shared_caps", "premium", "chronic_care", "targets",
-            "catalogue",
+            "catalogue", "platform",
         },
     )  # fmt: skip
     if top["format"] != FORMAT:
@@ -152,6 +153,9 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     premium = _premium(r, top["premium"]) if "premium" in top else None
     chronic = _chronic(r, top["chronic_care"]) if "chronic_care" in top else None
     catalogue = read_catalogue(r, top["catalogue"]) if "catalogue" in top else None
+    platform = (
+        read_platform(r, top["platform"], {x.id for x in layers}) if "platform" in top else None
+    )
     targets = {}
     if "targets" in top:
         if not isinstance(top["targets"], dict):
@@ -168,7 +172,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         in_county_tiers=frozenset(in_county_tiers), in_county_reference=in_county_ref,
         categories=categories, person_attributes=person_attrs, claim_attributes=claim_attrs,
         claim_kinds=kinds, pay_later=pay_later, pay_later_reference=pay_later_ref,
-        layers=tuple(layers), shared_caps=shared, premium=premium, chronic_care=chronic, catalogue=catalogue,
+        layers=tuple(layers), shared_caps=shared, premium=premium, chronic_care=chronic, catalogue=catalogue, platform=platform,
         targets=targets, file=source, change_dates=tuple(sorted(r.dates)),
     )  # fmt: skip
 

@@ -20,6 +20,7 @@ from zjj_medical.policy.dated import _NotInForce, value_in_force
 
 if TYPE_CHECKING:
     from zjj_medical.policy.catalogue import Catalogue
+    from zjj_medical.policy.platform import Platform
 
 __all__ = [
     "FACTS",
@@ -510,6 +511,8 @@ class Policy:
     targets: Mapping[str, Param] = attrs.field(factory=dict)
     #: The catalogue rules fee lines are split by (``None``: the policy states none).
     catalogue: Catalogue | None = None
+    #: Where each layer's payment goes in the national platform's settlement shape.
+    platform: Platform | None = None
     file: str = "<memory>"
     change_dates: tuple[dt.date, ...] = ()
     #: Aliases of each category (``categories`` maps an id to its name only).

@@ -1,0 +1,105 @@
+"""The national platform's settlement shape: the built-in mapping, the shipped schema, and the
+identities of setlinfo / setldetail on every settlement of random years."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from importlib.resources import files
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+
+from strategies import person_years, to_claim, to_person
+from zjj_medical import Claim, Facility, Person, parse_policy, settle, settle_year
+from zjj_medical.cli import cli
+from zjj_medical.contract.platform import to_platform
+from zjj_medical.engine.lines import FeeLine
+from zjj_medical.errors import PolicyError
+from zjj_medical.policy.loader import load_policy, policy_source
+from zjj_medical.policy.yamlio import read_policy_text
+
+D = Decimal
+SCHEMA = json.loads(
+    (files("zjj_medical") / "contract" / "settlement-nhsa.schema.json").read_text("utf-8")
+)
+POLICY = load_policy()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _check(out: dict[str, object], total: Decimal) -> None:
+    info: dict[str, str] = out["setlinfo"]  # type: ignore[assignment]
+    details: list[dict[str, str]] = out["setldetail"]  # type: ignore[assignment]
+    m = {k: D(v) for k, v in info.items() if v is not None and k != "pool_prop_selfpay"}
+    assert total == m["medfee_sumamt"]
+    assert m["fund_pay_sumamt"] == sum((D(d["fund_payamt"]) for d in details), D(0))
+    assert m["medfee_sumamt"] == m["fund_pay_sumamt"] + m["hosp_part_amt"] + m["psn_part_amt"]
+    assert m["medfee_sumamt"] == (
+        m["fulamt_ownpay_amt"] + m["overlmt_selfpay"] + m["preselfpay_amt"] + m["inscp_scp_amt"]
+    )
+
+
+def test_worked_stay_with_lines() -> None:
+    """The four-line stay of the fee-line examples, poor, county hospital: hifp_pay 483.94,
+    oth_pay (backstop) 763.05, the split's four parts, the person's 220.06."""
+    lines = [
+        FeeLine("A1", "床位费", "A", "10", "50.00"), FeeLine("B1", "头孢", "B", "3", "12.35"),
+        FeeLine("C1", "自费药", "C", "1", "880.00"),
+        FeeLine("B2", "耗材", "B", "4", "12.50", limit="10.00"),
+    ]  # fmt: skip
+    claim = Claim("X1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
+                  None, None, lines=lines)  # type: ignore[arg-type]  # fmt: skip
+    out = to_platform(settle(claim, Person("P1", poor=True, county="sangzhi")), POLICY)
+    info = out["setlinfo"]
+    assert ("1467.05", "880.00", "10.00", "7.71", "569.34") == (
+        info["medfee_sumamt"], info["fulamt_ownpay_amt"], info["overlmt_selfpay"],
+        info["preselfpay_amt"], info["inscp_scp_amt"],
+    )  # fmt: skip
+    # funds: 483.94 + 763.05 = 1246.99; the person: 1467.05 − 1246.99 = 220.06
+    assert ("483.94", "763.05", "1246.99", "220.06") == (
+        info["hifp_pay"], info["oth_pay"], info["fund_pay_sumamt"], info["psn_part_amt"],
+    )  # fmt: skip
+    assert [("390100", "483.94"), ("999998", "763.05")] == [
+        (d["fund_pay_type"], d["fund_payamt"]) for d in out["setldetail"]
+    ]
+    jsonschema.validate({"settlements": [{"claim_id": "X1", **out}], "ledger": None}, SCHEMA)
+
+
+@settings(max_examples=60, deadline=None)
+@given(person_years())
+def test_identities_hold_for_every_settlement_of_a_random_year(draw: tuple) -> None:
+    """Every settlement of a random year validates against the shipped schema and keeps the
+    three identities."""
+    person, claims = draw
+    for s in settle_year([to_claim(c) for c in claims], to_person(person)):
+        out = to_platform(s, POLICY)
+        _check(out, s.total)
+        jsonschema.validate(
+            {"settlements": [{"claim_id": s.claim_id, **out}], "ledger": None}, SCHEMA
+        )
+
+
+def test_settle_format_nhsa() -> None:
+    """zjj-medical settle --format nhsa writes the platform shape and it validates."""
+    result = CliRunner().invoke(
+        cli, ["settle", str(ROOT / "examples" / "sangzhi_poor_household.json"), "--format", "nhsa"]
+    )
+    assert 0 == result.exit_code, result.output
+    doc = json.loads(result.output)
+    jsonschema.validate(doc, SCHEMA)
+    assert "15300.00" == doc["settlements"][0]["setlinfo"]["hifp_pay"]
+
+
+def test_a_layer_left_unmapped_is_refused() -> None:
+    """The platform mapping must name every layer of the policy."""
+    text = policy_source("zhangjiajie")[0].replace(
+        '    outpatient_pooling: {field: hifp_pay, fund_pay_type: "390100", name: 城乡居民基本医疗保险基金}\n',
+        "",
+    )
+    with pytest.raises(
+        PolicyError, match="every layer maps to a platform field; missing: outpatient_pooling"
+    ):
+        parse_policy(read_policy_text(text, "z.yaml"), "z.yaml")
