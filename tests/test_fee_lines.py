@@ -149,3 +149,22 @@ def test_split_sums_to_amount_and_lines_settle_as_their_in_scope(
         cls = catalogue.classes[catalogue.lookup(line.class_) or ""]
         part = split_line(line, excluded=cls.excluded, ratio=line.self_pay_ratio or D("0.10"))
         assert line.total == part.total
+
+
+def test_the_store_keeps_the_lines_and_the_split(tmp_path: Path) -> None:
+    """A claim with lines settles through the ledger store; a retry and a fresh read give back
+    the same settlement, split included."""
+    from zjj_medical.store import LedgerBook
+
+    claim = _claim([_line(CASES[1]["lines"][0])])
+    person = Person("P1", poor=True, county="sangzhi")
+    with LedgerBook.open(tmp_path / "book.db") as book:
+        first = book.settle(claim, person)
+        assert first == book.settle(claim, person)
+    with LedgerBook.open(tmp_path / "book.db") as book:
+        again = book.settlement("X1")
+    assert first == again
+    assert D("33.34") == again.settlement.in_scope
+    assert again.settlement.split is not None
+    assert D("3.71") == again.settlement.split.preselfpay
+    assert claim == again.parsed_claim()

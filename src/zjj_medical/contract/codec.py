@@ -40,6 +40,7 @@ from decimal import Decimal
 from typing import Any
 
 from zjj_medical.engine.ledger import Ledger
+from zjj_medical.engine.lines import LineSplit
 from zjj_medical.engine.settlement import Settlement
 from zjj_medical.engine.trace import TraceEntry
 from zjj_medical.money import parse_money
@@ -146,6 +147,9 @@ def _money(data: Mapping[str, Any], key: str) -> Decimal:
     return parse_money(data[key], key)
 
 
+_SPLIT = ("fulamt_ownpay", "overlmt_selfpay", "preselfpay", "inscp")
+
+
 def settlement_from_dict(data: Mapping[str, Any], ledger: Ledger, policy_id: str) -> Settlement:
     """Read back a settlement written by ``Settlement.to_dict()`` (with its trace).
 
@@ -173,4 +177,7 @@ def settlement_from_dict(data: Mapping[str, Any], ledger: Ledger, policy_id: str
         trace=trace,
         ledger=ledger,
         policy_id=policy_id,
+        split=None
+        if data.get("split") is None
+        else LineSplit(**{k: _money(data["split"], k) for k in _SPLIT}),
     )
