@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from typing import IO
@@ -17,10 +18,19 @@ from zjj_medical.engine.people import Person
 from zjj_medical.engine.premium import premium
 from zjj_medical.engine.settlement import Settlement
 from zjj_medical.errors import ReimbursementError
-from zjj_medical.policy.loader import load_policy
+from zjj_medical.policy.loader import builtin_for, load_policy
+from zjj_medical.policy.model import Policy
 from zjj_medical.render.sheet import settlement_sheet
 
 __all__ = ["premium_command", "settle_command"]
+
+
+def _policy_of(settlements: list[Settlement], given: Policy | None) -> Policy:
+    """The policy the settlements were settled under (the given one, or the built-in in force
+    on their date)."""
+    if given is not None or not settlements:
+        return given or builtin_for(dt.date.today())
+    return builtin_for(settlements[0].date)
 
 
 @click.command("settle")
@@ -37,7 +47,8 @@ __all__ = ["premium_command", "settle_command"]
     "--policy",
     "policy_name",
     default=None,
-    help="Built-in policy name or a policy file (default: zhangjiajie).",
+    help="Built-in policy name or a policy file (default: the built-in Zhangjiajie policy in "
+    "force on each claim's date).",
 )
 @click.option(
     "--no-trace", is_flag=True, help="Leave the explanation trace out of the JSON output."
@@ -54,7 +65,7 @@ def settle_command(
     error line and the stream goes on.
     """
     try:
-        policy = load_policy(policy_name)
+        policy = None if policy_name is None else load_policy(policy_name)
     except ReimbursementError as exc:
         raise click.ClickException(str(exc)) from None
     console = Console()
@@ -67,11 +78,12 @@ def settle_command(
     def show(result: tuple[Person, list[Settlement], Ledger | None], indent: int | None) -> None:
         person, settlements, last = result
         if fmt == "sheet":
-            console.print(settlement_sheet(settlements, person, policy))
+            console.print(settlement_sheet(settlements, person, _policy_of(settlements, policy)))
         elif fmt == "nhsa":
             out = {
                 "settlements": [
-                    {"claim_id": x.claim_id, **to_platform(x, policy)} for x in settlements
+                    {"claim_id": x.claim_id, **to_platform(x, _policy_of([x], policy))}
+                    for x in settlements
                 ],
                 "ledger": None if last is None else last.to_dict(),
             }
@@ -116,7 +128,10 @@ def settle_command(
 def premium_command(year: int, poor: bool, county: str, policy_name: str | None) -> None:
     """Print the individual premium, the subsidy and the personal share for a YEAR."""
     try:
-        p = premium(Person("-", poor=poor, county=county), year, policy=load_policy(policy_name))
+        p = premium(
+            Person("-", poor=poor, county=county), year,
+            policy=None if policy_name is None else load_policy(policy_name),
+        )  # fmt: skip
     except ReimbursementError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(p.to_dict(), ensure_ascii=False))
