@@ -10,7 +10,6 @@ the claim's total. Reader, plan, kernel and trace are all here; registering it w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -20,7 +19,7 @@ from zjj_medical.engine.layers.kernel import Books, CapSlot, Num, Ops, apply_cap
 from zjj_medical.engine.layers.numbers import Numbers
 from zjj_medical.engine.layers.resolve import Resolved
 from zjj_medical.engine.layers.schedule import caps_shown, limits, slot_index
-from zjj_medical.money import format_money
+from zjj_medical.money import format_money, from_fen
 from zjj_medical.policy.model import Policy, PolicyLayer
 from zjj_medical.policy.reader import Reader
 
@@ -63,7 +62,7 @@ def kernel(ops: Ops, p: Plan, num: Numbers, books: Books, scale: int) -> Outcome
 def trace(
     layer: PolicyLayer, res: Resolved, p: Plan, out: Outcome, policy: Policy
 ) -> tuple[dict[str, object], str, tuple[str, ...]]:
-    raw, amount = Decimal(out.raw).scaleb(-2), Decimal(out.amount).scaleb(-2)
+    raw, amount = from_fen(out.raw), from_fen(out.amount)
     caps, binding = limits(raw, res, caps_shown(res, p.slot_of, out.used), amount)
     note = f"limited from {format_money(raw)} by: " + "; ".join(binding) if amount < raw else ""
     inputs: dict[str, object] = {"allowance": raw}

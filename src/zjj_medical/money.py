@@ -38,6 +38,7 @@ amount is below 2⁵³ fen, so ``float64`` yuan printed with two decimals recove
 from __future__ import annotations
 
 import decimal
+import functools
 import numbers
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -51,6 +52,7 @@ __all__ = [
     "MAX_FEN",
     "ZERO",
     "format_money",
+    "from_fen",
     "parse_fen",
     "parse_money",
     "round_half_up",
@@ -188,6 +190,18 @@ def to_fen(value: Decimal) -> int:
     if fen != fen.to_integral_value(context=EXACT):
         raise problem(ValueError, "money.fen", value=value)
     return int(fen)
+
+
+@functools.lru_cache(maxsize=8192)
+def from_fen(fen: int) -> Decimal:
+    """Integer fen as exact ``Decimal`` yuan with two places (``12345`` → ``123.45``).
+
+    Remembers recent values (a ``Decimal`` is immutable, so sharing one is safe).
+
+    >>> from_fen(12345), from_fen(0), from_fen(-5)
+    (Decimal('123.45'), Decimal('0.00'), Decimal('-0.05'))
+    """
+    return Decimal(int(fen)).scaleb(-2) if fen else ZERO
 
 
 def format_money(value: Decimal) -> str:

@@ -52,6 +52,7 @@ import pandas as pd
 
 from zjj_medical.batch.columns import id_text
 from zjj_medical.errors import problem
+from zjj_medical.money import from_fen
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
@@ -97,7 +98,7 @@ def yuan(fen: int) -> Decimal:
     >>> yuan(12345), yuan(0)
     (Decimal('123.45'), Decimal('0.00'))
     """
-    return Decimal(int(fen)).scaleb(-2)
+    return from_fen(int(fen))
 
 
 def _ratio(num: int, den: int) -> Decimal | None:

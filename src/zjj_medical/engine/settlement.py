@@ -34,7 +34,7 @@ from zjj_medical.engine.normalize import normalize
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.trace import TraceEntry
 from zjj_medical.errors import DuplicateClaim, LedgerMismatch, PolicyNotInForce
-from zjj_medical.money import EXACT, ZERO, format_money, to_fen
+from zjj_medical.money import EXACT, ZERO, format_money, from_fen, to_fen
 from zjj_medical.policy.loader import builtin_for
 from zjj_medical.policy.model import Policy
 
@@ -124,10 +124,6 @@ class Settlement:
         return explain_settlement(self)
 
 
-def _yuan(fen: int) -> Decimal:
-    return Decimal(fen).scaleb(-2)
-
-
 _EMPTY = LayerState()
 
 
@@ -142,27 +138,17 @@ class _Books:
     states: dict[str, LayerState]  # the person-year's, updated as each layer pays
     pays: dict[int, int] = attrs.field(factory=dict)
     so_far: int = 0
-    _fen: dict[int, tuple[int, int, int]] = attrs.field(factory=dict)  # (base, paid, borne)
 
     def state(self, j: int) -> LayerState:
         return self.states.get(self.ids[j]) or _EMPTY
-
-    def _year(self, j: int) -> tuple[int, int, int]:
-        hit = self._fen.get(j)
-        if hit is None:
-            s = self.state(j)
-            hit = self._fen[j] = (to_fen(s.base), to_fen(s.paid), to_fen(s.deductible))
-        return hit
 
     def post(self, j: int, amount: int, base: int, borne: int) -> Decimal:
         """Record layer ``j``'s payment on this claim; returns it in yuan."""
         self.pays[j] = amount
         self.so_far += amount
-        b, p, d = self._year(j)
-        self._fen[j] = (b + base, p + amount, d + borne)
-        paid = _yuan(amount)
+        paid = from_fen(amount)
         self.states[self.ids[j]] = self.state(j).after_claim(
-            base=_yuan(base), paid=paid, deductible=_yuan(borne), tier=self.tier
+            base=from_fen(base), paid=paid, deductible=from_fen(borne), tier=self.tier
         )
         return paid
 
@@ -173,13 +159,13 @@ class _Books:
         return self.pays.get(j, 0)
 
     def paid(self, j: int) -> int:
-        return self._year(j)[1]
+        return to_fen(self.state(j).paid)
 
     def base(self, j: int) -> int:
-        return self._year(j)[0]
+        return to_fen(self.state(j).base)
 
     def borne(self, j: int) -> int:
-        return self._year(j)[2]
+        return to_fen(self.state(j).deductible)
 
     def count(self, j: int, same_tier: bool) -> int:
         claims = self.state(j).claims
@@ -272,7 +258,7 @@ def settle(
     new_ledger = Ledger(person.id, year, (*ledger.claim_ids, claim.id), books.states)
     return Settlement(
         claim_id=claim.id, kind=n.kind, date=claim.date, in_county=n.in_county,
-        pay_later=n.pay_later, total=claim.total, in_scope=_yuan(n.in_scope), split=n.split,
+        pay_later=n.pay_later, total=claim.total, in_scope=from_fen(n.in_scope), split=n.split,
         payments=payments, reimbursed=reimbursed, patient_pay=patient_pay,
         actual_ratio=actual_ratio(reimbursed, claim.total), trace=tuple(trace),
         ledger=new_ledger, policy_id=policy.id,

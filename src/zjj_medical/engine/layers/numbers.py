@@ -158,6 +158,9 @@ class Numbers:
     repeat: Num
     repeat_factor: Num
     amounts: tuple[Num, ...] = ()
+    #: Some band pays (a ratio above 0) for one of these claims: a plain ``bool`` in both
+    #: evaluators, so a kernel may skip the band arithmetic of a layer that pays nothing.
+    pays: bool = True
 
     @classmethod
     def of(cls, row: ParamRow, k: int) -> Numbers:
@@ -171,6 +174,7 @@ class Numbers:
             repeat=row.repeat,
             repeat_factor=0 if row.repeat_factor is None else scaled(row.repeat_factor, k),
             amounts=row.amounts,
+            pays=any(r for *_, r in row.bands),
         )
 
 
@@ -231,4 +235,5 @@ class LayerTable:
             repeat=self.repeat[p],
             repeat_factor=self.repeat_factor[p],
             amounts=tuple(self.amounts[p, a] for a in range(self.amounts.shape[1])),
+            pays=bool(self.ratio[p].any()),
         )

@@ -37,7 +37,7 @@ from zjj_medical.engine.layers.kernel import (
 )
 from zjj_medical.engine.layers.numbers import Numbers
 from zjj_medical.engine.layers.resolve import Resolved
-from zjj_medical.money import ZERO, format_money
+from zjj_medical.money import ZERO, format_money, from_fen
 from zjj_medical.policy.layer_reader import read_base, read_repeat
 from zjj_medical.policy.model import Policy, PolicyLayer, RepeatRule
 from zjj_medical.policy.reader import Reader, show
@@ -197,21 +197,21 @@ def kernel(ops: Ops, p: SchedulePlan, num: Numbers, books: Books, scale: int) ->
         a1 = x
         borne = ops.minimum(d, x)
     shift = 0 if p.absolute else d
-    f1, pieces1 = band_value(ops, num.bands, d, shift, a1, scale)
-    if p.year:
-        f0, pieces0 = band_value(ops, num.bands, d, shift, a0, scale)
+    if not num.pays:  # every ratio is 0: nothing to measure
+        f1, pieces1 = 0, [0] * len(num.bands)
+        f0, pieces0 = 0, pieces1
     else:
-        f0, pieces0 = 0, [0] * len(pieces1)
+        f1, pieces1 = band_value(ops, num.bands, d, shift, a1, scale)
+        if p.year:
+            f0, pieces0 = band_value(ops, num.bands, d, shift, a0, scale)
+        else:
+            f0, pieces0 = 0, [0] * len(pieces1)
     raw = f1 - f0
     amount, used, _ = apply_caps(ops, raw, p.index, p.slots, num.caps, books)
     return ScheduleOutcome(
         amount, raw, x, d, borne, nth, reduced, ceiling_bound, a0, a1, shift, pieces0, pieces1,
         used,
     )  # fmt: skip
-
-
-def _yuan(fen: int) -> Decimal:
-    return Decimal(fen).scaleb(-2)
 
 
 def slot_index(
@@ -229,7 +229,7 @@ def caps_shown(
     out = []
     for cap in res.caps:
         u = used[slot_of[cap.per, cap.shared]]
-        remaining = max(ZERO, cap.amount - _yuan(u))
+        remaining = max(ZERO, cap.amount - from_fen(u))
         extra: dict[str, object] = (
             {"shared_by": ",".join(cap.shared), "id": cap.id} if cap.shared else {}
         )
@@ -267,12 +267,12 @@ def trace(
         notes.append(
             f"claim no. {out.nth} this year ({rule.count.replace('_', ' ')}): {rule.description}"
         )
-    d = _yuan(out.deductible)
+    d = from_fen(out.deductible)
     if out.ceiling_bound:
         assert res.ceiling is not None
         notes.append(f"deductibles borne this year reach the ceiling {format_money(res.ceiling)}")
     notes = ["; ".join(notes)] if notes else []
-    raw, amount = _yuan(out.raw), _yuan(out.amount)
+    raw, amount = from_fen(out.raw), from_fen(out.amount)
     caps, binding = limits(raw, res, caps_shown(res, p.slot_of, out.used), amount)
     if amount < raw:
         notes.append(f"limited from {format_money(raw)} by: " + "; ".join(binding))
@@ -286,24 +286,24 @@ def trace(
         else:
             notes.append("nothing to pay on this base")
     inputs: dict[str, object] = {
-        "base": _yuan(out.base),
+        "base": from_fen(out.base),
         "deductible": d,
-        "deductible_borne": _yuan(out.borne),
+        "deductible_borne": from_fen(out.borne),
     }
     if p.year:
-        inputs["cumulative_before"] = _yuan(out.a0)
-        inputs["cumulative_after"] = _yuan(out.a1)
+        inputs["cumulative_before"] = from_fen(out.a0)
+        inputs["cumulative_after"] = from_fen(out.a1)
     if len(res.bands) == 1 and res.bands[0].lower == 0 and res.bands[0].upper is None:
         inputs["ratio"] = str(res.bands[0].ratio)
     else:
-        shift = _yuan(out.shift)
+        shift = from_fen(out.shift)
         inputs["measured"] = layer.measured
         inputs["bands"] = [
             {
                 "from": b.lower + shift,
                 "to": None if b.upper is None else b.upper + shift,
                 "ratio": str(b.ratio),
-                "this_claim": _yuan(p1 - p0),
+                "this_claim": from_fen(p1 - p0),
             }
             for b, p0, p1 in zip(res.bands, out.pieces0, out.pieces1, strict=True)
         ]

@@ -9,7 +9,6 @@ is the layer's ``target.of``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -18,7 +17,7 @@ from zjj_medical.engine.layers.kernel import Books, CapSlot, Num, Ops, apply_cap
 from zjj_medical.engine.layers.numbers import Numbers
 from zjj_medical.engine.layers.resolve import Resolved
 from zjj_medical.engine.layers.schedule import caps_shown, limits, slot_index
-from zjj_medical.money import ZERO, format_money
+from zjj_medical.money import ZERO, format_money, from_fen
 from zjj_medical.policy.model import Policy, PolicyLayer
 from zjj_medical.policy.reader import Reader, show
 
@@ -80,25 +79,21 @@ def kernel(ops: Ops, p: TargetPlan, num: Numbers, books: Books, scale: int) -> T
     return TargetOutcome(amount, raw, of, target, earlier, 0, used)
 
 
-def _yuan(fen: int) -> Decimal:
-    return Decimal(fen).scaleb(-2)
-
-
 def trace(
     layer: PolicyLayer, res: Resolved, p: TargetPlan, out: TargetOutcome, policy: Policy
 ) -> tuple[dict[str, object], str, tuple[str, ...]]:
     """One claim's trace inputs, note and binding clauses from its kernel outcome."""
-    raw, amount, target = _yuan(out.raw), _yuan(out.amount), _yuan(out.target)
+    raw, amount, target = from_fen(out.raw), from_fen(out.amount), from_fen(out.target)
     caps, binding = limits(raw, res, caps_shown(res, p.slot_of, out.used), amount)
     note = f"earlier layers already reach the target {format_money(target)}" if raw == 0 else ""
     if amount < raw:
         note = f"limited from {format_money(raw)} by: " + "; ".join(binding)
     inputs: dict[str, object] = {
         "target_of": layer.target_of,
-        "base": _yuan(out.base),
+        "base": from_fen(out.base),
         "target_ratio": str(res.target_ratio),
         "target": target,
-        "earlier_layers": _yuan(out.earlier) if out.earlier else ZERO,
+        "earlier_layers": from_fen(out.earlier) if out.earlier else ZERO,
     }
     if caps:
         inputs["caps"] = caps
