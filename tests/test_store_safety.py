@@ -88,6 +88,25 @@ def _die_in_reverse(db: str) -> None:
         book.reverse("K01")
 
 
+def _kill_9_in_reverse(db: str, after: str) -> None:
+    """Reverse K01 and SIGKILL this process once the posting ``after`` is written."""
+    import signal
+
+    from zjj_medical.store import sqlite
+
+    real = sqlite.SQLiteStore._append
+
+    def append_then_die(self: SQLiteStore, kind: str, *args: Any) -> Any:
+        posting = real(self, kind, *args)
+        if kind == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return posting
+
+    sqlite.SQLiteStore._append = append_then_die  # type: ignore[method-assign]
+    with LedgerBook.open(db) as book:
+        book.reverse("K01")
+
+
 def run_child(target: Any, *args: Any) -> int | None:
     """Run ``target(*args)`` in a fresh process; its exit code."""
     child = CTX.Process(target=target, args=args)
@@ -201,6 +220,26 @@ def test_a_process_killed_mid_reversal_leaves_the_store_as_before(tmp_path: Path
     before = settled(db, 1, 2, 3)
     assert 18 == run_child(_die_in_reverse, str(db))
     assert before == dump(db)
+
+
+@pytest.mark.parametrize("after", ["reverse", "adjust"])
+def test_kill_9_mid_reversal_loses_and_duplicates_nothing_and_verifies(
+    tmp_path: Path, after: str
+) -> None:
+    """SIGKILL after the reverse (or first adjust) posting: store as before, verify ok, redo works."""
+    db = tmp_path / "ledger.db"
+    before = settled(db, 1, 2, 3)
+    assert -9 == run_child(_kill_9_in_reverse, str(db), after)
+    assert before == dump(db)
+    with LedgerBook.open(db) as book:  # the check on open passes: the chain is whole
+        assert book.verify().ok
+        ids = [r.claim_id for r in book.store.find()]
+        assert ["K01", "K02", "K03"] == sorted(ids)  # none lost, none twice
+        book.reverse("K01")
+        assert ("K02", "K03") == book.ledger("P-shared", 2019).claim_ids
+        report = book.verify()
+        assert report.ok, [p.message for p in report.problems]
+        assert 6 == report.postings
 
 
 # -- bad database files -----------------------------------------------------------------------
