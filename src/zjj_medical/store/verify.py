@@ -64,7 +64,7 @@ class VerifyReport:
         """One line: what was checked."""
         return (
             f"{self.postings} postings, chain head {self.head[0]} {self.head[1]}; "
-            f"{self.person_years} person-years, {self.claims} current claims re-settled from "
+            f"{self.person_years} person-year(s), {self.claims} current claims re-settled from "
             f"the journal: {'ok' if self.ok else f'{len(self.problems)} problem(s)'}"
         )
 
