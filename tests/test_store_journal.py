@@ -11,14 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
+import zjj_medical
 from store_helpers import dump
 from zjj_medical import Claim, Facility, Person, StoreError
 from zjj_medical.cli import cli
@@ -300,16 +306,65 @@ def test_a_store_that_cannot_be_written_is_read_only(
     assert before == dump(db)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files anyway")
-def test_a_read_only_file_is_said_to_be_read_only(db: Path) -> None:
-    """chmod 444 on the store file: show works, settle exits 1 saying the store is read-only."""
-    db.chmod(0o444)
+def _as_other_user(*args: str) -> subprocess.CompletedProcess[str]:
+    """``zjj-medical ARGS`` as a user the file permissions apply to (``nobody`` when root)."""
+    code = "import sys; from zjj_medical.cli import cli; cli(sys.argv[1:], prog_name='zjj-medical')"
+    if os.geteuid() != 0:
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("root, and no setpriv to run as another user")
+    # the interpreter and packages of this run must be readable by nobody
+    paths = {str(Path(zjj_medical.__file__).parents[1]), str(Path(click.__file__).parents[1])}
+    drop = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    env = {"PYTHONPATH": os.pathsep.join(sorted(paths)), "PATH": "/usr/bin:/bin"}
+    for python in (
+        sys.executable,
+        shutil.which(f"python{sys.version_info[0]}.{sys.version_info[1]}"),
+    ):
+        if python is None:
+            continue
+        probe = subprocess.run([*drop, python, "-c", "import zjj_medical.cli"], env=env,
+                               capture_output=True, text=True)  # fmt: skip
+        if probe.returncode == 0:
+            return subprocess.run([*drop, python, "-c", code, *args], env=env,
+                                  capture_output=True, text=True)  # fmt: skip
+    pytest.skip("no Python that user nobody can run with these packages")
+
+
+@pytest.mark.parametrize("what", ["file", "directory"])
+def test_a_read_only_store_is_read_and_said_to_be_read_only(what: str) -> None:
+    """A read-only store file (or folder): show and verify work; settle exits 1 saying read-only."""
+    folder = Path(tempfile.mkdtemp(prefix="zjj-ro-"))
     try:
-        assert 0 == cli_run("ledger", "--db", str(db), "show", "P-cili").exit_code
-        with LedgerBook.open(db) as book, pytest.raises(StoreError, match="read-only"):
-            book.settle(claim("C4", "2019-04-10"), PERSON)
+        folder.chmod(0o755)
+        db = folder / "ledger.db"
+        with LedgerBook.open(db) as book:
+            book.settle(THREE[0], PERSON)
+        document = folder / "c2.json"
+        document.write_text(json.dumps({
+            "person": {"id": "P-cili", "poor": False, "county": "cili"},
+            "claims": [{"id": "C2", "kind": "inpatient", "date": "2019-02-10",
+                        "facility": {"level": "county", "county": "cili"},
+                        "total": "40000.00", "in_scope": "40000.00"}],
+            "ledger": None,
+        }), "utf-8")  # fmt: skip
+        before = dump(db)
+        (db if what == "file" else folder).chmod(0o444 if what == "file" else 0o555)
+        shown = _as_other_user("ledger", "--db", str(db), "show", "P-cili", "--json")
+        assert 0 == shown.returncode, shown.stderr
+        assert ["C1"] == json.loads(shown.stdout)["ledger"]["claim_ids"]
+        assert 0 == _as_other_user("ledger", "--db", str(db), "verify").returncode
+        settled = _as_other_user("ledger", "--db", str(db), "settle", str(document))
+        assert 1 == settled.returncode
+        error = json.loads(settled.stderr)["error"]
+        assert "store.read_only" == error["code"]
+        assert "is read-only" in error["message"]
+        assert before == dump(db)
     finally:
-        db.chmod(0o644)
+        folder.chmod(0o755)
+        (folder / "ledger.db").chmod(0o644)
+        shutil.rmtree(folder)
 
 
 def test_a_memory_store_still_opens_from_python() -> None:
