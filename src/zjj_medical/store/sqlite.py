@@ -83,14 +83,24 @@ class SQLiteStore:
     """A :class:`~zjj_medical.store.base.LedgerStore` in one SQLite file.
 
     Args:
-        path: the database file (created when absent or empty), or ``":memory:"``.
+        path: the database file (created when absent or empty), or ``":memory:"`` (for
+            tests: nothing is kept when it is closed).
         timeout: seconds to wait for another writer before giving up with ``StoreError``.
         synchronous: SQLite's ``PRAGMA synchronous`` (``FULL``: a committed settlement
             survives a power cut; ``NORMAL``: it survives a crash of the process).
+        check: run the cheap check on open — SQLite's quick check on a small file, the
+            journal's last posting against the recorded chain head. A file cut short is
+            refused even without it.
+
+    A file that cannot be written (the file or its directory is read-only) is opened
+    read-only: reads work, a write transaction raises ``StoreError`` (``store.read_only``).
+    A store of an older schema version is upgraded on open.
 
     Raises:
         StoreError: the file is not a SQLite database, is another application's
-            database, or has a newer schema than this version understands.
+            database, has a newer schema than this version understands, or is damaged
+            (``store.damaged``: cut short, failing SQLite's quick check, or a journal whose
+            last posting is not the recorded head).
     """
 
     def __init__(
