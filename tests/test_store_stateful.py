@@ -6,7 +6,10 @@ which claims are stored and in which order they were posted:
 - each person-year's stored ledger and settlements equal ``settle_year`` of its remaining
   claims from scratch, in posting order;
 - per layer, what the ledger says was paid equals the sum of the stored settlements' payments;
-- no claim id is stored twice.
+- no claim id is stored twice;
+
+and, whenever the ``verify`` rule is drawn, the journal's chain holds and re-settling it
+gives the stored state.
 """
 
 from __future__ import annotations
@@ -182,6 +185,13 @@ class LedgerStoreMachine(RuleBasedStateMachine):
         at = self.order[key].index(cid)
         assert self.order[key][at + 1 :] == [a.claim_id for a in reversal.adjustments]
         self.order[key].remove(cid)
+
+    @rule()
+    def verify(self) -> None:
+        """ledger verify: the hash chain holds and re-settling the journal gives the stored state."""
+        report = self.book.verify()
+        assert report.ok, [p.message for p in report.problems]
+        event("verified")
 
     @rule()
     def reopen(self) -> None:
