@@ -367,6 +367,26 @@ def test_a_read_only_store_is_read_and_said_to_be_read_only(what: str) -> None:
         shutil.rmtree(folder)
 
 
+def test_a_read_only_folder_with_a_pending_log_says_so() -> None:
+    """Read-only folder, a write-ahead log not yet in the file: StoreError store.read_only.wal."""
+    source, folder = Path(tempfile.mkdtemp(prefix="zjj-wal-")), Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o755)
+        with LedgerBook.open(source / "ledger.db") as book:
+            book.settle(THREE[0], PERSON)  # committed to the log, not yet to the file
+            for name in ("ledger.db", "ledger.db-wal"):
+                shutil.copy(source / name, folder / name)
+        assert (folder / "ledger.db-wal").stat().st_size > 0
+        folder.chmod(0o555)
+        shown = _as_other_user("ledger", "--db", str(folder / "ledger.db"), "show", "P-cili")
+        assert 1 == shown.returncode
+        assert "store.read_only.wal" == json.loads(shown.stderr)["error"]["code"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
+        shutil.rmtree(source)
+
+
 def test_a_memory_store_still_opens_from_python() -> None:
     """The Python API keeps ":memory:" (tests); it journals like a file."""
     with LedgerBook.open(":memory:") as book:

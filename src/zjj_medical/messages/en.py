@@ -285,6 +285,8 @@ MESSAGES: dict[str, str] = {
     " it from a backup (zjj-medical ledger verify lists what is wrong)",
     "store.read_only": "{db}: the ledger store is read-only (the file or its directory"
     " cannot be written); it can be read, not settled into",
+    "store.read_only.wal": "{db}: the ledger store is read-only and its write-ahead log"
+    " {wal} holds changes not yet in the file; open it once with write access",
     "store.read_only.create": "{db}: cannot create a ledger store here: the directory"
     " cannot be written",
     "store.read_only.upgrade": "{db}: the ledger store has schema version {version} and is"

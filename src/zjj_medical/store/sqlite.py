@@ -211,9 +211,13 @@ class SQLiteStore:
         try:
             return self._inspect()
         except StoreError as exc:
-            wal = self.path + "-wal"
-            if "readonly" not in str(exc) or (os.path.exists(wal) and os.path.getsize(wal)):
+            if "readonly" not in str(exc) and "unable to open" not in str(exc):
                 raise
+            wal = self.path + "-wal"
+            if os.path.exists(wal) and os.path.getsize(wal):
+                raise StoreError(
+                    code="store.read_only.wal", params={"db": self.path, "wal": wal}, field="db"
+                ) from None
         timeout = self._conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
         self._conn.close()
         self._conn = self._connect(timeout, immutable=True)
