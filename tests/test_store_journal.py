@@ -8,6 +8,7 @@ illness 225.00, 6225.00, 6225.00 for the first three claims of a year.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -306,30 +307,39 @@ def test_a_store_that_cannot_be_written_is_read_only(
     assert before == dump(db)
 
 
-def _as_other_user(*args: str) -> subprocess.CompletedProcess[str]:
-    """``zjj-medical ARGS`` as a user the file permissions apply to (``nobody`` when root)."""
-    code = "import sys; from zjj_medical.cli import cli; cli(sys.argv[1:], prog_name='zjj-medical')"
-    if os.geteuid() != 0:
-        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+_CODE = "import sys; from zjj_medical.cli import cli; cli(sys.argv[1:], prog_name='zjj-medical')"
+
+
+@functools.cache
+def _other_user() -> tuple[list[str], dict[str, str]] | str:
+    """How to run Python as user nobody with this run's packages, or why it cannot be done."""
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("root, and no setpriv to run as another user")
+        return "root, and no setpriv to run as another user"
     # the interpreter and packages of this run must be readable by nobody
     paths = {str(Path(zjj_medical.__file__).parents[1]), str(Path(click.__file__).parents[1])}
     drop = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
     env = {"PYTHONPATH": os.pathsep.join(sorted(paths)), "PATH": "/usr/bin:/bin"}
-    for python in (
-        sys.executable,
-        shutil.which(f"python{sys.version_info[0]}.{sys.version_info[1]}"),
-    ):
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    for python in (sys.executable, shutil.which(version)):
         if python is None:
             continue
         probe = subprocess.run([*drop, python, "-c", "import zjj_medical.cli"], env=env,
                                capture_output=True, text=True)  # fmt: skip
         if probe.returncode == 0:
-            return subprocess.run([*drop, python, "-c", code, *args], env=env,
-                                  capture_output=True, text=True)  # fmt: skip
-    pytest.skip("no Python that user nobody can run with these packages")
+            return [*drop, python], env
+    return "no Python that user nobody can run with these packages"
+
+
+def _as_other_user(*args: str) -> subprocess.CompletedProcess[str]:
+    """``zjj-medical ARGS`` as a user the file permissions apply to (``nobody`` when root)."""
+    if os.geteuid() != 0:
+        return subprocess.run([sys.executable, "-c", _CODE, *args], capture_output=True, text=True)
+    how = _other_user()
+    if isinstance(how, str):
+        pytest.skip(how)
+    command, env = how
+    return subprocess.run([*command, "-c", _CODE, *args], env=env, capture_output=True, text=True)
 
 
 @pytest.mark.parametrize("what", ["file", "directory"])
