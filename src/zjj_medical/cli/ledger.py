@@ -173,7 +173,10 @@ def presettle_command(ctx: click.Context, file: IO[str], no_trace: bool) -> None
 @click.argument("claim_id")
 @click.pass_context
 def reverse_command(ctx: click.Context, claim_id: str) -> None:
-    """冲正 / 退费重算: remove CLAIM_ID and re-settle the person-year's later claims.
+    """冲正 / 退费重算: reverse CLAIM_ID and re-settle the person-year's later claims.
+
+    The store's journal gains a reversing posting and one adjusting posting per later
+    claim; nothing is erased.
 
     Prints the refund per fund of the reversed claim, each later claim's change per
     fund (new − old: positive, the fund pays more; negative, it is refunded) and the

@@ -313,9 +313,10 @@ class LedgerBook:
 
     # -- reversing ----------------------------------------------------------------------------
     def reverse(self, claim_id: str) -> Reversal:
-        """冲正 / 退费重算: remove a claim's settlement and re-settle the person-year's later claims.
+        """冲正 / 退费重算: reverse a claim's settlement and re-settle the person-year's later claims.
 
-        The later claims are settled again in their order, each under the policy in force
+        Nothing is erased: the store appends a reversing posting for the claim and an
+        adjusting posting per later claim. The later claims are settled again in their order, each under the policy in force
         on its date, from the ledger as it stood before the reversed claim. Each one's
         change per layer (new − old) is stored and returned, so every fund can be
         refunded or charged the difference. All in one transaction of the person-year.

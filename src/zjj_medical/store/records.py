@@ -162,7 +162,7 @@ class Reversal:
 
     Attributes:
         id: the reversal's number in the store.
-        reversed: the settlement removed; each fund refunds its payments.
+        reversed: the settlement reversed; each fund refunds its payments.
         adjustments: one per later claim of the person-year, in order, re-settled.
         reversed_at: when (UTC, ISO 8601).
     """

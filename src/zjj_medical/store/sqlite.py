@@ -549,7 +549,7 @@ class SQLiteStore:
     def add_reversal(
         self, reversal: Reversal, resettled: list[StoredSettlement], ledger: Ledger
     ) -> int:
-        """Re-settled records replace the stored ones, the reversed one goes; returns its id."""
+        """Append the reversing and adjusting postings; the current tables follow; returns its id."""
         r = reversal.reversed
         for record in (r, *resettled):
             check_person_year("add_reversal", self._open_year, record.person_id, record.year)
