@@ -316,10 +316,11 @@ class LedgerBook:
         """冲正 / 退费重算: reverse a claim's settlement and re-settle the person-year's later claims.
 
         Nothing is erased: the store appends a reversing posting for the claim and an
-        adjusting posting per later claim. The later claims are settled again in their order, each under the policy in force
-        on its date, from the ledger as it stood before the reversed claim. Each one's
-        change per layer (new − old) is stored and returned, so every fund can be
-        refunded or charged the difference. All in one transaction of the person-year.
+        adjusting posting per later claim. The later claims are settled again in their
+        order, each under the policy in force on its date, from the ledger as it stood
+        before the reversed claim. Each one's change per layer (new − old) is stored and
+        returned, so every fund can be refunded or charged the difference. All in one
+        transaction of the person-year.
 
         Raises:
             UnknownClaim: the claim id is not stored.
