@@ -272,6 +272,22 @@ def test_a_chain_head_that_is_not_the_last_posting_is_refused(db: Path) -> None:
         assert (5, journal(db)[-1][4]) == store.chain_head()
 
 
+def test_a_last_posting_changed_in_place_is_refused_on_open(db: Path) -> None:
+    """The last posting's content changed (head and hash kept): refused on open, verify lists it."""
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER journal_no_update")
+    con.execute(
+        "UPDATE journal SET content = replace(content, '29625.00', '29625.01') WHERE seq = 6"
+    )
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="posting 6: its hash does not match its content"):
+        LedgerBook.open(db)
+    result = cli_run("ledger", "--db", str(db), "verify")
+    assert 1 == result.exit_code
+    assert "posting 6 (adjust C3): hash" in result.stdout
+
+
 # -- 4. retries ----------------------------------------------------------------------------------
 def test_a_retry_returns_the_first_response_even_after_a_re_settlement(tmp_path: Path) -> None:
     """C2 retried after C3 and after reversing C1 (C2 re-settled): C2's first response exactly."""

@@ -42,12 +42,12 @@ from zjj_medical.store.records import (
     record_from_dict,
 )
 from zjj_medical.store.sqlite_schema import (
-    QUICK_CHECK_PAGES,
     SCHEMA,
     SCHEMA_TABLE,
     SCHEMA_VERSION,
     UPGRADE,
     check_file,
+    check_store,
 )
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStore"]
@@ -180,7 +180,7 @@ class SQLiteStore:
         if self.schema_version < SCHEMA_VERSION:
             self._upgrade()
         if check:
-            self._check()
+            check_store(self._conn, self.path)
 
     def _version(self) -> int:
         row = self._exec(f"SELECT version FROM {SCHEMA_TABLE}").fetchall()
@@ -258,42 +258,6 @@ class SQLiteStore:
                     self._append("settle", record.person_id, record.year, record.claim_id, body)
                 self._exec(f"UPDATE {SCHEMA_TABLE} SET version = ?", (SCHEMA_VERSION,))
         self.schema_version = SCHEMA_VERSION
-
-    def _check(self) -> None:
-        """The cheap check on open: SQLite's quick check on a small file, the chain's head."""
-        detail = ""
-        try:
-            pages = int(self._conn.execute("PRAGMA page_count").fetchone()[0])
-            if pages <= QUICK_CHECK_PAGES:
-                found = [r[0] for r in self._conn.execute("PRAGMA quick_check").fetchall()]
-                if found != ["ok"]:
-                    detail = "SQLite's quick check: " + "; ".join(map(str, found[:3]))
-            if not detail:
-                detail = self._head_problem()
-        except sqlite3.DatabaseError as exc:
-            detail = str(exc)
-        if detail:
-            raise StoreError(
-                code="store.damaged", params={"db": self.path, "detail": detail}, field="db"
-            )
-
-    def _head_problem(self) -> str:
-        """What is wrong with the journal's last posting and the recorded head ("": nothing)."""
-        head = self.chain_head()
-        last = self._conn.execute(
-            f"SELECT {_POSTING} FROM journal ORDER BY seq DESC LIMIT 2"
-        ).fetchall()
-        last_seq, last_hash = (last[0][0], last[0][6]) if last else (0, GENESIS)
-        if head != (last_seq, last_hash):
-            return (
-                f"the journal's last posting is {last_seq} ({last_hash}) but its head is "
-                f"recorded as {head[0]} ({head[1]})"
-            )
-        if last:
-            previous = last[1][6] if len(last) > 1 else GENESIS
-            if posting_hash(previous, last[0][5]) != last_hash:
-                return f"posting {last_seq}: its hash does not match its content"
-        return ""
 
     # -- plumbing -----------------------------------------------------------------------------
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:

@@ -14,10 +14,20 @@ marked ``"migrated": true``), in person, year and order of posting.
 from __future__ import annotations
 
 import os
+import sqlite3
 
 from zjj_medical.errors import StoreError
+from zjj_medical.store.journal import GENESIS, posting_hash
 
-__all__ = ["QUICK_CHECK_PAGES", "SCHEMA", "SCHEMA_TABLE", "SCHEMA_VERSION", "UPGRADE", "check_file"]
+__all__ = [
+    "QUICK_CHECK_PAGES",
+    "SCHEMA",
+    "SCHEMA_TABLE",
+    "SCHEMA_VERSION",
+    "UPGRADE",
+    "check_file",
+    "check_store",
+]
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = 2
@@ -129,3 +139,45 @@ def check_file(path: str) -> None:
             params={"db": path, "detail": f"{size} bytes, the header says {pages} pages of "
                     f"{page} bytes: the file was cut short"},
         )  # fmt: skip
+
+
+def check_store(conn: sqlite3.Connection, path: str) -> None:
+    """The cheap check on open: SQLite's quick check on a small store, and the journal's
+    last posting against the recorded chain head (its hash recomputed from the one before).
+
+    Raises:
+        StoreError: ``store.damaged`` naming the file and what is wrong.
+    """
+    detail = ""
+    try:
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+        if pages <= QUICK_CHECK_PAGES:
+            found = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+            if found != ["ok"]:
+                detail = "SQLite's quick check: " + "; ".join(map(str, found[:3]))
+        if not detail:
+            detail = _head_problem(conn)
+    except sqlite3.DatabaseError as exc:
+        detail = str(exc)
+    if detail:
+        raise StoreError(code="store.damaged", params={"db": path, "detail": detail}, field="db")
+
+
+def _head_problem(conn: sqlite3.Connection) -> str:
+    """What is wrong with the journal's last posting and the recorded head ("": nothing)."""
+    row = conn.execute("SELECT seq, hash FROM journal_head WHERE one = 1").fetchone()
+    head = (0, "") if row is None else (int(row[0]), str(row[1]))
+    last = conn.execute(
+        "SELECT seq, content, hash FROM journal ORDER BY seq DESC LIMIT 2"
+    ).fetchall()
+    last_seq, last_hash = (int(last[0][0]), str(last[0][2])) if last else (0, GENESIS)
+    if head != (last_seq, last_hash):
+        return (
+            f"the journal's last posting is {last_seq} ({last_hash}) but its head is "
+            f"recorded as {head[0]} ({head[1]})"
+        )
+    if last:
+        previous = str(last[1][2]) if len(last) > 1 else GENESIS
+        if posting_hash(previous, str(last[0][1])) != last_hash:
+            return f"posting {last_seq}: its hash does not match its content"
+    return ""
