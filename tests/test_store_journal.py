@@ -159,6 +159,10 @@ def schema_1_store(path: Path, source: Path) -> None:
     con.execute("ATTACH DATABASE ? AS src", (str(source),))
     con.execute("INSERT INTO ledgers SELECT * FROM src.ledgers")
     con.execute(f"INSERT INTO settlements SELECT {V1_COLUMNS} FROM src.settlements")
+    for table in ("reversals", "adjustments", "adjustment_layers"):
+        con.execute(f"INSERT INTO {table} SELECT * FROM src.{table}")
+    # schema 1 wrote no posting notes in its records
+    con.execute("UPDATE reversals SET record = json_remove(record, '$.posting_note')")
     con.commit()
     con.execute("DETACH DATABASE src")
     con.close()
@@ -178,6 +182,8 @@ def test_a_schema_1_store_is_upgraded_its_settlements_become_the_first_postings(
         rows = journal(old)
         assert [(1, "settle", "C2"), (2, "settle", "C3")] == [r[:3] for r in rows]
         assert all(json.loads(r[3])["migrated"] for r in rows)
+        (reversal,) = book.store.reversals("C1")  # the reversals of schema 1 are kept
+        assert ["C2", "C3"] == [a.claim_id for a in reversal.adjustments]
         assert book.verify().ok
         book.settle(claim("C4", "2019-04-10"), PERSON)  # and it takes new postings
         assert book.verify().ok
