@@ -82,7 +82,7 @@ def test_a_scheme_added_to_the_registry_is_used(
     """A further backend is one entry of SCHEMES: open_store and LedgerBook.open then reach it."""
     seen: list[tuple[str, float, str]] = []
 
-    def opener(rest: str, *, timeout: float, synchronous: str) -> Any:
+    def opener(rest: str, *, timeout: float, synchronous: str, check: bool) -> Any:
         seen.append((rest, timeout, synchronous))
         return SQLiteStore(tmp_path / "other.db", timeout=timeout, synchronous=synchronous)
 

@@ -173,14 +173,19 @@ def test_a_bad_database_file(run: Any, tmp_path: Path) -> None:
     assert "StoreError" == json.loads(result.stderr)["error"]["type"]
 
 
-def test_a_resent_document_prints_the_stores_ledger(run: Any, tmp_path: Path) -> None:
-    """Re-sending C1 after C2 was settled prints C1's stored settlement and the ledger C1, C2."""
+def test_a_resent_document_prints_its_first_response_byte_for_byte(
+    run: Any, tmp_path: Path
+) -> None:
+    """Re-sending C1 after C2 was settled prints exactly what C1's settle printed (ledger C1)."""
     first = write(tmp_path / "a.json", doc([inpatient("C1", "2019-01-10")]))
-    run("settle", first)
+    original = run("settle", first).stdout
     run("settle", write(tmp_path / "b.json", doc([inpatient("C2", "2019-02-10")])))
-    out = json.loads(run("settle", "--no-trace", first).stdout)
+    again = run("settle", first)
+    assert 0 == again.exit_code
+    assert original == again.stdout
+    out = json.loads(again.stdout)
     assert "225.00" == out["settlements"][0]["payments"]["critical_illness"]  # as first settled
-    assert ["C1", "C2"] == out["ledger"]["claim_ids"]
+    assert ["C1"] == out["ledger"]["claim_ids"]
 
 
 def _cli(*args: str) -> Result:
@@ -217,11 +222,18 @@ def test_db_with_another_scheme_names_the_supported_ones(tmp_path: Path) -> None
     assert "s3cret" not in result.stderr
 
 
-def test_db_empty_is_refused() -> None:
-    """--db "" (a store that would vanish on close) exits 1 with a StoreError."""
-    result = _cli("ledger", "--db", "", "show", "P1")
-    assert 1 == result.exit_code
-    assert "StoreError" == json.loads(result.stderr)["error"]["type"]
+@pytest.mark.parametrize(
+    "db", ["", " ", ":memory:", "sqlite::memory:", "file:x?mode=memory", "file::memory:"]
+)
+def test_db_that_would_not_persist_is_refused(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--db "", :memory: or an in-memory URI (nothing would be kept) is a usage error, exit 2."""
+    monkeypatch.chdir(tmp_path)
+    result = _cli("ledger", "--db", db, "settle", "--no-trace", str(EXAMPLE))
+    assert 2 == result.exit_code
+    assert "would not persist" in result.stderr
+    assert [] == list(tmp_path.iterdir())  # no file was made either
 
 
 def test_db_a_directory_path_is_a_usage_error(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def _check_person_year(book: LedgerBook, person: Person, sent: list[Claim]) -> N
 
 
 def test_two_processes_other_persons_and_the_same_person(tmp_path: Path) -> None:
-    """2 processes × (60 own + 70 shared) claims at once: nothing lost, nothing twice, in order."""
+    """2 processes × (60 own + 70 shared) claims at once: nothing lost or twice, in order, verified."""
     db = str(tmp_path / "shared.db")
     LedgerBook.open(db).close()
     start = CTX.Barrier(2)  # both workers begin once both are ready
@@ -87,3 +87,7 @@ def test_two_processes_other_persons_and_the_same_person(tmp_path: Path) -> None
         assert switches >= 10, posted  # 1 switch: one worker after the other; ~100 usual
         ids = [r.claim_id for r in book.store.find()]
         assert len(ids) == len(set(ids)) == 4 * PER_WORKER + 10
+        # one journal: a posting per claim, seq 1, 2, … with no gap, every hash chained
+        report = book.verify()
+        assert report.ok, [p.message for p in report.problems]
+        assert len(ids) == report.postings

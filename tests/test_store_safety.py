@@ -88,6 +88,25 @@ def _die_in_reverse(db: str) -> None:
         book.reverse("K01")
 
 
+def _kill_9_in_reverse(db: str, after: str) -> None:
+    """Reverse K01 and SIGKILL this process once the posting ``after`` is written."""
+    import signal
+
+    from zjj_medical.store import sqlite
+
+    real = sqlite.SQLiteStore._append
+
+    def append_then_die(self: SQLiteStore, kind: str, *args: Any) -> Any:
+        posting = real(self, kind, *args)
+        if kind == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return posting
+
+    sqlite.SQLiteStore._append = append_then_die  # type: ignore[method-assign]
+    with LedgerBook.open(db) as book:
+        book.reverse("K01")
+
+
 def run_child(target: Any, *args: Any) -> int | None:
     """Run ``target(*args)`` in a fresh process; its exit code."""
     child = CTX.Process(target=target, args=args)
@@ -203,6 +222,26 @@ def test_a_process_killed_mid_reversal_leaves_the_store_as_before(tmp_path: Path
     assert before == dump(db)
 
 
+@pytest.mark.parametrize("after", ["reverse", "adjust"])
+def test_kill_9_mid_reversal_loses_and_duplicates_nothing_and_verifies(
+    tmp_path: Path, after: str
+) -> None:
+    """SIGKILL after the reverse (or first adjust) posting: store as before, verify ok, redo works."""
+    db = tmp_path / "ledger.db"
+    before = settled(db, 1, 2, 3)
+    assert -9 == run_child(_kill_9_in_reverse, str(db), after)
+    assert before == dump(db)
+    with LedgerBook.open(db) as book:  # the check on open passes: the chain is whole
+        assert book.verify().ok
+        ids = [r.claim_id for r in book.store.find()]
+        assert ["K01", "K02", "K03"] == sorted(ids)  # none lost, none twice
+        book.reverse("K01")
+        assert ("K02", "K03") == book.ledger("P-shared", 2019).claim_ids
+        report = book.verify()
+        assert report.ok, [p.message for p in report.problems]
+        assert 6 == report.postings
+
+
 # -- bad database files -----------------------------------------------------------------------
 def test_random_bytes_are_refused(tmp_path: Path) -> None:
     """A file of random bytes gives a StoreError naming the file (not a sqlite3 error)."""
@@ -253,11 +292,11 @@ def test_a_damaged_row_is_reported(tmp_path: Path) -> None:
 
 
 def test_an_empty_file_becomes_a_store_in_wal_mode(tmp_path: Path) -> None:
-    """An empty file is initialised: WAL journal, application id, schema version 1."""
+    """An empty file is initialised: WAL journal, application id, schema version 2."""
     db = tmp_path / "empty.db"
     db.write_bytes(b"")
     with SQLiteStore(db) as store:
-        assert 1 == store.schema_version
+        assert 2 == store.schema_version
     con = sqlite3.connect(db)
     assert "wal" == con.execute("PRAGMA journal_mode").fetchone()[0]
     assert 0x7A6A6A6D == con.execute("PRAGMA application_id").fetchone()[0]

@@ -18,8 +18,9 @@ from zjj_medical.contract.documents import output_document, parse_document
 from zjj_medical.contract.fhir import claim_response, fhir_json, to_fhir_claim_response
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import LedgerMismatch, ReimbursementError
+from zjj_medical.messages import render
 from zjj_medical.render.sheet import settlement_sheet
-from zjj_medical.store.backends import is_store_url
+from zjj_medical.store.backends import is_store_url, persists
 from zjj_medical.store.book import LedgerBook, PolicyVersion
 from zjj_medical.store.report import (
     reconciliation,
@@ -36,10 +37,10 @@ def _fail(exc: ReimbursementError | ValueError) -> NoReturn:
     sys.exit(1)
 
 
-def _book(ctx: click.Context) -> LedgerBook:
+def _book(ctx: click.Context, *, check: bool = True) -> LedgerBook:
     db, policies = ctx.obj
     try:
-        book = LedgerBook.open(db, *(PolicyVersion.load(p) for p in policies))
+        book = LedgerBook.open(db, *(PolicyVersion.load(p) for p in policies), check=check)
     except ReimbursementError as exc:
         _fail(exc)
     ctx.call_on_close(book.close)
@@ -54,7 +55,13 @@ def _run(action: Callable[[], Any]) -> Any:
 
 
 def _store_location(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """A store URL as given (``open_store`` checks it); a file path checked as before."""
+    """A store URL as given (``open_store`` checks it); a file path checked as before.
+
+    A store that would not persist (an empty name, ``:memory:``, an in-memory SQLite URI)
+    is a usage error: the command would exit 0 and keep nothing.
+    """
+    if not persists(value):
+        raise click.BadParameter(render("store.memory", {"db": value}), ctx, param)
     if is_store_url(value):
         return value
     return str(click.Path(dir_okay=False).convert(value, param, ctx))
@@ -78,7 +85,8 @@ def ledger_group(ctx: click.Context, db: str, policies: tuple[str, ...]) -> None
 
     Each settlement is one transaction and is idempotent on the claim id; a
     reversal (冲正) re-settles the person-year's later claims and records per
-    fund what to refund or charge.
+    fund what to refund or charge. The store is an append-only, hash-chained
+    journal; `verify` checks it.
     """
     ctx.obj = (db, policies)
 
@@ -96,9 +104,14 @@ def _settle_doc(book: LedgerBook, doc: Any, *, write: bool, trace: bool) -> dict
             )  # fmt: skip
     last: Ledger | None
     if write:
-        settlements = [r.settlement for r in book.settle_all(claims, person)]
-        # the store's ledger now (a re-sent claim gives its stored settlement, not a new ledger)
-        last = book.ledger(person.id, claims[-1].date.year) if claims else given
+        records = book.settle_all(claims, person)
+        settlements = [r.settlement for r in records]
+        # the ledger after the document's last claim as it was settled: a re-sent document
+        # gets its first response again, byte for byte, whatever was posted since
+        last = settlements[-1].ledger if settlements else given
+        for r in records:
+            if r.posting_note:
+                click.echo(f"note: claim {r.claim_id}: {r.posting_note}", err=True)
     else:
         settlements = book.presettle_all(claims, person)
         last = settlements[-1].ledger if settlements else given
@@ -114,9 +127,11 @@ def settle_command(ctx: click.Context, file: IO[str], lines: bool, no_trace: boo
     """Settle the claims of a person-year document FILE and store them (- for standard input).
 
     A document's claims are stored together or not at all. Settling a stored claim
-    again with the same content prints its stored settlement; with other content it
-    is an error (DuplicateClaim). The document's ``ledger`` must be null or the
-    store's own: the store holds the ledger.
+    again with the same content prints its response as first printed; with other
+    content it is an error (DuplicateClaim). The document's ``ledger`` must be null or
+    the store's own: the store holds the ledger. The ``ledger`` printed is the one after
+    the document's last claim. A claim dated before a claim already posted for its
+    person-year is posted after it, with a note (on standard error and in the store).
     """
     book = _book(ctx)
 
@@ -158,7 +173,10 @@ def presettle_command(ctx: click.Context, file: IO[str], no_trace: bool) -> None
 @click.argument("claim_id")
 @click.pass_context
 def reverse_command(ctx: click.Context, claim_id: str) -> None:
-    """冲正 / 退费重算: remove CLAIM_ID and re-settle the person-year's later claims.
+    """冲正 / 退费重算: reverse CLAIM_ID and re-settle the person-year's later claims.
+
+    The store's journal gains a reversing posting and one adjusting posting per later
+    claim; nothing is erased.
 
     Prints the refund per fund of the reversed claim, each later claim's change per
     fund (new − old: positive, the fund pays more; negative, it is refunded) and the
@@ -176,6 +194,34 @@ def _ledger_table(ledger_dict: dict[str, Any]) -> Table:
     for layer, state in ledger_dict["layers"].items():
         table.add_row(layer, state["base"], state["paid"], state["deductible"])
     return table
+
+
+@ledger_group.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def verify_command(ctx: click.Context, as_json: bool) -> None:
+    """Check the store: every hash of the journal's chain, and every person-year re-settled.
+
+    Each claim is settled again in posting order, under the policy version it was
+    settled under (give its file with --policy), and compared with the journal and
+    with the stored ledgers and settlements. Exit 0 with a summary; 1 with each
+    problem (which posting, what differs).
+    """
+    book = _book(ctx, check=False)
+    report = _run(book.verify)
+    if as_json:
+        out = {
+            "ok": report.ok,
+            "summary": report.summary(),
+            "problems": [p.to_dict() for p in report.problems],
+        }
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(problem.message)
+        click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
 
 
 @ledger_group.command("show")

@@ -308,6 +308,35 @@ MESSAGES: dict[str, str] = {
     " {detail}",
     "store.ledger.damaged": "{db}: the ledger of {person_id} {year} is damaged: {detail}",
     "store.claim.not_stored": "{what}: claim {claim_id} is not stored",
+    "store.reversal.adjustments": "add_reversal: claim {claim_id}: {resettled} re-settled"
+    " records for {adjustments} adjustments",
+    "store.damaged": "{db}: the ledger store is damaged and is not served: {detail}; restore"
+    " it from a backup (zjj-medical ledger verify lists what is wrong)",
+    "store.read_only": "{db}: the ledger store is read-only (the file or its directory"
+    " cannot be written); it can be read, not settled into",
+    "store.read_only.wal": "{db}: the ledger store is read-only and its write-ahead log"
+    " {wal} holds changes not yet in the file; open it once with write access",
+    "store.read_only.create": "{db}: cannot create a ledger store here: the directory"
+    " cannot be written",
+    "store.read_only.upgrade": "{db}: the ledger store has schema version {version} and is"
+    " read-only, so it cannot be upgraded to version {known}; open it once with write access",
+    "store.memory": "{db}: a ledger store that would not persist (nothing is kept when the"
+    " command ends); give a file path or sqlite:///abs/path.db",
+    "store.verify.seq": "posting {seq}: out of sequence (expected {expected})",
+    "store.verify.hash": "posting {seq} ({kind} {claim_id}): hash {stored} does not match"
+    " its content and the previous hash ({computed})",
+    "store.verify.content": "posting {seq}: its content is not a posting: {detail}",
+    "store.verify.columns": "posting {seq}: its columns do not say what its content says",
+    "store.verify.head": "the journal's head is recorded as posting {head_seq} ({head_hash});"
+    " the last posting is {last_seq} ({last_hash})",
+    "store.verify.kind": "posting {seq}: unknown kind {kind!r}",
+    "store.verify.claim": "posting {seq} ({kind} {claim_id}): {detail}",
+    "store.verify.policy": "posting {seq} ({claim_id}): settled under policy {policy_id}"
+    " version {version}, which was not given (--policy)",
+    "store.verify.settlement": "posting {seq} ({kind} {claim_id}): re-settling gives"
+    " {field} {computed}, the posting says {stored}",
+    "store.verify.current": "{person_id} {year}: the stored {what} differs from the"
+    " journal's: {detail}",
     "store.ledger.document": "ledger: the document's ledger is not the store's ledger of"
     " {person_id} {year}; leave it null, the store holds the ledger",
     # -- tables, files and analysis arguments (raised as ValueError or TypeError) -----------

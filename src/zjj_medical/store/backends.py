@@ -29,29 +29,30 @@ from zjj_medical.errors import StoreError
 from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.sqlite import SQLiteStore
 
-__all__ = ["SCHEMES", "StoreOpener", "is_store_url", "open_store"]
+__all__ = ["SCHEMES", "StoreOpener", "is_store_url", "open_store", "persists"]
 
 
 class StoreOpener(Protocol):
     """Opens a backend's store from the rest of the URL (what follows ``scheme:``)."""
 
-    def __call__(self, rest: str, *, timeout: float, synchronous: str) -> LedgerStore:
-        """The store; ``StoreError`` when it cannot be opened."""
+    def __call__(self, rest: str, *, timeout: float, synchronous: str, check: bool) -> LedgerStore:
+        """The store; ``StoreError`` when it cannot be opened (or, with ``check``, when its
+        cheap check on open fails)."""
 
 
-def _open_sqlite(rest: str, *, timeout: float, synchronous: str) -> LedgerStore:
+def _open_sqlite(rest: str, *, timeout: float, synchronous: str, check: bool) -> LedgerStore:
     if rest.startswith("//"):  # sqlite:///abs/path.db: no host, an absolute path
         host, _, path = rest[2:].partition("/")
         if host:
             raise StoreError(code="store.url.host", params={"host": host}, field="db")
         rest = "/" + path
-    return _sqlite_file(unquote(rest), timeout=timeout, synchronous=synchronous)
+    return _sqlite_file(unquote(rest), timeout=timeout, synchronous=synchronous, check=check)
 
 
-def _sqlite_file(path: str, *, timeout: float, synchronous: str) -> LedgerStore:
+def _sqlite_file(path: str, *, timeout: float, synchronous: str, check: bool) -> LedgerStore:
     if not path.strip() or path == "/":
         raise StoreError(code="store.url.empty", field="db")
-    return SQLiteStore(path, timeout=timeout, synchronous=synchronous)
+    return SQLiteStore(path, timeout=timeout, synchronous=synchronous, check=check)
 
 
 #: Scheme → the function that opens a store of it. A later backend adds one entry.
@@ -89,8 +90,37 @@ def is_store_url(text: str) -> bool:
     return _split(text) is not None
 
 
+def persists(url_or_path: str | Path) -> bool:
+    """Whether the store named would outlive the process: not an empty name, not ``:memory:``,
+    not a SQLite URI of an in-memory database (``file:x?mode=memory``).
+
+    The command line refuses a store that would not persist; the Python API opens
+    ``:memory:`` (for tests: nothing is kept when it is closed).
+
+    >>> [persists(n) for n in ("ledger.db", "sqlite:///srv/ledger.db", "", ":memory:",
+    ...                         "sqlite::memory:", "file:x?mode=memory", "file::memory:")]
+    [True, True, False, False, False, False, False]
+    """
+    text = str(url_or_path)
+    split = None if isinstance(url_or_path, Path) else _split(text)
+    if split is not None and split[0] == "sqlite":
+        text = split[1][2:].partition("/")[2] if split[1].startswith("//") else split[1]
+        text = unquote(text)
+    name = text.strip()
+    if name in ("", "/", ":memory:"):
+        return False
+    if name.lower().startswith("file:"):
+        path, _, query = name[5:].partition("?")
+        return not (path in ("", ":memory:") or "mode=memory" in query.lower())
+    return True
+
+
 def open_store(
-    url_or_path: str | Path, *, timeout: float = 30.0, synchronous: str = "FULL"
+    url_or_path: str | Path,
+    *,
+    timeout: float = 30.0,
+    synchronous: str = "FULL",
+    check: bool = True,
 ) -> LedgerStore:
     """The ledger store at a URL or a file path.
 
@@ -98,16 +128,18 @@ def open_store(
         url_or_path: ``sqlite:///abs/path.db``, ``sqlite:relative.db`` or a file path.
         timeout: seconds to wait for another writer before giving up with ``StoreError``.
         synchronous: how durable a commit is (SQLite's ``PRAGMA synchronous``).
+        check: run the store's cheap check on open (``zjj-medical ledger verify`` opens
+            without it, to report every problem).
 
     Raises:
         StoreError: the scheme is not supported here, the URL is malformed, or the store
             cannot be opened (see :class:`~zjj_medical.store.SQLiteStore`).
     """
     if isinstance(url_or_path, Path):
-        return _sqlite_file(str(url_or_path), timeout=timeout, synchronous=synchronous)
+        return _sqlite_file(str(url_or_path), timeout=timeout, synchronous=synchronous, check=check)
     split = _split(url_or_path)
     if split is None:
-        return _sqlite_file(url_or_path, timeout=timeout, synchronous=synchronous)
+        return _sqlite_file(url_or_path, timeout=timeout, synchronous=synchronous, check=check)
     scheme, rest = split
     opener = SCHEMES.get(scheme)
     if opener is None:  # the URL may hold a password: only its scheme is repeated
@@ -116,4 +148,4 @@ def open_store(
             params={"scheme": scheme, "supported": _supported()},
             field="db",
         )
-    return opener(rest, timeout=timeout, synchronous=synchronous)
+    return opener(rest, timeout=timeout, synchronous=synchronous, check=check)

@@ -1,7 +1,9 @@
 """The ledger store interface: what :class:`~zjj_medical.store.book.LedgerBook` needs of a backend.
 
-A store keeps, per person-year, the ledger and every settlement in its order of posting,
-plus the reversals. The **person-year** is the unit of consistency: every write happens
+A store keeps a **journal**: every write appends postings (see
+:mod:`zjj_medical.store.journal`) and nothing is deleted or rewritten. From it the store
+keeps, per person-year, the current ledger and settlements in their order of posting, plus
+the reversals, written in the same transaction as the postings. The **person-year** is the unit of consistency: every write happens
 inside :meth:`LedgerStore.transaction` of the person-year it writes, which is
 all-or-nothing and excludes every other writer *of that person-year* (another process
 included) until it ends; reads inside it see the transaction's own writes. Writers of
@@ -16,11 +18,13 @@ re-settling after a reversal, idempotency and the checks on content live in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
 
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import StoreError
+from zjj_medical.store.journal import Posting
 from zjj_medical.store.records import Reversal, StoredSettlement
 
 __all__ = ["LedgerStore", "check_person_year"]
@@ -66,9 +70,24 @@ class LedgerStore(Protocol):
     def reversals(self, claim_id: str | None = None) -> list[Reversal]:
         """Reversals (all, or of one claim id), oldest first."""
 
+    def latest(self, person_id: str, year: int) -> tuple[dt.date, str] | None:
+        """The latest claim date among the person-year's settlements, with its claim id
+        (of several on that date, the one posted last); ``None`` when there is none."""
+
+    def original(self, claim_id: str) -> StoredSettlement | None:
+        """The claim's settlement as first returned (its latest ``settle`` posting)."""
+
+    def chain_head(self) -> tuple[int, str]:
+        """The seq and hash of the journal's last posting, as recorded beside the journal."""
+
+    def postings(self) -> Iterator[Posting]:
+        """Every posting of the journal, in order of ``seq``."""
+
     # -- writes (inside ``transaction(person_id, year)`` of the record's person-year only) ---
     def add_settlement(self, record: StoredSettlement) -> None:
         """Post a new settlement; the person-year's ledger becomes ``record.settlement.ledger``.
+
+        Appends a ``settle`` posting holding the record.
 
         Raises:
             DuplicateClaim: the claim id is already stored (in any person-year).
@@ -80,10 +99,12 @@ class LedgerStore(Protocol):
     ) -> int:
         """Record a reversal; returns the id the store gave it.
 
-        In one step: remove ``reversal.reversed``, replace the stored settlement of each
-        record of ``resettled`` (same claim id, same place in the order), set the
-        person-year's ledger to ``ledger`` (an empty one removes it) and keep the reversal
-        with its adjustments.
+        In one step: append a ``reverse`` posting for ``reversal.reversed`` and an
+        ``adjust`` posting per record of ``resettled`` (with its adjustment, in order);
+        then bring the current state along: the reversed claim's settlement is no longer
+        current, each re-settled record takes the place of its claim's (same claim id,
+        same place in the order), the person-year's ledger becomes ``ledger`` and the
+        reversal is kept with its adjustments.
 
         Raises:
             StoreError: not inside the transaction of the person-year, or a record is

@@ -43,7 +43,9 @@ from zjj_medical.policy.model import Policy
 from zjj_medical.policy.yamlio import read_policy_text
 from zjj_medical.store.backends import open_store
 from zjj_medical.store.base import LedgerStore
+from zjj_medical.store.order import after_posting, latest_of, posting_note
 from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement, stored_form
+from zjj_medical.store.verify import VerifyReport, verify
 
 __all__ = ["LedgerBook", "PolicyVersion", "facility_key"]
 
@@ -143,13 +145,15 @@ class LedgerBook:
         *policies: str | Path | PolicyVersion,
         timeout: float = 30.0,
         synchronous: str = "FULL",
+        check: bool = True,
     ) -> LedgerBook:
         """A book on the store at a URL or file path; see :func:`~zjj_medical.store.open_store`.
 
         ``sqlite:///abs/path.db``, ``sqlite:relative.db`` or a plain file path open a SQLite
-        file (created when absent); ``timeout`` and ``synchronous`` are passed to the store.
+        file (created when absent); ``timeout``, ``synchronous`` and ``check`` are passed to
+        the store.
         """
-        store = open_store(url_or_path, timeout=timeout, synchronous=synchronous)
+        store = open_store(url_or_path, timeout=timeout, synchronous=synchronous, check=check)
         return cls(store, *policies)
 
     def close(self) -> None:
@@ -207,7 +211,13 @@ class LedgerBook:
         return found
 
     def _compute(
-        self, claim: Claim, person: Person, ledger: Ledger | None, seq: int, inputs: _Inputs
+        self,
+        claim: Claim,
+        person: Person,
+        ledger: Ledger | None,
+        seq: int,
+        inputs: _Inputs,
+        note: str = "",
     ) -> StoredSettlement:
         pv = self.policy_for(claim.date)
         # in the form a later read of the store gives, built from the values (no JSON)
@@ -217,7 +227,7 @@ class LedgerBook:
             settlement=s, claim=claim_json, person=person_json,
             content_hash=digest, policy_id=pv.policy.id,
             policy_version=pv.version, facility=facility_key(claim, pv.policy), seq=seq,
-            settled_at=self._clock(),
+            settled_at=self._clock(), posting_note=note,
         )  # fmt: skip
 
     def presettle(self, claim: Claim, person: Person) -> Settlement:
@@ -252,6 +262,12 @@ class LedgerBook:
     def settle(self, claim: Claim, person: Person) -> StoredSettlement:
         """Settle a claim and store it, in one transaction; idempotent on the claim id.
 
+        A retry — the claim id again with the same content — writes nothing and returns the
+        stored settlement exactly as it was first returned, whatever was posted since (a
+        later claim, a reversal that re-settled this one). A claim dated before a claim
+        already posted for its person-year is settled after it and carries a
+        ``posting_note`` saying so.
+
         Raises:
             DuplicateClaim: the claim id is stored with other content (claim or person).
             InvalidClaim, PolicyNotInForce: as :func:`~zjj_medical.settle` (nothing is written).
@@ -274,27 +290,37 @@ class LedgerBook:
         with self.store.transaction(person_id, year):
             ledger = self.store.ledger(person_id, year)
             seq = self.store.next_seq(person_id, year)
+            latest = self.store.latest(person_id, year)
             for claim in claims:
                 inputs = _inputs(claim, person)
                 found = self._existing(claim, person, inputs, pending)
-                if found is not None:
-                    out.append(found)
+                if found is not None:  # a retry: the response as first returned
+                    first = None if claim.id in pending else self.store.original(claim.id)
+                    out.append(first or found)
                     continue
-                record = self._compute(claim, person, ledger, seq, inputs)
+                note = posting_note(claim, person_id, latest)
+                record = self._compute(claim, person, ledger, seq, inputs, note)
                 self.store.add_settlement(record)
                 pending[claim.id] = record
                 ledger, seq = record.settlement.ledger, seq + 1
+                latest = after_posting(latest, claim)
                 out.append(record)
         return out
 
+    def verify(self) -> VerifyReport:
+        """Check the store's journal and current tables; see :func:`~zjj_medical.store.verify.verify`."""
+        return verify(self)
+
     # -- reversing ----------------------------------------------------------------------------
     def reverse(self, claim_id: str) -> Reversal:
-        """冲正 / 退费重算: remove a claim's settlement and re-settle the person-year's later claims.
+        """冲正 / 退费重算: reverse a claim's settlement and re-settle the person-year's later claims.
 
-        The later claims are settled again in their order, each under the policy in force
-        on its date, from the ledger as it stood before the reversed claim. Each one's
-        change per layer (new − old) is stored and returned, so every fund can be
-        refunded or charged the difference. All in one transaction of the person-year.
+        Nothing is erased: the store appends a reversing posting for the claim and an
+        adjusting posting per later claim. The later claims are settled again in their
+        order, each under the policy in force on its date, from the ledger as it stood
+        before the reversed claim. Each one's change per layer (new − old) is stored and
+        returned, so every fund can be refunded or charged the difference. All in one
+        transaction of the person-year.
 
         Raises:
             UnknownClaim: the claim id is not stored.
@@ -312,13 +338,17 @@ class LedgerBook:
         at = [r.claim_id for r in records].index(target.claim_id)
         before, later = records[:at], records[at + 1 :]
         ledger = before[-1].settlement.ledger if before else None
+        latest = latest_of(before)
         adjustments: list[Adjustment] = []
         resettled: list[StoredSettlement] = []
         for old in later:
+            claim = old.parsed_claim()
+            note = posting_note(claim, target.person_id, latest)
             new = self._compute(
-                old.parsed_claim(), old.parsed_person(), ledger, old.seq,
-                (dict(old.claim), dict(old.person), old.content_hash),
+                claim, old.parsed_person(), ledger, old.seq,
+                (dict(old.claim), dict(old.person), old.content_hash), note,
             )  # fmt: skip
+            latest = after_posting(latest, claim)
             ledger = new.settlement.ledger
             resettled.append(new)
             adjustments.append(

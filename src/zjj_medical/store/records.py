@@ -47,6 +47,8 @@ class StoredSettlement:
         facility: the facility key used by reports (facility id, or ``tier@county``).
         seq: its place in the person-year's order of settlement (1, 2, …; gaps after reversals).
         settled_at: when it was written (UTC, ISO 8601).
+        posting_note: why its place in the order of posting is worth a word ("" when not):
+            a claim dated before a claim already posted for its person-year says so.
     """
 
     settlement: Settlement
@@ -58,6 +60,7 @@ class StoredSettlement:
     facility: str
     seq: int
     settled_at: str
+    posting_note: str = ""
 
     @property
     def claim_id(self) -> str:
@@ -100,6 +103,7 @@ class StoredSettlement:
             "facility": self.facility,
             "seq": self.seq,
             "settled_at": self.settled_at,
+            "posting_note": self.posting_note,
         }
 
 
@@ -158,7 +162,7 @@ class Reversal:
 
     Attributes:
         id: the reversal's number in the store.
-        reversed: the settlement removed; each fund refunds its payments.
+        reversed: the settlement reversed; each fund refunds its payments.
         adjustments: one per later claim of the person-year, in order, re-settled.
         reversed_at: when (UTC, ISO 8601).
     """
@@ -211,6 +215,7 @@ def record_from_dict(data: Mapping[str, Any]) -> StoredSettlement:
         facility=data["facility"],
         seq=int(data["seq"]),
         settled_at=data["settled_at"],
+        posting_note=data.get("posting_note", ""),
     )
 
 

@@ -12,7 +12,7 @@ SQLite database, or a SQLite database of another application, is refused with
 
 >>> store = SQLiteStore(":memory:")
 >>> store.ledger("P1", 2019) is None, store.schema_version
-(True, 1)
+(True, 2)
 >>> store.close()
 """
 
@@ -20,17 +20,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import DuplicateClaim, StoreError
 from zjj_medical.money import ZERO, format_money
 from zjj_medical.store.base import PersonYear, check_person_year
+from zjj_medical.store.journal import GENESIS, Posting, dump, posting_content, posting_hash
 from zjj_medical.store.records import (
     Adjustment,
     Reversal,
@@ -38,79 +41,75 @@ from zjj_medical.store.records import (
     _signed,
     record_from_dict,
 )
+from zjj_medical.store.sqlite_schema import (
+    SCHEMA,
+    SCHEMA_TABLE,
+    SCHEMA_VERSION,
+    UPGRADE,
+    check_file,
+    check_store,
+)
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQLiteStore"]
 
 #: ``PRAGMA application_id`` of a zjj_medical ledger store (the bytes ``zjjm``).
 APPLICATION_ID = 0x7A6A6A6D
-#: The schema version this code writes and reads.
-SCHEMA_VERSION = 1
-_SCHEMA_TABLE = "zjj_medical_schema"
-
-_SCHEMA = f"""
-CREATE TABLE {_SCHEMA_TABLE} (version INTEGER NOT NULL, created_at TEXT NOT NULL);
-CREATE TABLE ledgers (
-    person_id TEXT NOT NULL, year INTEGER NOT NULL, ledger TEXT NOT NULL,
-    PRIMARY KEY (person_id, year)
-);
-CREATE TABLE settlements (
-    claim_id TEXT PRIMARY KEY,
-    person_id TEXT NOT NULL, year INTEGER NOT NULL, seq INTEGER NOT NULL,
-    date TEXT NOT NULL, facility TEXT NOT NULL,
-    settlement TEXT NOT NULL, ledger TEXT NOT NULL,
-    claim TEXT NOT NULL, person TEXT NOT NULL, content_hash TEXT NOT NULL,
-    policy_id TEXT NOT NULL, policy_version TEXT NOT NULL, settled_at TEXT NOT NULL,
-    UNIQUE (person_id, year, seq)
-);
-CREATE INDEX settlements_by_date ON settlements (date, facility);
-CREATE TABLE reversals (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    claim_id TEXT NOT NULL, person_id TEXT NOT NULL, year INTEGER NOT NULL,
-    record TEXT NOT NULL, reversed_at TEXT NOT NULL
-);
-CREATE TABLE adjustments (
-    reversal_id INTEGER NOT NULL REFERENCES reversals (id),
-    position INTEGER NOT NULL, claim_id TEXT NOT NULL,
-    old_patient_pay TEXT NOT NULL, new_patient_pay TEXT NOT NULL,
-    PRIMARY KEY (reversal_id, position)
-);
-CREATE TABLE adjustment_layers (
-    reversal_id INTEGER NOT NULL, position INTEGER NOT NULL, layer TEXT NOT NULL,
-    old TEXT NOT NULL, new TEXT NOT NULL, delta TEXT NOT NULL,
-    PRIMARY KEY (reversal_id, position, layer),
-    FOREIGN KEY (reversal_id, position) REFERENCES adjustments (reversal_id, position)
-);
-"""
 
 _COLUMNS = (
     "claim_id, person_id, year, seq, date, facility, settlement, ledger, claim, person, "
-    "content_hash, policy_id, policy_version, settled_at"
+    "content_hash, policy_id, policy_version, settled_at, posting_note"
 )
 _PLACEHOLDERS = ", ".join("?" for _ in _COLUMNS.split(","))
+_POSTING = "seq, kind, person_id, year, claim_id, content, hash"
 _SYNC = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-def _dump(obj: Any) -> str:
-    # Key order is kept: payments are listed in policy order (SPEC §6).
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+def _memory(path: str) -> bool:
+    return path == ":memory:"
+
+
+def _writable(path: str) -> bool:
+    """Whether the store file can be written: the file, and its directory (SQLite keeps the
+    write-ahead log and its index beside the file)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return True  # SQLite says it cannot open the file
+    if os.path.exists(path):
+        return os.access(path, os.W_OK) and os.access(folder, os.W_OK)
+    return os.access(folder, os.W_OK)
 
 
 class SQLiteStore:
     """A :class:`~zjj_medical.store.base.LedgerStore` in one SQLite file.
 
     Args:
-        path: the database file (created when absent or empty), or ``":memory:"``.
+        path: the database file (created when absent or empty), or ``":memory:"`` (for
+            tests: nothing is kept when it is closed).
         timeout: seconds to wait for another writer before giving up with ``StoreError``.
         synchronous: SQLite's ``PRAGMA synchronous`` (``FULL``: a committed settlement
             survives a power cut; ``NORMAL``: it survives a crash of the process).
+        check: run the cheap check on open — SQLite's quick check on a small file, the
+            journal's last posting against the recorded chain head. A file cut short is
+            refused even without it.
+
+    A file that cannot be written (the file or its directory is read-only) is opened
+    read-only: reads work, a write transaction raises ``StoreError`` (``store.read_only``).
+    A store of an older schema version is upgraded on open.
 
     Raises:
         StoreError: the file is not a SQLite database, is another application's
-            database, or has a newer schema than this version understands.
+            database, has a newer schema than this version understands, or is damaged
+            (``store.damaged``: cut short, failing SQLite's quick check, or a journal whose
+            last posting is not the recorded head).
     """
 
     def __init__(
-        self, path: str | Path, *, timeout: float = 30.0, synchronous: str = "FULL"
+        self,
+        path: str | Path,
+        *,
+        timeout: float = 30.0,
+        synchronous: str = "FULL",
+        check: bool = True,
     ) -> None:
         self.path = str(path)
         if synchronous.upper() not in _SYNC:
@@ -120,47 +119,74 @@ class SQLiteStore:
         self._in_write = False
         self._in_read = False
         self._open_year: PersonYear | None = None
+        #: True when the file (or its directory) cannot be written: reads only.
+        self.read_only = not _memory(self.path) and not _writable(self.path)
+        if not _memory(self.path):
+            check_file(self.path)
+        self._conn = self._connect(timeout)
         try:
-            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(
-                code="store.open", params={"db": self.path, "detail": str(exc)}
-            ) from None
-        try:
-            self._open(synchronous.upper())
+            self._open(synchronous.upper(), check=check)
         except BaseException:
             self._conn.close()
             raise
 
     # -- opening ------------------------------------------------------------------------------
-    def _open(self, synchronous: str) -> None:
-        tables, app_id = self._inspect()
+    def _connect(self, timeout: float, *, immutable: bool = False) -> sqlite3.Connection:
+        target, uri = self.path, False
+        if self.read_only:
+            if not os.path.exists(self.path):
+                raise StoreError(
+                    code="store.read_only.create", params={"db": self.path}, field="db"
+                )
+            mode = "ro&immutable=1" if immutable else "ro"
+            target, uri = f"file:{quote(os.path.abspath(self.path))}?mode={mode}", True
+        try:
+            return sqlite3.connect(target, timeout=timeout, isolation_level=None, uri=uri)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                code="store.open", params={"db": self.path, "detail": str(exc)}
+            ) from None
+
+    def _open(self, synchronous: str, *, check: bool) -> None:
+        tables, app_id = self._inspect_read_only() if self.read_only else self._inspect()
         if not tables and app_id == 0:
-            if self.path != ":memory:":
+            if self.read_only:
+                raise StoreError(
+                    code="store.read_only.create", params={"db": self.path}, field="db"
+                )
+            if not _memory(self.path):
                 self._exec("PRAGMA journal_mode=WAL")
             self._initialise()
             tables, app_id = self._inspect()
-        if app_id != APPLICATION_ID or _SCHEMA_TABLE not in tables:
+        if app_id != APPLICATION_ID or SCHEMA_TABLE not in tables:
             found = ", ".join(sorted(tables)) or "none"
             raise StoreError(
                 code="store.foreign",
                 params={"db": self.path, "application_id": f"{app_id:#x}", "tables": found},
                 field="db",
             )
-        row = self._exec(f"SELECT version FROM {_SCHEMA_TABLE}").fetchall()
-        if len(row) != 1:
-            raise StoreError(code="store.schema.damaged", params={"db": self.path}, field="db")
-        self.schema_version = int(row[0][0])
+        self.schema_version = self._version()
         if self.schema_version > SCHEMA_VERSION:
             raise StoreError(
                 code="store.schema.newer",
                 params={"db": self.path, "version": self.schema_version, "known": SCHEMA_VERSION},
                 field="db",
             )
-        if self.path != ":memory:":
-            self._exec("PRAGMA journal_mode=WAL")
-        self._exec(f"PRAGMA synchronous={synchronous}")
-        self._exec("PRAGMA foreign_keys=ON")
+        if not self.read_only:
+            if not _memory(self.path):
+                self._exec("PRAGMA journal_mode=WAL")
+            self._exec(f"PRAGMA synchronous={synchronous}")
+            self._exec("PRAGMA foreign_keys=ON")
+        if self.schema_version < SCHEMA_VERSION:
+            self._upgrade()
+        if check:
+            check_store(self._conn, self.path)
+
+    def _version(self) -> int:
+        row = self._exec(f"SELECT version FROM {SCHEMA_TABLE}").fetchall()
+        if len(row) != 1:
+            raise StoreError(code="store.schema.damaged", params={"db": self.path}, field="db")
+        return int(row[0][0])
 
     def _inspect(self) -> tuple[set[str], int]:
         try:
@@ -170,22 +196,68 @@ class SQLiteStore:
             }
             app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
         except sqlite3.DatabaseError as exc:
+            if "malformed" in str(exc):
+                raise StoreError(
+                    code="store.damaged", params={"db": self.path, "detail": str(exc)}, field="db"
+                ) from None
             raise StoreError(
                 code="store.not_sqlite", params={"db": self.path, "detail": str(exc)}, field="db"
             ) from None
         return tables - {"sqlite_sequence"}, app_id
+
+    def _inspect_read_only(self) -> tuple[set[str], int]:
+        """Read-only: a store in WAL mode needs its ``-shm`` file, which a read-only directory
+        cannot hold; with no write-ahead log left to read, the file is read as immutable."""
+        try:
+            return self._inspect()
+        except StoreError as exc:
+            if "readonly" not in str(exc) and "unable to open" not in str(exc):
+                raise
+            wal = self.path + "-wal"
+            if os.path.exists(wal) and os.path.getsize(wal):
+                raise StoreError(
+                    code="store.read_only.wal", params={"db": self.path, "wal": wal}, field="db"
+                ) from None
+        timeout = self._conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
+        self._conn.close()
+        self._conn = self._connect(timeout, immutable=True)
+        return self._inspect()
 
     def _initialise(self) -> None:
         with self._write():
             tables, app_id = self._inspect()
             if tables or app_id != 0:  # another process initialised it meanwhile
                 return
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._exec(statement)
+            for statement in SCHEMA:
+                self._exec(statement)
+            self._exec("INSERT INTO journal_head VALUES (1, 0, ?)", (GENESIS,))
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            self._exec(f"INSERT INTO {_SCHEMA_TABLE} VALUES (?, ?)", (SCHEMA_VERSION, now))
+            self._exec(f"INSERT INTO {SCHEMA_TABLE} VALUES (?, ?)", (SCHEMA_VERSION, now))
             self._exec(f"PRAGMA application_id={APPLICATION_ID}")
+
+    def _upgrade(self) -> None:
+        """Bring an older store to this schema version, in one transaction."""
+        if self.read_only:
+            raise StoreError(
+                code="store.read_only.upgrade",
+                params={"db": self.path, "version": self.schema_version, "known": SCHEMA_VERSION},
+                field="db",
+            )
+        with self._write():
+            version = self._version()  # another process may have upgraded it meanwhile
+            if version == 1:
+                for statement in UPGRADE[1]:
+                    self._exec(statement)
+                self._exec("INSERT INTO journal_head VALUES (1, 0, ?)", (GENESIS,))
+                rows = self._exec(
+                    f"SELECT {_COLUMNS} FROM settlements ORDER BY person_id, year, seq"
+                ).fetchall()
+                for row in rows:
+                    record = self._record(row)
+                    body = {"migrated": True, "record": record.to_dict()}
+                    self._append("settle", record.person_id, record.year, record.claim_id, body)
+                self._exec(f"UPDATE {SCHEMA_TABLE} SET version = ?", (SCHEMA_VERSION,))
+        self.schema_version = SCHEMA_VERSION
 
     # -- plumbing -----------------------------------------------------------------------------
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
@@ -231,6 +303,8 @@ class SQLiteStore:
         It takes SQLite's write lock (``BEGIN IMMEDIATE``), which also holds off writers
         of other person-years until it ends.
         """
+        if self.read_only:
+            raise StoreError(code="store.read_only", params={"db": self.path})
         with self._write():
             self._open_year = (person_id, year)
             try:
@@ -279,6 +353,7 @@ class SQLiteStore:
                     "facility": row[5],
                     "seq": row[3],
                     "settled_at": row[13],
+                    "posting_note": row[14],
                 }
             )
         except (ValueError, TypeError, KeyError) as exc:
@@ -370,6 +445,46 @@ class SQLiteStore:
             out.append(Reversal(rid, record_from_dict(json.loads(record)), tuple(adjustments), at))
         return out
 
+    def latest(self, person_id: str, year: int) -> tuple[dt.date, str] | None:
+        """The latest claim date among the person-year's settlements and its claim id."""
+        row = self._exec(
+            "SELECT date, claim_id FROM settlements WHERE person_id = ? AND year = ? "
+            "ORDER BY date DESC, seq DESC LIMIT 1",
+            (person_id, year),
+        ).fetchone()
+        return None if row is None else (dt.date.fromisoformat(row[0]), str(row[1]))
+
+    def original(self, claim_id: str) -> StoredSettlement | None:
+        """The claim's settlement as it was returned when it was settled (its latest
+        ``settle`` posting), ``None`` when the journal has none."""
+        row = self._exec(
+            "SELECT content FROM journal WHERE claim_id = ? AND kind = 'settle' "
+            "ORDER BY seq DESC LIMIT 1",
+            (claim_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return record_from_dict(json.loads(row[0])["record"])
+        except (ValueError, TypeError, KeyError) as exc:
+            raise StoreError(
+                code="store.settlement.damaged",
+                params={"db": self.path, "claim_id": claim_id, "detail": str(exc)},
+                claim_id=claim_id,
+            ) from None
+
+    def chain_head(self) -> tuple[int, str]:
+        """The last posting's seq and hash as recorded in the journal's head row."""
+        row = self._exec("SELECT seq, hash FROM journal_head WHERE one = 1").fetchone()
+        return (0, "") if row is None else (int(row[0]), str(row[1]))
+
+    def postings(self) -> Iterator[Posting]:
+        """Every posting of the journal, in order."""
+        cur = self._exec(f"SELECT {_POSTING} FROM journal ORDER BY seq")
+        for seq, kind, person_id, year, claim_id, content, digest in cur:
+            yield Posting(int(seq), str(kind), str(person_id), int(year), str(claim_id),
+                          str(content), str(digest))  # fmt: skip
+
     def next_seq(self, person_id: str, year: int) -> int:
         """One more than the highest place used in the person-year (1 for the first)."""
         row = self._exec(
@@ -382,9 +497,9 @@ class SQLiteStore:
     def _values(self, r: StoredSettlement) -> tuple[Any, ...]:
         return (
             r.claim_id, r.person_id, r.year, r.seq, r.date.isoformat(), r.facility,
-            _dump(r.settlement.to_dict()), _dump(r.settlement.ledger.to_dict()),
-            _dump(dict(r.claim)), _dump(dict(r.person)), r.content_hash,
-            r.policy_id, r.policy_version, r.settled_at,
+            dump(r.settlement.to_dict()), dump(r.settlement.ledger.to_dict()),
+            dump(dict(r.claim)), dump(dict(r.person)), r.content_hash,
+            r.policy_id, r.policy_version, r.settled_at, r.posting_note,
         )  # fmt: skip
 
     def add_settlement(self, record: StoredSettlement) -> None:
@@ -392,20 +507,51 @@ class SQLiteStore:
         check_person_year("add_settlement", self._open_year, record.person_id, record.year)
         self._insert_settlement(record)
         self._put_ledger(record.settlement.ledger)
+        body = {"record": record.to_dict()}
+        self._append("settle", record.person_id, record.year, record.claim_id, body)
 
     def add_reversal(
         self, reversal: Reversal, resettled: list[StoredSettlement], ledger: Ledger
     ) -> int:
-        """Re-settled records replace the stored ones, the reversed one goes; returns its id."""
+        """Append the reversing and adjusting postings; the current tables follow; returns its id."""
         r = reversal.reversed
         for record in (r, *resettled):
             check_person_year("add_reversal", self._open_year, record.person_id, record.year)
         check_person_year("add_reversal", self._open_year, ledger.person_id, ledger.year)
+        if len(resettled) != len(reversal.adjustments):
+            raise StoreError(
+                code="store.reversal.adjustments",
+                params={"claim_id": r.claim_id, "resettled": len(resettled),
+                        "adjustments": len(reversal.adjustments)},
+            )  # fmt: skip
         for record in resettled:
             self._replace_settlement(record)
         self._remove_settlement(r.claim_id)
         self._put_ledger(ledger)
-        return self._insert_reversal(reversal)
+        rid = self._insert_reversal(reversal)
+        refund = {k: _signed(-v) for k, v in r.settlement.payments.items()}
+        body = {"reversal_id": rid, "reversed_at": reversal.reversed_at, "refund": refund,
+                "ledger": ledger.to_dict()}  # fmt: skip
+        self._append("reverse", r.person_id, r.year, r.claim_id, body)
+        for adj, record in zip(reversal.adjustments, resettled, strict=True):
+            body = {"reversal_id": rid, "adjustment": adj.to_dict(), "record": record.to_dict()}
+            self._append("adjust", record.person_id, record.year, record.claim_id, body)
+        return rid
+
+    def _append(
+        self, kind: str, person_id: str, year: int, claim_id: str, body: dict[str, Any]
+    ) -> Posting:
+        """Add a posting at the end of the journal, chained to the last one."""
+        last, previous = self.chain_head()
+        seq = last + 1
+        content = posting_content(seq, kind, person_id, year, claim_id, body)
+        digest = posting_hash(previous, content)
+        self._exec(
+            f"INSERT INTO journal ({_POSTING}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, kind, person_id, year, claim_id, content, digest),
+        )
+        self._exec("UPDATE journal_head SET seq = ?, hash = ? WHERE one = 1", (seq, digest))
+        return Posting(seq, kind, person_id, year, claim_id, content, digest)
 
     def _insert_settlement(self, record: StoredSettlement) -> None:
         try:
@@ -449,7 +595,7 @@ class SQLiteStore:
             return
         self._exec(
             "INSERT OR REPLACE INTO ledgers (person_id, year, ledger) VALUES (?, ?, ?)",
-            (ledger.person_id, ledger.year, _dump(ledger.to_dict())),
+            (ledger.person_id, ledger.year, dump(ledger.to_dict())),
         )
 
     def _insert_reversal(self, reversal: Reversal) -> int:
@@ -457,7 +603,7 @@ class SQLiteStore:
         cur = self._exec(
             "INSERT INTO reversals (claim_id, person_id, year, record, reversed_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            (r.claim_id, r.person_id, r.year, _dump(r.to_dict()), reversal.reversed_at),
+            (r.claim_id, r.person_id, r.year, dump(r.to_dict()), reversal.reversed_at),
         )
         rid = int(cur.lastrowid or 0)
         for position, adj in enumerate(reversal.adjustments, start=1):
