@@ -6,7 +6,7 @@ and claims tables) into a :class:`Summary`:
 * fund cost by layer (基本医疗保险, 大病保险, … 财政兜底), reimbursed and out-of-pocket totals,
   for everyone and for the registered poor (建档立卡贫困人口) and the others;
 * the targets of the source text for the registered poor, read from the policy's
-  ``targets`` (SPEC §3.7): the in-county inpatient actual reimbursement ratio (县域内住院实际
+  ``targets``: the in-county inpatient actual reimbursement ratio (县域内住院实际
   报销比例, target 85%) — in aggregate, as the share of claims reaching it (a claim reaches
   it when reimbursed ≥ round(target × total), the fiscal backstop's own rule) and as the
   share of persons whose year's ratio Σreimbursed ÷ Σtotal, rounded to 4 places, reaches
@@ -288,7 +288,7 @@ def _reaches(
     reimbursed: npt.NDArray[np.int64], total: npt.NDArray[np.int64], target: Decimal
 ) -> npt.NDArray[np.bool_]:
     """``reimbursed ≥ round(target × total)`` in fen, exactly: the fiscal backstop's own rule
-    (SPEC §3.3), so a claim topped up to the rounded target counts as reaching it.
+    (财政兜底), so a claim topped up to the rounded target counts as reaching it.
 
     >>> _reaches(np.array([8504, 8503]), np.array([10005, 10005]), Decimal("0.85")).tolist()
     [True, False]
@@ -408,7 +408,7 @@ def summarize(
         sums = pd.DataFrame({"p": pids[sel], "r": r_sel, "t": t_sel}).groupby("p")[["r", "t"]].sum()
         sums = sums[sums["t"] > 0]
         # A person-year reaches the target when its actual ratio Σreimbursed ÷ Σtotal, to 4
-        # places half up as SPEC §4 rounds actual_ratio, is at least the target (per-claim
+        # places half up as actual_ratio is rounded, is at least the target (per-claim
         # half-fen roundings of the backstop do not count against the person).
         per = [
             (_ratio(int(r), int(t)) or Decimal(0)) >= ratio_target

@@ -6,7 +6,7 @@ claims above :data:`~zjj_medical.money.MAX_FEN`) converts to the double
 nearest to the exact decimal, which is within a quarter of a fen of it, so
 printing with two decimals (``f"{x:.2f}"``) recovers the exact amount.
 
-``actual_ratio`` is ``reimbursed ÷ total`` rounded half up to 4 places (SPEC §4),
+``actual_ratio`` is ``reimbursed ÷ total`` rounded half up to 4 places,
 computed in integers — ``(2·10⁴·r + t) // 2t`` is the half-up quotient for
 ``r, t ≥ 0`` — then divided by 10⁴; ``NaN`` when the total is 0 or the row was not
 settled.

@@ -1,4 +1,4 @@
-"""Premiums and the chronic-disease service plan (SPEC §3.7).
+"""Premiums and the chronic-disease service plan [S 二(一), 二(三)].
 
 >>> from zjj_medical import Person
 >>> premium(Person("P1", poor=True, county="sangzhi"), 2019).to_dict()

@@ -46,7 +46,7 @@ _RATIO_PLACES = Decimal("0.0001")
 
 
 def actual_ratio(reimbursed: Decimal, total: Decimal) -> Decimal | None:
-    """Reimbursed ÷ total, 4 places, ROUND_HALF_UP; ``None`` when total is 0 (SPEC §4).
+    """Reimbursed ÷ total, 4 places, ROUND_HALF_UP; ``None`` when total is 0.
 
     >>> actual_ratio(Decimal("17000.00"), Decimal("20000.00"))
     Decimal('0.8500')
@@ -66,8 +66,8 @@ class Settlement:
 
     Attributes:
         claim_id, kind, date: the claim's.
-        in_county: treated in-county (县域内, SPEC §3.5).
-        pay_later: 先诊疗、后付费 applies (SPEC §3.6).
+        in_county: treated in-county (县域内).
+        pay_later: 先诊疗、后付费 applies.
         total, in_scope: the claim's amounts.
         payments: every layer of the policy for the claim's kind, in policy order, zeros included.
         reimbursed: the sum of payments.
@@ -97,7 +97,7 @@ class Settlement:
     split: LineSplit | None = None
 
     def to_dict(self, *, trace: bool = True) -> dict[str, Any]:
-        """The settlement as the JSON contract writes it (SPEC §6), without the ledger."""
+        """The settlement as the JSON contract writes it, without the ledger."""
         out: dict[str, Any] = {
             "claim_id": self.claim_id,
             "kind": self.kind,

@@ -253,7 +253,7 @@ def limits(
             running = remaining
             binding.append(cap.reference)
     if amount < running:
-        binding.append("no layer pays more than what is left of the claim's total (SPEC §4)")
+        binding.append("no layer pays more than what is left of the claim's total")
     return inputs, binding
 
 
