@@ -216,7 +216,10 @@ def _schedule(draw: st.DrawFn, earlier: list[str], tiers: list[str]) -> dict[str
     else:
         bands = _param("ratio", draw(_dated(_bands(), late_start=True)))
         bands["measured"] = draw(st.sampled_from(["above_deductible", "absolute"]))
-        mods = draw(_modifiers(("add", _ratio(0, 200)), ("multiply", _ratio(500, 1500))))
+        # a factor with 2 decimals: band ratio (3) × two factors (2 + 2) stays within the
+        # 8 decimal places ratios are computed with
+        factor = st.integers(50, 150).map(lambda c: f"{c // 100}.{c % 100:02d}")
+        mods = draw(_modifiers(("add", _ratio(0, 200)), ("multiply", factor)))
         if mods:
             bands["modifiers"] = mods
         layer["bands"] = bands

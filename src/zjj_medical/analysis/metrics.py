@@ -151,7 +151,15 @@ def flags(values: pd.Series) -> npt.NDArray[np.bool_]:
             return False
         return bool(v)
 
-    return np.array([one(v) for v in values], dtype=bool)
+    if pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
+        return values.to_numpy(dtype=bool)
+    try:  # one decision per distinct value, not per row
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable cells
+        return np.array([one(v) for v in values], dtype=bool)
+    table = np.array([one(u) for u in uniques] + [False], dtype=bool)
+    out: npt.NDArray[np.bool_] = table[codes]  # a missing value (code -1) reads False
+    return out
 
 
 def nearest_rank(sorted_fen: npt.NDArray[np.int64], p: int) -> Decimal | None:
