@@ -9,13 +9,13 @@ from typing import IO
 import click
 from rich.console import Console
 
-from zjj_medical.cli.jsonio import error_json, loads_json
+from zjj_medical.cli.jsonio import dumps_json, error_json, json_lines, loads_json, read_document
 from zjj_medical.contract.documents import output_document, parse_document, settle_parsed
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.premium import premium
 from zjj_medical.engine.settlement import Settlement
-from zjj_medical.errors import ReimbursementError
+from zjj_medical.errors import InvalidClaim, ReimbursementError
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.render.sheet import settlement_sheet
 
@@ -23,7 +23,7 @@ __all__ = ["premium_command", "settle_command"]
 
 
 @click.command("settle")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--lines", is_flag=True, help="FILE is JSON Lines: one person-year document a line.")
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "sheet"]), default="json", show_default=True,
@@ -39,7 +39,7 @@ __all__ = ["premium_command", "settle_command"]
     "--no-trace", is_flag=True, help="Leave the explanation trace out of the JSON output."
 )
 def settle_command(
-    file: IO[str], lines: bool, fmt: str, policy_name: str | None, no_trace: bool
+    file: IO[bytes], lines: bool, fmt: str, policy_name: str | None, no_trace: bool
 ) -> None:
     """Settle a person-year document FILE (JSON, or - for standard input).
 
@@ -55,8 +55,8 @@ def settle_command(
         raise click.ClickException(str(exc)) from None
     console = Console()
 
-    def run(text: str) -> tuple[Person, list[Settlement], Ledger | None]:
-        person, claims, ledger = parse_document(loads_json(text))
+    def run(text: bytes, where: str) -> tuple[Person, list[Settlement], Ledger | None]:
+        person, claims, ledger = parse_document(loads_json(text, where))
         settlements = settle_parsed(person, claims, ledger, policy=policy)
         return person, settlements, settlements[-1].ledger if settlements else ledger
 
@@ -66,27 +66,27 @@ def settle_command(
             console.print(settlement_sheet(settlements, person, policy))
         else:
             out = output_document(settlements, last, trace=not no_trace)
-            click.echo(json.dumps(out, ensure_ascii=False, indent=indent))
+            click.echo(dumps_json(out, indent=indent))
 
     if not lines:
         try:
-            result = run(file.read())
+            result = run(read_document(file), "document")
         except (ReimbursementError, ValueError) as exc:
-            click.echo(json.dumps(error_json(exc), ensure_ascii=False), err=True)
+            click.echo(dumps_json(error_json(exc)), err=True)
             sys.exit(1)
         show(result, indent=2)
         return
     failed = 0
-    for number, line in enumerate(file, start=1):
-        if not line.strip():
-            continue
+    for number, line in json_lines(file):
         try:
-            result = run(line)
+            if isinstance(line, InvalidClaim):
+                raise line
+            result = run(line, f"line {number}")
         except (ReimbursementError, ValueError) as exc:
             failed += 1
             err = error_json(exc)
             err["error"]["line"] = number
-            click.echo(json.dumps(err, ensure_ascii=False))
+            click.echo(dumps_json(err))
             continue
         show(result, indent=None)
     if failed:
