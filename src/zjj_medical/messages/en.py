@@ -130,6 +130,7 @@ _POLICY_FILE = {
     "policy.float": "{value!r} is a float; write numbers as text or integers so they stay exact",
     "policy.value.type": "unsupported value {value!r}",
     "policy.key.duplicate": "duplicate key (line {line})",
+    "policy.key.text": "a key that is a mapping or a sequence (line {line}); keys are texts",
     "policy.yaml.node": "unsupported YAML node",
     # layers
     "policy.layer.twice": "layer {layer!r} is declared twice",
@@ -321,6 +322,15 @@ MESSAGES: dict[str, str] = {
     **{code: "{source}: changes.{path}: " + text for code, text in _REFORM_CHANGE.items()},
     "policy.yaml.invalid": "{source}: not valid YAML: {detail}",
     "policy.file.empty": "{source}: the file is empty",
+    "policy.file.size": "{source}: {size} bytes; a policy file is at most {limit} bytes",
+    "policy.file.encoding": "{source}: byte {offset}: not UTF-8 (bytes {bytes}); policy files"
+    " are UTF-8 text",
+    "policy.file.read": "{source}: cannot be read: {detail}",
+    "policy.yaml.depth": "{source}: line {line}: mappings and sequences nested deeper than"
+    " {limit} levels, aliases expanded (accepted: at most {limit})",
+    "policy.yaml.cycle": "{source}: line {line}: an alias inside its own anchor (a cycle)",
+    "policy.yaml.values": "{source}: more than {limit} values once aliases are expanded"
+    " (accepted: at most {limit}; an alias expands to a copy of its anchor)",
     **_CELL,
     **{
         "claim." + code: _CLAIM + "{column}: " + text
@@ -412,6 +422,13 @@ MEANINGS: dict[str, str] = {
     "policy": "a policy file does not validate (the message names the file and key path)",
     "policy.file": "the policy file is missing or empty",
     "policy.yaml": "the policy file is not YAML the loader reads",
+    "policy.yaml.depth": "the policy file nests deeper than the reader accepts",
+    "policy.yaml.cycle": "an alias of the policy file is inside its own anchor",
+    "policy.yaml.values": "the policy file holds more values than the reader accepts, aliases"
+    " expanded",
+    "policy.file.size": "the policy file is larger than the reader accepts",
+    "policy.file.encoding": "the policy file is not UTF-8",
+    "policy.file.read": "the policy file cannot be read",
     "population": "the synthetic population's parameter file does not validate",
     "reform": "a reform file does not validate",
     "reform.set": "a reform's change names a key path the policy does not have",
