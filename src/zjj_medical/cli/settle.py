@@ -11,6 +11,7 @@ from rich.console import Console
 
 from zjj_medical.cli.jsonio import dumps_json, error_json, json_lines, loads_json, read_document
 from zjj_medical.contract.documents import output_document, parse_document, settle_parsed
+from zjj_medical.contract.signature import ledger_key
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.premium import premium
@@ -48,15 +49,19 @@ def settle_command(
     the ledger to carry to the next claim. A bad input exits 1 with a JSON error on
     standard error naming the claim and the field; with --lines a bad line gives an
     error line and the stream goes on.
+
+    When the environment variable ZJJ_MEDICAL_LEDGER_KEY is set, the ledger printed
+    carries its HMAC-SHA256 signature, and a ledger handed in must carry a valid one.
     """
     try:
         policy = load_policy(policy_name)
     except ReimbursementError as exc:
         raise click.ClickException(str(exc)) from None
     console = Console()
+    key = ledger_key()
 
     def run(text: bytes, where: str) -> tuple[Person, list[Settlement], Ledger | None]:
-        person, claims, ledger = parse_document(loads_json(text, where))
+        person, claims, ledger = parse_document(loads_json(text, where), key=key)
         settlements = settle_parsed(person, claims, ledger, policy=policy)
         return person, settlements, settlements[-1].ledger if settlements else ledger
 
@@ -65,7 +70,7 @@ def settle_command(
         if fmt == "sheet":
             console.print(settlement_sheet(settlements, person, policy))
         else:
-            out = output_document(settlements, last, trace=not no_trace)
+            out = output_document(settlements, last, trace=not no_trace, key=key)
             click.echo(dumps_json(out, indent=indent))
 
     if not lines:

@@ -238,6 +238,10 @@ MESSAGES: dict[str, str] = {
     "ledger.layer.count": "ledger: layers.{layer}.claims: negative count",
     "ledger.claim_ids": "ledger: claim_ids is not a list of texts",
     "ledger.malformed": "ledger: {detail}",
+    "ledger.signature.missing": "ledger.signature: missing; this deployment signs the ledgers"
+    " it hands out ({variable} is set) and takes back only a ledger it signed",
+    "ledger.signature.invalid": "ledger.signature: not the signature of this ledger's content;"
+    " it was changed after it was signed, or signed with another key",
     **{"ledger." + code: "ledger: " + text for code, text in _MONEY.items()},
     # -- claims and persons against the policy ----------------------------------------------
     "claim.kind.unknown": _CLAIM
@@ -417,6 +421,8 @@ MEANINGS: dict[str, str] = {
     " does not accept",
     "ledger": "a ledger document cannot be read back",
     "ledger.person": "the document's ledger is another person's",
+    "ledger.signature": "a ledger handed in lacks the signature of this deployment's key, or"
+    " its content was changed after it was signed",
     "premium": "the policy states no premium, or none for the year",
     "chronic_care": "the chronic-disease service asked about is not in the policy",
     "policy": "a policy file does not validate (the message names the file and key path)",
