@@ -258,3 +258,16 @@ def test_claim_and_person_values_refuse_surrogate_ids() -> None:
         Claim("\ud800", "inpatient", "2019-01-01", Facility(level="county"), total=1, in_scope=1)
     with pytest.raises(InvalidClaim, match=r"facility\.id"):
         Facility(id="\ud800")
+
+
+def test_ledger_settle_lines_invalid_utf8_is_that_lines_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ledger settle --lines``: bad bytes on line 1 are its error; line 2 is stored."""
+    monkeypatch.chdir(tmp_path)
+    bad = json.dumps(doc("P1", claim("C1"))).encode().replace(b"cili", b"\xc0li", 1)
+    good = json.dumps(doc("P2", claim("C2"))).encode()
+    result = invoke(["ledger", "--db", "L.db", "settle", "--lines", "-"], bad + b"\n" + good)
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert ("document.encoding", 1) == (out[0]["error"]["code"], out[0]["error"]["line"])
+    assert "C2" == out[1]["settlements"][0]["claim_id"]

@@ -7,6 +7,7 @@ import copy
 import hashlib
 import hmac
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -107,3 +108,21 @@ def test_cli_reads_the_key_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     result = runner.invoke(cli, ["settle", "--lines", "-"], input=lines)
     assert 1 == result.exit_code
     assert "ledger.signature.invalid" == json.loads(result.stdout.splitlines()[0])["error"]["code"]
+
+
+def test_signed_documents_follow_the_schemas() -> None:
+    """The signed output validates against the output schema, and carried back as input
+    against the input schema (both document ``signature``)."""
+    import jsonschema
+
+    from zjj_medical.contract import documents
+
+    schemas = Path(documents.__file__).parent
+    output = json.loads((schemas / "settlement-output.schema.json").read_text("utf-8"))
+    inputs = json.loads((schemas / "settlement-input.schema.json").read_text("utf-8"))
+    out = settle_document(doc(), key=KEY)
+    jsonschema.validate(out, output)
+    jsonschema.validate(doc("C2", "2019-05-01", out["ledger"]), inputs)
+    out["ledger"]["signature"] = "not hex"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(out, output)
