@@ -46,9 +46,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _fail(code: str, where: str, path: str | None = None, **params: object) -> InvalidClaim:
     field = path or "document"
-    return InvalidClaim(
-        code=code, params={"where": where, **params}, field=field, path=path if path else ""
-    )
+    return InvalidClaim(code=code, params={"where": where, **params}, field=field, path=path or "")
 
 
 def _join(path: str, key: str | int) -> str:
@@ -104,7 +102,11 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         return out
     seen: set[str] = set()
     twice = _Twice(out)
-    twice.twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+    for key, _ in pairs:
+        if key in seen:
+            twice.twice = key
+            break
+        seen.add(key)
     return twice
 
 
