@@ -82,3 +82,19 @@ def test_money_column_worked_examples(
     got_fen, got_bad = money_column(pd.Series(values))
     assert fen == got_fen.tolist()
     assert bad == got_bad.tolist()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [pd.Series([20190301, 5]), pd.Series([20190301.0, None]), pd.Series([None], dtype=object),
+     pd.Series(["2019-03-01", 20190301, True], dtype=object)],
+)  # fmt: skip
+def test_date_column_never_reads_numbers_as_dates(values: pd.Series) -> None:
+    """Numbers in a date column are refused rows, not handed to pandas' parser (which warned
+    it would read them as epochs: a traceback under warnings-as-errors, found by fuzzing)."""
+    from zjj_medical.batch.columns import date_column
+
+    days, bad = date_column(values)
+    expected = [not (isinstance(v, str) and v == "2019-03-01") for v in values]
+    assert expected == bad.tolist()
+    assert all(d == np.datetime64("2019-03-01") for d, b in zip(days, bad, strict=True) if not b)

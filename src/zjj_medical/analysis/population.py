@@ -39,7 +39,7 @@ import pandas as pd
 from zjj_medical.analysis.metrics import yuan
 from zjj_medical.errors import problem
 from zjj_medical.policy.reader import Reader
-from zjj_medical.policy.yamlio import read_policy_text
+from zjj_medical.policy.yamlio import read_policy_file, read_policy_text
 
 __all__ = [
     "CLAIM_COLUMNS",
@@ -147,7 +147,7 @@ def population_parameters(path: str | Path | None = None) -> Mapping[str, Popula
     """
     if path is not None:
         p = Path(path)
-        return _parse(p.read_text("utf-8"), p.name)
+        return _parse(read_policy_file(p), p.name)
     if not _DEFAULT:
         ref = resources.files("zjj_medical") / "data" / "population.yaml"
         _DEFAULT.update(_parse(ref.read_text("utf-8"), "population.yaml"))

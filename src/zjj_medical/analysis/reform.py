@@ -57,7 +57,7 @@ from zjj_medical.analysis.metrics import (
 from zjj_medical.errors import PolicyError, problem
 from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
 from zjj_medical.policy.model import Policy
-from zjj_medical.policy.yamlio import read_policy_text
+from zjj_medical.policy.yamlio import read_policy_file, read_policy_text
 
 __all__ = [
     "CHANGE_PERCENTILES",
@@ -130,7 +130,7 @@ def load_reform(reform: Reform | Mapping[str, Any] | str | Path) -> Reform:
             raise PolicyError(
                 code="reform.file.missing", params={"source": str(reform)}, source=str(reform)
             )
-        doc = read_policy_text(path.read_text("utf-8"), path.name)
+        doc = read_policy_text(read_policy_file(path), path.name)
         return _from_document(doc, path.name)
     if not isinstance(reform, Mapping):
         raise problem(TypeError, "reform.type", type=type(reform).__name__)

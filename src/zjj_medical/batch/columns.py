@@ -131,7 +131,13 @@ def date_column(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], BoolArra
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps = values
     else:
-        stamps = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+        # Only text goes to pandas' parser (numbers would be read as epochs by a later
+        # pandas); any other cell is left to the row rule below.
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            texts = values
+        else:
+            texts = values.map(lambda v: v if isinstance(v, str) else None).astype(object)
+        stamps = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     ns = stamps.to_numpy(dtype="datetime64[ns]")

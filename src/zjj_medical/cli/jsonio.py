@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
-from zjj_medical.errors import ReimbursementError, problem_of
+from zjj_medical.contract.jsontext import MAX_DOCUMENT_BYTES, read_json
+from zjj_medical.errors import InvalidClaim, ReimbursementError, problem_of
 
-__all__ = ["error_json", "loads_json"]
+__all__ = ["dumps_json", "error_json", "json_lines", "loads_json", "read_document"]
 
 
-def loads_json(text: str) -> Any:
-    """Parse JSON with numbers read as ``Decimal``, so ``"total": 12.34`` stays exactly 12.34."""
-    return json.loads(text, parse_float=Decimal)
+def loads_json(text: str | bytes, where: str = "document") -> Any:
+    """Parse JSON with numbers read as ``Decimal``, so ``"total": 12.34`` stays exactly 12.34,
+    bounded in size and depth, refusing duplicate keys and lone surrogates
+    (:func:`zjj_medical.contract.jsontext.read_json`)."""
+    return read_json(text, where)
 
 
 def error_json(exc: ReimbursementError | ValueError) -> dict[str, Any]:
@@ -29,3 +32,54 @@ def error_json(exc: ReimbursementError | ValueError) -> dict[str, Any]:
     if found is not None:
         error["code"], error["params"] = found
     return {"error": error}
+
+
+def _too_long(where: str) -> InvalidClaim:
+    return InvalidClaim(
+        code="document.size", params={"where": where, "limit": MAX_DOCUMENT_BYTES},
+        field="document", path="",
+    )  # fmt: skip
+
+
+def read_document(stream: IO[bytes]) -> bytes:
+    """The bytes of a whole document, at most :data:`MAX_DOCUMENT_BYTES` of them (more is an
+    ``InvalidClaim``, read no further)."""
+    data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise _too_long("document")
+    return data
+
+
+def json_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | InvalidClaim]]:
+    """The lines of a JSON Lines stream as ``(number, bytes)``, blank lines left out.
+
+    Lines end at ``\n`` (or ``\r\n``) only, so a lone ``\r`` inside a line does not
+    split it; each line is decoded by its reader, so bytes that are not UTF-8 are that
+    line's error only. A line longer than :data:`MAX_DOCUMENT_BYTES` is skipped unread
+    and given as its ``InvalidClaim``.
+    """
+    number = 0
+    while True:
+        raw = stream.readline(MAX_DOCUMENT_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_DOCUMENT_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(1 << 20)
+            yield number, _too_long(f"line {number}")
+            continue
+        line = raw[:-2] if raw.endswith(b"\r\n") else raw.removesuffix(b"\n")
+        if line.strip():
+            yield number, line
+
+
+def dumps_json(value: Any, indent: int | None = None) -> str:
+    """JSON text of an output, non-ASCII kept as is; text that cannot be encoded (a lone
+    surrogate an error names) is written as a JSON escape instead of failing."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True, indent=indent)
+    return text

@@ -13,11 +13,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from zjj_medical.cli.jsonio import error_json, loads_json
+from zjj_medical.cli.jsonio import dumps_json, error_json, json_lines, loads_json, read_document
 from zjj_medical.contract.documents import output_document, parse_document
 from zjj_medical.contract.fhir import claim_response, fhir_json, to_fhir_claim_response
 from zjj_medical.engine.ledger import Ledger
-from zjj_medical.errors import LedgerMismatch, ReimbursementError
+from zjj_medical.errors import InvalidClaim, LedgerMismatch, ReimbursementError
 from zjj_medical.messages import render
 from zjj_medical.render.sheet import settlement_sheet
 from zjj_medical.store.backends import is_store_url, persists
@@ -33,7 +33,7 @@ __all__ = ["ledger_group"]
 
 def _fail(exc: ReimbursementError | ValueError) -> NoReturn:
     """Print the error as JSON on standard error and exit 1."""
-    click.echo(json.dumps(error_json(exc), ensure_ascii=False), err=True)
+    click.echo(dumps_json(error_json(exc)), err=True)
     sys.exit(1)
 
 
@@ -119,11 +119,11 @@ def _settle_doc(book: LedgerBook, doc: Any, *, write: bool, trace: bool) -> dict
 
 
 @ledger_group.command("settle")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--lines", is_flag=True, help="FILE is JSON Lines: one person-year document a line.")
 @click.option("--no-trace", is_flag=True, help="Leave the explanation trace out.")
 @click.pass_context
-def settle_command(ctx: click.Context, file: IO[str], lines: bool, no_trace: bool) -> None:
+def settle_command(ctx: click.Context, file: IO[bytes], lines: bool, no_trace: bool) -> None:
     """Settle the claims of a person-year document FILE and store them (- for standard input).
 
     A document's claims are stored together or not at all. Settling a stored claim
@@ -135,38 +135,43 @@ def settle_command(ctx: click.Context, file: IO[str], lines: bool, no_trace: boo
     """
     book = _book(ctx)
 
-    def one(text: str) -> dict[str, Any]:
-        return _settle_doc(book, loads_json(text), write=True, trace=not no_trace)
+    def one(text: bytes, where: str) -> dict[str, Any]:
+        return _settle_doc(book, loads_json(text, where), write=True, trace=not no_trace)
 
     if not lines:
-        out = _run(lambda: one(file.read()))
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        out = _run(lambda: one(read_document(file), "document"))
+        click.echo(dumps_json(out, indent=2))
         return
     failed = 0
-    for number, line in enumerate(file, start=1):
-        if not line.strip():
-            continue
+    for number, line in json_lines(file):
         try:
-            click.echo(json.dumps(one(line), ensure_ascii=False))
+            if isinstance(line, InvalidClaim):
+                raise line
+            click.echo(dumps_json(one(line, f"line {number}")))
         except (ReimbursementError, ValueError) as exc:
             failed += 1
             err = error_json(exc)
             err["error"]["line"] = number
-            click.echo(json.dumps(err, ensure_ascii=False))
+            click.echo(dumps_json(err))
     if failed:
         click.echo(f"{failed} line(s) failed", err=True)
         sys.exit(1)
 
 
 @ledger_group.command("presettle")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--no-trace", is_flag=True, help="Leave the explanation trace out.")
 @click.pass_context
-def presettle_command(ctx: click.Context, file: IO[str], no_trace: bool) -> None:
+def presettle_command(ctx: click.Context, file: IO[bytes], no_trace: bool) -> None:
     """预结算: what the claims of FILE would get now, from the stored ledger; nothing is written."""
     book = _book(ctx)
-    out = _run(lambda: _settle_doc(book, loads_json(file.read()), write=False, trace=not no_trace))
-    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+    def presettle() -> dict[str, Any]:
+        doc = loads_json(read_document(file))
+        return _settle_doc(book, doc, write=False, trace=not no_trace)
+
+    out = _run(presettle)
+    click.echo(dumps_json(out, indent=2))
 
 
 @ledger_group.command("reverse")

@@ -10,14 +10,15 @@ from typing import IO
 import click
 from rich.console import Console
 
-from zjj_medical.cli.jsonio import error_json, loads_json
+from zjj_medical.cli.jsonio import dumps_json, error_json, json_lines, loads_json, read_document
 from zjj_medical.contract.documents import output_document, parse_document, settle_parsed
 from zjj_medical.contract.platform import to_platform
+from zjj_medical.contract.signature import ledger_key
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.premium import premium
 from zjj_medical.engine.settlement import Settlement
-from zjj_medical.errors import ReimbursementError
+from zjj_medical.errors import InvalidClaim, ReimbursementError
 from zjj_medical.policy.loader import builtin_for, load_policy
 from zjj_medical.policy.model import Policy
 from zjj_medical.render.sheet import settlement_sheet
@@ -34,7 +35,7 @@ def _policy_of(settlements: list[Settlement], given: Policy | None) -> Policy:
 
 
 @click.command("settle")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--lines", is_flag=True, help="FILE is JSON Lines: one person-year document a line.")
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "sheet", "nhsa"]), default="json",
@@ -54,7 +55,7 @@ def _policy_of(settlements: list[Settlement], given: Policy | None) -> Policy:
     "--no-trace", is_flag=True, help="Leave the explanation trace out of the JSON output."
 )
 def settle_command(
-    file: IO[str], lines: bool, fmt: str, policy_name: str | None, no_trace: bool
+    file: IO[bytes], lines: bool, fmt: str, policy_name: str | None, no_trace: bool
 ) -> None:
     """Settle a person-year document FILE (JSON, or - for standard input).
 
@@ -63,15 +64,19 @@ def settle_command(
     the ledger to carry to the next claim. A bad input exits 1 with a JSON error on
     standard error naming the claim and the field; with --lines a bad line gives an
     error line and the stream goes on.
+
+    When the environment variable ZJJ_MEDICAL_LEDGER_KEY is set, the ledger printed
+    carries its HMAC-SHA256 signature, and a ledger handed in must carry a valid one.
     """
     try:
         policy = None if policy_name is None else load_policy(policy_name)
     except ReimbursementError as exc:
         raise click.ClickException(str(exc)) from None
     console = Console()
+    key = ledger_key()
 
-    def run(text: str) -> tuple[Person, list[Settlement], Ledger | None]:
-        person, claims, ledger = parse_document(loads_json(text))
+    def run(text: bytes, where: str) -> tuple[Person, list[Settlement], Ledger | None]:
+        person, claims, ledger = parse_document(loads_json(text, where), key=key)
         settlements = settle_parsed(person, claims, ledger, policy=policy)
         return person, settlements, settlements[-1].ledger if settlements else ledger
 
@@ -85,32 +90,32 @@ def settle_command(
                     {"claim_id": x.claim_id, **to_platform(x, _policy_of([x], policy))}
                     for x in settlements
                 ],
-                "ledger": None if last is None else last.to_dict(),
+                "ledger": output_document([], last, key=key)["ledger"],
             }
-            click.echo(json.dumps(out, ensure_ascii=False, indent=indent))
+            click.echo(dumps_json(out, indent=indent))
         else:
-            out = output_document(settlements, last, trace=not no_trace)
-            click.echo(json.dumps(out, ensure_ascii=False, indent=indent))
+            out = output_document(settlements, last, trace=not no_trace, key=key)
+            click.echo(dumps_json(out, indent=indent))
 
     if not lines:
         try:
-            result = run(file.read())
+            result = run(read_document(file), "document")
         except (ReimbursementError, ValueError) as exc:
-            click.echo(json.dumps(error_json(exc), ensure_ascii=False), err=True)
+            click.echo(dumps_json(error_json(exc)), err=True)
             sys.exit(1)
         show(result, indent=2)
         return
     failed = 0
-    for number, line in enumerate(file, start=1):
-        if not line.strip():
-            continue
+    for number, line in json_lines(file):
         try:
-            result = run(line)
+            if isinstance(line, InvalidClaim):
+                raise line
+            result = run(line, f"line {number}")
         except (ReimbursementError, ValueError) as exc:
             failed += 1
             err = error_json(exc)
             err["error"]["line"] = number
-            click.echo(json.dumps(err, ensure_ascii=False))
+            click.echo(dumps_json(err))
             continue
         show(result, indent=None)
     if failed:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from zjj_medical.contract.inputs import claim_from_dict, person_from_dict
+from zjj_medical.contract.signature import ledger_key, signed_ledger, verified_ledger
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
@@ -53,8 +54,16 @@ def _need(obj: Mapping[str, Any], key: str) -> Any:
     return obj[key]
 
 
-def parse_document(doc: Mapping[str, Any]) -> tuple[Person, list[Claim], Ledger | None]:
-    """Read a person-year input document into values."""
+def parse_document(
+    doc: Mapping[str, Any], *, key: bytes | None = None
+) -> tuple[Person, list[Claim], Ledger | None]:
+    """Read a person-year input document into values.
+
+    With ``key`` (bytes, see :func:`~zjj_medical.contract.signature.ledger_key`) the
+    document's ledger must carry the signature that key gives it
+    (:func:`~zjj_medical.contract.signature.verified_ledger`); without, its ``signature``
+    is not checked.
+    """
     if not isinstance(doc, Mapping):
         raise InvalidClaim(code="document.object", field="document", path="")
     unknown = set(doc) - {"person", "claims", "ledger"}
@@ -71,31 +80,47 @@ def parse_document(doc: Mapping[str, Any]) -> tuple[Person, list[Claim], Ledger 
         raise InvalidClaim(code="document.claims.list", field="claims", path="claims")
     claims = [parse_claim(c, i) for i, c in enumerate(raw_claims)]
     ledger = doc.get("ledger")
-    return person, claims, None if ledger is None else Ledger.from_dict(ledger)
+    return person, claims, None if ledger is None else verified_ledger(ledger, key)
 
 
 def settle_document(
-    doc: Mapping[str, Any], *, policy: Policy | None = None, trace: bool = True
+    doc: Mapping[str, Any],
+    *,
+    policy: Policy | None = None,
+    trace: bool = True,
+    key: str | bytes | None = None,
 ) -> dict[str, Any]:
     """Settle a person-year document and return the output document.
 
     All claims are checked before any is settled; the first error is raised and no
     partial result is returned.
+
+    ``key`` (else the environment variable ``ZJJ_MEDICAL_LEDGER_KEY``) signs the ledger
+    handed out and is needed to take a ledger back: a ledger handed in without the
+    signature the key gives it is refused (:class:`~zjj_medical.errors.LedgerMismatch`,
+    code ``ledger.signature.missing`` or ``ledger.signature.invalid``). With no key,
+    nothing is signed or checked (:mod:`~zjj_medical.contract.signature`).
     """
-    person, claims, given = parse_document(doc)
+    secret = ledger_key(key)
+    person, claims, given = parse_document(doc, key=secret)
     settlements = settle_parsed(person, claims, given, policy=policy)
     return output_document(
-        settlements, settlements[-1].ledger if settlements else given, trace=trace
+        settlements, settlements[-1].ledger if settlements else given, trace=trace, key=secret
     )
 
 
 def output_document(
-    settlements: Sequence[Settlement], ledger: Ledger | None, *, trace: bool = True
+    settlements: Sequence[Settlement],
+    ledger: Ledger | None,
+    *,
+    trace: bool = True,
+    key: bytes | None = None,
 ) -> dict[str, Any]:
-    """The output document: the settlements and the ledger to carry forward."""
+    """The output document: the settlements and the ledger to carry forward, signed with
+    ``key`` when one is given."""
     return {
         "settlements": [s.to_dict(trace=trace) for s in settlements],
-        "ledger": None if ledger is None else ledger.to_dict(),
+        "ledger": None if ledger is None else signed_ledger(ledger, key),
     }
 
 

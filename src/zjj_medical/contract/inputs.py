@@ -36,7 +36,7 @@ from typing import Any, NoReturn
 
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.lines import FeeLine
-from zjj_medical.engine.people import Facility, Person
+from zjj_medical.engine.people import Facility, Person, is_id, shown
 from zjj_medical.errors import InvalidClaim
 from zjj_medical.money import format_money
 
@@ -95,6 +95,27 @@ def _need(data: Mapping[str, Any], key: str, path: str, cid: str | None) -> Any:
     return data[key]
 
 
+def _bad_text(value: object, name: str) -> str | None:
+    """The field name (``facility.level``, ``categories[1]``) of the first text in ``value``
+    (keys included) that holds a lone surrogate, else ``None``."""
+    if isinstance(value, str):
+        return None if is_id(value) or not value else name
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            child = _join(name, str(shown(key)))
+            if isinstance(key, str) and _bad_text(key, child):
+                return child
+            found = _bad_text(item, child)
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = _bad_text(item, f"{name}[{i}]")
+            if found:
+                return found
+    return None
+
+
 def claim_from_dict(data: object, path: str = "") -> Claim:
     """The :class:`~zjj_medical.Claim` a claim object describes; ``path`` is where the object
     is in its document (``claims[2]``), for the errors.
@@ -104,9 +125,12 @@ def claim_from_dict(data: object, path: str = "") -> Claim:
     if not isinstance(data, Mapping):
         _fail("claim.object", path, field=path or "claim", where=path or "claim")
     cid = data.get("id")
-    if not isinstance(cid, str) or not cid:
+    if not isinstance(cid, str) or not is_id(cid):
         id_path = _join(path, "id")
-        _fail("claim.id.document", id_path, field="id", where=id_path or "id", value=cid)
+        _fail("claim.id.document", id_path, field="id", where=id_path or "id", value=shown(cid))
+    bad = _bad_text(data, "")
+    if bad:
+        _fail("claim.text.surrogate", _join(path, bad), claim_id=cid, field=bad)
     fac = _need(data, "facility", path, cid)
     if not isinstance(fac, Mapping):
         _fail("claim.facility.object", _join(path, "facility"), claim_id=cid, field="facility")
@@ -115,6 +139,9 @@ def claim_from_dict(data: object, path: str = "") -> Claim:
         name = f"facility.{unknown[0]}"
         _fail("claim.facility.field.unknown", _join(path, name), claim_id=cid, field=name,
               accepted=sorted(FACILITY_FIELDS))  # fmt: skip
+    if fac.get("id") is not None and not is_id(fac["id"]):
+        _fail("claim.facility.id.text", _join(path, "facility.id"), claim_id=cid,
+              field="facility.id", value=fac["id"])  # fmt: skip
     facility = Facility(fac.get("id"), fac.get("level"), fac.get("county"))
     lines = _lines(data.get("lines"), path, cid)
     needed = ("kind", "date") if lines else ("kind", "date", "total", "in_scope")
@@ -204,6 +231,13 @@ def person_from_dict(data: object, path: str = "person") -> Person:
     if not isinstance(data, Mapping):
         _fail("person.object", path, field=path, where=path)
     pid = _need(data, "id", path, None)
+    if not is_id(pid):
+        where = _join(path, "id")
+        _fail("person.id.text", where, field="person.id", value=shown(pid))
+    bad = _bad_text(data, "")
+    if bad:
+        where = _join(path, bad)
+        _fail("person.text.surrogate", where, field=f"person.{bad}", where=where)
     county = _need(data, "county", path, None)
     categories = data.get("categories") or []
     if not isinstance(categories, list):
@@ -215,7 +249,7 @@ def person_from_dict(data: object, path: str = "person") -> Person:
     attributes = {k: v for k, v in data.items() if k not in PERSON_FIELDS}
     poor = _need(data, "poor", path, None)
     try:
-        return Person(str(pid), poor=poor, county=county, categories=tuple(categories),
+        return Person(pid, poor=poor, county=county, categories=tuple(categories),
                       attributes=attributes)  # fmt: skip
     except InvalidClaim as exc:
         field = (exc.field or "").removeprefix("person.")

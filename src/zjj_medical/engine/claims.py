@@ -10,7 +10,7 @@ from typing import NoReturn
 import attrs
 
 from zjj_medical.engine.lines import FeeLine
-from zjj_medical.engine.people import Attributes, Facility
+from zjj_medical.engine.people import Attributes, Facility, is_id, shown
 from zjj_medical.errors import InvalidClaim, problem_of
 from zjj_medical.money import ZERO, format_money, parse_money
 
@@ -62,8 +62,8 @@ class Claim:
     lines: tuple[FeeLine, ...] = attrs.field(default=(), converter=_line_tuple)
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.id, str) or not self.id:
-            raise InvalidClaim(code="claim.id.text", params={"value": self.id}, field="id")
+        if not is_id(self.id):
+            raise InvalidClaim(code="claim.id.text", params={"value": shown(self.id)}, field="id")
         set_ = object.__setattr__
         if isinstance(self.date, str):
             try:

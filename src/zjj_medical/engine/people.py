@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
 from zjj_medical.errors import InvalidClaim
 
-__all__ = ["Attributes", "Facility", "Person"]
+#: A lone surrogate: text holding one is not a sequence of Unicode scalar values.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_id(value: object) -> bool:
+    """Whether ``value`` is an id: a non-empty text of Unicode scalar values (no lone
+    surrogate such as ``"\\ud800"``, which no file or terminal can hold)."""
+    return isinstance(value, str) and bool(value) and _SURROGATE.search(value) is None
+
+
+def shown(value: object) -> object:
+    """``value`` for an error's params: text with its lone surrogates written as escapes."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+__all__ = ["Attributes", "Facility", "Person", "is_id", "shown"]
 
 
 class Attributes(Mapping[str, str | bool]):
@@ -76,8 +94,10 @@ class Person:
     attributes: Attributes = attrs.field(factory=Attributes, converter=Attributes)
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.id, str) or not self.id:
-            raise InvalidClaim(code="person.id.text", params={"value": self.id}, field="person.id")
+        if not is_id(self.id):
+            raise InvalidClaim(
+                code="person.id.text", params={"value": shown(self.id)}, field="person.id"
+            )
         if not isinstance(self.poor, bool):
             raise InvalidClaim(
                 code="person.poor.bool", params={"person_id": self.id, "value": self.poor},
@@ -90,7 +110,8 @@ class Facility:
     """Where care was given.
 
     Attributes:
-        id: a facility id the policy may know (e.g. ``zjj-peoples-hospital``), or ``None``.
+        id: a facility id the policy may know (e.g. ``zjj-peoples-hospital``), or ``None``;
+            an id is a non-empty text.
         level: the facility's tier id (``county``) or Chinese name (县级医院); may be
             ``None`` when ``id`` names a facility the policy declares.
         county: the facility's county (needed for the in-county rule at the policy's
@@ -100,3 +121,9 @@ class Facility:
     id: str | None = None
     level: str | None = None
     county: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.id is not None and not is_id(self.id):
+            raise InvalidClaim(
+                code="facility.id.text", params={"value": shown(self.id)}, field="facility.id"
+            )

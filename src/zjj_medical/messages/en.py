@@ -140,6 +140,7 @@ _POLICY_FILE = {
     "policy.float": "{value!r} is a float; write numbers as text or integers so they stay exact",
     "policy.value.type": "unsupported value {value!r}",
     "policy.key.duplicate": "duplicate key (line {line})",
+    "policy.key.text": "a key that is a mapping or a sequence (line {line}); keys are texts",
     "policy.yaml.node": "unsupported YAML node",
     # layers
     "policy.layer.twice": "layer {layer!r} is declared twice",
@@ -226,12 +227,25 @@ MESSAGES: dict[str, str] = {
     "claim.accident.bool": _CLAIM + "accident: {value!r} is not true or false",
     "claim.facility.type": _CLAIM + "facility: {value!r} is not a Facility",
     "person.id.text": "person.id: {value!r} is not a non-empty text",
+    "facility.id.text": "facility.id: {value!r} is not a non-empty text (nor null)",
+    "claim.facility.id.text": _CLAIM + "facility.id: {value!r} is not a non-empty text (nor null)",
+    "claim.text.surrogate": _CLAIM_FIELD + "not valid Unicode text (it holds a lone surrogate)",
+    "person.text.surrogate": "{where}: not valid Unicode text (it holds a lone surrogate)",
     "person.poor.bool": "person {person_id}: poor: {value!r} is not true or false",
     # -- the JSON contract's documents --------------------------------------------------------
     "document.object": "document: expected a JSON object",
     "document.field.missing": "document: {field}: missing required field",
     "document.field.unknown": "{field}: unknown top-level field (accepted: {accepted})",
     "document.claims.list": "claims: expected a list",
+    "document.size": "{where}: longer than {limit} bytes, the largest document read",
+    "document.encoding": "{where}: byte {offset}: not UTF-8 (bytes {bytes}); documents are UTF-8 text",
+    "document.depth": "{where}: line {line}: arrays and objects nested deeper than {limit}"
+    " levels (accepted: at most {limit})",
+    "document.key.twice": "{at}: key {key!r} is given twice in one object",
+    "document.key.surrogate": "{at}: the key is not valid Unicode text (a lone surrogate,"
+    " shown escaped)",
+    "document.text.surrogate": "{at}: '{value}' is not valid Unicode text (a lone surrogate,"
+    " shown escaped)",
     "person.object": "{where}: expected an object",
     "person.field.missing": "{where}: {field}: missing required field",
     "person.categories.list": "{where}: expected a list",
@@ -253,6 +267,10 @@ MESSAGES: dict[str, str] = {
     "ledger.layer.count": "ledger: layers.{layer}.claims: negative count",
     "ledger.claim_ids": "ledger: claim_ids is not a list of texts",
     "ledger.malformed": "ledger: {detail}",
+    "ledger.signature.missing": "ledger.signature: missing; this deployment signs the ledgers"
+    " it hands out ({variable} is set) and takes back only a ledger it signed",
+    "ledger.signature.invalid": "ledger.signature: not the signature of this ledger's content;"
+    " it was changed after it was signed, or signed with another key",
     **{"ledger." + code: "ledger: " + text for code, text in _MONEY.items()},
     # -- claims and persons against the policy ----------------------------------------------
     "claim.kind.unknown": _CLAIM
@@ -368,6 +386,15 @@ MESSAGES: dict[str, str] = {
     **{code: "{source}: changes.{path}: " + text for code, text in _REFORM_CHANGE.items()},
     "policy.yaml.invalid": "{source}: not valid YAML: {detail}",
     "policy.file.empty": "{source}: the file is empty",
+    "policy.file.size": "{source}: {size} bytes; a policy file is at most {limit} bytes",
+    "policy.file.encoding": "{source}: byte {offset}: not UTF-8 (bytes {bytes}); policy files"
+    " are UTF-8 text",
+    "policy.file.read": "{source}: cannot be read: {detail}",
+    "policy.yaml.depth": "{source}: line {line}: mappings and sequences nested deeper than"
+    " {limit} levels, aliases expanded (accepted: at most {limit})",
+    "policy.yaml.cycle": "{source}: line {line}: an alias inside its own anchor (a cycle)",
+    "policy.yaml.values": "{source}: more than {limit} values once aliases are expanded"
+    " (accepted: at most {limit}; an alias expands to a copy of its anchor)",
     **_CELL,
     **{
         "claim." + code: _CLAIM + "{column}: " + text
@@ -443,18 +470,37 @@ MEANINGS: dict[str, str] = {
     "claim.ledger": "the document's ledger is another person's",
     "cell": "a table cell cannot be read (an amount, a date, a flag, categories)",
     "document": "the person-year document does not have the contract's shape",
+    "document.size": "a document or JSON Lines line is larger than the reader accepts",
+    "document.encoding": "a document or JSON Lines line is not UTF-8",
+    "document.depth": "a document nests arrays and objects deeper than the reader accepts",
+    "document.key": "an object of a document gives a key twice, or a key that is not valid Unicode",
+    "document.text": "a text of a document is not valid Unicode (a lone surrogate)",
     "person": "the person does not fit the contract or the policy",
+    "person.id": "the person id is not a non-empty text",
+    "person.text": "a text of the person is not valid Unicode (a lone surrogate)",
+    "claim.text": "a text of the claim is not valid Unicode (a lone surrogate)",
+    "claim.facility.id": "the facility id is neither null nor a non-empty text",
+    "facility.id": "the facility id is neither null nor a non-empty text",
     "person.cell": "a cell of a people-table row cannot be read",
     "person.column": "a required cell of a people-table row is empty",
     "person.attribute": "a person attribute is unknown, missing, or has a value the policy"
     " does not accept",
     "ledger": "a ledger document cannot be read back",
     "ledger.person": "the document's ledger is another person's",
+    "ledger.signature": "a ledger handed in lacks the signature of this deployment's key, or"
+    " its content was changed after it was signed",
     "premium": "the policy states no premium, or none for the year",
     "chronic_care": "the chronic-disease service asked about is not in the policy",
     "policy": "a policy file does not validate (the message names the file and key path)",
     "policy.file": "the policy file is missing or empty",
     "policy.yaml": "the policy file is not YAML the loader reads",
+    "policy.yaml.depth": "the policy file nests deeper than the reader accepts",
+    "policy.yaml.cycle": "an alias of the policy file is inside its own anchor",
+    "policy.yaml.values": "the policy file holds more values than the reader accepts, aliases"
+    " expanded",
+    "policy.file.size": "the policy file is larger than the reader accepts",
+    "policy.file.encoding": "the policy file is not UTF-8",
+    "policy.file.read": "the policy file cannot be read",
     "population": "the synthetic population's parameter file does not validate",
     "reform": "a reform file does not validate",
     "reform.set": "a reform's change names a key path the policy does not have",

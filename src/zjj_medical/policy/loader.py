@@ -34,7 +34,7 @@ from zjj_medical.policy.model import (
 )
 from zjj_medical.policy.platform import read_platform
 from zjj_medical.policy.reader import PARAM_KEYS, Reader, join, show
-from zjj_medical.policy.yamlio import read_policy_text
+from zjj_medical.policy.yamlio import read_policy_file, read_policy_text
 
 __all__ = [
     "BUILTIN_POLICIES",
@@ -359,4 +359,4 @@ def policy_source(name_or_path: str | Path | None = None) -> tuple[str, str]:
             params={"source": str(name_or_path), "builtin": list(BUILTIN_POLICIES)},
             source=str(name_or_path),
         )
-    return path.read_text("utf-8"), path.name
+    return read_policy_file(path), path.name
