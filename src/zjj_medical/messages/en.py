@@ -146,6 +146,7 @@ _POLICY_FILE = {
     "policy.repeat.count": "{shown} is not same_tier or any_tier",
     "policy.repeat.op": "needs exactly one of multiply, set, step",
     "policy.repeat.floor": "floor goes with step",
+    "policy.repeat.list": "a list of repeat rules needs at least one rule",
     # the parameter file of the synthetic population
     "population.number": "{value!r} is not a number ≥ 0",
     "population.value": "expected a number or a non-empty table of numbers",

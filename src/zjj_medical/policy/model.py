@@ -196,6 +196,19 @@ class Param:
         Raises :class:`Unresolved` (saying why) before the first date, or when a table has no
         entry for the fact's value.
         """
+        value = self.unmodified(on, facts)
+        active = [mod for mod in self.modifiers if mod.active(on, facts)]
+        if not active:
+            return value
+        for mod in active:  # exactly, in the order written …
+            value = _apply(mod, value)
+        return _bound(value, self.unit)  # … then clipped (a ratio) or rounded (money) once
+
+    def unmodified(self, on: dt.date, facts: Facts) -> Value:
+        """The value for these facts on this date before any modifier (the table's entry).
+
+        Raises :class:`Unresolved` like :meth:`resolve`.
+        """
         raw = value_in_force(self.values, on)
         if isinstance(raw, _NotInForce):
             raise Unresolved(f"{self.path} not in force (first value from {self.values[0][0]})")
@@ -209,12 +222,7 @@ class Param:
             if key not in raw:
                 raise Unresolved(f"{self.path} has no value for {self.by}={facts.get(self.by)}")
             value = raw[str(key)]
-        active = [mod for mod in self.modifiers if mod.active(on, facts)]
-        if not active:
-            return value
-        for mod in active:  # exactly, in the order written …
-            value = _apply(mod, value)
-        return _bound(value, self.unit)  # … then clipped (a ratio) or rounded (money) once
+        return value
 
     def amount(self, on: dt.date, facts: Facts) -> Decimal:
         """A money or ratio value (never "no limit"); raises :class:`Unresolved`."""
@@ -315,8 +323,11 @@ class RepeatRule:
     ``count`` says which earlier claims count (same tier or any tier). For the
     n-th counted claim (n ≥ 2): ``multiply`` scales the deductible, ``set``
     replaces it, ``step`` lowers it by ``value × (n − 1)`` down to ``floor``.
-    ``set`` and ``floor`` never raise a deductible that is already lower (e.g.
-    waived for the person by a modifier).
+    The rule works on the table's deductible (before modifiers; on the person's own when
+    a modifier raised it), and the claim's deductible is the lower of the result and the
+    person's own: a reduction by a modifier and a repeat reduction do not stack, and
+    neither ``set`` nor ``floor`` raises a deductible already lower (e.g. waived).
+    A layer may have several rules; the first in force whose ``when`` matches applies.
     """
 
     count: Literal["same_tier", "any_tier"]
@@ -327,10 +338,15 @@ class RepeatRule:
     until: dt.date | None = None
     description: str = ""
     reference: str = ""
+    when: Condition = ALWAYS
 
     def active(self, on: dt.date) -> bool:
         """In force on the date."""
         return _active(self.start, self.until, on)
+
+    def applies(self, on: dt.date, facts: Facts) -> bool:
+        """In force on the date and matching the facts."""
+        return self.active(on) and self.when.matches(facts)
 
 
 @attrs.frozen
@@ -356,7 +372,8 @@ class PolicyLayer:
     base_minus: tuple[str, ...] = ()
     accumulation: Literal["claim", "year"] = "claim"
     deductible: Param | None = None
-    repeat: RepeatRule | None = None
+    #: The repeat-claim deductible rules, in order (the first in force that matches applies).
+    repeats: tuple[RepeatRule, ...] = ()
     deductible_ceiling: Param | None = None
     ratio: Param | None = None
     bands: Param | None = None
