@@ -28,6 +28,11 @@ BUILTIN_FILES = Path(__file__).parents[1] / "src" / "zjj_medical" / "data" / "po
 
 # fixture name → (exact key path, what the message says)
 BROKEN: dict[str, tuple[str, str]] = {
+    "bands_absolute_not_measured": (
+        "layers[1].bands.values.2019-01-01[0].from",
+        "the first band starts at 10000.00, the deductible 10000.00, but the bands are "
+        "measured above the deductible",
+    ),
     "unknown_key_top": ("currency", "unknown key (accepted here: categories,"),
     "unknown_key_layer": ("layers[0].rate", "unknown key (accepted here: accumulation,"),
     "unknown_key_band": ("layers[1].bands.values.2019-01-01[0].rate", "unknown key"),
@@ -453,3 +458,58 @@ def test_param_before_first_date_is_not_in_force() -> None:
     with pytest.raises(Unresolved, match=r"not in force \(first value from 2019-01-01\)"):
         ratio.resolve(D(2018, 12, 31), POOR)
     assert Decimal("0.75") == ratio.raw_at(D(2019, 1, 1))
+
+
+# -- warnings: accepted, but flagged --------------------------------------------------------
+
+
+def _minimal_with(old: str, new: str) -> Any:
+    text = MINIMAL.read_text("utf-8")
+    assert old in text
+    return parse_policy(read_policy_text(text.replace(old, new), "w.yaml"), "w.yaml")
+
+
+def test_minimal_has_no_warnings() -> None:
+    """A policy with nothing to flag has no warnings."""
+    assert () == load_policy(MINIMAL).warnings
+
+
+def test_warning_ratio_plus_add_above_one() -> None:
+    """0.95 + 0.10 is capped at 1: a warning names the modifier's key path and both numbers."""
+    policy = _minimal_with("2019-01-01: 0.75", "2019-01-01: 0.95")
+    assert ["layers[0].ratio.modifiers[0].add"] == [w.path for w in policy.warnings]
+    assert (
+        "w.yaml: layers[0].ratio.modifiers[0].add: 0.95 + 0.10 is above 1 (value of "
+        "2019-01-01) and is capped at 1 when the modifier applies"
+    ) == policy.warnings[0].message
+
+
+def test_no_warning_for_a_ratio_already_at_one() -> None:
+    """1.00 + 0.10 stays 1.00 (报销比例相应提高10% at a 100% tier): not flagged."""
+    assert () == _minimal_with("2019-01-01: 0.75", "2019-01-01: 1.00").warnings
+
+
+def test_warning_absolute_bands_below_the_deductible() -> None:
+    """Absolute bands starting at 0 under a deductible of 10,000 are flagged at the bands."""
+    policy = _minimal_with(
+        "    bands:\n      description: Cumulative bands above the deductible.",
+        "    deductible:\n      description: d\n      reference: r\n      unit: CNY\n"
+        "      values: {2019-01-01: 10000}\n"
+        "    bands:\n      measured: absolute\n"
+        "      description: Cumulative bands above the deductible.",
+    )
+    assert ["layers[1].bands.values.2019-01-01[0]"] == [w.path for w in policy.warnings]
+    assert "start at 0, below the deductible 10000.00" in policy.warnings[0].message
+
+
+def test_validate_cli_prints_warnings(tmp_path: Path) -> None:
+    """policy validate counts the warnings and prints each; --strict exits 1 on them."""
+    path = tmp_path / "w.yaml"
+    path.write_text(MINIMAL.read_text("utf-8").replace("0.75", "0.95"), "utf-8")
+    result = CliRunner().invoke(cli, ["policy", "validate", str(path)])
+    assert 0 == result.exit_code
+    lines = result.output.splitlines()
+    assert lines[0].endswith("1 assumed parameters, 1 warnings")
+    assert lines[1].startswith("warning: w.yaml: layers[0].ratio.modifiers[0].add: 0.95 + 0.10")
+    strict = CliRunner().invoke(cli, ["policy", "validate", "--strict", str(path)])
+    assert 1 == strict.exit_code

@@ -42,19 +42,26 @@ def show_command(name_or_path: str | None, on: dt.datetime | None, width: int | 
 
 @policy_group.command("validate")
 @click.argument("path")
-def validate_command(path: str) -> None:
-    """Validate a policy file; exit 0 with a one-line summary, or 1 with the error."""
+@click.option("--strict", is_flag=True, help="Exit 1 when the file has warnings.")
+def validate_command(path: str, strict: bool) -> None:
+    """Validate a policy file; exit 0 with a one-line summary (and any warnings, one a
+    line), or 1 with the error."""
     try:
         policy = load_policy(path)
     except PolicyError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
     assumed = sum(1 for _ in _assumed(policy))
+    warned = f", {len(policy.warnings)} warnings" if policy.warnings else ""
     click.echo(
         f"{path}: valid policy {policy.id!r} ({policy.name}), from {policy.start}: "
         f"{len(policy.tiers)} tiers, {len(policy.claim_kinds)} claim kinds, "
-        f"{len(policy.layers)} layers, {assumed} assumed parameters"
+        f"{len(policy.layers)} layers, {assumed} assumed parameters{warned}"
     )
+    for warning in policy.warnings:
+        click.echo(f"warning: {warning.message}")
+    if strict and policy.warnings:
+        raise SystemExit(1)
 
 
 def _assumed(policy: Policy) -> list[str]:

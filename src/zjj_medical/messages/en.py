@@ -147,6 +147,18 @@ _POLICY_FILE = {
     "policy.repeat.op": "needs exactly one of multiply, set, step",
     "policy.repeat.floor": "floor goes with step",
     "policy.repeat.list": "a list of repeat rules needs at least one rule",
+    "policy.warn.ratio_capped": (
+        "{ratio} + {add} is above 1 (value of {value}) and is capped at 1 when the modifier applies"
+    ),
+    "policy.warn.bands_below_deductible": (
+        "the bands are measured on the absolute amount and start at {lower}, below the "
+        "deductible {deductible} (value of {value}): nothing below the deductible is paid"
+    ),
+    "policy.bands.absolute_from": (
+        "the first band starts at {lower}, the deductible {deductible}, but the bands are "
+        "measured above the deductible (they would start at {deductible} + {lower}); write "
+        "measured: absolute, or start the bands at 0"
+    ),
     # the parameter file of the synthetic population
     "population.number": "{value!r} is not a number ≥ 0",
     "population.value": "expected a number or a non-empty table of numbers",

@@ -167,6 +167,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         claim_kinds=kinds, pay_later=pay_later, pay_later_reference=pay_later_ref,
         layers=tuple(layers), shared_caps=shared, premium=premium, chronic_care=chronic,
         targets=targets, file=source, change_dates=tuple(sorted(r.dates)),
+        warnings=tuple(r.warnings),
     )  # fmt: skip
 
 

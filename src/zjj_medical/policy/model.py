@@ -35,6 +35,7 @@ __all__ = [
     "Param",
     "Policy",
     "PolicyLayer",
+    "PolicyWarning",
     "Premium",
     "RepeatRule",
     "SharedCap",
@@ -497,6 +498,26 @@ class ChronicCare:
 
 
 @attrs.frozen
+class PolicyWarning:
+    """Something the loader accepted but a county author should look at, as data.
+
+    ``code`` keys the message template (:mod:`zjj_medical.messages`), ``params`` fill it in
+    (``source`` and ``path`` included), ``path`` is the key path it is about.
+    """
+
+    code: str
+    path: str
+    params: Mapping[str, object] = attrs.field(factory=dict, hash=False)
+
+    @property
+    def message(self) -> str:
+        """The warning in English: ``file: key path: what``."""
+        from zjj_medical.messages import render
+
+        return render(self.code, dict(self.params))
+
+
+@attrs.frozen
 class Policy:
     """A whole, validated policy. Build it with :func:`zjj_medical.load_policy`."""
 
@@ -524,6 +545,8 @@ class Policy:
     targets: Mapping[str, Param] = attrs.field(factory=dict)
     file: str = "<memory>"
     change_dates: tuple[dt.date, ...] = ()
+    #: What the loader accepted but flags (absolute-looking bands, ratios capped at 1 …).
+    warnings: tuple[PolicyWarning, ...] = ()
     #: Aliases of each category (``categories`` maps an id to its name only).
     _aliases: dict[str, dict[str, str]] = attrs.field(
         factory=dict, init=False, repr=False, eq=False

@@ -24,6 +24,7 @@ from zjj_medical.policy.model import (
     Condition,
     Modifier,
     Param,
+    PolicyWarning,
     Value,
 )
 
@@ -60,6 +61,7 @@ class Reader:
         self.categories: set[str] = set()
         self.facilities: set[str] = set()
         self.attributes: dict[str, Attribute] = {}
+        self.warnings: list[PolicyWarning] = []
 
     # -- primitives -------------------------------------------------------------------
     def fail(self, path: str, code: str, **params: object) -> NoReturn:
@@ -68,6 +70,12 @@ class Reader:
             code=code, params={"source": self.source, "path": path, **params},
             source=self.source, path=path,
         )  # fmt: skip
+
+    def warn(self, path: str, code: str, **params: object) -> None:
+        """Record the warning ``code`` at ``path`` of this file (the load goes on)."""
+        self.warnings.append(
+            PolicyWarning(code, path, {"source": self.source, "path": path, **params})
+        )
 
     def mapping(
         self, obj: Any, path: str, required: Iterable[str] = (), optional: Iterable[str] = ()
@@ -248,6 +256,8 @@ class Reader:
         modifiers = tuple(
             self.modifier(mod, f"{path}.modifiers[{i}]", kind) for i, mod in enumerate(mods)
         )
+        if kind in ("ratio", "bands"):
+            self._warn_capped(path, values, modifiers)
         assumed = self.boolean(m["assumed"], join(path, "assumed")) if "assumed" in m else False
         reason = self.text(m["reason"], join(path, "reason")) if "reason" in m else None
         if assumed and not reason:
@@ -273,6 +283,29 @@ class Reader:
             assumed_keys=keys,
             reason=reason,
         )
+
+    def _warn_capped(
+        self, path: str, values: list[tuple[dt.date, Value]], modifiers: tuple[Modifier, ...]
+    ) -> None:
+        """Warn where a ratio below 1 plus an ``add`` modifier exceeds 1 (it is capped at 1).
+
+        A ratio already at 1 is not flagged: "报销比例相应提高10%" leaves 100% at 100%.
+        """
+        for i, mod in enumerate(modifiers):
+            if mod.op != "add" or mod.value is None or mod.value <= 0:
+                continue
+            for day, value in values:
+                entries = value.items() if isinstance(value, Mapping) else [("", value)]
+                for key, entry in entries:
+                    ratios = [b.ratio for b in entry] if isinstance(entry, tuple) else [entry]
+                    for ratio in ratios:
+                        if ratio is not None and ratio < 1 < ratio + mod.value:
+                            where = f"{day}" + (f".{key}" if key else "")
+                            self.warn(
+                                f"{path}.modifiers[{i}].add", "policy.warn.ratio_capped",
+                                ratio=ratio, add=mod.value, value=where,
+                            )  # fmt: skip
+                            break
 
     def param_value(self, raw: Any, path: str, kind: Kind, by: str | None) -> Value:
         if by is not None:

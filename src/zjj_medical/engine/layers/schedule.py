@@ -39,8 +39,9 @@ from zjj_medical.engine.layers.kernel import (
 from zjj_medical.engine.layers.numbers import REPEAT_OPS, Numbers
 from zjj_medical.engine.layers.resolve import Resolved
 from zjj_medical.money import ZERO, format_money
+from zjj_medical.policy.dated import _NotInForce
 from zjj_medical.policy.layer_reader import read_base, read_repeat
-from zjj_medical.policy.model import Policy, PolicyLayer
+from zjj_medical.policy.model import Param, Policy, PolicyLayer
 from zjj_medical.policy.reader import Reader, show
 
 __all__ = ["KEYS", "ScheduleOutcome", "SchedulePlan", "how", "kernel", "plan", "read", "trace"]
@@ -81,11 +82,41 @@ def read(
         if accumulation != "claim":
             r.fail(f"{path}.deductible_ceiling", "policy.layer.ceiling.year")
         ceiling = r.param(m["deductible_ceiling"], f"{path}.deductible_ceiling", "money")
+    if bands is not None and deductible is not None:
+        _check_band_start(r, bands, deductible, measured == "absolute")
     return attrs.evolve(
         common, **read_base(r, m, path, earlier), accumulation=accumulation,
         deductible=deductible, repeats=repeats, deductible_ceiling=ceiling, ratio=ratio,
         bands=bands, measured=measured or "above_deductible",
     )  # fmt: skip
+
+
+def _check_band_start(r: Reader, bands: Param, deductible: Param, absolute: bool) -> None:
+    """Bands that look measured the other way round from what ``measured`` says.
+
+    Measured above the deductible, a first band starting exactly at the deductible was
+    written on the absolute amount (16,000–30,000 with a deductible of 16,000 would pay from
+    32,000): refused. Measured on the absolute amount, a first band starting below the
+    deductible pays nothing below it: a warning.
+    """
+    days = sorted({d for d, _ in bands.values} | {d for d, _ in deductible.values})
+    for day in days:
+        raw, d_raw = bands.raw_at(day), deductible.raw_at(day)
+        if not isinstance(raw, tuple) or isinstance(d_raw, _NotInForce):
+            continue  # bands by a fact are left to the author; nothing in force yet
+        amounts = d_raw.values() if isinstance(d_raw, Mapping) else [d_raw]
+        lower = raw[0].lower
+        start = max(x for x, _ in bands.values if x <= day)
+        where = f"{bands.path}.values.{start}[0]"
+        for d in sorted(a for a in amounts if isinstance(a, Decimal)):
+            if not absolute and lower > 0 and lower == d:
+                r.fail(f"{where}.from", "policy.bands.absolute_from", lower=lower, deductible=d)
+            if absolute and lower < d:
+                r.warn(
+                    where, "policy.warn.bands_below_deductible",
+                    lower=lower, deductible=d, value=str(day),
+                )  # fmt: skip
+                return
 
 
 @attrs.frozen
