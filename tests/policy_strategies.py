@@ -233,11 +233,26 @@ def _schedule(draw: st.DrawFn, earlier: list[str], tiers: list[str]) -> dict[str
         mods = draw(_modifiers(("add", _ratio(0, 200)), ("multiply", _ratio(500, 1500))))
         if mods:
             bands["modifiers"] = mods
+        if bands["measured"] == "above_deductible" and "deductible" in layer:
+            _not_from_the_deductible(bands, layer["deductible"])
         layer["bands"] = bands
     caps = draw(_caps())
     if caps:
         layer["caps"] = caps
     return layer
+
+
+def _not_from_the_deductible(bands: dict[str, Any], deductible: dict[str, Any]) -> None:
+    """Bands measured above the deductible whose first band starts at a deductible amount
+    are refused (written on the absolute amount by mistake): start such bands at 0."""
+    amounts = set()
+    for value in deductible["values"].values():
+        for v in value.values() if isinstance(value, dict) else [value]:
+            amounts.add(Decimal(str(v)))
+    for listed in bands["values"].values():
+        first = listed[0]
+        if "from" in first and Decimal(str(first["from"])) in amounts:
+            del first["from"]  # from 0 instead
 
 
 @st.composite

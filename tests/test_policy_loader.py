@@ -513,3 +513,81 @@ def test_validate_cli_prints_warnings(tmp_path: Path) -> None:
     assert lines[1].startswith("warning: w.yaml: layers[0].ratio.modifiers[0].add: 0.95 + 0.10")
     strict = CliRunner().invoke(cli, ["policy", "validate", "--strict", str(path)])
     assert 1 == strict.exit_code
+
+
+# -- aliases: wherever an id is expected ------------------------------------------------------
+
+ALIASED = FIXTURES / "shapes" / "deductible_repeat_when.yaml"  # tiers 二级医院/二级, 三级医院/三级
+
+
+def _aliased(*edits: tuple[str, str]) -> Any:
+    text = ALIASED.read_text("utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    return parse_policy(read_policy_text(text, "a.yaml"), "a.yaml")
+
+
+def test_alias_and_name_as_table_keys_are_normalised_to_ids() -> None:
+    """A by-tier table may be keyed by aliases and names; the loaded table is keyed by ids."""
+    policy = _aliased(
+        ("{2021-01-01: {second: 1000, third: 1300}}", "{2021-01-01: {二级医院: 1000, 三级: 1300}}")
+    )
+    deductible = policy.layers[0].deductible
+    assert deductible is not None
+    assert (
+        (dt.date(2021, 1, 1), {"second": Decimal("1000.00"), "third": Decimal("1300.00")}),
+    ) == (deductible.values)
+
+
+def test_alias_table_pays_the_aliased_tiers_rates() -> None:
+    """A claim at the third-level tier gets the deductible the table gives under 三级."""
+    from zjj_medical import Claim, Facility, Person, settle
+
+    policy = _aliased(
+        ("{2021-01-01: {second: 1000, third: 1300}}", "{2021-01-01: {二级: 1000, 三级: 1300}}"),
+        ("{2021-01-01: {second: 0.85, third: 0.80}}", "{2021-01-01: {二级: 0.85, 三级: 0.80}}"),
+    )
+    claim = Claim("C1", "inpatient", "2021-03-01", Facility(level="三级医院"), "10000", "10000")
+    s = settle(claim, Person("P1", poor=False, county="x"), policy=policy)
+    assert Decimal("6960.00") == s.payments["basic_insurance"]  # (10000 − 1300) × 0.80
+
+
+def test_alias_in_a_condition_is_normalised() -> None:
+    """when: {tier: 三级} means the tier third, and {tier: [二级医院]} the tier second."""
+    policy = _aliased(("      - when: {poor: true}\n", "      - when: {tier: [三级, 二级医院]}\n"))
+    rule = policy.layers[0].repeats[0]
+    assert {"tier": frozenset({"third", "second"})} == dict(rule.when.atoms)
+    assert rule.when.matches({"tier": "third"})
+
+
+def test_alias_and_id_of_one_tier_twice_in_a_table_is_refused() -> None:
+    """third and 三级 in one table name the same tier twice: refused at the second key."""
+    with pytest.raises(PolicyError) as info:
+        _aliased(("{second: 1000, third: 1300}", "{second: 1000, third: 1300, 三级: 1200}"))
+    assert "layers[0].deductible.values.2021-01-01.三级" == info.value.path
+    assert "'三级' names 'third', which the table already gives" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "both"),
+    [
+        # an alias equal to another tier's id
+        (("aliases: [二级]}", "aliases: [二级, third]}"), "tiers.second.aliases[1]", "'third'"),
+        # an alias equal to another tier's alias
+        (("aliases: [三级]}", "aliases: [三级, 二级]}"), "tiers.third.aliases[1]", "'二级'"),
+        # a name equal to another tier's alias
+        (("{name: 三级医院, aliases: [三级]}", "{name: 二级}"), "tiers.third.name", "'二级'"),
+    ],
+)
+def test_shadowing_alias_is_refused_naming_both(
+    edit: tuple[str, str], path: str, both: str
+) -> None:
+    """An alias (or name) that is another tier's id or alias is refused, naming both tiers."""
+    with pytest.raises(PolicyError) as info:
+        _aliased(edit)
+    assert path == info.value.path
+    message = str(info.value)
+    assert both in message
+    assert "'second'" in message
+    assert "'third'" in message

@@ -96,6 +96,11 @@ _POLICY_FILE = {
     "policy.assumed_keys.assumed": "assumed_keys goes with assumed: true",
     "policy.assumed_keys.by": "assumed_keys needs a table (by)",
     "policy.table": "expected a table keyed by {by}",
+    "policy.table.key.twice": "{key!r} names {id!r}, which the table already gives",
+    "policy.alias.shadow": (
+        "{shown!r} would name both {first!r} and {second!r} of {what} (an id, name or alias "
+        "may name one declaration only)"
+    ),
     "policy.table.key": "unknown {by} {key!r} (declared: {declared:or_none})",
     "policy.bands.list": "expected a non-empty list of bands",
     "policy.bands.after_open": "a band follows one with no upper bound (upto: null)",

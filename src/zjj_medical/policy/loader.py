@@ -92,6 +92,9 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     fac_decls = r.named(top.get("facilities"), "facilities", extra={"tier", "county"})
     facilities = {}
     for key, m in fac_decls.items():
+        m = {**m, "tier": r.canonical("tier", m.get("tier"))}
+        if "county" in m:
+            m["county"] = r.canonical("county", m["county"])
         if m.get("tier") not in r.tiers:
             r.fail(
                 f"facilities.{key}.tier", "policy.facility.tier",

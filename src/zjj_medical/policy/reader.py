@@ -40,6 +40,13 @@ __all__ = [
 ]
 
 _ID = re.compile(r"^[^\s.\[\]]+$")
+#: The declarations whose ids, names and aliases inputs (and the file itself) may use.
+DECLARATIONS = ("tiers", "claim_kinds", "counties", "categories", "facilities")
+#: The declaration a kind of id belongs to (as ``what`` of :meth:`Reader.ids` or ``by``).
+_DECLARED_BY = {
+    "tier": "tiers", "claim kind": "claim_kinds", "kind": "claim_kinds",
+    "county": "counties", "category": "categories", "facility": "facilities",
+}  # fmt: skip
 BUILTIN_FACTS = tuple(f.name for f in FACTS)
 PARAM_KEYS = {
     "description", "reference", "unit", "values", "by", "modifiers",
@@ -62,6 +69,8 @@ class Reader:
         self.facilities: set[str] = set()
         self.attributes: dict[str, Attribute] = {}
         self.warnings: list[PolicyWarning] = []
+        #: For each declaration, its ids, names and aliases → the id.
+        self.names: dict[str, dict[str, str]] = {d: {} for d in DECLARATIONS}
 
     # -- primitives -------------------------------------------------------------------
     def fail(self, path: str, code: str, **params: object) -> NoReturn:
@@ -148,11 +157,23 @@ class Reader:
             self.fail(path, "policy.ratio.decimals", value=obj)
         return d
 
+    def canonical(self, what: str, value: object) -> object:
+        """The id a name or alias of a declaration stands for (the value itself otherwise).
+
+        ``what`` is a kind of id (``tier``, ``claim kind``, ``kind``, ``county`` …) or a
+        declaration (``tiers`` …).
+        """
+        index = self.names.get(_DECLARED_BY.get(what, what))
+        if index is None or not isinstance(value, str):
+            return value
+        return index.get(value, value)
+
     def ids(self, obj: Any, path: str, known: set[str], what: str) -> tuple[str, ...]:
         if not isinstance(obj, list):
             self.fail(path, "policy.ids.list", what=what, shown=show(obj))
         out = []
         for i, item in enumerate(obj):
+            item = self.canonical(what, item)
             if item not in known:
                 self.fail(
                     f"{path}[{i}]", "policy.ids.unknown",
@@ -208,6 +229,7 @@ class Reader:
             return self.boolean(value, path)
         if fact is not None:
             known, what = declared[fact.domain]
+            value = self.canonical(fact.domain, value)
             if value not in known:
                 self.fail(
                     path,
@@ -315,13 +337,16 @@ class Reader:
             if known is None:
                 known = set(self.attributes[by].values) or {"true", "false"}
             table = {}
-            for key, item in raw.items():
+            for written, item in raw.items():
+                key = self.canonical(by, written)
                 if key not in known:
                     self.fail(
-                        f"{path}.{key}", "policy.table.key",
-                        by=by, key=key, declared=sorted(known),
+                        f"{path}.{written}", "policy.table.key",
+                        by=by, key=written, declared=sorted(known),
                     )  # fmt: skip
-                table[key] = self.scalar_or_bands(item, f"{path}.{key}", kind)
+                if key in table:
+                    self.fail(f"{path}.{written}", "policy.table.key.twice", key=written, id=key)
+                table[str(key)] = self.scalar_or_bands(item, f"{path}.{written}", kind)
             return cast(Value, table)
         return self.scalar_or_bands(raw, path, kind)
 
@@ -406,7 +431,25 @@ class Reader:
                 for i, alias in enumerate(m["aliases"]):
                     self.text(alias, f"{path}.{key}.aliases[{i}]")
             out[key] = m
+        if path in self.names:
+            self._index(path, out)
         return out
+
+    def _index(self, path: str, decls: dict[str, dict[str, Any]]) -> None:
+        """Index the declarations' ids, names and aliases; refuse one naming two of them."""
+        index = self.names[path]
+        index.update({key: key for key in decls})
+        for key, m in decls.items():
+            names = [("name", m["name"])]
+            names += [(f"aliases[{i}]", a) for i, a in enumerate(m.get("aliases", []))]
+            for where, name in names:
+                name = " ".join(name.split())
+                other = index.setdefault(name, key)
+                if other != key:
+                    self.fail(
+                        f"{path}.{key}.{where}", "policy.alias.shadow",
+                        shown=name, what=path, first=other, second=key,
+                    )  # fmt: skip
 
     def attribute_decls(self, obj: Any, path: str) -> dict[str, Attribute]:
         out: dict[str, Attribute] = {}
