@@ -311,7 +311,7 @@ def test_conditions_are_shown_as_text() -> None:
     }
     when = parse_policy(data).layers[2].when
     expected = (
-        "tier in ['township', 'county'], any of [poor=true; accident=false], not (in_county=false)"
+        "tier is township or county, any of (poor=true; accident=false), not (in_county=false)"
     )
     assert expected == when.text
     assert when.matches({"tier": "county", "poor": True, "accident": True, "in_county": True})
@@ -591,3 +591,19 @@ def test_shadowing_alias_is_refused_naming_both(
     assert both in message
     assert "'second'" in message
     assert "'third'" in message
+
+
+def test_an_assumed_declaration_needs_a_reason() -> None:
+    """A tier marked assumed: true without a reason is refused at tiers.<id>.reason."""
+    with pytest.raises(PolicyError) as info:
+        _aliased(
+            ("third: {name: 三级医院, aliases: [三级]}", "third: {name: 三级医院, assumed: true}")
+        )
+    assert "tiers.third.reason" == info.value.path
+    policy = _aliased(
+        (
+            "third: {name: 三级医院, aliases: [三级]}",
+            "third: {name: 三级医院, assumed: true, reason: r}",
+        )
+    )
+    assert (True, "r") == (policy.tiers["third"].assumed, policy.tiers["third"].reason)

@@ -97,6 +97,7 @@ _POLICY_FILE = {
     "policy.assumed_keys.by": "assumed_keys needs a table (by)",
     "policy.table": "expected a table keyed by {by}",
     "policy.table.key.twice": "{key!r} names {id!r}, which the table already gives",
+    "policy.reason.assumed": "a reason goes with assumed: true",
     "policy.alias.shadow": (
         "{shown!r} would name both {first!r} and {second!r} of {what} (an id, name or alias "
         "may name one declaration only)"

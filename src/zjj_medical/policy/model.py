@@ -411,6 +411,8 @@ class Tier:
     id: str
     name: str
     aliases: tuple[str, ...] = ()
+    assumed: bool = False  # the declaration is not stated by the source
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -420,6 +422,8 @@ class Category:
     id: str
     name: str
     aliases: tuple[str, ...] = ()
+    assumed: bool = False  # the declaration is not stated by the source
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -430,6 +434,8 @@ class County:
     name: str
     aliases: tuple[str, ...] = ()
     designated_in_county: tuple[str, ...] = ()
+    assumed: bool = False  # the declaration is not stated by the source
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -441,6 +447,8 @@ class FacilityInfo:
     tier: str
     county: str | None = None
     aliases: tuple[str, ...] = ()
+    assumed: bool = False  # the declaration is not stated by the source
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -451,6 +459,8 @@ class ClaimKind:
     name: str
     tiers: tuple[str, ...]
     aliases: tuple[str, ...] = ()
+    assumed: bool = False  # the declaration is not stated by the source
+    reason: str | None = None
 
 
 @attrs.frozen

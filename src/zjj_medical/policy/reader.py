@@ -36,6 +36,7 @@ __all__ = [
     "condition_text",
     "join",
     "known_list",
+    "marks",
     "show",
 ]
 
@@ -203,18 +204,23 @@ class Reader:
         atoms: list[tuple[str, frozenset[object]]] = []
         any_of: tuple[Condition, ...] = ()
         negated = None
+        parts: list[str] = []
         for key, value in obj.items():
             sub = join(path, key)
             if key == "any":
                 if not isinstance(value, list) or not value:
                     self.fail(sub, "policy.condition.any")
                 any_of = tuple(self.condition(v, f"{sub}[{i}]") for i, v in enumerate(value))
+                parts.append("any of (" + "; ".join(c.text for c in any_of) + ")")
             elif key == "not":
                 negated = self.condition(value, sub)
+                parts.append(f"not ({negated.text})")
             else:
                 values = value if isinstance(value, list) else [value]
-                atoms.append((key, frozenset(self.fact_value(key, v, sub) for v in values)))
-        return Condition(tuple(atoms), any_of, negated, condition_text(obj))
+                read = [self.fact_value(key, v, sub) for v in values]
+                atoms.append((key, frozenset(read)))
+                parts.append(_atom_text(key, read, isinstance(value, list)))
+        return Condition(tuple(atoms), any_of, negated, ", ".join(parts))
 
     def fact_value(self, key: str, value: Any, path: str) -> object:
         declared: dict[str, tuple[set[str], str]] = {
@@ -423,8 +429,18 @@ class Reader:
         out = {}
         for key, decl in obj.items():
             self.ident(key, f"{path}.{key}")
-            m = self.mapping(decl, f"{path}.{key}", required={"name"}, optional={"aliases", *extra})
+            m = self.mapping(
+                decl, f"{path}.{key}", required={"name"},
+                optional={"aliases", "assumed", "reason", *extra},
+            )  # fmt: skip
             self.text(m["name"], f"{path}.{key}.name")
+            if self.boolean(m.get("assumed", False), f"{path}.{key}.assumed"):
+                if "reason" not in m:
+                    self.fail(f"{path}.{key}.reason", "policy.assumed.reason")
+            elif "reason" in m:
+                self.fail(f"{path}.{key}.reason", "policy.reason.assumed")
+            if "reason" in m:
+                self.text(m["reason"], f"{path}.{key}.reason")
             if "aliases" in m:
                 if not isinstance(m["aliases"], list):
                     self.fail(f"{path}.{key}.aliases", "policy.aliases")
@@ -479,6 +495,15 @@ class Reader:
         return out
 
 
+def marks(m: Mapping[str, Any]) -> dict[str, Any]:
+    """A declaration's ``assumed`` and ``reason`` (checked by :meth:`Reader.named`)."""
+    reason = m.get("reason")
+    return {
+        "assumed": m.get("assumed", False),
+        "reason": " ".join(reason.split()) if reason else None,
+    }
+
+
 def join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -493,18 +518,35 @@ def show(obj: Any) -> str:
     return repr(obj)
 
 
+def _word(value: object) -> str:
+    return show(value) if isinstance(value, bool) or value is None else str(value)
+
+
+def _atom_text(key: str, values: list[object], listed: bool) -> str:
+    """``poor=true``, ``tier=county``; a list: ``tier is township, county or community``."""
+    words = [_word(v) for v in values]
+    if not listed or len(words) == 1:
+        return f"{key}={words[0]}" if not listed else f"{key} is {words[0]}"
+    return f"{key} is {', '.join(words[:-1])} or {words[-1]}"
+
+
 def condition_text(obj: dict[str, Any]) -> str:
-    """A condition as text for tables and traces: ``poor=true, tier in ['township', 'county']``."""
+    """A condition as words for tables and traces, ids as written, no Python reprs:
+    ``poor=true, tier is township or county, any of (…; …), not (…)``.
+
+    >>> condition_text({"poor": True, "tier": ["township", "county"], "not": {"accident": True}})
+    'poor=true, tier is township or county, not (accident=true)'
+    """
     parts = []
     for key, value in obj.items():
         if key == "any":
-            parts.append("any of [" + "; ".join(condition_text(v) for v in value) + "]")
+            parts.append("any of (" + "; ".join(condition_text(v) for v in value) + ")")
         elif key == "not":
             parts.append(f"not ({condition_text(value)})")
         elif isinstance(value, list):
-            parts.append(f"{key} in [{', '.join(show(v) for v in value)}]")
+            parts.append(_atom_text(key, value, True))
         else:
-            parts.append(f"{key}={show(value)}")
+            parts.append(_atom_text(key, [value], False))
     return ", ".join(parts)
 
 
