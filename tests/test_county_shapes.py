@@ -838,6 +838,9 @@ def test_example_county_medical_assistance_for_tekun() -> None:
         ),
         # ceiling 1500: 1000, then 500, then 0 → 9000, 9500, 10000 × 0.80
         ("deductible_ceiling", ["county"] * 3, [720000, 760000, 800000]),
+        # the poor's rule (first in the list): 1300, then 300 at any tier →
+        # 8700 × 0.80, 9700 × 0.80, 9700 × 0.85
+        ("deductible_repeat_when", ["third", "third", "second"], [696000, 776000, 824500]),
     ],
 )
 def test_batch_equals_scalar_on_repeat_deductibles(
