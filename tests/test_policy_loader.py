@@ -463,10 +463,12 @@ def test_param_before_first_date_is_not_in_force() -> None:
 # -- warnings: accepted, but flagged --------------------------------------------------------
 
 
-def _minimal_with(old: str, new: str) -> Any:
+def _minimal_with(old: str, new: str, *more: tuple[str, str]) -> Any:
     text = MINIMAL.read_text("utf-8")
-    assert old in text
-    return parse_policy(read_policy_text(text.replace(old, new), "w.yaml"), "w.yaml")
+    for a, b in ((old, new), *more):
+        assert a in text
+        text = text.replace(a, b)
+    return parse_policy(read_policy_text(text, "w.yaml"), "w.yaml")
 
 
 def test_minimal_has_no_warnings() -> None:
@@ -607,3 +609,26 @@ def test_an_assumed_declaration_needs_a_reason() -> None:
         )
     )
     assert (True, "r") == (policy.tiers["third"].assumed, policy.tiers["third"].reason)
+
+
+def test_warning_bands_above_the_deductible_starting_above_zero() -> None:
+    """A first band from 12,000 measured above a deductible of 10,000 leaves a gap: warned."""
+    policy = _minimal_with(
+        "    bands:\n      description: Cumulative bands above the deductible.",
+        "    deductible:\n      description: d\n      reference: r\n      unit: CNY\n"
+        "      values: {2019-01-01: 10000}\n"
+        "    bands:\n      description: Cumulative bands above the deductible.",
+    )
+    assert () == policy.warnings
+    gap = _minimal_with(
+        "    bands:\n      description: Cumulative bands above the deductible.",
+        "    deductible:\n      description: d\n      reference: r\n      unit: CNY\n"
+        "      values: {2019-01-01: 10000}\n"
+        "    bands:\n      description: Cumulative bands above the deductible.",
+        (
+            "          - {upto: 30000, ratio: 0.60}",
+            "          - {from: 12000, upto: 30000, ratio: 0.60}",
+        ),
+    )
+    assert ["layers[1].bands.values.2019-01-01[0].from"] == [w.path for w in gap.warnings]
+    assert "nothing is paid on the first 12000.00 above the deductible" in gap.warnings[0].message

@@ -156,6 +156,11 @@ _POLICY_FILE = {
     "policy.warn.ratio_capped": (
         "{ratio} + {add} is above 1 (value of {value}) and is capped at 1 when the modifier applies"
     ),
+    "policy.warn.bands_gap": (
+        "the bands are measured above the deductible and the first starts {lower} above it "
+        "(value of {value}): nothing is paid on the first {lower} above the deductible; "
+        "write measured: absolute if the limits are absolute amounts"
+    ),
     "policy.warn.bands_below_deductible": (
         "the bands are measured on the absolute amount and start at {lower}, below the "
         "deductible {deductible} (value of {value}): nothing below the deductible is paid"

@@ -97,7 +97,8 @@ def _check_band_start(r: Reader, bands: Param, deductible: Param, absolute: bool
     Measured above the deductible, a first band starting exactly at the deductible was
     written on the absolute amount (16,000–30,000 with a deductible of 16,000 would pay from
     32,000): refused. Measured on the absolute amount, a first band starting below the
-    deductible pays nothing below it: a warning.
+    deductible pays nothing below it: a warning. So is a first band measured above the
+    deductible that starts above 0 (nothing is paid between the deductible and that start).
     """
     days = sorted({d for d, _ in bands.values} | {d for d, _ in deductible.values})
     for day in days:
@@ -108,7 +109,12 @@ def _check_band_start(r: Reader, bands: Param, deductible: Param, absolute: bool
         lower = raw[0].lower
         start = max(x for x, _ in bands.values if x <= day)
         where = f"{bands.path}.values.{start}[0]"
-        for d in sorted(a for a in amounts if isinstance(a, Decimal)):
+        deductibles = sorted(a for a in amounts if isinstance(a, Decimal))
+        if not absolute and lower > 0 and lower not in deductibles:
+            # a gap above the deductible is allowed, but rarely meant
+            r.warn(f"{where}.from", "policy.warn.bands_gap", lower=lower, value=str(day))
+            return
+        for d in deductibles:
             if not absolute and lower > 0 and lower == d:
                 r.fail(f"{where}.from", "policy.bands.absolute_from", lower=lower, deductible=d)
             if absolute and lower < d:
