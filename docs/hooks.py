@@ -108,6 +108,15 @@ def policy_section(policy: Policy) -> str:
         f"- **Claim kinds:** {', '.join(f'`{k.id}` {k.name}' for k in policy.claim_kinds.values())}",
         "",
     ]
+    groups = ("tiers", "claim_kinds", "counties", "categories", "facilities")
+    assumed = [
+        f"- `{group}.{d.id}` is assumed: {' '.join((d.reason or '').split())}"
+        for group in groups
+        for d in getattr(policy, group).values()
+        if d.assumed
+    ]
+    if assumed:
+        lines += ["Declarations the source text does not state:", "", *assumed, ""]
     in_layers: set[int] = set()
     for layer in policy.layers:
         en = LAYER_TERMS.get(layer.id, (layer.name, layer.id.replace("_", " ")))[1]
