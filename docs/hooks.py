@@ -29,7 +29,7 @@ from zjj_medical.policy import BUILTIN_POLICIES, load_policy
 from zjj_medical.policy.model import Modifier, Param, Policy
 from zjj_medical.render.error_codes import code_table
 from zjj_medical.render.explain import LAYER_TERMS
-from zjj_medical.render.policy_table import all_params, format_value
+from zjj_medical.render.policy_table import all_params, format_value, repeat_rule_text
 
 PARAMETERS_PAGE = "reference/policy-parameters.md"
 
@@ -89,6 +89,12 @@ def _table(rows: Iterable[tuple[str, Param]]) -> list[str]:
     return [*out, "", *notes] if notes else out
 
 
+def _declared(decl: Any) -> str:
+    """A tier as ``id`` name (aliases), flagged when assumed."""
+    aliases = f" ({', '.join(decl.aliases)})" if decl.aliases else ""
+    return f"`{decl.id}` {decl.name}{aliases}" + (" **assumed**" if decl.assumed else "")
+
+
 def policy_section(policy: Policy) -> str:
     """The Markdown section of one policy: header facts, then each layer's parameters."""
     lines = [
@@ -98,10 +104,19 @@ def policy_section(policy: Policy) -> str:
         "",
         f"- **Source:** {policy.source}",
         f"- **In force:** from {policy.start}" + (f" until {policy.until}" if policy.until else ""),
-        f"- **Tiers:** {', '.join(f'`{t.id}` {t.name}' for t in policy.tiers.values())}",
+        f"- **Tiers:** {', '.join(_declared(t) for t in policy.tiers.values())}",
         f"- **Claim kinds:** {', '.join(f'`{k.id}` {k.name}' for k in policy.claim_kinds.values())}",
         "",
     ]
+    groups = ("tiers", "claim_kinds", "counties", "categories", "facilities")
+    assumed = [
+        f"- `{group}.{d.id}` is assumed: {' '.join((d.reason or '').split())}"
+        for group in groups
+        for d in getattr(policy, group).values()
+        if d.assumed
+    ]
+    if assumed:
+        lines += ["Declarations the source text does not state:", "", *assumed, ""]
     in_layers: set[int] = set()
     for layer in policy.layers:
         en = LAYER_TERMS.get(layer.id, (layer.name, layer.id.replace("_", " ")))[1]
@@ -125,8 +140,15 @@ def policy_section(policy: Policy) -> str:
             facts.append(f"base: {base}")
         if layer.bands is not None:
             facts.append(f"bands measured {layer.measured.replace('_', ' ')}")
+        shared = [c.id for c in policy.shared_caps if layer.id in c.layers]
+        if shared:
+            facts.append(f"shared caps: {', '.join(shared)}")
         lines.append("*" + "; ".join(facts) + f".* Clause: {layer.reference}")
         lines.append("")
+        for rule in layer.repeats:
+            lines.append(f"- Repeat admissions: {_cell(repeat_rule_text(rule))}")
+        if layer.repeats:
+            lines.append("")
         params = layer.labelled_params()
         in_layers.update(id(p) for _, p in params)
         lines += _table(params)

@@ -63,6 +63,30 @@ def _param(unit: str, values: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 @st.composite
+def _repeat_rule(draw: st.DrawFn, high: int, tiers: list[str]) -> dict[str, Any]:
+    """One repeat-claim deductible rule, sometimes with a condition on the person or tier."""
+    op = draw(st.sampled_from(["multiply", "set", "step"]))
+    repeat: dict[str, Any] = {"count": draw(st.sampled_from(["same_tier", "any_tier"]))}
+    if op == "multiply":
+        repeat["multiply"] = draw(_ratio())
+    elif op == "set":
+        repeat["set"] = draw(_fen(0, high))
+    else:
+        repeat["step"] = draw(_fen(0, high // 2))
+        if draw(st.booleans()):
+            repeat["floor"] = draw(_fen(0, high // 2))
+    if draw(st.integers(0, 3)) == 0:
+        repeat["from"] = draw(st.sampled_from(MID_YEAR))
+    if draw(st.booleans()):
+        repeat["when"] = draw(
+            st.sampled_from([{"poor": True}, {"poor": False}, {"tier": tiers[0]}])
+        )
+    repeat["description"] = "Lower deductibles for later claims."
+    repeat["reference"] = "generated"
+    return repeat
+
+
+@st.composite
 def _dated(
     draw: st.DrawFn, value: st.SearchStrategy[Any], late_start: bool = False
 ) -> dict[str, Any]:
@@ -186,21 +210,11 @@ def _schedule(draw: st.DrawFn, earlier: list[str], tiers: list[str]) -> dict[str
             _money_param(0, high, tiers if by_tier else None, deductible=True)
         )
         if accumulation == "claim" and draw(st.integers(0, 2)) > 0:
-            op = draw(st.sampled_from(["multiply", "set", "step"]))
-            repeat: dict[str, Any] = {"count": draw(st.sampled_from(["same_tier", "any_tier"]))}
-            if op == "multiply":
-                repeat["multiply"] = draw(_ratio())
-            elif op == "set":
-                repeat["set"] = draw(_fen(0, high))
+            rules = [draw(_repeat_rule(high, tiers)) for _ in range(draw(st.integers(1, 3)))]
+            if len(rules) == 1 and draw(st.booleans()):
+                layer["deductible_repeat"] = rules[0]
             else:
-                repeat["step"] = draw(_fen(0, high // 2))
-                if draw(st.booleans()):
-                    repeat["floor"] = draw(_fen(0, high // 2))
-            if draw(st.integers(0, 3)) == 0:
-                repeat["from"] = draw(st.sampled_from(MID_YEAR))
-            repeat["description"] = "Lower deductibles for later claims."
-            repeat["reference"] = "generated"
-            layer["deductible_repeat"] = repeat
+                layer["deductible_repeat"] = rules
         if accumulation == "claim" and draw(st.integers(0, 2)) == 0:
             layer["deductible_ceiling"] = draw(_money_param(0, 2 * high))
     if draw(st.booleans()):
@@ -222,11 +236,26 @@ def _schedule(draw: st.DrawFn, earlier: list[str], tiers: list[str]) -> dict[str
         mods = draw(_modifiers(("add", _ratio(0, 200)), ("multiply", factor)))
         if mods:
             bands["modifiers"] = mods
+        if bands["measured"] == "above_deductible" and "deductible" in layer:
+            _not_from_the_deductible(bands, layer["deductible"])
         layer["bands"] = bands
     caps = draw(_caps())
     if caps:
         layer["caps"] = caps
     return layer
+
+
+def _not_from_the_deductible(bands: dict[str, Any], deductible: dict[str, Any]) -> None:
+    """Bands measured above the deductible whose first band starts at a deductible amount
+    are refused (written on the absolute amount by mistake): start such bands at 0."""
+    amounts = set()
+    for value in deductible["values"].values():
+        for v in value.values() if isinstance(value, dict) else [value]:
+            amounts.add(Decimal(str(v)))
+    for listed in bands["values"].values():
+        first = listed[0]
+        if "from" in first and Decimal(str(first["from"])) in amounts:
+            del first["from"]  # from 0 instead
 
 
 @st.composite

@@ -8,7 +8,8 @@ formulas say ``round``.
 
 It knows the subset of the format the generator writes: tiers, claim kinds, schedule
 layers (``base`` with ``of`` and ``minus``, ``accumulation`` claim or year, ``deductible``
-scalar or ``by`` a fact, ``deductible_repeat``, ``deductible_ceiling``, ``ratio`` or
+scalar or ``by`` a fact, ``deductible_repeat`` (one rule or a list with ``when``),
+``deductible_ceiling``, ``ratio`` or
 ``bands`` measured ``above_deductible`` or ``absolute``, ``caps`` per claim or per year),
 target layers, ``shared_caps``, modifiers (``add`` / ``multiply`` / ``set`` with
 ``from`` / ``until``), dated values, layer ``effective`` dates and ``when`` conditions on
@@ -129,10 +130,17 @@ def _bands(raw: list[dict[str, Any]]) -> list[list[Any]]:
     return out
 
 
-def _resolve(param: dict[str, Any] | None, what: str, date: dt.date, facts: dict[str, Any]) -> Any:
+def _resolve(
+    param: dict[str, Any] | None,
+    what: str,
+    date: dt.date,
+    facts: dict[str, Any],
+    modified: bool = True,
+) -> Any:
     """The value in force on ``date`` for these facts, after modifiers (policy-format.md).
 
     ``what`` is ``money``, ``ratio``, ``cap`` (money or None = no limit) or ``bands``.
+    Without ``modified``, the table's value before any modifier.
     """
     if param is None:
         return NO_VALUE
@@ -151,6 +159,8 @@ def _resolve(param: dict[str, Any] | None, what: str, date: dt.date, facts: dict
         value = _bands(value)
     elif value is not None:
         value = _num(value)
+    if not modified:
+        return value
     for mod in param.get("modifiers") or []:
         if not _inside(date, mod.get("from"), mod.get("until")):
             continue
@@ -317,7 +327,18 @@ def _layer_pay(
             a1 = a0 + x
             mine["base"] = a1
         else:
-            repeat = layer.get("deductible_repeat")
+            rules = layer.get("deductible_repeat") or []
+            rules = rules if isinstance(rules, list) else [rules]
+            # "the first rule in force whose when matches applies"
+            repeat = next(
+                (
+                    rule
+                    for rule in rules
+                    if _inside(date, rule.get("from"), rule.get("until"))
+                    and _holds(rule.get("when"), facts)
+                ),
+                None,
+            )
             if repeat is not None:
                 counted = [
                     t
@@ -325,14 +346,18 @@ def _layer_pay(
                     if repeat["count"] == "any_tier" or t == facts["tier"]
                 ]
                 n = len(counted) + 1
-                if n >= 2 and _inside(date, repeat.get("from"), repeat.get("until")):
+                if n >= 2:
+                    # the rule works on the table's deductible (the person's own if a
+                    # modifier raised it); the lower of the two applies: no stacking
+                    table = _resolve(layer["deductible"], "money", date, facts, modified=False)
+                    top = max(table, d)
                     if "multiply" in repeat:
-                        lower = _round(d * _num(repeat["multiply"]))
+                        lower = _round(top * _num(repeat["multiply"]))
                     elif "set" in repeat:
                         lower = _num(repeat["set"])
                     else:
                         floor = _num(repeat.get("floor", 0))
-                        lower = max(floor, d - _num(repeat["step"]) * (n - 1))
+                        lower = max(floor, top - _num(repeat["step"]) * (n - 1))
                     d = min(d, lower)  # never raises the deductible
             if "ceiling" in needed:
                 d = min(d, max(ZERO, needed["ceiling"] - mine["borne"]))

@@ -445,7 +445,7 @@ def test_show_outpatient_pooling_on_2019_11_01() -> None:
     rows = _rows(_show("2019-11-01"), "outpatient_pooling 门诊统筹")
     assert "0.70" == rows["ratio"][0]
     assert "350.00" == rows["cap per year"][0]
-    assert "tier in ['village_clinic', 'township', 'community']" == rows["eligibility"][0]
+    assert "tier is village_clinic, township or community" == rows["eligibility"][0]
     assert "layer" not in rows
 
 

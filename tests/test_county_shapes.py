@@ -103,7 +103,8 @@ def test_every_shape_has_a_file() -> None:
     """The fixture directory holds the files of all seven shapes of SPEC §9."""
     expected = {
         "tiers", "coverage", "deductible_repeat_same_tier", "deductible_repeat_any_tier",
-        "deductible_repeat_set", "deductible_repeat_step", "deductible_ceiling",
+        "deductible_repeat_set", "deductible_repeat_step", "deductible_repeat_when",
+        "deductible_ceiling",
         "deductible_per_visit", "deductible_annual", "deductible_persons", "bands_absolute",
         "bands_absolute_open", "bands_above_deductible", "caps", "claims", "dates",
     }  # fmt: skip
@@ -328,6 +329,82 @@ def test_deductible_step_down_with_floor(poor: bool, expected: list[D]) -> None:
     """step + floor — each later admission lowers the deductible by 300, not below 400."""
     s = settle_year(ADMISSIONS, person(poor=poor), policy=shape("deductible_repeat_step"))
     assert expected == paid(s, "basic_insurance")
+
+
+BEIJING_ADMISSIONS = [
+    visit(f"B{i}", date, level, "10000")
+    for i, (date, level) in enumerate(
+        [("2021-02-01", "third"), ("2021-04-01", "third"), ("2021-06-01", "second"),
+         ("2021-08-01", "second")],
+        start=1,
+    )
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("poor", "group", "expected"),
+    [
+        # others: third 1300, then half 650; second 1000, then half 500
+        # (10000 − 1300) × 0.80, 9350 × 0.80, (10000 − 1000) × 0.85, 9500 × 0.85
+        (False, "other", [D("6960"), D("7480"), D("7650"), D("8075")]),
+        # students pay half from the first admission (650, 500) and no repeat rule matches
+        # them: 9350 × 0.80 twice, 9500 × 0.85 twice
+        (False, "student", [D("7480"), D("7480"), D("8075"), D("8075")]),
+        (False, "child", [D("7480"), D("7480"), D("8075"), D("8075")]),
+        # the poor match the first rule: 300 from the second admission at any tier:
+        # 8700 × 0.80, 9700 × 0.80, 9700 × 0.85 twice
+        (True, "other", [D("6960"), D("7760"), D("8245"), D("8245")]),
+        # a poor student: 650 first, then min(650, 300) = 300, min(500, 300) = 300
+        (True, "student", [D("7480"), D("7760"), D("8245"), D("8245")]),
+    ],
+)
+def test_deductible_repeat_rule_with_condition(poor: bool, group: str, expected: list[D]) -> None:
+    """deductible_repeat as a list with when: the first rule that matches the person applies."""
+    policy = shape("deductible_repeat_when")
+    s = settle_year(BEIJING_ADMISSIONS, person(poor=poor, group=group), policy=policy)
+    assert expected == paid(s, "basic_insurance")
+
+
+def test_deductible_repeat_does_not_stack_on_a_modifier(tmp_path: Path) -> None:
+    """A repeat rule for everyone halves the table's deductible: a student's stays 650, not 325."""
+    text = (SHAPES / "deductible_repeat_when.yaml").read_text("utf-8")
+    start = text.index("    deductible_repeat:")
+    end = text.index("    ratio:")
+    rule = """    deductible_repeat:
+      count: same_tier
+      multiply: 0.5
+      description: Half the deductible from the second admission at the same tier.
+      reference: 第二次及以后住院起付线减半（示例）
+"""
+    path = tmp_path / "beijing.yaml"
+    path.write_text(text[:start] + rule + text[end:], "utf-8")
+    policy = load_policy(path)
+    s = settle_year(BEIJING_ADMISSIONS, person(group="student"), policy=policy)
+    # 650 = min(1300 × 0.5 (modifier), 1300 × 0.5 (repeat rule on the table's 1300)):
+    # 9350 × 0.80 twice; 500 at second twice: 9500 × 0.85
+    assert [D("7480"), D("7480"), D("8075"), D("8075")] == paid(s, "basic_insurance")
+    s = settle_year(BEIJING_ADMISSIONS, person(group="other"), policy=policy)
+    assert [D("6960"), D("7480"), D("7650"), D("8075")] == paid(s, "basic_insurance")
+
+
+def test_deductible_repeat_halves_a_raised_deductible(tmp_path: Path) -> None:
+    """A modifier that raises the deductible (× 2) is halved by the repeat rule: 2600 → 1300."""
+    text = (SHAPES / "deductible_repeat_when.yaml").read_text("utf-8")
+    text = text.replace(
+        "multiply: 0.5\n          reference: 学生", "multiply: 2\n          reference: 学生"
+    )
+    path = tmp_path / "raised.yaml"
+    path.write_text(text, "utf-8")
+    s = settle_year(BEIJING_ADMISSIONS[:2], person(group="student"), policy=load_policy(path))
+    # a student: 1300 × 2 = 2600, no rule matches students: (10000 − 2600) × 0.80 twice
+    assert [D("5920"), D("5920")] == paid(s, "basic_insurance")
+    text = text.replace(
+        "      - when: {group: other}\n", "      - when: {group: [other, student]}\n"
+    )
+    path.write_text(text, "utf-8")
+    s = settle_year(BEIJING_ADMISSIONS[:2], person(group="student"), policy=load_policy(path))
+    # second admission: min(2600, 0.5 × max(1300, 2600)) = 1300: 8700 × 0.80
+    assert [D("5920"), D("6960")] == paid(s, "basic_insurance")
 
 
 def test_deductible_ceiling_per_year() -> None:
@@ -761,6 +838,9 @@ def test_example_county_medical_assistance_for_tekun() -> None:
         ),
         # ceiling 1500: 1000, then 500, then 0 → 9000, 9500, 10000 × 0.80
         ("deductible_ceiling", ["county"] * 3, [720000, 760000, 800000]),
+        # the poor's rule (first in the list): 1300, then 300 at any tier →
+        # 8700 × 0.80, 9700 × 0.80, 9700 × 0.85
+        ("deductible_repeat_when", ["third", "third", "second"], [696000, 776000, 824500]),
     ],
 )
 def test_batch_equals_scalar_on_repeat_deductibles(

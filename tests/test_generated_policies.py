@@ -291,6 +291,49 @@ def test_worked_repeat_deductible_step_with_floor() -> None:
     assert expected == eng
 
 
+def test_worked_repeat_rules_with_conditions_and_modifiers() -> None:
+    """Repeat rules in a list, the first matching applies, and none stacks on a modifier:
+    the poor (deductible × 0.5 by a modifier) keep half of the table's deductible, not a
+    quarter; others step down 300 per earlier claim at any tier, to a floor of 400."""
+    deductible = param(
+        "CNY", {"county": 1200, "municipal": 2000}, by="tier",
+        modifiers=[{"when": {"poor": True}, "multiply": "0.5"}],
+    )  # fmt: skip
+    rules = [
+        {"when": {"poor": True}, "count": "same_tier", "multiply": "0.5",
+         "description": "Half from the second admission.", "reference": "example"},
+        {"count": "any_tier", "step": 300, "floor": 400,
+         "description": "Lower for later admissions.", "reference": "example"},
+    ]  # fmt: skip
+    doc = policy_doc(
+        ["county", "municipal"],
+        [layer("basic", ["inpatient"], deductible=deductible, deductible_repeat=rules,
+               ratio=param("ratio", "0.80"))],
+    )  # fmt: skip
+    claims = [
+        claim("C1", "2021-01-05", "county", "5000.00"),
+        claim("C2", "2021-02-05", "county", "5000.00"),
+        claim("C3", "2021-03-05", "municipal", "5000.00"),
+        claim("C4", "2021-04-05", "municipal", "5000.00"),
+    ]
+    poor = amounts(
+        {"basic": "3520.00"},  # 1,200 × 0.5 = 600: (5,000 − 600) × 0.80
+        {"basic": "3520.00"},  # 2nd at county: min(600, 1,200 × 0.5) = 600, not 300
+        {"basic": "3200.00"},  # 1st at municipal: 1,000: 4,000 × 0.80
+        {"basic": "3200.00"},  # 2nd at municipal: min(1,000, 2,000 × 0.5) = 1,000
+    )
+    others = amounts(
+        {"basic": "3040.00"},  # 1,200: 3,800 × 0.80
+        {"basic": "3280.00"},  # 2nd claim: 1,200 − 300 = 900: 4,100 × 0.80
+        {"basic": "2880.00"},  # 3rd claim: max(400, 2,000 − 600) = 1,400: 3,600 × 0.80
+        {"basic": "3120.00"},  # 4th claim: max(400, 2,000 − 900) = 1,100: 3,900 × 0.80
+    )
+    for person, expected in ((POOR, poor), (PERSON, others)):
+        ref, eng = payments_by_both(doc, person, claims)
+        assert expected == ref
+        assert expected == eng
+
+
 def test_worked_shared_year_cap_reached_mid_year() -> None:
     """An inpatient and an outpatient layer share one annual fund of 20,000, spent in July."""
     doc = policy_doc(

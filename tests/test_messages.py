@@ -34,7 +34,7 @@ from zjj_medical.store import LedgerBook, SQLiteStore
 SRC = Path(__file__).parent.parent / "src" / "zjj_medical"
 SHAPES = Path(__file__).parent / "fixtures" / "policies" / "shapes"
 #: The functions whose second argument is an error code (``fail(path, "policy.ratio.range")``).
-_CODE_SECOND = {"fail", "_fail", "problem"}
+_CODE_SECOND = {"fail", "_fail", "problem", "warn"}
 #: Params a ``fail`` helper adds itself (the file and key path, whose claim or person).
 _IMPLICIT = {"source", "path", "claim_id", "person_id", "field"}
 

@@ -28,6 +28,11 @@ BUILTIN_FILES = Path(__file__).parents[1] / "src" / "zjj_medical" / "data" / "po
 
 # fixture name → (exact key path, what the message says)
 BROKEN: dict[str, tuple[str, str]] = {
+    "bands_absolute_not_measured": (
+        "layers[1].bands.values.2019-01-01[0].from",
+        "the first band starts at 10000.00, the deductible 10000.00, but the bands are "
+        "measured above the deductible",
+    ),
     "unknown_key_top": ("currency", "unknown key (accepted here: catalogue, categories,"),
     "unknown_key_layer": ("layers[0].rate", "unknown key (accepted here: accumulation,"),
     "unknown_key_band": ("layers[1].bands.values.2019-01-01[0].rate", "unknown key"),
@@ -306,7 +311,7 @@ def test_conditions_are_shown_as_text() -> None:
     }
     when = parse_policy(data).layers[2].when
     expected = (
-        "tier in ['township', 'county'], any of [poor=true; accident=false], not (in_county=false)"
+        "tier is township or county, any of (poor=true; accident=false), not (in_county=false)"
     )
     assert expected == when.text
     assert when.matches({"tier": "county", "poor": True, "accident": True, "in_county": True})
@@ -453,3 +458,177 @@ def test_param_before_first_date_is_not_in_force() -> None:
     with pytest.raises(Unresolved, match=r"not in force \(first value from 2019-01-01\)"):
         ratio.resolve(D(2018, 12, 31), POOR)
     assert Decimal("0.75") == ratio.raw_at(D(2019, 1, 1))
+
+
+# -- warnings: accepted, but flagged --------------------------------------------------------
+
+
+def _minimal_with(old: str, new: str, *more: tuple[str, str]) -> Any:
+    text = MINIMAL.read_text("utf-8")
+    for a, b in ((old, new), *more):
+        assert a in text
+        text = text.replace(a, b)
+    return parse_policy(read_policy_text(text, "w.yaml"), "w.yaml")
+
+
+def test_minimal_has_no_warnings() -> None:
+    """A policy with nothing to flag has no warnings."""
+    assert () == load_policy(MINIMAL).warnings
+
+
+def test_warning_ratio_plus_add_above_one() -> None:
+    """0.95 + 0.10 is capped at 1: a warning names the modifier's key path and both numbers."""
+    policy = _minimal_with("2019-01-01: 0.75", "2019-01-01: 0.95")
+    assert ["layers[0].ratio.modifiers[0].add"] == [w.path for w in policy.warnings]
+    assert (
+        "w.yaml: layers[0].ratio.modifiers[0].add: 0.95 + 0.10 is above 1 (value of "
+        "2019-01-01) and is capped at 1 when the modifier applies"
+    ) == policy.warnings[0].message
+
+
+def test_no_warning_for_a_ratio_already_at_one() -> None:
+    """1.00 + 0.10 stays 1.00 (报销比例相应提高10% at a 100% tier): not flagged."""
+    assert () == _minimal_with("2019-01-01: 0.75", "2019-01-01: 1.00").warnings
+
+
+def test_warning_absolute_bands_below_the_deductible() -> None:
+    """Absolute bands starting at 0 under a deductible of 10,000 are flagged at the bands."""
+    policy = _minimal_with(
+        "    bands:\n      description: Cumulative bands above the deductible.",
+        "    deductible:\n      description: d\n      reference: r\n      unit: CNY\n"
+        "      values: {2019-01-01: 10000}\n"
+        "    bands:\n      measured: absolute\n"
+        "      description: Cumulative bands above the deductible.",
+    )
+    assert ["layers[1].bands.values.2019-01-01[0]"] == [w.path for w in policy.warnings]
+    assert "start at 0, below the deductible 10000.00" in policy.warnings[0].message
+
+
+def test_validate_cli_prints_warnings(tmp_path: Path) -> None:
+    """policy validate counts the warnings and prints each; --strict exits 1 on them."""
+    path = tmp_path / "w.yaml"
+    path.write_text(MINIMAL.read_text("utf-8").replace("0.75", "0.95"), "utf-8")
+    result = CliRunner().invoke(cli, ["policy", "validate", str(path)])
+    assert 0 == result.exit_code
+    lines = result.output.splitlines()
+    assert lines[0].endswith("1 assumed parameters, 1 warnings")
+    assert lines[1].startswith("warning: w.yaml: layers[0].ratio.modifiers[0].add: 0.95 + 0.10")
+    strict = CliRunner().invoke(cli, ["policy", "validate", "--strict", str(path)])
+    assert 1 == strict.exit_code
+
+
+# -- aliases: wherever an id is expected ------------------------------------------------------
+
+ALIASED = FIXTURES / "shapes" / "deductible_repeat_when.yaml"  # tiers 二级医院/二级, 三级医院/三级
+
+
+def _aliased(*edits: tuple[str, str]) -> Any:
+    text = ALIASED.read_text("utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    return parse_policy(read_policy_text(text, "a.yaml"), "a.yaml")
+
+
+def test_alias_and_name_as_table_keys_are_normalised_to_ids() -> None:
+    """A by-tier table may be keyed by aliases and names; the loaded table is keyed by ids."""
+    policy = _aliased(
+        ("{2021-01-01: {second: 1000, third: 1300}}", "{2021-01-01: {二级医院: 1000, 三级: 1300}}")
+    )
+    deductible = policy.layers[0].deductible
+    assert deductible is not None
+    assert (
+        (dt.date(2021, 1, 1), {"second": Decimal("1000.00"), "third": Decimal("1300.00")}),
+    ) == (deductible.values)
+
+
+def test_alias_table_pays_the_aliased_tiers_rates() -> None:
+    """A claim at the third-level tier gets the deductible the table gives under 三级."""
+    from zjj_medical import Claim, Facility, Person, settle
+
+    policy = _aliased(
+        ("{2021-01-01: {second: 1000, third: 1300}}", "{2021-01-01: {二级: 1000, 三级: 1300}}"),
+        ("{2021-01-01: {second: 0.85, third: 0.80}}", "{2021-01-01: {二级: 0.85, 三级: 0.80}}"),
+    )
+    claim = Claim("C1", "inpatient", "2021-03-01", Facility(level="三级医院"), "10000", "10000")
+    s = settle(claim, Person("P1", poor=False, county="x"), policy=policy)
+    assert Decimal("6960.00") == s.payments["basic_insurance"]  # (10000 − 1300) × 0.80
+
+
+def test_alias_in_a_condition_is_normalised() -> None:
+    """when: {tier: 三级} means the tier third, and {tier: [二级医院]} the tier second."""
+    policy = _aliased(("      - when: {poor: true}\n", "      - when: {tier: [三级, 二级医院]}\n"))
+    rule = policy.layers[0].repeats[0]
+    assert {"tier": frozenset({"third", "second"})} == dict(rule.when.atoms)
+    assert rule.when.matches({"tier": "third"})
+
+
+def test_alias_and_id_of_one_tier_twice_in_a_table_is_refused() -> None:
+    """third and 三级 in one table name the same tier twice: refused at the second key."""
+    with pytest.raises(PolicyError) as info:
+        _aliased(("{second: 1000, third: 1300}", "{second: 1000, third: 1300, 三级: 1200}"))
+    assert "layers[0].deductible.values.2021-01-01.三级" == info.value.path
+    assert "'三级' names 'third', which the table already gives" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "both"),
+    [
+        # an alias equal to another tier's id
+        (("aliases: [二级]}", "aliases: [二级, third]}"), "tiers.second.aliases[1]", "'third'"),
+        # an alias equal to another tier's alias
+        (("aliases: [三级]}", "aliases: [三级, 二级]}"), "tiers.third.aliases[1]", "'二级'"),
+        # a name equal to another tier's alias
+        (("{name: 三级医院, aliases: [三级]}", "{name: 二级}"), "tiers.third.name", "'二级'"),
+    ],
+)
+def test_shadowing_alias_is_refused_naming_both(
+    edit: tuple[str, str], path: str, both: str
+) -> None:
+    """An alias (or name) that is another tier's id or alias is refused, naming both tiers."""
+    with pytest.raises(PolicyError) as info:
+        _aliased(edit)
+    assert path == info.value.path
+    message = str(info.value)
+    assert both in message
+    assert "'second'" in message
+    assert "'third'" in message
+
+
+def test_an_assumed_declaration_needs_a_reason() -> None:
+    """A tier marked assumed: true without a reason is refused at tiers.<id>.reason."""
+    with pytest.raises(PolicyError) as info:
+        _aliased(
+            ("third: {name: 三级医院, aliases: [三级]}", "third: {name: 三级医院, assumed: true}")
+        )
+    assert "tiers.third.reason" == info.value.path
+    policy = _aliased(
+        (
+            "third: {name: 三级医院, aliases: [三级]}",
+            "third: {name: 三级医院, assumed: true, reason: r}",
+        )
+    )
+    assert (True, "r") == (policy.tiers["third"].assumed, policy.tiers["third"].reason)
+
+
+def test_warning_bands_above_the_deductible_starting_above_zero() -> None:
+    """A first band from 12,000 measured above a deductible of 10,000 leaves a gap: warned."""
+    policy = _minimal_with(
+        "    bands:\n      description: Cumulative bands above the deductible.",
+        "    deductible:\n      description: d\n      reference: r\n      unit: CNY\n"
+        "      values: {2019-01-01: 10000}\n"
+        "    bands:\n      description: Cumulative bands above the deductible.",
+    )
+    assert () == policy.warnings
+    gap = _minimal_with(
+        "    bands:\n      description: Cumulative bands above the deductible.",
+        "    deductible:\n      description: d\n      reference: r\n      unit: CNY\n"
+        "      values: {2019-01-01: 10000}\n"
+        "    bands:\n      description: Cumulative bands above the deductible.",
+        (
+            "          - {upto: 30000, ratio: 0.60}",
+            "          - {from: 12000, upto: 30000, ratio: 0.60}",
+        ),
+    )
+    assert ["layers[1].bands.values.2019-01-01[0].from"] == [w.path for w in gap.warnings]
+    assert "nothing is paid on the first 12000.00 above the deductible" in gap.warnings[0].message

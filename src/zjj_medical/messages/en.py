@@ -106,6 +106,12 @@ _POLICY_FILE = {
     "policy.assumed_keys.assumed": "assumed_keys goes with assumed: true",
     "policy.assumed_keys.by": "assumed_keys needs a table (by)",
     "policy.table": "expected a table keyed by {by}",
+    "policy.table.key.twice": "{key!r} names {id!r}, which the table already gives",
+    "policy.reason.assumed": "a reason goes with assumed: true",
+    "policy.alias.shadow": (
+        "{shown!r} would name both {first!r} and {second!r} of {what} (an id, name or alias "
+        "may name one declaration only)"
+    ),
     "policy.table.key": "unknown {by} {key!r} (declared: {declared:or_none})",
     "policy.bands.list": "expected a non-empty list of bands",
     "policy.bands.after_open": "a band follows one with no upper bound (upto: null)",
@@ -157,6 +163,24 @@ _POLICY_FILE = {
     "policy.repeat.count": "{shown} is not same_tier or any_tier",
     "policy.repeat.op": "needs exactly one of multiply, set, step",
     "policy.repeat.floor": "floor goes with step",
+    "policy.repeat.list": "a list of repeat rules needs at least one rule",
+    "policy.warn.ratio_capped": (
+        "{ratio} + {add} is above 1 (value of {value}) and is capped at 1 when the modifier applies"
+    ),
+    "policy.warn.bands_gap": (
+        "the bands are measured above the deductible and the first starts {lower} above it "
+        "(value of {value}): nothing is paid on the first {lower} above the deductible; "
+        "write measured: absolute if the limits are absolute amounts"
+    ),
+    "policy.warn.bands_below_deductible": (
+        "the bands are measured on the absolute amount and start at {lower}, below the "
+        "deductible {deductible} (value of {value}): nothing below the deductible is paid"
+    ),
+    "policy.bands.absolute_from": (
+        "the first band starts at {lower}, the deductible {deductible}, but the bands are "
+        "measured above the deductible (they would start at {deductible} + {lower}); write "
+        "measured: absolute, or start the bands at 0"
+    ),
     # the parameter file of the synthetic population
     "population.number": "{value!r} is not a number ≥ 0",
     "population.value": "expected a number or a non-empty table of numbers",

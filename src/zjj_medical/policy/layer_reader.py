@@ -83,10 +83,19 @@ def read_caps(r: Reader, obj: Any, path: str) -> tuple[Cap, ...]:
     return tuple(out)
 
 
-def read_repeat(r: Reader, obj: Any, path: str) -> RepeatRule:
+def read_repeat(r: Reader, obj: Any, path: str) -> tuple[RepeatRule, ...]:
+    """``deductible_repeat``: one rule (a mapping) or a list of rules, each with a ``when``."""
+    if isinstance(obj, list):
+        if not obj:
+            r.fail(path, "policy.repeat.list")
+        return tuple(_repeat_rule(r, item, f"{path}[{i}]") for i, item in enumerate(obj))
+    return (_repeat_rule(r, obj, path),)
+
+
+def _repeat_rule(r: Reader, obj: Any, path: str) -> RepeatRule:
     m = r.mapping(
         obj, path, required={"count", "description", "reference"},
-        optional={"multiply", "set", "step", "floor", "from", "until"},
+        optional={"multiply", "set", "step", "floor", "from", "until", "when"},
     )  # fmt: skip
     if m["count"] not in ("same_tier", "any_tier"):
         r.fail(f"{path}.count", "policy.repeat.count", shown=show(m["count"]))
@@ -103,4 +112,5 @@ def read_repeat(r: Reader, obj: Any, path: str) -> RepeatRule:
         m["count"], cast(Any, op), value, floor, start, until,
         r.text(m["description"], f"{path}.description"),
         r.text(m["reference"], f"{path}.reference"),
+        r.condition(m["when"], f"{path}.when") if "when" in m else ALWAYS,
     )  # fmt: skip

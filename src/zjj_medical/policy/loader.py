@@ -33,7 +33,7 @@ from zjj_medical.policy.model import (
     Tier,
 )
 from zjj_medical.policy.platform import read_platform
-from zjj_medical.policy.reader import PARAM_KEYS, Reader, join, show
+from zjj_medical.policy.reader import PARAM_KEYS, Reader, join, marks, show
 from zjj_medical.policy.yamlio import read_policy_file, read_policy_text
 
 __all__ = [
@@ -49,11 +49,11 @@ __all__ = [
 
 FORMAT = "zjj-medical-policy/1"
 #: Built-in policies shipped with the package, by name.
-BUILTIN_POLICIES = ("zhangjiajie", "example_county")
+BUILTIN_POLICIES = ("zhangjiajie", "zhangjiajie_2024", "example_county")
 #: Zhangjiajie's built-in policies, oldest first. Where no policy is given, a claim is settled
 #: under the one in force on its date. The 2019 text states no end date: it is *assumed* in
 #: force until its successor here begins (each successor's file states its start).
-ZHANGJIAJIE_SUCCESSION = ("zhangjiajie",)
+ZHANGJIAJIE_SUCCESSION = ("zhangjiajie", "zhangjiajie_2024")
 
 
 def parse_policy(data: Any, source: str = "<memory>") -> Policy:
@@ -79,7 +79,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         r.fail("effective.from", "policy.key.missing")
 
     tiers = {
-        k: Tier(k, m["name"], tuple(m.get("aliases", ())))
+        k: Tier(k, m["name"], tuple(m.get("aliases", ())), **marks(m))
         for k, m in r.named(top["tiers"], "tiers").items()
     }
     r.tiers = set(tiers)
@@ -88,13 +88,17 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
     category_decls = r.named(top.get("categories"), "categories")
     r.categories = set(category_decls)
     categories = {
-        k: Category(k, m["name"], tuple(m.get("aliases", ()))) for k, m in category_decls.items()
+        k: Category(k, m["name"], tuple(m.get("aliases", ())), **marks(m))
+        for k, m in category_decls.items()
     }
     county_decls = r.named(top.get("counties"), "counties", extra={"designated_in_county"})
     r.counties = set(county_decls)
     fac_decls = r.named(top.get("facilities"), "facilities", extra={"tier", "county"})
     facilities = {}
     for key, m in fac_decls.items():
+        m = {**m, "tier": r.canonical("tier", m.get("tier"))}
+        if "county" in m:
+            m["county"] = r.canonical("county", m["county"])
         if m.get("tier") not in r.tiers:
             r.fail(
                 f"facilities.{key}.tier", "policy.facility.tier",
@@ -103,14 +107,14 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         if "county" in m and m["county"] not in r.counties:
             r.fail(f"facilities.{key}.county", "policy.facility.county", shown=show(m["county"]))
         facilities[key] = FacilityInfo(
-            key, m["name"], m["tier"], m.get("county"), tuple(m.get("aliases", ()))
+            key, m["name"], m["tier"], m.get("county"), tuple(m.get("aliases", ())), **marks(m)
         )
     r.facilities = set(facilities)
     counties = {}
     for key, m in county_decls.items():
         designated = m.get("designated_in_county", [])
         ids = r.ids(designated, f"counties.{key}.designated_in_county", r.facilities, "facility")
-        counties[key] = County(key, m["name"], tuple(m.get("aliases", ())), ids)
+        counties[key] = County(key, m["name"], tuple(m.get("aliases", ())), ids, **marks(m))
     kinds = {}
     for key, m in r.named(top["claim_kinds"], "claim_kinds", extra={"tiers"}).items():
         allowed = r.ids(
@@ -118,7 +122,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         )
         if not allowed:
             r.fail(f"claim_kinds.{key}.tiers", "policy.claim_kind.tiers")
-        kinds[key] = ClaimKind(key, m["name"], allowed, tuple(m.get("aliases", ())))
+        kinds[key] = ClaimKind(key, m["name"], allowed, tuple(m.get("aliases", ())), **marks(m))
     r.kinds = set(kinds)
     person_attrs = r.attribute_decls(top.get("person_attributes"), "person_attributes")
     claim_attrs = r.attribute_decls(top.get("claim_attributes"), "claim_attributes")
@@ -174,6 +178,7 @@ def parse_policy(data: Any, source: str = "<memory>") -> Policy:
         claim_kinds=kinds, pay_later=pay_later, pay_later_reference=pay_later_ref,
         layers=tuple(layers), shared_caps=shared, premium=premium, chronic_care=chronic, catalogue=catalogue, platform=platform,
         targets=targets, file=source, change_dates=tuple(sorted(r.dates)),
+        warnings=tuple(r.warnings),
     )  # fmt: skip
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "Param",
     "Policy",
     "PolicyLayer",
+    "PolicyWarning",
     "Premium",
     "RepeatRule",
     "SharedCap",
@@ -200,6 +201,19 @@ class Param:
         Raises :class:`Unresolved` (saying why) before the first date, or when a table has no
         entry for the fact's value.
         """
+        value = self.unmodified(on, facts)
+        active = [mod for mod in self.modifiers if mod.active(on, facts)]
+        if not active:
+            return value
+        for mod in active:  # exactly, in the order written …
+            value = _apply(mod, value)
+        return _bound(value, self.unit)  # … then clipped (a ratio) or rounded (money) once
+
+    def unmodified(self, on: dt.date, facts: Facts) -> Value:
+        """The value for these facts on this date before any modifier (the table's entry).
+
+        Raises :class:`Unresolved` like :meth:`resolve`.
+        """
         raw = value_in_force(self.values, on)
         if isinstance(raw, _NotInForce):
             raise Unresolved(f"{self.path} not in force (first value from {self.values[0][0]})")
@@ -213,12 +227,7 @@ class Param:
             if key not in raw:
                 raise Unresolved(f"{self.path} has no value for {self.by}={facts.get(self.by)}")
             value = raw[str(key)]
-        active = [mod for mod in self.modifiers if mod.active(on, facts)]
-        if not active:
-            return value
-        for mod in active:  # exactly, in the order written …
-            value = _apply(mod, value)
-        return _bound(value, self.unit)  # … then clipped (a ratio) or rounded (money) once
+        return value
 
     def amount(self, on: dt.date, facts: Facts) -> Decimal:
         """A money or ratio value (never "no limit"); raises :class:`Unresolved`."""
@@ -319,8 +328,11 @@ class RepeatRule:
     ``count`` says which earlier claims count (same tier or any tier). For the
     n-th counted claim (n ≥ 2): ``multiply`` scales the deductible, ``set``
     replaces it, ``step`` lowers it by ``value × (n − 1)`` down to ``floor``.
-    ``set`` and ``floor`` never raise a deductible that is already lower (e.g.
-    waived for the person by a modifier).
+    The rule works on the table's deductible (before modifiers; on the person's own when
+    a modifier raised it), and the claim's deductible is the lower of the result and the
+    person's own: a reduction by a modifier and a repeat reduction do not stack, and
+    neither ``set`` nor ``floor`` raises a deductible already lower (e.g. waived).
+    A layer may have several rules; the first in force whose ``when`` matches applies.
     """
 
     count: Literal["same_tier", "any_tier"]
@@ -331,10 +343,15 @@ class RepeatRule:
     until: dt.date | None = None
     description: str = ""
     reference: str = ""
+    when: Condition = ALWAYS
 
     def active(self, on: dt.date) -> bool:
         """In force on the date."""
         return _active(self.start, self.until, on)
+
+    def applies(self, on: dt.date, facts: Facts) -> bool:
+        """In force on the date and matching the facts."""
+        return self.active(on) and self.when.matches(facts)
 
 
 @attrs.frozen
@@ -360,7 +377,8 @@ class PolicyLayer:
     base_minus: tuple[str, ...] = ()
     accumulation: Literal["claim", "year"] = "claim"
     deductible: Param | None = None
-    repeat: RepeatRule | None = None
+    #: The repeat-claim deductible rules, in order (the first in force that matches applies).
+    repeats: tuple[RepeatRule, ...] = ()
     deductible_ceiling: Param | None = None
     ratio: Param | None = None
     bands: Param | None = None
@@ -397,6 +415,8 @@ class Tier:
     id: str
     name: str
     aliases: tuple[str, ...] = ()
+    assumed: bool = False  # the declaration is not stated by the source
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -406,6 +426,8 @@ class Category:
     id: str
     name: str
     aliases: tuple[str, ...] = ()
+    assumed: bool = False  # the declaration is not stated by the source
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -416,6 +438,8 @@ class County:
     name: str
     aliases: tuple[str, ...] = ()
     designated_in_county: tuple[str, ...] = ()
+    assumed: bool = False  # the declaration is not stated by the source
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -427,6 +451,8 @@ class FacilityInfo:
     tier: str
     county: str | None = None
     aliases: tuple[str, ...] = ()
+    assumed: bool = False  # the declaration is not stated by the source
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -437,6 +463,8 @@ class ClaimKind:
     name: str
     tiers: tuple[str, ...]
     aliases: tuple[str, ...] = ()
+    assumed: bool = False  # the declaration is not stated by the source
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -484,6 +512,26 @@ class ChronicCare:
 
 
 @attrs.frozen
+class PolicyWarning:
+    """Something the loader accepted but a county author should look at, as data.
+
+    ``code`` keys the message template (:mod:`zjj_medical.messages`), ``params`` fill it in
+    (``source`` and ``path`` included), ``path`` is the key path it is about.
+    """
+
+    code: str
+    path: str
+    params: Mapping[str, object] = attrs.field(factory=dict, hash=False)
+
+    @property
+    def message(self) -> str:
+        """The warning in English: ``file: key path: what``."""
+        from zjj_medical.messages import render
+
+        return render(self.code, dict(self.params))
+
+
+@attrs.frozen
 class Policy:
     """A whole, validated policy. Build it with :func:`zjj_medical.load_policy`."""
 
@@ -515,6 +563,8 @@ class Policy:
     platform: Platform | None = None
     file: str = "<memory>"
     change_dates: tuple[dt.date, ...] = ()
+    #: What the loader accepted but flags (absolute-looking bands, ratios capped at 1 …).
+    warnings: tuple[PolicyWarning, ...] = ()
     #: Aliases of each category (``categories`` maps an id to its name only).
     _aliases: dict[str, dict[str, str]] = attrs.field(
         factory=dict, init=False, repr=False, eq=False

@@ -24,6 +24,7 @@ from zjj_medical.policy.model import (
     Condition,
     Modifier,
     Param,
+    PolicyWarning,
     Value,
 )
 
@@ -35,10 +36,18 @@ __all__ = [
     "condition_text",
     "join",
     "known_list",
+    "marks",
     "show",
 ]
 
 _ID = re.compile(r"^[^\s.\[\]]+$")
+#: The declarations whose ids, names and aliases inputs (and the file itself) may use.
+DECLARATIONS = ("tiers", "claim_kinds", "counties", "categories", "facilities")
+#: The declaration a kind of id belongs to (as ``what`` of :meth:`Reader.ids` or ``by``).
+_DECLARED_BY = {
+    "tier": "tiers", "claim kind": "claim_kinds", "kind": "claim_kinds",
+    "county": "counties", "category": "categories", "facility": "facilities",
+}  # fmt: skip
 BUILTIN_FACTS = tuple(f.name for f in FACTS)
 PARAM_KEYS = {
     "description", "reference", "unit", "values", "by", "modifiers",
@@ -60,6 +69,9 @@ class Reader:
         self.categories: set[str] = set()
         self.facilities: set[str] = set()
         self.attributes: dict[str, Attribute] = {}
+        self.warnings: list[PolicyWarning] = []
+        #: For each declaration, its ids, names and aliases → the id.
+        self.names: dict[str, dict[str, str]] = {d: {} for d in DECLARATIONS}
 
     # -- primitives -------------------------------------------------------------------
     def fail(self, path: str, code: str, **params: object) -> NoReturn:
@@ -68,6 +80,12 @@ class Reader:
             code=code, params={"source": self.source, "path": path, **params},
             source=self.source, path=path,
         )  # fmt: skip
+
+    def warn(self, path: str, code: str, **params: object) -> None:
+        """Record the warning ``code`` at ``path`` of this file (the load goes on)."""
+        self.warnings.append(
+            PolicyWarning(code, path, {"source": self.source, "path": path, **params})
+        )
 
     def mapping(
         self, obj: Any, path: str, required: Iterable[str] = (), optional: Iterable[str] = ()
@@ -140,11 +158,23 @@ class Reader:
             self.fail(path, "policy.ratio.decimals", value=obj)
         return d
 
+    def canonical(self, what: str, value: object) -> object:
+        """The id a name or alias of a declaration stands for (the value itself otherwise).
+
+        ``what`` is a kind of id (``tier``, ``claim kind``, ``kind``, ``county`` …) or a
+        declaration (``tiers`` …).
+        """
+        index = self.names.get(_DECLARED_BY.get(what, what))
+        if index is None or not isinstance(value, str):
+            return value
+        return index.get(value, value)
+
     def ids(self, obj: Any, path: str, known: set[str], what: str) -> tuple[str, ...]:
         if not isinstance(obj, list):
             self.fail(path, "policy.ids.list", what=what, shown=show(obj))
         out = []
         for i, item in enumerate(obj):
+            item = self.canonical(what, item)
             if item not in known:
                 self.fail(
                     f"{path}[{i}]", "policy.ids.unknown",
@@ -174,18 +204,23 @@ class Reader:
         atoms: list[tuple[str, frozenset[object]]] = []
         any_of: tuple[Condition, ...] = ()
         negated = None
+        parts: list[str] = []
         for key, value in obj.items():
             sub = join(path, key)
             if key == "any":
                 if not isinstance(value, list) or not value:
                     self.fail(sub, "policy.condition.any")
                 any_of = tuple(self.condition(v, f"{sub}[{i}]") for i, v in enumerate(value))
+                parts.append("any of (" + "; ".join(c.text for c in any_of) + ")")
             elif key == "not":
                 negated = self.condition(value, sub)
+                parts.append(f"not ({negated.text})")
             else:
                 values = value if isinstance(value, list) else [value]
-                atoms.append((key, frozenset(self.fact_value(key, v, sub) for v in values)))
-        return Condition(tuple(atoms), any_of, negated, condition_text(obj))
+                read = [self.fact_value(key, v, sub) for v in values]
+                atoms.append((key, frozenset(read)))
+                parts.append(_atom_text(key, read, isinstance(value, list)))
+        return Condition(tuple(atoms), any_of, negated, ", ".join(parts))
 
     def fact_value(self, key: str, value: Any, path: str) -> object:
         declared: dict[str, tuple[set[str], str]] = {
@@ -200,6 +235,7 @@ class Reader:
             return self.boolean(value, path)
         if fact is not None:
             known, what = declared[fact.domain]
+            value = self.canonical(fact.domain, value)
             if value not in known:
                 self.fail(
                     path,
@@ -248,6 +284,8 @@ class Reader:
         modifiers = tuple(
             self.modifier(mod, f"{path}.modifiers[{i}]", kind) for i, mod in enumerate(mods)
         )
+        if kind in ("ratio", "bands"):
+            self._warn_capped(path, values, modifiers)
         assumed = self.boolean(m["assumed"], join(path, "assumed")) if "assumed" in m else False
         reason = self.text(m["reason"], join(path, "reason")) if "reason" in m else None
         if assumed and not reason:
@@ -274,6 +312,29 @@ class Reader:
             reason=reason,
         )
 
+    def _warn_capped(
+        self, path: str, values: list[tuple[dt.date, Value]], modifiers: tuple[Modifier, ...]
+    ) -> None:
+        """Warn where a ratio below 1 plus an ``add`` modifier exceeds 1 (it is capped at 1).
+
+        A ratio already at 1 is not flagged: "报销比例相应提高10%" leaves 100% at 100%.
+        """
+        for i, mod in enumerate(modifiers):
+            if mod.op != "add" or mod.value is None or mod.value <= 0:
+                continue
+            for day, value in values:
+                entries = value.items() if isinstance(value, Mapping) else [("", value)]
+                for key, entry in entries:
+                    ratios = [b.ratio for b in entry] if isinstance(entry, tuple) else [entry]
+                    for ratio in ratios:
+                        if ratio is not None and ratio < 1 < ratio + mod.value:
+                            where = f"{day}" + (f".{key}" if key else "")
+                            self.warn(
+                                f"{path}.modifiers[{i}].add", "policy.warn.ratio_capped",
+                                ratio=ratio, add=mod.value, value=where,
+                            )  # fmt: skip
+                            break
+
     def param_value(self, raw: Any, path: str, kind: Kind, by: str | None) -> Value:
         if by is not None:
             if not isinstance(raw, dict) or not raw:
@@ -282,13 +343,16 @@ class Reader:
             if known is None:
                 known = set(self.attributes[by].values) or {"true", "false"}
             table = {}
-            for key, item in raw.items():
+            for written, item in raw.items():
+                key = self.canonical(by, written)
                 if key not in known:
                     self.fail(
-                        f"{path}.{key}", "policy.table.key",
-                        by=by, key=key, declared=sorted(known),
+                        f"{path}.{written}", "policy.table.key",
+                        by=by, key=written, declared=sorted(known),
                     )  # fmt: skip
-                table[key] = self.scalar_or_bands(item, f"{path}.{key}", kind)
+                if key in table:
+                    self.fail(f"{path}.{written}", "policy.table.key.twice", key=written, id=key)
+                table[str(key)] = self.scalar_or_bands(item, f"{path}.{written}", kind)
             return cast(Value, table)
         return self.scalar_or_bands(raw, path, kind)
 
@@ -365,15 +429,43 @@ class Reader:
         out = {}
         for key, decl in obj.items():
             self.ident(key, f"{path}.{key}")
-            m = self.mapping(decl, f"{path}.{key}", required={"name"}, optional={"aliases", *extra})
+            m = self.mapping(
+                decl, f"{path}.{key}", required={"name"},
+                optional={"aliases", "assumed", "reason", *extra},
+            )  # fmt: skip
             self.text(m["name"], f"{path}.{key}.name")
+            if self.boolean(m.get("assumed", False), f"{path}.{key}.assumed"):
+                if "reason" not in m:
+                    self.fail(f"{path}.{key}.reason", "policy.assumed.reason")
+            elif "reason" in m:
+                self.fail(f"{path}.{key}.reason", "policy.reason.assumed")
+            if "reason" in m:
+                self.text(m["reason"], f"{path}.{key}.reason")
             if "aliases" in m:
                 if not isinstance(m["aliases"], list):
                     self.fail(f"{path}.{key}.aliases", "policy.aliases")
                 for i, alias in enumerate(m["aliases"]):
                     self.text(alias, f"{path}.{key}.aliases[{i}]")
             out[key] = m
+        if path in self.names:
+            self._index(path, out)
         return out
+
+    def _index(self, path: str, decls: dict[str, dict[str, Any]]) -> None:
+        """Index the declarations' ids, names and aliases; refuse one naming two of them."""
+        index = self.names[path]
+        index.update({key: key for key in decls})
+        for key, m in decls.items():
+            names = [("name", m["name"])]
+            names += [(f"aliases[{i}]", a) for i, a in enumerate(m.get("aliases", []))]
+            for where, name in names:
+                name = " ".join(name.split())
+                other = index.setdefault(name, key)
+                if other != key:
+                    self.fail(
+                        f"{path}.{key}.{where}", "policy.alias.shadow",
+                        shown=name, what=path, first=other, second=key,
+                    )  # fmt: skip
 
     def attribute_decls(self, obj: Any, path: str) -> dict[str, Attribute]:
         out: dict[str, Attribute] = {}
@@ -403,6 +495,15 @@ class Reader:
         return out
 
 
+def marks(m: Mapping[str, Any]) -> dict[str, Any]:
+    """A declaration's ``assumed`` and ``reason`` (checked by :meth:`Reader.named`)."""
+    reason = m.get("reason")
+    return {
+        "assumed": m.get("assumed", False),
+        "reason": " ".join(reason.split()) if reason else None,
+    }
+
+
 def join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -417,18 +518,35 @@ def show(obj: Any) -> str:
     return repr(obj)
 
 
+def _word(value: object) -> str:
+    return show(value) if isinstance(value, bool) or value is None else str(value)
+
+
+def _atom_text(key: str, values: list[object], listed: bool) -> str:
+    """``poor=true``, ``tier=county``; a list: ``tier is township, county or community``."""
+    words = [_word(v) for v in values]
+    if not listed or len(words) == 1:
+        return f"{key}={words[0]}" if not listed else f"{key} is {words[0]}"
+    return f"{key} is {', '.join(words[:-1])} or {words[-1]}"
+
+
 def condition_text(obj: dict[str, Any]) -> str:
-    """A condition as text for tables and traces: ``poor=true, tier in ['township', 'county']``."""
+    """A condition as words for tables and traces, ids as written, no Python reprs:
+    ``poor=true, tier is township or county, any of (…; …), not (…)``.
+
+    >>> condition_text({"poor": True, "tier": ["township", "county"], "not": {"accident": True}})
+    'poor=true, tier is township or county, not (accident=true)'
+    """
     parts = []
     for key, value in obj.items():
         if key == "any":
-            parts.append("any of [" + "; ".join(condition_text(v) for v in value) + "]")
+            parts.append("any of (" + "; ".join(condition_text(v) for v in value) + ")")
         elif key == "not":
             parts.append(f"not ({condition_text(value)})")
         elif isinstance(value, list):
-            parts.append(f"{key} in [{', '.join(show(v) for v in value)}]")
+            parts.append(_atom_text(key, value, True))
         else:
-            parts.append(f"{key}={show(value)}")
+            parts.append(_atom_text(key, [value], False))
     return ", ".join(parts)
 
 

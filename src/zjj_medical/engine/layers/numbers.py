@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Literal
 
 import attrs
 import numpy as np
@@ -30,6 +31,7 @@ from zjj_medical.policy.model import Policy, PolicyLayer
 
 __all__ = [
     "MAX_RATIO_PLACES",
+    "REPEAT_OPS",
     "LayerTable",
     "Numbers",
     "ParamRow",
@@ -38,6 +40,9 @@ __all__ = [
     "ratio_places",
     "scaled",
 ]
+
+#: A repeat rule's operation as an int (``ParamRow.repeat_op``).
+REPEAT_OPS: tuple[Literal["multiply", "set", "step"], ...] = ("multiply", "set", "step")
 
 #: Ratios need at most this many decimal places to be scaled exactly into int64 products.
 MAX_RATIO_PLACES = 8
@@ -104,9 +109,14 @@ class ParamRow:
     caps: tuple[int, ...]  # one per cap slot of the layer (the least cap); INF when none
     ceiling: int  # INF when none
     target_ratio: Decimal | None
-    repeat: bool  # the layer's repeat-claim deductible rule is in force
+    repeat: bool  # a repeat-claim deductible rule applies
     repeat_factor: Decimal | None  # the repeat rule's ``multiply`` (a ratio), if any
     amounts: tuple[int, ...] = ()  # the layer type's own money parameters, fen
+    deductible_table: int = 0  # the deductible before modifiers, fen
+    repeat_op: int = 0  # the rule's operation: REPEAT_OPS.index(op)
+    repeat_same_tier: bool = False  # the rule counts claims at the same tier
+    repeat_value: int = 0  # the rule's ``set`` or ``step``, fen
+    repeat_floor: int = 0  # the rule's ``floor``, fen
 
     def ratios(self) -> list[Decimal]:
         """Every ratio of the row (bands, target, repeat factor)."""
@@ -133,16 +143,23 @@ def param_row(layer: PolicyLayer, policy: Policy, res: Resolved, on: dt.date) ->
         )
         for b in res.bands
     )
-    rule = layer.repeat
+    rule = res.repeat
     return ParamRow(
         deductible=_fen(res.deductible, f"{layer.id} deductible"),
         bands=bands,
         caps=tuple(caps),
         ceiling=INF if res.ceiling is None else _fen(res.ceiling, f"{layer.id} ceiling"),
         target_ratio=res.target_ratio,
-        repeat=rule is not None and rule.active(on),
+        repeat=rule is not None,
         repeat_factor=rule.value if rule is not None and rule.op == "multiply" else None,
         amounts=tuple(_fen(a, f"{layer.id} amount") for a in res.amounts),
+        deductible_table=_fen(res.deductible_table, f"{layer.id} deductible"),
+        repeat_op=REPEAT_OPS.index(rule.op) if rule is not None else 0,
+        repeat_same_tier=rule is not None and rule.count == "same_tier",
+        repeat_value=_fen(rule.value, f"{layer.id} repeat")
+        if rule is not None and rule.op != "multiply"
+        else 0,
+        repeat_floor=_fen(rule.floor, f"{layer.id} repeat") if rule and rule.floor else 0,
     )
 
 
@@ -158,6 +175,11 @@ class Numbers:
     repeat: Num
     repeat_factor: Num
     amounts: tuple[Num, ...] = ()
+    deductible_table: Num = 0
+    repeat_op: Num = 0
+    repeat_same_tier: Num = False
+    repeat_value: Num = 0
+    repeat_floor: Num = 0
     #: Some band pays (a ratio above 0) for one of these claims: a plain ``bool`` in both
     #: evaluators, so a kernel may skip the band arithmetic of a layer that pays nothing.
     pays: bool = True
@@ -174,6 +196,11 @@ class Numbers:
             repeat=row.repeat,
             repeat_factor=0 if row.repeat_factor is None else scaled(row.repeat_factor, k),
             amounts=row.amounts,
+            deductible_table=row.deductible_table,
+            repeat_op=row.repeat_op,
+            repeat_same_tier=row.repeat_same_tier,
+            repeat_value=row.repeat_value,
+            repeat_floor=row.repeat_floor,
             pays=any(r for *_, r in row.bands),
         )
 
@@ -192,6 +219,11 @@ class LayerTable:
     repeat: npt.NDArray[np.bool_]
     repeat_factor: IntArray
     amounts: IntArray  # (rows, the type's money parameters)
+    deductible_table: IntArray
+    repeat_op: IntArray
+    repeat_same_tier: npt.NDArray[np.bool_]
+    repeat_value: IntArray
+    repeat_floor: IntArray
 
     @classmethod
     def build(cls, rows: list[ParamRow], slots: int, k: int) -> LayerTable:
@@ -219,6 +251,11 @@ class LayerTable:
             amounts=np.array(
                 [r.amounts for r in rows], dtype=np.int64
             ).reshape(m, max((len(r.amounts) for r in rows), default=0)),
+            deductible_table=np.array([r.deductible_table for r in rows], dtype=np.int64),
+            repeat_op=np.array([r.repeat_op for r in rows], dtype=np.int64),
+            repeat_same_tier=np.array([r.repeat_same_tier for r in rows], dtype=bool),
+            repeat_value=np.array([r.repeat_value for r in rows], dtype=np.int64),
+            repeat_floor=np.array([r.repeat_floor for r in rows], dtype=np.int64),
         )  # fmt: skip
 
     def numbers(self, p: IntArray) -> Numbers:
@@ -235,5 +272,10 @@ class LayerTable:
             repeat=self.repeat[p],
             repeat_factor=self.repeat_factor[p],
             amounts=tuple(self.amounts[p, a] for a in range(self.amounts.shape[1])),
+            deductible_table=self.deductible_table[p],
+            repeat_op=self.repeat_op[p],
+            repeat_same_tier=self.repeat_same_tier[p],
+            repeat_value=self.repeat_value[p],
+            repeat_floor=self.repeat_floor[p],
             pays=bool(self.ratio[p].any()),
         )

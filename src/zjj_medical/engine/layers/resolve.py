@@ -13,7 +13,15 @@ from decimal import Decimal
 
 import attrs
 
-from zjj_medical.policy.model import Band, Facts, Param, Policy, PolicyLayer, Unresolved
+from zjj_medical.policy.model import (
+    Band,
+    Facts,
+    Param,
+    Policy,
+    PolicyLayer,
+    RepeatRule,
+    Unresolved,
+)
 
 __all__ = ["CapLimit", "Resolved", "relevant_facts", "resolve_layer"]
 
@@ -43,11 +51,17 @@ class Resolved:
     amounts: tuple[Decimal, ...] = ()  # the layer's ``extra`` money parameters, in key order
     clauses: tuple[str, ...] = ()
     uncapped: tuple[str, ...] = ()  # references of caps lifted ("上不封顶")
+    #: The deductible before modifiers (what a repeat rule reduces).
+    deductible_table: Decimal = Decimal(0)
+    #: The repeat-claim rule that applies (the first in force whose ``when`` matches).
+    repeat: RepeatRule | None = None
 
 
 def relevant_facts(layer: PolicyLayer, policy: Policy) -> tuple[str, ...]:
     """The facts whose values can change the layer's resolved numbers."""
     keys = set(layer.when.facts_read())
+    for rule in layer.repeats:
+        keys |= rule.when.facts_read()
     params = layer.params() + [c.amount for c in policy.shared_caps if layer.id in c.layers]
     for p in params:
         if p.by is not None:
@@ -122,10 +136,14 @@ def _numbers(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
             True, amounts=tuple(amounts), clauses=_unique(clauses + cap_clauses),
             caps=tuple(caps), uncapped=tuple(uncapped),
         )  # fmt: skip
-    deductible = Decimal(0)
+    deductible = table = Decimal(0)
     if layer.deductible is not None:
         deductible = layer.deductible.amount(on, facts)
+        unmodified = layer.deductible.unmodified(on, facts)
+        assert isinstance(unmodified, Decimal), f"{layer.deductible.path}: money"
+        table = unmodified
         cite(layer.deductible)
+    rule = next((x for x in layer.repeats if x.applies(on, facts)), None)
     ceiling = None
     if layer.deductible_ceiling is not None:
         ceiling = layer.deductible_ceiling.amount(on, facts)
@@ -140,6 +158,7 @@ def _numbers(layer: PolicyLayer, policy: Policy, on: dt.date, facts: Facts) -> R
     return Resolved(
         True, deductible=deductible, bands=bands, ceiling=ceiling,
         clauses=_unique(clauses + cap_clauses), caps=tuple(caps), uncapped=tuple(uncapped),
+        deductible_table=table, repeat=rule,
     )  # fmt: skip
 
 

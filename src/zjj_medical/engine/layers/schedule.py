@@ -6,8 +6,9 @@ layers, from the layer's description:
 
 * base ``x = max(0, of − Σ payments of the layers in minus)`` (``of`` is in_scope or total);
 * per-claim accumulation: ``A0 = 0, A1 = x`` with the per-claim deductible (reduced for
-  later claims in the year when the policy says so — never raised above the person's own
-  deductible — and within a yearly ceiling);
+  later claims in the year when the policy says so: the repeat rule reduces the table's
+  deductible and the lower of that and the person's own applies, so it never stacks on a
+  modifier's reduction nor raises the deductible — and within a yearly ceiling);
   annual accumulation: ``A0`` = the year's base before this claim, ``A1 = A0 + x``,
   with the annual deductible;
 * ``F(A) = Σ ratio_i × |[lo_i + s, hi_i + s) ∩ [d, A)|`` where ``s = d`` when bands are
@@ -35,11 +36,12 @@ from zjj_medical.engine.layers.kernel import (
     band_value,
     mul_round,
 )
-from zjj_medical.engine.layers.numbers import Numbers
+from zjj_medical.engine.layers.numbers import REPEAT_OPS, Numbers
 from zjj_medical.engine.layers.resolve import Resolved
 from zjj_medical.money import ZERO, format_money, from_fen
+from zjj_medical.policy.dated import _NotInForce
 from zjj_medical.policy.layer_reader import read_base, read_repeat
-from zjj_medical.policy.model import Policy, PolicyLayer, RepeatRule
+from zjj_medical.policy.model import Param, Policy, PolicyLayer
 from zjj_medical.policy.reader import Reader, show
 
 __all__ = ["KEYS", "ScheduleOutcome", "SchedulePlan", "how", "kernel", "plan", "read", "trace"]
@@ -70,20 +72,57 @@ def read(
     deductible = (
         r.param(m["deductible"], f"{path}.deductible", "money") if "deductible" in m else None
     )
-    repeat = ceiling = None
+    repeats: tuple[Any, ...] = ()
+    ceiling = None
     if "deductible_repeat" in m:
         if accumulation != "claim":
             r.fail(f"{path}.deductible_repeat", "policy.layer.repeat.year")
-        repeat = read_repeat(r, m["deductible_repeat"], f"{path}.deductible_repeat")
+        repeats = read_repeat(r, m["deductible_repeat"], f"{path}.deductible_repeat")
     if "deductible_ceiling" in m:
         if accumulation != "claim":
             r.fail(f"{path}.deductible_ceiling", "policy.layer.ceiling.year")
         ceiling = r.param(m["deductible_ceiling"], f"{path}.deductible_ceiling", "money")
+    if bands is not None and deductible is not None:
+        _check_band_start(r, bands, deductible, measured == "absolute")
     return attrs.evolve(
         common, **read_base(r, m, path, earlier), accumulation=accumulation,
-        deductible=deductible, repeat=repeat, deductible_ceiling=ceiling, ratio=ratio,
+        deductible=deductible, repeats=repeats, deductible_ceiling=ceiling, ratio=ratio,
         bands=bands, measured=measured or "above_deductible",
     )  # fmt: skip
+
+
+def _check_band_start(r: Reader, bands: Param, deductible: Param, absolute: bool) -> None:
+    """Bands that look measured the other way round from what ``measured`` says.
+
+    Measured above the deductible, a first band starting exactly at the deductible was
+    written on the absolute amount (16,000–30,000 with a deductible of 16,000 would pay from
+    32,000): refused. Measured on the absolute amount, a first band starting below the
+    deductible pays nothing below it: a warning. So is a first band measured above the
+    deductible that starts above 0 (nothing is paid between the deductible and that start).
+    """
+    days = sorted({d for d, _ in bands.values} | {d for d, _ in deductible.values})
+    for day in days:
+        raw, d_raw = bands.raw_at(day), deductible.raw_at(day)
+        if not isinstance(raw, tuple) or isinstance(d_raw, _NotInForce):
+            continue  # bands by a fact are left to the author; nothing in force yet
+        amounts = d_raw.values() if isinstance(d_raw, Mapping) else [d_raw]
+        lower = raw[0].lower
+        start = max(x for x, _ in bands.values if x <= day)
+        where = f"{bands.path}.values.{start}[0]"
+        deductibles = sorted(a for a in amounts if isinstance(a, Decimal))
+        if not absolute and lower > 0 and lower not in deductibles:
+            # a gap above the deductible is allowed, but rarely meant
+            r.warn(f"{where}.from", "policy.warn.bands_gap", lower=lower, value=str(day))
+            return
+        for d in deductibles:
+            if not absolute and lower > 0 and lower == d:
+                r.fail(f"{where}.from", "policy.bands.absolute_from", lower=lower, deductible=d)
+            if absolute and lower < d:
+                r.warn(
+                    where, "policy.warn.bands_below_deductible",
+                    lower=lower, deductible=d, value=str(day),
+                )  # fmt: skip
+                return
 
 
 @attrs.frozen
@@ -96,11 +135,10 @@ class SchedulePlan:
     year: bool
     absolute: bool
     slots: tuple[CapSlot, ...]
-    repeat: RepeatRule | None
     ceiling: bool  # the layer has a yearly deductible ceiling
-    repeat_op: Literal["multiply", "set", "step", ""] = ""
-    repeat_value: int = 0  # fen, for set and step
-    repeat_floor: int = 0  # fen
+    #: The operations and the counts of the layer's repeat rules (empty without one).
+    repeat_ops: tuple[Literal["multiply", "set", "step"], ...] = ()
+    repeat_counts: tuple[Literal["same_tier", "any_tier"], ...] = ()
     #: The slot of each cap, by ``(per, ids of the layers sharing it)``.
     slot_of: dict[tuple[str, tuple[str, ...]], int] = attrs.field(factory=dict, eq=False)
 
@@ -108,7 +146,7 @@ class SchedulePlan:
 def plan(layer: PolicyLayer, policy: Policy, slots: tuple[CapSlot, ...]) -> SchedulePlan:
     """The layer's shape for the kernel."""
     index = {x.id: j for j, x in enumerate(policy.layers)}
-    rule = layer.repeat
+    rules = layer.repeats
     return SchedulePlan(
         index=index[layer.id],
         of_total=layer.base_of == "total",
@@ -116,11 +154,11 @@ def plan(layer: PolicyLayer, policy: Policy, slots: tuple[CapSlot, ...]) -> Sche
         year=layer.accumulation == "year",
         absolute=layer.measured == "absolute",
         slots=slots,
-        repeat=rule,
         ceiling=layer.deductible_ceiling is not None,
-        repeat_op=rule.op if rule is not None else "",
-        repeat_value=int(rule.value.scaleb(2)) if rule is not None and rule.op != "multiply" else 0,
-        repeat_floor=int(rule.floor.scaleb(2)) if rule is not None and rule.floor else 0,
+        repeat_ops=tuple(op for op in REPEAT_OPS if any(x.op == op for x in rules)),
+        repeat_counts=tuple(
+            c for c in ("same_tier", "any_tier") if any(x.count == c for x in rules)
+        ),
         slot_of=slot_index(slots, policy),
     )
 
@@ -151,24 +189,38 @@ def _claim_deductible(
     """The per-claim deductible after the repeat-claim rule and the yearly ceiling.
 
     Returns the deductible, the claim's number, whether the repeat rule lowered it and
-    whether the ceiling did. A reduction for later claims never raises the deductible: a
-    deductible already waived or lowered for the person (a modifier) stays as low.
+    whether the ceiling did. Which rule applies (if any) is a fact of the claim's group,
+    resolved with its numbers (``num.repeat``, ``num.repeat_op`` …). The rule reduces the
+    table's deductible (``num.deductible_table``; the person's own when a modifier raised
+    it), and the lower of the result and the person's own deductible applies: a reduction
+    by a modifier (students pay half) and the repeat reduction (half from the second
+    admission) do not stack, and a deductible waived for the person stays waived.
     """
     d = num.deductible
     nth: Num = 0
     reduced: Num = False
-    rule = p.repeat
-    if rule is not None:
-        nth = books.count(p.index, rule.count == "same_tier") + 1
+    if p.repeat_ops:
+        counts = [books.count(p.index, c == "same_tier") for c in p.repeat_counts]
+        if len(counts) == 1:
+            nth = counts[0] + 1
+        else:  # same_tier first, then any_tier (the plan's order)
+            nth = ops.where(num.repeat_same_tier, counts[0], counts[1]) + 1
         later = num.repeat & (nth >= 2)
-        if p.repeat_op == "multiply":
-            changed = mul_round(d, num.repeat_factor, scale)
-        elif p.repeat_op == "set":
-            changed = ops.minimum(d, p.repeat_value)
-        else:
-            changed = ops.minimum(d, ops.maximum(d - p.repeat_value * (nth - 1), p.repeat_floor))
-        d = ops.where(later, changed, d)
+        top = ops.maximum(num.deductible_table, d)
+        changed: Num = d
+        for op in p.repeat_ops:
+            if op == "multiply":
+                value = mul_round(top, num.repeat_factor, scale)
+            elif op == "set":
+                value = num.repeat_value
+            else:
+                value = ops.maximum(top - num.repeat_value * (nth - 1), num.repeat_floor)
+            if len(p.repeat_ops) == 1:
+                changed = value
+            else:
+                changed = ops.where(num.repeat_op == REPEAT_OPS.index(op), value, changed)
         reduced = later
+        d = ops.where(later, ops.minimum(d, changed), d)
     ceiling_bound: Num = False
     if p.ceiling:
         room = ops.maximum(num.ceiling - books.borne(p.index), 0)
@@ -262,7 +314,7 @@ def trace(
 ) -> tuple[dict[str, object], str, tuple[str, ...]]:
     """One claim's trace inputs, note and binding clauses from its kernel outcome."""
     notes = []
-    rule = p.repeat
+    rule = res.repeat
     if out.reduced and rule is not None:
         notes.append(
             f"claim no. {out.nth} this year ({rule.count.replace('_', ' ')}): {rule.description}"
