@@ -103,3 +103,32 @@ def test_a_layer_left_unmapped_is_refused() -> None:
         PolicyError, match="every layer maps to a platform field; missing: outpatient_pooling"
     ):
         parse_policy(read_policy_text(text, "z.yaml"), "z.yaml")
+
+
+def test_a_2024_stay_with_lines_settles_under_the_2024_policy() -> None:
+    """Without a policy, a 2024 stay with fee lines is split and settled under zhangjiajie_2024
+    and written in the platform's shape: first-level hospital, deductible 500, ratio 0.82.
+
+    Lines: 甲类 2 × 1,500.00 = 3,000.00; 乙类 10 × 100.00 = 1,000.00 (10% = 100.00 paid first).
+    In scope 3,000.00 + 900.00 = 3,900.00; basic (3,900.00 − 500.00) × 0.82 = 2,788.00.
+    """
+    lines = [
+        FeeLine("A", "手术", "甲类", "2", "1500.00"),
+        FeeLine("B", "药", "乙类", "10", "100.00"),
+    ]
+    claim = Claim("Y1", "inpatient", "2024-03-01", Facility(level="first_level", county=None),
+                  None, None, lines=lines)  # type: ignore[arg-type]  # fmt: skip
+    s = settle(claim, Person("P9", poor=False, county="cili"))
+    assert "zhangjiajie_2024" == s.policy_id
+    assert (D("4000.00"), D("3900.00"), D("2788.00")) == (
+        s.total,
+        s.in_scope,
+        s.payments["basic_insurance"],
+    )
+    out = to_platform(s, load_policy("zhangjiajie_2024"))
+    assert ("2788.00", "100.00", "1212.00") == (
+        out["setlinfo"]["hifp_pay"],
+        out["setlinfo"]["preselfpay_amt"],
+        out["setlinfo"]["psn_part_amt"],
+    )
+    _check(out, s.total)
