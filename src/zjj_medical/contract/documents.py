@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -127,8 +128,11 @@ def output_document(
 def settle_parsed(
     person: Person, claims: list[Claim], ledger: Ledger | None, *, policy: Policy | None
 ) -> list[Settlement]:
-    """Settle parsed claims in order, checking that they share one year.
+    """Settle parsed claims in order, checking that they share one year and come in date order.
 
+    A document's claims are posted in the order given, which must be the order of their
+    dates (non-decreasing): a claim dated before the one before it is refused, naming it, so
+    that the same claims never pay differently by how a billing system sent them.
     ``policy=None`` settles each claim under the built-in policy in force on its date.
     """
     years = {c.date.year for c in claims}
@@ -138,6 +142,14 @@ def settle_parsed(
             code="claim.date.year_span", params={"claim_id": bad.id, "years": sorted(years)},
             claim_id=bad.id, field="date", path=f"claims[{claims.index(bad)}].date",
         )  # fmt: skip
+    for i, (before, claim) in enumerate(itertools.pairwise(claims), start=1):
+        if claim.date < before.date:
+            raise InvalidClaim(
+                code="claim.date.order",
+                params={"claim_id": claim.id, "date": claim.date.isoformat(),
+                        "before": before.id, "before_date": before.date.isoformat()},
+                claim_id=claim.id, field="date", path=f"claims[{i}].date",
+            )  # fmt: skip
     if ledger is not None and ledger.person_id != person.id:
         first = claims[0].id if claims else None
         raise LedgerMismatch(

@@ -230,6 +230,8 @@ MESSAGES: dict[str, str] = {
     "claim.lines.total": _CLAIM + "total: {total} is not the sum of the fee lines, {lines}",
     "claim.lines.in_scope": _CLAIM + "in_scope: {in_scope} is not the in-scope part of the fee"
     " lines, {lines}",
+    "claim.date.order": _CLAIM + "date: {date} is before claim {before} ({before_date}) given"
+    " before it; a document's claims come in the order of their dates",
     "claim.duplicate.ledger": _CLAIM + "id: already settled in this person-year's ledger",
     "claim.policy.from": _CLAIM
     + "date: policy {policy_id} is in force from {start}, not on {date}",
