@@ -7,16 +7,20 @@ import json
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
+import attrs
 import jsonschema
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from strategies import person_years, to_claim, to_person
-from zjj_medical import Claim, Facility, Person, parse_policy, settle, settle_year
+from zjj_medical import Claim, Facility, InvalidClaim, Person, parse_policy, settle, settle_year
 from zjj_medical.cli import cli
-from zjj_medical.contract.platform import to_platform
+from zjj_medical.contract.documents import parse_document, settle_parsed
+from zjj_medical.contract.platform import request_document, to_platform
 from zjj_medical.engine.lines import FeeLine
 from zjj_medical.errors import PolicyError
 from zjj_medical.policy.loader import load_policy, policy_source
@@ -132,3 +136,107 @@ def test_a_2024_stay_with_lines_settles_under_the_2024_policy() -> None:
         out["setlinfo"]["psn_part_amt"],
     )
     _check(out, s.total)
+
+
+REQUEST_SCHEMA = json.loads(
+    (files("zjj_medical") / "contract" / "settlement-nhsa-request.schema.json").read_text("utf-8")
+)
+_LEVEL = {"A": "01", "B": "02", "C": "03"}
+
+
+def _request(person: dict[str, Any], claim: Claim, lines: list[FeeLine]) -> dict[str, Any]:
+    """The claim as a platform-shaped request (med_type, chrgitm_lv codes, feedetail)."""
+    return {
+        "psn_no": person["id"], "mdtrt_id": claim.id,
+        "med_type": {"inpatient": "21", "outpatient": "11"}[claim.kind],
+        "dscg_date": f"{claim.date.isoformat()} 10:00:00", "fixmedins_code": claim.facility.id,
+        "facility": {"level": claim.facility.level, "county": claim.facility.county},
+        "feedetail": [
+            {"feedetl_sn": str(i), "med_list_codg": x.code, "hilist_name": x.name,
+             "cnt": str(x.quantity), "pric": str(x.price), "det_item_fee_sumamt": str(x.amount),
+             "chrgitm_lv": _LEVEL[x.class_],
+             "pric_uplmt_amt": None if x.limit is None else str(x.limit),
+             "selfpay_prop": None if x.self_pay_ratio is None else str(x.self_pay_ratio)}
+            for i, x in enumerate(lines, start=1)
+        ],
+        "insured": {"poor": person["poor"], "county": person["county"]},
+    }  # fmt: skip
+
+
+_money = st.integers(1, 500_000).map(lambda f: D(f).scaleb(-2))
+_fee_lines = st.lists(
+    st.builds(
+        FeeLine, st.just("X"), st.just("x"), st.sampled_from(["A", "B", "C"]),
+        st.integers(1, 300).map(lambda q: D(q).scaleb(-1)), _money, st.none(),
+        st.one_of(st.none(), _money),
+        st.one_of(st.none(), st.integers(0, 100).map(lambda r: D(r).scaleb(-2))),
+    ),
+    min_size=1, max_size=5,
+)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(person_years(), st.data())
+def test_request_round_trip_on_random_years(draw: tuple, data: st.DataObject) -> None:
+    """Every claim of a random year, sent as a platform request with random fee details:
+    the request validates against its shipped schema, settles as the claim with its lines
+    does, and the response validates and keeps the identities."""
+    person, claims = draw
+    ledger = None
+    for raw in claims:
+        lines = data.draw(_fee_lines)
+        claim = attrs.evolve(to_claim(raw), total=None, in_scope=None, lines=lines)
+        request = _request(person, claim, lines)
+        jsonschema.validate(request, REQUEST_SCHEMA)
+        request["ledger"] = None if ledger is None else ledger.to_dict()
+        p, [c], given_ledger = parse_document(request_document(request))
+        [s] = settle_parsed(p, [c], given_ledger, policy=None)
+        expected = settle(claim, to_person(person), ledger=ledger)
+        assert dict(expected.payments) == dict(s.payments)
+        assert expected.split == s.split
+        out = to_platform(s, POLICY)
+        _check(out, s.total)
+        jsonschema.validate(
+            {"settlements": [{"claim_id": s.claim_id, **out}], "ledger": None}, SCHEMA
+        )
+        ledger = s.ledger
+
+
+def test_settle_input_nhsa_reads_a_request() -> None:
+    """zjj-medical settle --input nhsa --format nhsa settles a platform request (the four-line
+    stay of the worked examples): hifp_pay 483.94, the person's share 220.06."""
+    request = {
+        "psn_no": "SZ-0001", "mdtrt_id": "A1", "med_type": "21", "dscg_date": "2019-11-03",
+        "medfee_sumamt": "1467.05",
+        "feedetail": [
+            {"med_list_codg": "A1", "cnt": "10", "pric": "50.00", "chrgitm_lv": "01"},
+            {"med_list_codg": "B1", "cnt": "3", "pric": "12.35", "chrgitm_lv": "02"},
+            {"med_list_codg": "C1", "cnt": "1", "pric": "880.00", "chrgitm_lv": "03"},
+            {"med_list_codg": "B2", "cnt": "4", "pric": "12.50", "chrgitm_lv": "02",
+             "pric_uplmt_amt": "10.00"},
+        ],
+        "insured": {"poor": True, "county": "sangzhi"},
+        "facility": {"level": "county", "county": "sangzhi"},
+    }  # fmt: skip
+    jsonschema.validate(request, REQUEST_SCHEMA)
+    result = CliRunner().invoke(
+        cli, ["settle", "-", "--input", "nhsa", "--format", "nhsa"], input=json.dumps(request)
+    )
+    assert 0 == result.exit_code, result.output
+    info = json.loads(result.output)["settlements"][0]["setlinfo"]
+    assert ("483.94", "763.05", "220.06", "7.71") == (
+        info["hifp_pay"],
+        info["oth_pay"],
+        info["psn_part_amt"],
+        info["preselfpay_amt"],
+    )
+
+
+def test_a_bad_request_names_its_field() -> None:
+    """A request missing its fee details' price names feedetail[0].pric."""
+    request = {"psn_no": "P", "mdtrt_id": "A", "med_type": "21", "dscg_date": "2019-11-03",
+               "insured": {"poor": False, "county": "cili"},
+               "feedetail": [{"med_list_codg": "A1", "cnt": "1", "chrgitm_lv": "01"}]}  # fmt: skip
+    with pytest.raises(InvalidClaim) as info:
+        request_document(request)
+    assert ("platform.request", "feedetail[0].pric") == (info.value.code, info.value.path)

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from zjj_medical.cli.jsonio import dumps_json, error_json, json_lines, loads_json, read_document
 from zjj_medical.contract.documents import output_document, parse_document, settle_parsed
-from zjj_medical.contract.platform import to_platform
+from zjj_medical.contract.platform import request_document, to_platform
 from zjj_medical.contract.signature import ledger_key
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
@@ -54,8 +54,18 @@ def _policy_of(settlements: list[Settlement], given: Policy | None) -> Policy:
 @click.option(
     "--no-trace", is_flag=True, help="Leave the explanation trace out of the JSON output."
 )
+@click.option(
+    "--input",
+    "shape",
+    type=click.Choice(["json", "nhsa"]),
+    default="json",
+    show_default=True,
+    help="json: a person-year document of the JSON contract; nhsa: a settlement request in "
+    "the national platform's field names (one discharge with its feedetail, and insured and "
+    "facility for the facts the platform does not carry).",
+)
 def settle_command(
-    file: IO[bytes], lines: bool, fmt: str, policy_name: str | None, no_trace: bool
+    file: IO[bytes], lines: bool, fmt: str, policy_name: str | None, no_trace: bool, shape: str
 ) -> None:
     """Settle a person-year document FILE (JSON, or - for standard input).
 
@@ -76,7 +86,9 @@ def settle_command(
     key = ledger_key()
 
     def run(text: bytes, where: str) -> tuple[Person, list[Settlement], Ledger | None]:
-        person, claims, ledger = parse_document(loads_json(text, where), key=key)
+        data = loads_json(text, where)
+        doc = request_document(data) if shape == "nhsa" else data
+        person, claims, ledger = parse_document(doc, key=key)
         settlements = settle_parsed(person, claims, ledger, policy=policy)
         return person, settlements, settlements[-1].ledger if settlements else ledger
 

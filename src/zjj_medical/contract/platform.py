@@ -1,4 +1,9 @@
-"""The national platform's settlement shape: ``setlinfo`` and ``setldetail``.
+"""The national platform's settlement shapes: the request it is sent, and ``setlinfo`` and
+``setldetail`` it answers with.
+
+:func:`request_document` reads a settlement request in the platform's field names (the
+discharge, its fee details ``feedetail``) as the JSON contract's document, so it is settled
+by the same readers and rules as every other shape.
 
 :func:`to_platform` writes a :class:`~zjj_medical.Settlement` as the platform's settlement
 output (2304 inpatient / 2207 outpatient): the summary ``setlinfo`` and one ``setldetail``
@@ -25,16 +30,17 @@ Identities (checked by the tests on random years):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from zjj_medical.engine.settlement import Settlement
-from zjj_medical.errors import PolicyError
+from zjj_medical.errors import InvalidClaim, PolicyError
 from zjj_medical.money import ZERO, format_money
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.platform import FIELDS
 
-__all__ = ["to_platform"]
+__all__ = ["CHARGE_LEVELS", "MED_TYPES", "request_document", "to_platform"]
 
 
 def to_platform(settlement: Settlement, policy: Policy) -> dict[str, Any]:
@@ -92,3 +98,105 @@ def to_platform(settlement: Settlement, policy: Policy) -> dict[str, Any]:
         if paid
     ]
     return {"setlinfo": setlinfo, "setldetail": setldetail}
+
+
+#: The platform's medical types (``med_type``) read as claim kinds (assumed: 11 普通门诊,
+#: 21 普通住院; any other value is taken as a claim kind id or name of the policy).
+MED_TYPES = {"11": "outpatient", "21": "inpatient"}
+#: The platform's charge-item levels (``chrgitm_lv``) read as catalogue classes (assumed:
+#: 01 甲类, 02 乙类, 03 丙类; any other value is taken as a class id or name of the policy).
+CHARGE_LEVELS = {"01": "A", "02": "B", "03": "C"}
+_REQUEST = {
+    "psn_no", "insured", "mdtrt_id", "med_type", "dscg_date", "fixmedins_code", "facility",
+    "medfee_sumamt", "feedetail", "accident", "ledger",
+}  # fmt: skip
+_DETAIL = {
+    "feedetl_sn", "med_list_codg", "hilist_name", "cnt", "pric", "det_item_fee_sumamt",
+    "chrgitm_lv", "pric_uplmt_amt", "selfpay_prop",
+}  # fmt: skip
+
+
+def _bad(path: str, detail: str, field: str | None = None) -> InvalidClaim:
+    return InvalidClaim(
+        code="platform.request", params={"path": path, "detail": detail},
+        field=field or path, path=path,
+    )  # fmt: skip
+
+
+def request_document(req: Any) -> dict[str, Any]:
+    """A settlement request in the platform's field names as the JSON contract's document.
+
+    One request is one discharge (or visit) of one person::
+
+        {"psn_no": "SZ-0001", "mdtrt_id": "A1", "med_type": "21", "dscg_date": "2019-11-03",
+         "fixmedins_code": null, "medfee_sumamt": "1467.05",
+         "feedetail": [{"feedetl_sn": "1", "med_list_codg": "A1", "hilist_name": "床位费",
+                        "cnt": "10", "pric": "50.00", "det_item_fee_sumamt": "500.00",
+                        "chrgitm_lv": "01", "pric_uplmt_amt": null, "selfpay_prop": null}],
+         "insured": {"poor": true, "county": "sangzhi"},
+         "facility": {"level": "county", "county": "sangzhi"},
+         "ledger": null}
+
+    ``insured`` and ``facility`` carry what the platform's request does not: the facts the
+    policy reads of the person (registered poor, county, categories, attributes) and the
+    facility's tier and county. The fee details become the claim's fee lines; the policy's
+    catalogue rules split them. Errors name the request's own field path.
+    """
+    if not isinstance(req, Mapping):
+        raise _bad("", "expected a JSON object", "document")
+    unknown = sorted(set(req) - _REQUEST)
+    if unknown:
+        raise _bad(unknown[0], f"unknown field (accepted: {', '.join(sorted(_REQUEST))})")
+    for key in ("psn_no", "mdtrt_id", "med_type", "dscg_date", "feedetail", "insured"):
+        if key not in req:
+            raise _bad(key, "missing required field")
+    insured = req["insured"]
+    if not isinstance(insured, Mapping):
+        raise _bad("insured", "expected an object (poor, county, …)")
+    details = req["feedetail"]
+    if not isinstance(details, list) or not details:
+        raise _bad("feedetail", "expected a non-empty list of fee details")
+    lines = []
+    for i, d in enumerate(details):
+        at = f"feedetail[{i}]"
+        if not isinstance(d, Mapping):
+            raise _bad(at, "expected an object")
+        extra = sorted(set(d) - _DETAIL)
+        if extra:
+            raise _bad(
+                f"{at}.{extra[0]}", f"unknown field (accepted: {', '.join(sorted(_DETAIL))})"
+            )
+        for key in ("med_list_codg", "cnt", "pric", "chrgitm_lv"):
+            if key not in d:
+                raise _bad(f"{at}.{key}", "missing required field")
+        level = d["chrgitm_lv"]
+        line: dict[str, Any] = {
+            "code": d["med_list_codg"],
+            "name": d.get("hilist_name") or d["med_list_codg"],
+            "class": CHARGE_LEVELS.get(level, level) if isinstance(level, str) else level,
+            "quantity": d["cnt"], "price": d["pric"],
+        }  # fmt: skip
+        for ours, theirs in (("amount", "det_item_fee_sumamt"), ("limit", "pric_uplmt_amt"),
+                             ("self_pay_ratio", "selfpay_prop")):  # fmt: skip
+            if d.get(theirs) is not None:
+                line[ours] = d[theirs]
+        lines.append(line)
+    kind = req["med_type"]
+    date = req["dscg_date"]
+    if not isinstance(date, str):
+        raise _bad("dscg_date", "expected a date text (YYYY-MM-DD, a time after it is ignored)")
+    facility = dict(req.get("facility") or {})
+    if req.get("fixmedins_code") is not None:
+        facility["id"] = req["fixmedins_code"]
+    claim: dict[str, Any] = {
+        "id": req["mdtrt_id"], "kind": MED_TYPES.get(kind, kind) if isinstance(kind, str) else kind,
+        "date": date[:10], "facility": facility, "lines": lines,
+        "accident": req.get("accident", False),
+    }  # fmt: skip
+    if req.get("medfee_sumamt") is not None:
+        claim["total"] = req["medfee_sumamt"]
+    return {
+        "person": {"id": req["psn_no"], **insured},
+        "claims": [claim],
+        "ledger": req.get("ledger"),
+    }

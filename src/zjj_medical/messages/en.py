@@ -232,6 +232,7 @@ MESSAGES: dict[str, str] = {
     " lines, {lines}",
     "claim.date.order": _CLAIM + "date: {date} is before claim {before} ({before_date}) given"
     " before it; a document's claims come in the order of their dates",
+    "platform.request": "request: {path}: {detail}",
     "claim.duplicate.ledger": _CLAIM + "id: already settled in this person-year's ledger",
     "claim.policy.from": _CLAIM
     + "date: policy {policy_id} is in force from {start}, not on {date}",
@@ -457,6 +458,7 @@ MEANINGS: dict[str, str] = {
     "policy.invalid": "a policy error built from a message alone (the batch engine's limits)",
     "policy.not_in_force": "the claim's date is outside the policy's period",
     "claim.policy": "the claim's date is outside the policy's period",
+    "platform": "a settlement request in the national platform's shape cannot be read",
     "claim.line": "a fee line of the claim cannot be read, or split by the policy's catalogue",
     "claim.lines": "the claim's total or in-scope figure disagrees with its fee lines",
     "policy.platform": "the policy's mapping of layers to the national platform's fields is"
