@@ -1,4 +1,4 @@
-"""The annual ledger: what a person's year of claims has used so far (SPEC §5).
+"""The annual ledger: what a person's year of claims has used so far.
 
 Per layer it holds the cumulative base (``A``), the amount paid, the deductibles
 borne and the number of claims counted per tier (for repeat-admission
@@ -86,7 +86,7 @@ class Ledger:
         return self.state(layer_id).paid
 
     def to_dict(self) -> dict[str, Any]:
-        """The ledger as JSON-ready data (SPEC §6 ``ledger``)."""
+        """The ledger as JSON-ready data (the JSON contract's ``ledger``)."""
         return {
             "person_id": self.person_id,
             "year": self.year,
