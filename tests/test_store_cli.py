@@ -259,3 +259,20 @@ def test_a_document_spanning_two_years_stores_nothing(run: Any, tmp_path: Path) 
     error = json.loads(result.stderr)["error"]
     assert ("InvalidClaim", "C2", "date") == (error["type"], error["claim_id"], error["field"])
     assert 1 == run("show", "P-cili").exit_code  # nothing stored
+
+
+@pytest.mark.parametrize(
+    "sub", ["settle", "presettle", "reverse", "show", "report", "export-fhir", "verify"]
+)
+def test_subcommand_help_needs_no_store(sub: str) -> None:
+    """`zjj-medical ledger SUB --help` works without --db (it used to fail: Missing option)."""
+    result = CliRunner().invoke(cli, ["ledger", sub, "--help"], env={"ZJJ_MEDICAL_DB": None})
+    assert 0 == result.exit_code, result.output
+    assert f"ledger {sub} [OPTIONS]" in result.output
+
+
+def test_a_command_without_db_says_so() -> None:
+    """A ledger command that opens the store without --db exits 2 naming the option."""
+    result = CliRunner().invoke(cli, ["ledger", "show", "P1"], env={"ZJJ_MEDICAL_DB": None})
+    assert 2 == result.exit_code
+    assert "Missing option '--db'" in result.output

@@ -39,6 +39,10 @@ def _fail(exc: ReimbursementError | ValueError) -> NoReturn:
 
 def _book(ctx: click.Context, *, check: bool = True) -> LedgerBook:
     db, policies = ctx.obj
+    if db is None:
+        raise click.UsageError(
+            "Missing option '--db' (the ledger store; or set ZJJ_MEDICAL_DB).", ctx
+        )
     try:
         book = LedgerBook.open(db, *(PolicyVersion.load(p) for p in policies), check=check)
     except ReimbursementError as exc:
@@ -54,12 +58,14 @@ def _run(action: Callable[[], Any]) -> Any:
         _fail(exc)
 
 
-def _store_location(ctx: click.Context, param: click.Parameter, value: str) -> str:
+def _store_location(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A store URL as given (``open_store`` checks it); a file path checked as before.
 
     A store that would not persist (an empty name, ``:memory:``, an in-memory SQLite URI)
     is a usage error: the command would exit 0 and keep nothing.
     """
+    if value is None:  # each command that opens the store asks for it (help needs none)
+        return None
     if not persists(value):
         raise click.BadParameter(render("store.memory", {"db": value}), ctx, param)
     if is_store_url(value):
@@ -69,7 +75,7 @@ def _store_location(ctx: click.Context, param: click.Parameter, value: str) -> s
 
 @click.group("ledger")
 @click.option(
-    "--db", required=True, envvar="ZJJ_MEDICAL_DB", metavar="URL|PATH",
+    "--db", default=None, envvar="ZJJ_MEDICAL_DB", metavar="URL|PATH",
     callback=_store_location,
     help="The ledger store: sqlite:///abs/path.db, sqlite:relative.db or a file path "
     "(a SQLite file, created when absent; env ZJJ_MEDICAL_DB).",
@@ -80,7 +86,7 @@ def _store_location(ctx: click.Context, param: click.Parameter, value: str) -> s
     "(a claim uses the first in force on its date). Default: zhangjiajie.",
 )  # fmt: skip
 @click.pass_context
-def ledger_group(ctx: click.Context, db: str, policies: tuple[str, ...]) -> None:
+def ledger_group(ctx: click.Context, db: str | None, policies: tuple[str, ...]) -> None:
     """Settle claims against a persistent ledger store (billing integrations).
 
     Each settlement is one transaction and is idempotent on the claim id; a
