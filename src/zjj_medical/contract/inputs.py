@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from zjj_medical.engine.claims import Claim
-from zjj_medical.engine.lines import FeeLine
+from zjj_medical.engine.lines import FeeLine, line_problem
 from zjj_medical.engine.people import Facility, Person, is_id, shown
 from zjj_medical.errors import InvalidClaim
 from zjj_medical.money import format_money
@@ -195,8 +195,8 @@ def _lines(raw: object, path: str, cid: str) -> tuple[FeeLine, ...]:
                 item.get("amount"), item.get("limit"), item.get("self_pay_ratio"),
             ))  # fmt: skip
         except (ValueError, TypeError) as exc:
-            _fail("claim.line.invalid", _join(path, at), claim_id=cid, field=at, where=at,
-                  detail=str(exc))  # fmt: skip
+            code, params = line_problem(exc)
+            _fail(f"claim.{code}", _join(path, at), claim_id=cid, field=at, where=at, **params)
     return tuple(out)
 
 

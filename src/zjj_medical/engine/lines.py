@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from zjj_medical.errors import InvalidClaim
+from zjj_medical.errors import InvalidClaim, problem, problem_of
 from zjj_medical.money import EXACT, ZERO, format_money, parse_money, round_half_up
 
 __all__ = ["FeeLine", "LineSplit", "split_line"]
@@ -36,13 +36,13 @@ __all__ = ["FeeLine", "LineSplit", "split_line"]
 
 def _quantity(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise ValueError(f"{value!r} is not a quantity")
+        raise problem(ValueError, "line.quantity", value=value)
     try:
         q = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(value)
     except ArithmeticError:
-        raise ValueError(f"{value!r} is not a quantity") from None
+        raise problem(ValueError, "line.quantity", value=value) from None
     if not q.is_finite() or q <= 0 or q.adjusted() > 9 or q.as_tuple().exponent < -6:  # type: ignore[operator]
-        raise ValueError(f"{value!r} is not a quantity (more than 0, at most 6 decimals)")
+        raise problem(ValueError, "line.quantity", value=value)
     return q
 
 
@@ -50,13 +50,13 @@ def _ratio(value: object) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise ValueError(f"{value!r} is not a ratio")
+        raise problem(ValueError, "line.share", value=value)
     try:
         r = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(value)
     except ArithmeticError:
-        raise ValueError(f"{value!r} is not a ratio") from None
+        raise problem(ValueError, "line.share", value=value) from None
     if not r.is_finite() or not 0 <= r <= 1 or r.as_tuple().exponent < -8:  # type: ignore[operator]
-        raise ValueError(f"{value!r} is not a ratio in [0, 1] with at most 8 decimals")
+        raise problem(ValueError, "line.share", value=value)
     return r
 
 
@@ -66,6 +66,12 @@ def _price(value: object) -> Decimal:
 
 def _limit(value: object) -> Decimal | None:
     return None if value is None else parse_money(value, "limit")
+
+
+def line_problem(exc: ValueError | TypeError) -> tuple[str, dict[str, object]]:
+    """The ``(code, params)`` of a line's refused value (its money reader's, or its own)."""
+    found = problem_of(exc)
+    return found if found is not None else ("line.invalid", {"detail": str(exc)})
 
 
 @attrs.frozen
@@ -101,10 +107,10 @@ class FeeLine:
             return
         given = parse_money(self.amount, "amount")
         if given != computed:
-            raise ValueError(
-                f"amount {format_money(given)} is not quantity × price = "
-                f"{self.quantity} × {format_money(self.price)} = {format_money(computed)}"
-            )
+            raise problem(
+                ValueError, "line.amount", amount=format_money(given), quantity=str(self.quantity),
+                price=format_money(self.price), computed=format_money(computed),
+            )  # fmt: skip
         object.__setattr__(self, "amount", given)
 
     @property

@@ -233,6 +233,16 @@ MESSAGES: dict[str, str] = {
     "claim.date.order": _CLAIM + "date: {date} is before claim {before} ({before_date}) given"
     " before it; a document's claims come in the order of their dates",
     "platform.request": "request: {path}: {detail}",
+    "line.quantity": "{value!r} is not a quantity (more than 0, at most 6 decimals)",
+    "line.share": "{value!r} is not a ratio in [0, 1] with at most 8 decimals",
+    "line.amount": "amount {amount} is not quantity × price = {quantity} × {price} = {computed}",
+    "line.invalid": "{detail}",
+    "claim.line.quantity": _CLAIM + "{where}: {value!r} is not a quantity (more than 0, at most"
+    " 6 decimals)",
+    "claim.line.share": _CLAIM + "{where}: {value!r} is not a ratio in [0, 1] with at most 8"
+    " decimals",
+    "claim.line.amount": _CLAIM + "{where}: amount {amount} is not quantity × price ="
+    " {quantity} × {price} = {computed}",
     "claim.duplicate.ledger": _CLAIM + "id: already settled in this person-year's ledger",
     "claim.policy.from": _CLAIM
     + "date: policy {policy_id} is in force from {start}, not on {date}",
@@ -401,6 +411,9 @@ MESSAGES: dict[str, str] = {
     # -- premium and chronic-disease care ---------------------------------------------------
     "policy.platform.none": "policy {policy_id} maps no layer to the national platform's"
     " settlement fields (a platform: section)",
+    "policy.ratio.places": "a ratio needs {places} decimal places; ratios are computed"
+    " exactly with at most {most}",
+    "policy.resolved.fen": "{what} {value} is not a whole number of fen",
     "premium.none": "policy {policy_id} states no premium",
     "premium.not_in_force": "premium: no premium in force for {year}",
     "chronic_care.none": "policy {policy_id} states no chronic-disease service",
@@ -459,6 +472,7 @@ MEANINGS: dict[str, str] = {
     "policy.not_in_force": "the claim's date is outside the policy's period",
     "claim.policy": "the claim's date is outside the policy's period",
     "platform": "a settlement request in the national platform's shape cannot be read",
+    "line": "a fee line's value cannot be read",
     "claim.line": "a fee line of the claim cannot be read, or split by the policy's catalogue",
     "claim.lines": "the claim's total or in-scope figure disagrees with its fee lines",
     "policy.platform": "the policy's mapping of layers to the national platform's fields is"

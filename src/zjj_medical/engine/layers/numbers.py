@@ -61,8 +61,7 @@ def ratio_places(ratios: Iterable[Decimal]) -> int:
     k = max((_places(r) for r in ratios), default=0)
     if k > MAX_RATIO_PLACES:
         raise PolicyError(
-            f"a ratio needs {k} decimal places; ratios are computed exactly with "
-            f"at most {MAX_RATIO_PLACES}"
+            code="policy.ratio.places", params={"places": k, "most": MAX_RATIO_PLACES}
         )
     return k
 
@@ -78,7 +77,9 @@ def _fen(value: Decimal, what: str) -> int:
     try:
         return to_fen(value)
     except ValueError:
-        raise PolicyError(f"{what} {value} is not a whole number of fen") from None
+        raise PolicyError(
+            code="policy.resolved.fen", params={"what": what, "value": str(value)}
+        ) from None
 
 
 def cap_slots(layer: PolicyLayer, policy: Policy) -> list[tuple[str, tuple[str, ...]]]:
