@@ -21,12 +21,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 
 from zjj_medical.contract.inputs import LINE_FIELDS, claim_from_dict, person_from_dict
 from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.lines import FeeLine
-from zjj_medical.engine.people import Person
+from zjj_medical.engine.people import Person, is_id, shown
 from zjj_medical.errors import InvalidClaim, problem, problem_of
 from zjj_medical.policy.model import Attribute, Policy
 
@@ -247,28 +248,32 @@ def line_from_row(row: Mapping[Any, Any], index: int) -> FeeLine:
                 raise fail(column, "missing")
             cells[column] = None
         elif column in ("code", "name", "class"):
-            cells[column] = read_id(value).strip() if column == "code" else str(value).strip()
+            text = read_id(value).strip() if column == "code" else str(value).strip()
+            if not is_id(text):
+                raise fail(column, f"{shown(text)!r} is not valid Unicode (a lone surrogate)")
+            cells[column] = text
         else:
             cells[column] = _line_cell(value)
-    checks: tuple[tuple[str, Callable[[Any], FeeLine]], ...] = (
-        ("quantity", lambda v: FeeLine("-", "-", "-", v, "0")),
-        ("price", lambda v: FeeLine("-", "-", "-", "1", v)),
-        ("limit", lambda v: FeeLine("-", "-", "-", "1", "0", limit=v)),
-        ("self_pay_ratio", lambda v: FeeLine("-", "-", "-", "1", "0", self_pay_ratio=v)),
-    )
-    for column, check in checks:  # each cell alone first, so the error names its cell
-        if cells[column] is not None:
-            try:
-                check(cells[column])
-            except (ValueError, TypeError) as exc:
-                raise fail(column, str(exc)) from None
     try:
         return FeeLine(
             cells["code"], cells["name"], cells["class"], cells["quantity"], cells["price"],
             cells["amount"], cells["limit"], cells["self_pay_ratio"],
         )  # fmt: skip
     except (ValueError, TypeError) as exc:
-        raise fail("amount", str(exc)) from None
+        error = exc
+    checks: tuple[tuple[str, Callable[[Any], FeeLine]], ...] = (
+        ("quantity", lambda v: FeeLine("-", "-", "-", v, "0")),
+        ("price", lambda v: FeeLine("-", "-", "-", "1", v)),
+        ("limit", lambda v: FeeLine("-", "-", "-", "1", "0", limit=v)),
+        ("self_pay_ratio", lambda v: FeeLine("-", "-", "-", "1", "0", self_pay_ratio=v)),
+    )
+    for column, check in checks:  # which cell it was: each alone, in the columns' order
+        if cells[column] is not None:
+            try:
+                check(cells[column])
+            except (ValueError, TypeError) as exc:
+                raise fail(column, str(exc)) from None
+    raise fail("amount", str(error))
 
 
 def claim_from_row(
@@ -329,10 +334,16 @@ def claim_from_row(
     data.update(
         id=cid, kind=str(kind).strip(), date=date, facility=facility, accident=accident_b,
     )  # fmt: skip
-    for name in ("total", "in_scope"):
-        value = row.get(name)
-        if not (fee_lines and is_missing(value)):
-            data[name] = value
-    if fee_lines:
-        data["lines"] = [line.to_dict() for line in fee_lines]
-    return claim_from_dict(data)
+    if not fee_lines:
+        data.update(total=row["total"], in_scope=row["in_scope"])
+        return claim_from_dict(data)
+    # With lines: the claim is read without them (amounts standing in), then given its lines
+    # and its own amounts (empty ones follow from the lines), checked again as a Claim is.
+    claim = claim_from_dict({**data, "total": "0", "in_scope": "0"})
+    total: Any = None if is_missing(row.get("total")) else row.get("total")
+    in_scope: Any = None if is_missing(row.get("in_scope")) else row.get("in_scope")
+    try:
+        return attrs.evolve(claim, lines=fee_lines, total=total, in_scope=in_scope)
+    except InvalidClaim as exc:
+        exc.path = exc.field
+        raise
