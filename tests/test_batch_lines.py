@@ -222,6 +222,9 @@ def test_line_from_row_names_the_cell() -> None:
         line_from_row({"claim_id": "C1", "code": "x", "name": "", "class": "A",
                        "quantity": "1", "price": "1"}, 4)  # fmt: skip
     assert ("lines[4].name", "claim.line.invalid") == (info.value.field, info.value.code)
+    with pytest.raises(InvalidClaim, match=r"lines\[0\]\.name: '\\ud800' is not valid Unicode"):
+        line_from_row({"claim_id": "C1", "code": "x", "name": "\ud800", "class": "A",
+                       "quantity": "1", "price": "1"}, 0)  # fmt: skip
 
 
 # -- the property --------------------------------------------------------------------------

@@ -250,7 +250,7 @@ def line_from_row(row: Mapping[Any, Any], index: int) -> FeeLine:
         elif column in ("code", "name", "class"):
             text = read_id(value).strip() if column == "code" else str(value).strip()
             if not is_id(text):
-                raise fail(column, f"{shown(text)!r} is not valid Unicode (a lone surrogate)")
+                raise fail(column, f"'{shown(text)}' is not valid Unicode (a lone surrogate)")
             cells[column] = text
         else:
             cells[column] = _line_cell(value)
