@@ -399,3 +399,28 @@ def test_simulate_file_refuses_a_line_of_an_unknown_claim(tmp_path: Path) -> Non
     with pytest.raises(ValueError, match=r"claim_id 'nowhere' is not in the claims table"):
         simulate_file(tmp_path / "claims.csv", tmp_path / "people.csv", tmp_path / "o.csv",
                       lines=tmp_path / "lines.csv")  # fmt: skip
+
+
+def test_cli_simulate_reads_a_lines_file(tmp_path: Path) -> None:
+    """``zjj-medical simulate CLAIMS --people PEOPLE --lines LINES -o OUT`` settles the claims
+    with their lines (the result file is simulate's), and refuses --lines with --reform."""
+    from click.testing import CliRunner
+
+    from zjj_medical.cli import cli
+
+    claims, people, lines = _county(5)
+    for name, frame in (("claims", claims), ("people", people), ("lines", lines)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    args = ["simulate", str(tmp_path / "claims.csv"), "--people", str(tmp_path / "people.csv"),
+            "--lines", str(tmp_path / "lines.csv")]  # fmt: skip
+    done = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "out.csv")])
+    assert 0 == done.exit_code, done.output
+    got = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    expected = simulate(claims, people, lines=lines, money="fen")
+    assert [f"{v / 100:.2f}" for v in expected["basic_insurance"]] == got[
+        "basic_insurance"
+    ].tolist()
+    assert expected["error_code"].fillna("").tolist() == got["error_code"].tolist()
+    refused = CliRunner().invoke(cli, [*args, "--reform", str(tmp_path / "lines.csv")])
+    assert 2 == refused.exit_code
+    assert "--lines cannot be combined with --reform" in refused.output
