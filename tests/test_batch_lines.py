@@ -273,6 +273,16 @@ def _person_year(draw: st.DrawFn, k: int) -> tuple[dict[str, Any], list[dict[str
             if draw(st.integers(0, 3)) == 0:  # the lines' own total, given
                 row["total"] = str(sum(FeeLine(*(x.get(k) for k in LINE_KEYS)).total
                                        for x in drawn))  # fmt: skip
+            spoil = draw(st.sampled_from(["in_scope", "class"] + [""] * 10))
+            if spoil == "in_scope":  # an in_scope that is (most likely) not the lines'
+                row["in_scope"] = "0.01"
+            elif spoil == "class":
+                lines[-1]["class"] = "D"
+        spoil = draw(st.sampled_from(["level", "person"] + [""] * 10))
+        if spoil == "level":
+            row["facility_level"] = "moon"
+        elif spoil == "person":
+            row["person_id"] = "nobody"
         claims.append(row)
     return person, claims, lines
 
@@ -288,12 +298,19 @@ def _settle_each(claims: pd.DataFrame, people: pd.DataFrame, lines: pd.DataFrame
         mine = lines[lines["claim_id"] == c["claim_id"]].to_dict("records")
         fee = [FeeLine(*(None if pd.isna(x.get(k)) else x[k] for k in LINE_KEYS)) for x in mine]
         total, in_scope = (None if pd.isna(c[k]) else c[k] for k in ("total", "in_scope"))
-        claim = Claim(c["claim_id"], c["kind"], c["date"],
-                      Facility(level=c["facility_level"], county=c["facility_county"]),
-                      total=total, in_scope=in_scope, lines=fee)  # fmt: skip
+        try:
+            claim = Claim(c["claim_id"], c["kind"], c["date"],
+                          Facility(level=c["facility_level"], county=c["facility_county"]),
+                          total=total, in_scope=in_scope, lines=fee)  # fmt: skip
+        except ReimbursementError as exc:
+            out[i] = exc.code
+            continue
         todo.append((c["person_id"], claim.date, claim.id, i, claim))
     ledgers: dict[str, Ledger] = {}
     for pid, _, _, i, claim in sorted(todo, key=lambda t: t[:4]):
+        if pid not in persons:
+            out[i] = "claim.person_id.unknown"
+            continue
         try:
             s = settle(claim, persons[pid], ledger=ledgers.get(pid))
         except ReimbursementError as exc:
@@ -312,8 +329,10 @@ def test_property_simulate_with_lines_equals_scalar_and_settle(
     drawn: tuple[tuple[dict[str, Any], list[dict[str, Any]], list[Any]], ...],
 ) -> None:
     """Random person-years with random lines (classes A/B/C and their names, limits, a line's
-    own ratio, the 特困 category's share of 0): simulate equals simulate_scalar (every
-    column, messages included) and settle claim by claim, to the fen."""
+    own ratio, the 特困 category's share of 0), some claims without lines, some rows refused
+    (an unknown class, an in_scope the lines disagree with, an unknown level or person):
+    simulate equals simulate_scalar (every column, messages included) and settle claim by
+    claim, to the fen and error code."""
     people = pd.DataFrame([p for p, _, _ in drawn])
     claims = pd.DataFrame([c for _, cs, _ in drawn for c in cs])
     rows = [x for _, _, ls in drawn for x in ls]

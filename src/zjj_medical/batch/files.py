@@ -288,7 +288,8 @@ def simulate_file(
     Same columns, rows, order and money as :func:`~zjj_medical.batch.simulate` on the
     whole tables (with ``lines``, a CSV or Parquet file of the claims' fee lines, the
     ``lines=`` table of :func:`~zjj_medical.batch.simulate`: each line goes to its
-    claim's partition). ``partition_claims`` is about how many claims are settled at once
+    claim's partition; the claims file's ids are held in memory meanwhile, to route the
+    lines). ``partition_claims`` is about how many claims are settled at once
     (memory grows with it); temporary Arrow partitions go to ``workdir`` (default:
     the system's temporary directory) and are removed afterwards.
     """
