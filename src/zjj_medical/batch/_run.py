@@ -81,8 +81,8 @@ def simulate(
             on a claims row (else ``ValueError``). The split is computed claim by claim
             (not vectorised): each claim with lines is read, with its lines and person, by
             the row rule and normalised — the one coding of the split — and its amounts go
-            into the vectorised settlement; it costs about as much per claim as reading its
-            lines (see ``benchmarks/README.md``).
+            into the vectorised settlement. It costs about 370 µs a claim of 10 lines,
+            some 75 times the run with the amounts given (``benchmarks/README.md``).
         policy: the policy; ``None`` is the built-in Zhangjiajie policy in force over the
             claims' dates (``ValueError`` when they span two).
         money: ``"yuan"`` (float64 yuan, exact to the fen at two decimals) or
