@@ -13,7 +13,11 @@ Input: claims with ``claim_id, person_id, kind, date, facility_id,
 facility_level, facility_county, total, in_scope`` (``accident`` and the claim
 attributes the policy declares are optional); people with ``person_id, poor,
 county`` (``categories`` — a list or ``;``-separated text — and declared person
-attributes optional; other columns are ignored). Money is yuan from 0 to
+attributes optional; other columns are ignored); optionally (``lines=``) the claims'
+fee lines, one row per line keyed by ``claim_id`` (``code, name, class, quantity,
+price``, and ``amount, limit, self_pay_ratio`` optional): a claim with lines may leave
+``total`` and ``in_scope`` empty, and settles as :func:`zjj_medical.settle` settles a
+claim with those lines. Money is yuan from 0 to
 9,999,999,999.99 with at most two decimals (text, ``Decimal``, integers; a float is read
 as its shortest ``repr``), the same rule as :func:`zjj_medical.settle`: see
 :mod:`zjj_medical.money`.

@@ -22,7 +22,7 @@ then duplicates within the person-year, then the policy's checks of the claim.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,13 +30,13 @@ import pandas as pd
 
 from zjj_medical.batch.columns import IntArray, combine_codes
 from zjj_medical.batch.scalar import check_row, read_people
-from zjj_medical.engine.normalize import normalize
+from zjj_medical.engine.normalize import Normalized, normalize
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import check_in_force, duplicate_claim
 from zjj_medical.errors import PolicyNotInForce, ReimbursementError
 from zjj_medical.policy.model import Policy
 
-__all__ = ["PersonOf", "mark_duplicates", "person_lookup", "row_error"]
+__all__ = ["PersonOf", "mark_duplicates", "person_lookup", "row_checked", "row_error"]
 
 PersonOf = Callable[[str], Person | ReimbursementError | None]
 
@@ -56,22 +56,36 @@ def person_lookup(
 
 
 def row_error(
-    row: dict[Any, Any], person_of: PersonOf, policy: Policy
+    row: dict[Any, Any],
+    person_of: PersonOf,
+    policy: Policy,
+    lines: Sequence[Mapping[Any, Any]] = (),
 ) -> tuple[ReimbursementError | None, bool]:
     """The row's error as the scalar path gives it; true when raised before the ledger."""
+    found, before, _ = row_checked(row, person_of, policy, lines)
+    return found, before
+
+
+def row_checked(
+    row: dict[Any, Any],
+    person_of: PersonOf,
+    policy: Policy,
+    lines: Sequence[Mapping[Any, Any]] = (),
+) -> tuple[ReimbursementError | None, bool, Normalized | None]:
+    """:func:`row_error`, and the row's claim normalised when it has no error (for a claim
+    with fee ``lines``, its total and in-scope amounts from their split)."""
     try:
-        claim, person = check_row(row, person_of, policy)
+        claim, person = check_row(row, person_of, policy, lines)
     except ReimbursementError as exc:
-        return exc, True
+        return exc, True, None
     try:
         check_in_force(claim, policy)
     except PolicyNotInForce as exc:
-        return exc, True
+        return exc, True, None
     try:
-        normalize(policy, claim, person)
+        return None, False, normalize(policy, claim, person)
     except ReimbursementError as exc:
-        return exc, False
-    return None, False
+        return exc, False, None
 
 
 def mark_duplicates(

@@ -34,6 +34,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -68,10 +69,7 @@ def _batches(path: Path) -> Iterator[pa.RecordBatch]:
         file = pq.ParquetFile(path)
         nested = [f.name for f in file.schema_arrow if pa.types.is_nested(f.type)]
         if nested:
-            raise ValueError(
-                f"{path}: column {nested[0]} holds lists or records; every column holds one "
-                "value a row (text, number, boolean or date)"
-            )
+            raise problem(ValueError, "table.column.nested", path=str(path), column=nested[0])
         yield from file.iter_batches(batch_size=_BATCH)
         return
     header = pv.open_csv(path).schema.names
@@ -113,8 +111,18 @@ def _partition_of(ids: pa.Array | pa.ChunkedArray, k: int) -> npt.NDArray[np.int
     return (pd.util.hash_array(text) % np.uint64(k)).astype(np.int64)
 
 
-def _split(path: Path, k: int, into: Path, name: str, numbered: bool) -> tuple[int, list[str]]:
-    """Write the file's rows into ``k`` Arrow partitions by person; returns rows, columns."""
+def _split(
+    path: Path,
+    k: int,
+    into: Path,
+    name: str,
+    numbered: bool,
+    keys: list[tuple[npt.NDArray[Any], npt.NDArray[np.int64]]] | None = None,
+) -> tuple[int, list[str]]:
+    """Write the file's rows into ``k`` Arrow partitions by person; returns rows, columns.
+
+    With ``keys``, each batch's claim ids (as text) and partitions are appended to it.
+    """
     writers: list[pa.ipc.RecordBatchStreamWriter | None] = [None] * k
     rows = 0
     columns: list[str] = []
@@ -127,22 +135,82 @@ def _split(path: Path, k: int, into: Path, name: str, numbered: bool) -> tuple[i
                 index = pa.array(np.arange(rows, rows + batch.num_rows, dtype=np.int64))
                 batch = pa.RecordBatch.from_arrays([*batch.columns, index], names=[*columns, _ROW])
             part = _partition_of(batch.column("person_id"), k)
-            for p in range(k):
-                chosen = batch.filter(pa.array(part == p))
-                if chosen.num_rows == 0:
-                    continue
-                writer = writers[p]
-                if writer is None:
-                    writer = writers[p] = pa.ipc.new_stream(
-                        into / f"{name}-{p}.arrow", batch.schema
-                    )
-                writer.write_batch(chosen)
+            if keys is not None and "claim_id" in columns:
+                ids = batch.column("claim_id").to_pandas()
+                keys.append((id_text(pd.Series(ids, dtype=object)), part))
+            _write_parts(batch, part, k, writers, into, name)
             rows += batch.num_rows
     finally:
         for writer in writers:
             if writer is not None:
                 writer.close()
     return rows, columns
+
+
+def _write_parts(
+    batch: pa.RecordBatch,
+    part: npt.NDArray[np.int64],
+    k: int,
+    writers: list[pa.ipc.RecordBatchStreamWriter | None],
+    into: Path,
+    name: str,
+) -> None:
+    """Append each row of ``batch`` to its partition's Arrow stream (opened on first use)."""
+    for p in range(k):
+        chosen = batch.filter(pa.array(part == p))
+        if chosen.num_rows == 0:
+            continue
+        writer = writers[p]
+        if writer is None:
+            writer = writers[p] = pa.ipc.new_stream(into / f"{name}-{p}.arrow", batch.schema)
+        writer.write_batch(chosen)
+
+
+def _split_lines(
+    path: Path, keys: list[tuple[npt.NDArray[Any], npt.NDArray[np.int64]]], k: int, into: Path
+) -> list[str]:
+    """Write the lines file's rows into the partitions of their claims; returns its columns.
+
+    Refuses (``ValueError``) what :func:`~zjj_medical.batch.simulate` refuses of a lines
+    table over the whole claims file: a line without a claim id or with one not in the
+    claims file, a claim id with lines on two claims rows.
+    """
+    ids = pd.Index(np.concatenate([i for i, _ in keys]) if keys else [], dtype=object)
+    parts = np.concatenate([p for _, p in keys]) if keys else np.zeros(0, dtype=np.int64)
+    twice = ids[ids.duplicated()] if not ids.is_unique else ids[:0]
+    first = ~ids.duplicated()
+    lookup = pd.Index(ids[first], dtype=object)
+    part_of = parts[first]
+    writers: list[pa.ipc.RecordBatchStreamWriter | None] = [None] * k
+    columns: list[str] = []
+    rows = 0
+    try:
+        for batch in _batches(path):
+            columns = batch.schema.names
+            if "claim_id" not in columns:
+                raise problem(ValueError, "table.column.missing", table="lines", column="claim_id")
+            raw = batch.column("claim_id").to_pandas()
+            if raw.isna().any():
+                row = rows + int(np.flatnonzero(raw.isna().to_numpy())[0])
+                raise problem(ValueError, "lines.claim_id.missing", row=int(row))
+            text = pd.Index(id_text(pd.Series(raw, dtype=object)), dtype=object)
+            if len(twice):
+                again = text[text.isin(twice)]
+                if len(again):
+                    raise problem(ValueError, "lines.claim_id.twice", claim_id=str(again[0]))
+            at = lookup.get_indexer(text)
+            if (at < 0).any():
+                j = int(np.flatnonzero(at < 0)[0])
+                raise problem(
+                    ValueError, "lines.claim_id.unknown", row=int(rows + j), claim_id=str(text[j])
+                )
+            _write_parts(batch, part_of[at], k, writers, into, "lines")
+            rows += batch.num_rows
+    finally:
+        for writer in writers:
+            if writer is not None:
+                writer.close()
+    return columns
 
 
 def _read(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -197,6 +265,7 @@ def simulate_file(
     people: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
+    lines: str | os.PathLike[str] | None = None,
     policy: Policy | None = None,
     money: Money = "yuan",
     order: Order = "date",
@@ -207,7 +276,10 @@ def simulate_file(
     """Settle a claims file for a people file into ``out``; returns the number of rows.
 
     Same columns, rows, order and money as :func:`~zjj_medical.batch.simulate` on the
-    whole tables. ``partition_claims`` is about how many claims are settled at once
+    whole tables (with ``lines``, a CSV or Parquet file of the claims' fee lines, the
+    ``lines=`` table of :func:`~zjj_medical.batch.simulate`: each line goes to its
+    claim's partition; the claims file's ids are held in memory meanwhile, to route the
+    lines). ``partition_claims`` is about how many claims are settled at once
     (memory grows with it); temporary Arrow partitions go to ``workdir`` (default:
     the system's temporary directory) and are removed afterwards.
     """
@@ -223,8 +295,16 @@ def simulate_file(
     schema = _schema(policy, money)
     with tempfile.TemporaryDirectory(dir=workdir, prefix="zjj-simulate-") as tmp:
         d = Path(tmp)
-        total, claim_columns = _split(claims_path, k, d, "claims", numbered=True)
+        keys: list[tuple[npt.NDArray[Any], npt.NDArray[np.int64]]] | None = (
+            None if lines is None else []
+        )
+        total, claim_columns = _split(claims_path, k, d, "claims", numbered=True, keys=keys)
         _, people_columns = _split(people_path, k, d, "people", numbered=False)
+        line_columns: list[str] = []
+        if lines is not None:
+            assert keys is not None
+            line_columns = _split_lines(Path(lines), keys, k, d)
+            keys.clear()
         settled = 0
         for p in range(k):
             part = _read(d / f"claims-{p}.arrow", [*claim_columns, _ROW])
@@ -232,6 +312,7 @@ def simulate_file(
                 continue
             result = simulate(
                 part.drop(columns=[_ROW]), _read(d / f"people-{p}.arrow", people_columns),
+                lines=None if lines is None else _read(d / f"lines-{p}.arrow", line_columns),
                 policy=policy, money=money, order=order,
             )  # fmt: skip
             table = pa.Table.from_pandas(result, schema=schema, preserve_index=False)

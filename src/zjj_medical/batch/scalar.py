@@ -19,12 +19,13 @@ the ledger, so the rest of that person's year settles as if it were absent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from zjj_medical.batch._lines import lines_by_claim
 from zjj_medical.batch._output import Money, Order, build_frame, error_text
 from zjj_medical.batch.columns import date_column
 from zjj_medical.contract.rows import claim_from_row, is_missing, person_from_row, read_id
@@ -38,6 +39,7 @@ from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy
 
 __all__ = [
+    "amount_columns",
     "check_columns",
     "check_row",
     "error_text",
@@ -71,9 +73,12 @@ def read_people(people: pd.DataFrame, policy: Policy) -> dict[str, Person | Reim
     return out
 
 
-def check_columns(claims: pd.DataFrame, people: pd.DataFrame) -> None:
-    """Refuse tables without the columns every row needs (``ValueError``)."""
+def check_columns(claims: pd.DataFrame, people: pd.DataFrame, *, lines: bool = False) -> None:
+    """Refuse tables without the columns every row needs (``ValueError``); with ``lines``,
+    a claims table may leave out ``total`` and ``in_scope`` (its claims' lines give them)."""
     for column in ("claim_id", "person_id", "kind", "date", "total", "in_scope"):
+        if lines and column in ("total", "in_scope"):
+            continue
         if column not in claims.columns:
             raise problem(ValueError, "table.column.missing", table="claims", column=column)
     for column in ("person_id", "poor", "county"):
@@ -85,12 +90,14 @@ def check_row(
     row: Mapping[Any, Any],
     person_of: Callable[[str], Person | ReimbursementError | None],
     policy: Policy,
+    lines: Sequence[Mapping[Any, Any]] = (),
 ) -> tuple[Claim, Person]:
-    """Read a claim row and find its person.
+    """Read a claim row (with its fee lines' rows, ``lines``) and find its person.
 
-    Raises the row's error: the claim's own fields first, then its person.
+    Raises the row's error: the claim's own fields first (its lines among them), then its
+    person.
     """
-    claim = claim_from_row(row, policy)
+    claim = claim_from_row(row, policy, lines)
     pid = read_id(row.get("person_id"))
     person = None if is_missing(row.get("person_id")) else person_of(pid)
     if person is None:
@@ -106,10 +113,22 @@ def check_row(
     return claim, person
 
 
+def amount_columns(claims: pd.DataFrame) -> pd.DataFrame:
+    """The claims table with empty ``total`` and ``in_scope`` columns where it has none
+    (a table whose claims all carry lines may leave them out)."""
+    absent = [c for c in ("total", "in_scope") if c not in claims.columns]
+    if not absent:
+        return claims
+    return claims.assign(
+        **{c: pd.Series([None] * len(claims), index=claims.index, dtype=object) for c in absent}
+    )
+
+
 def simulate_scalar(
     claims: pd.DataFrame,
     people: pd.DataFrame,
     *,
+    lines: pd.DataFrame | None = None,
     policy: Policy | None = None,
     money: Money = "yuan",
     order: Order = "date",
@@ -118,9 +137,13 @@ def simulate_scalar(
     """Settle every claim with :func:`~zjj_medical.settle` and a ledger per person-year.
 
     Same arguments and result as :func:`zjj_medical.batch.simulate`; slow, and the
-    definition that function is tested against.
+    definition that function is tested against. A claim with rows in ``lines`` is read
+    with those fee lines attached (:func:`~zjj_medical.contract.rows.claim_from_row`) and
+    settled as :func:`~zjj_medical.settle` settles a claim with lines.
     """
-    check_columns(claims, people)
+    check_columns(claims, people, lines=lines is not None)
+    claims = amount_columns(claims)
+    lines_of = lines_by_claim(lines, claims)
     if policy is None:
         dates, bad = date_column(claims["date"])
         policy = builtin_for_dates(dates[~bad])
@@ -133,7 +156,8 @@ def simulate_scalar(
     keys: list[tuple[str, int, dt.date, str, int]] = []
     for i, row in enumerate(rows):
         try:
-            claim, person = check_row(row, persons.get, policy)
+            own = lines_of.get(read_id(row.get("claim_id")), ()) if lines_of else ()
+            claim, person = check_row(row, persons.get, policy, own)
         except ReimbursementError as exc:
             errors[i] = exc
             continue

@@ -353,6 +353,10 @@ def _print(console: Console, tables: Sequence[Table]) -> None:
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))  # fmt: skip
 @click.option("--people", "people_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="People table (CSV or Parquet) for CLAIMS: person_id, poor, county, categories.")  # fmt: skip
+@click.option("--lines", "lines_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Fee lines (CSV or Parquet) of CLAIMS: claim_id, code, name, class, quantity, "
+                   "price (amount, limit, self_pay_ratio optional); a claim with lines may leave "
+                   "total and in_scope empty.")  # fmt: skip
 @click.option("--synthetic", type=click.IntRange(min=1), default=None, metavar="N",
               help="Simulate a synthetic population of N persons instead of CLAIMS.")  # fmt: skip
 @click.option("--seed", type=int, default=None, help="Seed of the synthetic population (required with --synthetic).")  # fmt: skip
@@ -372,6 +376,7 @@ def _print(console: Console, tables: Sequence[Table]) -> None:
 def simulate_command(
     claims_file: Path | None,
     people_file: Path | None,
+    lines_file: Path | None,
     synthetic: int | None,
     seed: int | None,
     year: int,
@@ -393,6 +398,7 @@ def simulate_command(
       zjj-medical simulate --synthetic 100000 --seed 1
       zjj-medical simulate --synthetic 20000 --seed 1 --reform examples/reforms/county_ratio_080.yaml --plots plots
       zjj-medical simulate claims.csv --people people.csv -o result.parquet
+      zjj-medical simulate claims.csv --people people.csv --lines lines.csv
     """
     if (claims_file is None) == (synthetic is None):
         raise click.UsageError("give either CLAIMS --people PEOPLE or --synthetic N --seed S")
@@ -400,6 +406,10 @@ def simulate_command(
         raise click.UsageError("--synthetic needs --seed (the draw is deterministic per seed)")
     if claims_file is not None and people_file is None:
         raise click.UsageError("CLAIMS needs --people PEOPLE")
+    if lines_file is not None and claims_file is None:
+        raise click.UsageError("--lines needs CLAIMS --people PEOPLE")
+    if lines_file is not None and reform_file is not None:
+        raise click.UsageError("--lines cannot be combined with --reform")
     try:
         threshold = Decimal(catastrophic_threshold)
         if not threshold.is_finite() or threshold < 0:
@@ -416,6 +426,7 @@ def simulate_command(
 
     out = Console(width=width)
     err = Console(stderr=True)
+    lines: pd.DataFrame | None = None
     if synthetic is not None:
         assert seed is not None
         people, claims = synthetic_population(synthetic, seed=seed, year=year)
@@ -425,9 +436,14 @@ def simulate_command(
         assert people_file is not None
         claims = read_table(claims_file, "claims")
         people = read_table(people_file, "people")
-        _require(claims, _CLAIM_COLUMNS, f"claims {claims_file}")
+        if lines_file is not None:
+            lines = read_table(lines_file, "lines")
+        needed = _CLAIM_COLUMNS if lines is None else _CLAIM_COLUMNS[:-2]
+        _require(claims, needed, f"claims {claims_file}")
         _require(people, _PEOPLE_COLUMNS, f"people {people_file}")
         source = f"claims {claims_file}, people {people_file}"
+        if lines_file is not None:
+            source += f", lines {lines_file}"
     out.print(f"[bold]{source}[/bold]: {len(claims):,} claims 结算单, {len(people):,} persons 人")
 
     try:
@@ -442,7 +458,9 @@ def simulate_command(
                 from zjj_medical.batch import simulate
 
                 comparison = None
-                result = simulate(claims, people, policy=policy, money="fen", progress=progress)
+                result = simulate(
+                    claims, people, lines=lines, policy=policy, money="fen", progress=progress
+                )
                 summary = summarize(
                     result, people, claims=claims, policy=policy,
                     catastrophic_threshold=threshold, money="fen",

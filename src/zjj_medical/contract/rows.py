@@ -18,20 +18,25 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 
-from zjj_medical.contract.inputs import claim_from_dict, person_from_dict
+from zjj_medical.contract.inputs import LINE_FIELDS, claim_from_dict, person_from_dict
 from zjj_medical.engine.claims import Claim
-from zjj_medical.engine.people import Person
+from zjj_medical.engine.lines import FeeLine
+from zjj_medical.engine.people import Person, is_id, shown
 from zjj_medical.errors import InvalidClaim, problem, problem_of
 from zjj_medical.policy.model import Attribute, Policy
 
 __all__ = [
+    "LINE_COLUMNS",
+    "LINE_REQUIRED",
     "claim_from_row",
     "is_missing",
+    "line_from_row",
     "person_from_row",
     "read_bool",
     "read_categories",
@@ -188,17 +193,115 @@ def person_from_row(row: Mapping[Any, Any], policy: Policy) -> Person:
     return person_from_dict(data)
 
 
-def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
-    """A :class:`Claim` from a claims-table row.
+#: The columns of a lines table: ``claim_id`` then a fee line's fields (the last three optional).
+LINE_COLUMNS = ("claim_id", *LINE_FIELDS)
+#: The columns every row of a lines table needs.
+LINE_REQUIRED = ("claim_id", "code", "name", "class", "quantity", "price")
+
+
+def _line_cell(value: object) -> object:
+    """A lines-table cell as the fee line reads it: numbers as their shortest text (a float
+    ``0.1`` is ``'0.1'``, as money is read everywhere), text and ``Decimal`` as they are."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    return value
+
+
+def line_from_row(row: Mapping[Any, Any], index: int) -> FeeLine:
+    """A :class:`~zjj_medical.engine.lines.FeeLine` from a lines-table row (columns
+    ``claim_id, code, name, class, quantity, price`` and optional ``amount, limit,
+    self_pay_ratio``); ``index`` is the line's place among its claim's lines (its order in
+    the lines table), which names it in errors.
+
+    Raises :class:`~zjj_medical.errors.InvalidClaim` with code ``claim.line.invalid``, naming
+    the claim and the cell (``lines[1].price``), as the JSON reader names a line's field.
+
+    >>> line_from_row({"claim_id": "C1", "code": "B1", "name": "头孢", "class": "乙类",
+    ...                "quantity": "3", "price": "12.35"}, 0).amount
+    Decimal('37.05')
+    >>> try:
+    ...     line_from_row({"claim_id": "C1", "code": "B1", "name": "头孢", "class": "B",
+    ...                    "quantity": "3", "price": "12.351"}, 1)
+    ... except InvalidClaim as exc:
+    ...     print(exc.code, exc.field, "-", exc)
+    claim.line.invalid lines[1].price - claim C1: lines[1].price: price: '12.351' has more than 2 decimal places (accepted: yuan from 0 to 9999999999.99 with at most 2 decimal places, e.g. '1234.56')
+    """
+    cid = read_id(row.get("claim_id"))
+    at = f"lines[{index}]"
+
+    def fail(column: str, detail: str) -> InvalidClaim:
+        where = f"{at}.{column}"
+        return InvalidClaim(
+            code="claim.line.invalid", params={"claim_id": cid, "where": where, "detail": detail},
+            claim_id=cid, field=where, path=where,
+        )  # fmt: skip
+
+    cells: dict[str, Any] = {}
+    for column in LINE_FIELDS:
+        value = row.get(column)
+        if is_missing(value):
+            if column in LINE_REQUIRED:
+                raise fail(column, "missing")
+            cells[column] = None
+        elif column in ("code", "name", "class"):
+            text = read_id(value).strip() if column == "code" else str(value).strip()
+            if not is_id(text):
+                raise fail(column, f"'{shown(text)}' is not valid Unicode (a lone surrogate)")
+            cells[column] = text
+        else:
+            cells[column] = _line_cell(value)
+    try:
+        return FeeLine(
+            cells["code"], cells["name"], cells["class"], cells["quantity"], cells["price"],
+            cells["amount"], cells["limit"], cells["self_pay_ratio"],
+        )  # fmt: skip
+    except (ValueError, TypeError) as exc:
+        error = exc
+    checks: tuple[tuple[str, Callable[[Any], FeeLine]], ...] = (
+        ("quantity", lambda v: FeeLine("-", "-", "-", v, "0")),
+        ("price", lambda v: FeeLine("-", "-", "-", "1", v)),
+        ("limit", lambda v: FeeLine("-", "-", "-", "1", "0", limit=v)),
+        ("self_pay_ratio", lambda v: FeeLine("-", "-", "-", "1", "0", self_pay_ratio=v)),
+    )
+    for column, check in checks:  # which cell it was: each alone, in the columns' order
+        if cells[column] is not None:
+            try:
+                check(cells[column])
+            except (ValueError, TypeError) as exc:
+                raise fail(column, str(exc)) from None
+    raise fail("amount", str(error))
+
+
+def claim_from_row(
+    row: Mapping[Any, Any], policy: Policy, lines: Sequence[Mapping[Any, Any]] = ()
+) -> Claim:
+    """A :class:`Claim` from a claims-table row, with the rows of its fee lines (``lines``,
+    rows of a lines table in their order, read by :func:`line_from_row`).
 
     The row's own spellings are undone here (``claim_id``, flat ``facility_id``,
     ``facility_level`` and ``facility_county`` columns, dates and booleans as the table
     holds them, missing cells); the claim object is then read by
     :func:`~zjj_medical.contract.inputs.claim_from_dict`, the reader of every shape.
-    Raises :class:`~zjj_medical.errors.InvalidClaim` naming the claim and field.
+    Raises :class:`~zjj_medical.errors.InvalidClaim` naming the claim and field: the
+    claim's id, then its lines (the first line that cannot be read), then its other cells.
+
+    A claim with lines may leave ``total`` and ``in_scope`` empty: they follow from its
+    lines (``total`` their sum, ``in_scope`` their split by the policy's catalogue rules,
+    made when the claim is settled); given, they must agree with them, as for
+    :func:`~zjj_medical.settle`.
     """
     cid = read_id(row.get("claim_id"))
     who = {"claim_id": cid}
+    if is_missing(row.get("claim_id")):
+        raise InvalidClaim(
+            code="claim.column.missing", params={**who, "column": "claim_id"},
+            claim_id=cid, field="claim_id", path="claim_id",
+        )  # fmt: skip
+    fee_lines = [line_from_row(line, i) for i, line in enumerate(lines)]
 
     def missing(column: str) -> InvalidClaim:
         return InvalidClaim(
@@ -206,8 +309,8 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
             claim_id=cid, field=column, path=column,
         )  # fmt: skip
 
-    for name in ("claim_id", "total", "in_scope"):
-        if is_missing(row.get(name)):
+    for name in ("total", "in_scope"):
+        if not fee_lines and is_missing(row.get(name)):
             raise missing(name)
     try:
         date = read_date(row.get("date"))
@@ -229,7 +332,18 @@ def claim_from_row(row: Mapping[Any, Any], policy: Policy) -> Claim:
     }  # fmt: skip
     data: dict[str, Any] = _attributes(row, policy.claim_attributes, who, cid, "")
     data.update(
-        id=cid, kind=str(kind).strip(), date=date, facility=facility,
-        total=row["total"], in_scope=row["in_scope"], accident=accident_b,
+        id=cid, kind=str(kind).strip(), date=date, facility=facility, accident=accident_b,
     )  # fmt: skip
-    return claim_from_dict(data)
+    if not fee_lines:
+        data.update(total=row["total"], in_scope=row["in_scope"])
+        return claim_from_dict(data)
+    # With lines: the claim is read without them (amounts standing in), then given its lines
+    # and its own amounts (empty ones follow from the lines), checked again as a Claim is.
+    claim = claim_from_dict({**data, "total": "0", "in_scope": "0"})
+    total: Any = None if is_missing(row.get("total")) else row.get("total")
+    in_scope: Any = None if is_missing(row.get("in_scope")) else row.get("in_scope")
+    try:
+        return attrs.evolve(claim, lines=fee_lines, total=total, in_scope=in_scope)
+    except InvalidClaim as exc:
+        exc.path = exc.field
+        raise

@@ -147,10 +147,13 @@ class LineSplit:
     @classmethod
     def sum(cls, splits: Iterable[LineSplit]) -> LineSplit:
         """The parts of several lines added up."""
-        out = [ZERO, ZERO, ZERO, ZERO]
+        own = over = pre = inscp = ZERO
         for s in splits:
-            out = [a + b for a, b in zip(out, attrs.astuple(s), strict=True)]
-        return cls(*out)
+            own += s.fulamt_ownpay
+            over += s.overlmt_selfpay
+            pre += s.preselfpay
+            inscp += s.inscp
+        return cls(own, over, pre, inscp)
 
     def to_dict(self) -> dict[str, str]:
         """JSON form: the platform's field names, money as two-decimal text."""

@@ -395,6 +395,14 @@ MESSAGES: dict[str, str] = {
     "store.ledger.document": "ledger: the document's ledger is not the store's ledger of"
     " {person_id} {year}; leave it null, the store holds the ledger",
     # -- tables, files and analysis arguments (raised as ValueError or TypeError) -----------
+    "lines.claim_id.missing": "lines: row {row} has no claim_id; every fee line names the claim"
+    " it is of",
+    "lines.claim_id.twice": "lines: claim_id {claim_id!r} is on more than one claims row, so its"
+    " fee lines cannot be attributed; a claim with lines needs a claim id of its own",
+    "lines.claim_id.unknown": "lines: row {row}: claim_id {claim_id!r} is not in the claims table"
+    " (a fee line belongs to a claim row)",
+    "table.column.nested": "{path}: column {column} holds lists or records; every column holds"
+    " one value a row (text, number, boolean or date)",
     "table.column.missing": "{table}: the table has no {column} column",
     "table.person_id.twice": "people: person_id {value!r} is given twice",
     "table.file.kind": "{file}: not a .csv or .parquet file",
@@ -471,6 +479,7 @@ MEANINGS: dict[str, str] = {
     "policy.invalid": "a policy error built from a message alone (the batch engine's limits)",
     "policy.not_in_force": "the claim's date is outside the policy's period",
     "claim.policy": "the claim's date is outside the policy's period",
+    "lines": "a fee-lines table cannot be matched to its claims",
     "platform": "a settlement request in the national platform's shape cannot be read",
     "line": "a fee line's value cannot be read",
     "claim.line": "a fee line of the claim cannot be read, or split by the policy's catalogue",
