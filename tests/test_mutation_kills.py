@@ -7,10 +7,13 @@ survivors and their verdicts. Expected values are worked by hand from the docume
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from zjj_medical import Claim, Facility, Person, parse_policy, settle_year
+from zjj_medical import Claim, Facility, Person, load_policy, parse_policy, settle_year
+from zjj_medical.batch import simulate
 from zjj_medical.money import parse_fen, parse_money
 
 PERSON = Person("P1", poor=False, county="x")
@@ -88,3 +91,55 @@ def test_shared_cap_by_tier_is_resolved_for_each_claims_tier() -> None:
         {"a": Decimal("1000.00"), "b": Decimal("0.00")},
         {"a": Decimal("1500.00"), "b": Decimal("300.00")},
     ] == out
+
+
+# The repeat-admission rule reduces the table's deductible, not the person's own one, and the
+# lower of the two applies (docs/reference/policy-format.md, "Rules and modifiers do not
+# stack") — in settle and in simulate, whose table evaluator carries the table's deductible
+# in its own array (engine/layers/numbers.py, LayerTable).
+
+SAME_TIER = (
+    Path(__file__).parent / "fixtures" / "policies" / "shapes" / "deductible_repeat_same_tier.yaml"
+)
+
+
+def test_repeat_rule_and_poor_modifier_do_not_stack_in_settle_and_simulate(
+    tmp_path: Path,
+) -> None:
+    """The same-tier shape (municipal deductible 1200.00, halved from the second admission at
+    the same tier, 0.80 of in-scope above it) with the poor's deductible halved by a modifier.
+    A poor person's two municipal admissions of 5000.00:
+
+    * 1st: deductible 1200.00 × 0.5 = 600.00; pays 0.80 × (5000.00 − 600.00) = 3520.00;
+    * 2nd: deductible min(600.00, 0.5 × max(1200.00, 600.00)) = 600.00 (not 300.00);
+      pays 3520.00 again.
+    """
+    table = "        2021-01-01: {county: 600, municipal: 1200}\n"
+    text = SAME_TIER.read_text("utf-8")
+    assert table in text
+    modifier = (
+        "      modifiers:\n"
+        "        - when: {poor: true}\n"
+        "          multiply: 0.5\n"
+        "          reference: 贫困人口起付线减半（示例）\n"
+    )
+    path = tmp_path / "same_tier_poor.yaml"
+    path.write_text(text.replace(table, table + modifier), "utf-8")
+    policy = load_policy(path)
+    municipal = Facility(level="municipal", county=None)
+    claims = [
+        Claim(f"C{i}", "inpatient", f"2021-0{i}-01", municipal, total="5000.00",
+              in_scope="5000.00")
+        for i in (1, 2)
+    ]  # fmt: skip
+    poor = Person("P1", poor=True, county="x")
+    scalar = [s.payments["basic_insurance"] for s in settle_year(claims, poor, policy=policy)]
+    assert [Decimal("3520.00"), Decimal("3520.00")] == scalar
+    rows = pd.DataFrame({
+        "claim_id": ["C1", "C2"], "person_id": ["P1", "P1"], "kind": ["inpatient"] * 2,
+        "date": ["2021-01-01", "2021-02-01"], "facility_level": ["municipal"] * 2,
+        "facility_county": [None, None], "total": ["5000.00"] * 2, "in_scope": ["5000.00"] * 2,
+    })  # fmt: skip
+    people = pd.DataFrame({"person_id": ["P1"], "poor": [True], "county": ["x"]})
+    batch = simulate(rows, people, policy=policy, money="fen")
+    assert [352000, 352000] == list(batch["basic_insurance"])
