@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from zjj_medical import Claim, Facility, Person, load_policy, parse_policy, settle_year
 from zjj_medical.batch import simulate
+from zjj_medical.errors import PolicyError
 from zjj_medical.money import parse_fen, parse_money
 
 PERSON = Person("P1", poor=False, county="x")
@@ -143,3 +145,78 @@ def test_repeat_rule_and_poor_modifier_do_not_stack_in_settle_and_simulate(
     people = pd.DataFrame({"person_id": ["P1"], "poor": [True], "county": ["x"]})
     batch = simulate(rows, people, policy=policy, money="fen")
     assert [352000, 352000] == list(batch["basic_insurance"])
+
+
+# A target layer's `target` (a ratio with `of`: total by default, or in_scope) —
+# docs/reference/policy-format.md; engine/layers/target.py, read and plan.
+
+
+def _target_policy(target: dict[str, Any] | None) -> Any:
+    ratio = {
+        "description": "x",
+        "reference": "示例",
+        "unit": "ratio",
+        "values": {"2021-01-01": "0.5"},
+    }
+    backstop: dict[str, Any] = {
+        "id": "backstop", "name": "兜底", "reference": "r", "kinds": ["inpatient"],
+        "type": "target",
+    }  # fmt: skip
+    if target is not None:
+        backstop["target"] = target
+    doc = {
+        "format": "zjj-medical-policy/1", "id": "target_of", "name": "示例", "source": "test",
+        "effective": {"from": "2021-01-01"}, "tiers": {"county": {"name": "县级医院"}},
+        "claim_kinds": {"inpatient": {"name": "住院"}},
+        "layers": [
+            {"id": "basic", "name": "basic", "reference": "r", "kinds": ["inpatient"],
+             "ratio": ratio},
+            backstop,
+        ],
+    }  # fmt: skip
+    return parse_policy(doc, "target_of.yaml")
+
+
+def _target_ratio(**extra: str) -> dict[str, Any]:
+    return {"description": "x", "reference": "示例", "unit": "ratio",
+            "values": {"2021-01-01": "0.9"}, **extra}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        # basic: 0.5 × in-scope 2000.00 = 1000.00 in every case.
+        # of total (the default): round(0.9 × 3000.00) = 2700.00, less 1000.00 = 1700.00,
+        # within what is left of the total (3000.00 − 1000.00 = 2000.00).
+        ({}, "1700.00"),
+        ({"of": "total"}, "1700.00"),
+        # of in_scope: round(0.9 × 2000.00) = 1800.00, less 1000.00 = 800.00.
+        ({"of": "in_scope"}, "800.00"),
+    ],
+)
+def test_target_of_total_or_in_scope(extra: dict[str, str], expected: str) -> None:
+    policy = _target_policy(_target_ratio(**extra))
+    claim = Claim("C1", "inpatient", "2021-02-01", Facility(level="county", county=None),
+                  total="3000.00", in_scope="2000.00")  # fmt: skip
+    [s] = settle_year([claim], PERSON, policy=policy)
+    assert Decimal("1000.00") == s.payments["basic"]
+    assert Decimal(expected) == s.payments["backstop"]
+
+
+def test_target_layer_without_target_is_refused_at_its_path() -> None:
+    with pytest.raises(PolicyError) as caught:
+        _target_policy(None)
+    assert "target_of.yaml: layers[1].target: missing required key for a target layer" in str(
+        caught.value
+    )
+    # The error's JSON form names the missing key and the layer type among its params.
+    params = caught.value.to_dict()["params"]
+    assert ("target", "target") == (params["key"], params["type"])
+
+
+def test_target_of_other_than_total_or_in_scope_is_refused_at_its_path() -> None:
+    with pytest.raises(PolicyError) as caught:
+        _target_policy(_target_ratio(of="claim"))
+    assert "target_of.yaml: layers[1].target.of: 'claim' is not in_scope or total" in str(
+        caught.value
+    )
