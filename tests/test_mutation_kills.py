@@ -15,6 +15,7 @@ import pytest
 
 from zjj_medical import Claim, Facility, Person, load_policy, parse_policy, settle_year
 from zjj_medical.batch import simulate
+from zjj_medical.engine.layers.target import how as target_how
 from zjj_medical.errors import PolicyError
 from zjj_medical.money import parse_fen, parse_money
 
@@ -220,3 +221,14 @@ def test_target_of_other_than_total_or_in_scope_is_refused_at_its_path() -> None
     assert "target_of.yaml: layers[1].target.of: 'claim' is not in_scope or total" in str(
         caught.value
     )
+
+
+def test_settlement_sheet_writes_a_target_of_in_scope_as_in_scope() -> None:
+    """The sheet's arithmetic line for a target layer (docs/tutorial/settlement-sheet.md:
+    ``0.85 × total 20000.00 = 17000.00, less 15300.00 paid above``), for a target of the
+    in-scope cost: the worked claim above, 0.9 of in-scope 2000.00 less 1000.00."""
+    inputs = {
+        "target_of": "in_scope", "base": "2000.00", "target_ratio": "0.9",
+        "target": "1800.00", "earlier_layers": "1000.00",
+    }  # fmt: skip
+    assert ["0.9 × in-scope 2000.00 = 1800.00, less 1000.00 paid above"] == target_how(inputs)
