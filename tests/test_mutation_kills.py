@@ -15,6 +15,7 @@ import pytest
 
 from zjj_medical import Claim, Facility, Person, load_policy, parse_policy, settle_year
 from zjj_medical.batch import simulate
+from zjj_medical.engine.layers.schedule import how as schedule_how
 from zjj_medical.engine.layers.target import how as target_how
 from zjj_medical.errors import PolicyError
 from zjj_medical.money import parse_fen, parse_money
@@ -232,3 +233,16 @@ def test_settlement_sheet_writes_a_target_of_in_scope_as_in_scope() -> None:
         "target": "1800.00", "earlier_layers": "1000.00",
     }  # fmt: skip
     assert ["0.9 × in-scope 2000.00 = 1800.00, less 1000.00 paid above"] == target_how(inputs)
+
+
+def test_settlement_sheet_lines_of_schedule_layers_as_the_tutorial_shows() -> None:
+    """The sheet's arithmetic for a ratio layer and for a banded layer on the year's base, as
+    docs/tutorial/settlement-sheet.md shows them for basic and critical-illness insurance."""
+    ratio = {"ratio": "0.85", "base": "18000.00", "deductible": "0.00", "computed": "15300.00"}
+    assert ["(18000.00 − deductible 0.00) × 0.85 = 15300.00"] == schedule_how(ratio)
+    banded = {
+        "cumulative_before": "0.00", "cumulative_after": "2700.00", "deductible": "5000.00",
+        "bands": [{"this_claim": "0.00", "ratio": "0.6", "from": "0.00", "to": "50000.00"}],
+        "computed": "0.00",
+    }  # fmt: skip
+    assert ["year's base 0.00 → 2700.00, annual deductible 5000.00"] == schedule_how(banded)
