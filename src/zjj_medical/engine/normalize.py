@@ -7,7 +7,7 @@ builds the *facts* the policy's conditions read. Everything unknown is an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 
@@ -87,6 +87,16 @@ def _attributes(
     return out
 
 
+def _county(policy: Policy, name: str, unknown: Callable[[], InvalidClaim]) -> str:
+    """A county's id from its id, name or alias; a policy without counties takes any name."""
+    found = policy.lookup("counties", name)
+    if found is not None:
+        return found
+    if policy.counties:
+        raise unknown()
+    return name
+
+
 def person_facts(
     policy: Policy, person: Person, *, claim_id: str | None = None
 ) -> dict[str, object]:
@@ -102,14 +112,10 @@ def person_facts(
             code=head + code, params={**who, **params}, claim_id=claim_id, field=field
         )
 
-    county = policy.lookup("counties", person.county)
-    if county is None:
-        if policy.counties:
-            raise fail(
-                "person.county", "county.unknown",
-                value=person.county, accepted=_known(policy, "counties"),
-            )  # fmt: skip
-        county = person.county
+    county = _county(policy, person.county, lambda: fail(
+        "person.county", "county.unknown",
+        value=person.county, accepted=_known(policy, "counties"),
+    ))  # fmt: skip
     categories = []
     for cat in person.categories:
         cat_id = policy.lookup("categories", cat)
@@ -174,14 +180,10 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
         )  # fmt: skip
     fcounty: str | None = None
     if facility.county is not None:
-        fcounty = policy.lookup("counties", facility.county)
-        if fcounty is None:
-            if policy.counties:
-                raise fail(
-                    "facility.county", "claim.facility.county.unknown",
-                    value=facility.county, accepted=_known(policy, "counties"),
-                )  # fmt: skip
-            fcounty = facility.county
+        fcounty = _county(policy, facility.county, lambda: fail(
+            "facility.county", "claim.facility.county.unknown",
+            value=facility.county, accepted=_known(policy, "counties"),
+        ))  # fmt: skip
     elif known_facility is not None:
         fcounty = known_facility.county
     if fcounty is None and tier in policy.in_county_tiers:

@@ -357,11 +357,15 @@ class SQLiteStore:
                 }
             )
         except (ValueError, TypeError, KeyError) as exc:
-            raise StoreError(
-                code="store.settlement.damaged",
-                params={"db": self.path, "claim_id": claim_id, "detail": str(exc)},
-                claim_id=claim_id,
-            ) from None
+            raise self._damaged(claim_id, exc) from None
+
+    def _damaged(self, claim_id: str, exc: Exception) -> StoreError:
+        """The error of a stored settlement that cannot be read back."""
+        return StoreError(
+            code="store.settlement.damaged",
+            params={"db": self.path, "claim_id": claim_id, "detail": str(exc)},
+            claim_id=claim_id,
+        )
 
     # -- reads --------------------------------------------------------------------------------
     def ledger(self, person_id: str, year: int) -> Ledger | None:
@@ -467,11 +471,7 @@ class SQLiteStore:
         try:
             return record_from_dict(json.loads(row[0])["record"])
         except (ValueError, TypeError, KeyError) as exc:
-            raise StoreError(
-                code="store.settlement.damaged",
-                params={"db": self.path, "claim_id": claim_id, "detail": str(exc)},
-                claim_id=claim_id,
-            ) from None
+            raise self._damaged(claim_id, exc) from None
 
     def chain_head(self) -> tuple[int, str]:
         """The last posting's seq and hash as recorded in the journal's head row."""
