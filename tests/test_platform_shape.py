@@ -240,3 +240,9 @@ def test_a_bad_request_names_its_field() -> None:
     with pytest.raises(InvalidClaim) as info:
         request_document(request)
     assert ("platform.request", "feedetail[0].pric") == (info.value.code, info.value.path)
+
+
+def test_a_request_that_is_not_an_object_says_so() -> None:
+    """A request that is a JSON list is refused as such (no empty field path in the words)."""
+    with pytest.raises(InvalidClaim, match=r"^request: expected a JSON object$"):
+        request_document([1, 2])

@@ -143,7 +143,7 @@ def request_document(req: Any) -> dict[str, Any]:
     catalogue rules split them. Errors name the request's own field path.
     """
     if not isinstance(req, Mapping):
-        raise _bad("", "expected a JSON object", "document")
+        raise InvalidClaim(code="platform.request.object", field="document", path="")
     unknown = sorted(set(req) - _REQUEST)
     if unknown:
         raise _bad(unknown[0], f"unknown field (accepted: {', '.join(sorted(_REQUEST))})")

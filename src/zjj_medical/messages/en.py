@@ -233,6 +233,7 @@ MESSAGES: dict[str, str] = {
     "claim.date.order": _CLAIM + "date: {date} is before claim {before} ({before_date}) given"
     " before it; a document's claims come in the order of their dates",
     "platform.request": "request: {path}: {detail}",
+    "platform.request.object": "request: expected a JSON object",
     "line.quantity": "{value!r} is not a quantity (more than 0, at most 6 decimals)",
     "line.share": "{value!r} is not a ratio in [0, 1] with at most 8 decimals",
     "line.amount": "amount {amount} is not quantity × price = {quantity} × {price} = {computed}",
