@@ -138,3 +138,16 @@ def test_byte_order_mark_is_dropped(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbfa: b\n")
     assert {"a": "b"} == read_policy_text(policy_source(path)[0], "bom.yaml")
+
+
+def test_escaped_lone_surrogate_is_refused() -> None:
+    """``"\\ud800"`` in a double-quoted scalar is an escape YAML reads as a lone surrogate,
+    which no file can hold: refused naming the key path and line, as a value or as a key."""
+    error = refused('a: 1\nname: "x\\ud800"\n', "policy.yaml.surrogate")
+    assert (2, "name") == (error.params["line"], error.params["path"])
+    refused('a:\n  "\\udfff": 1\n', "policy.yaml.surrogate")
+
+
+def test_escaped_character_is_read() -> None:
+    """A real character written as an escape (``"\\u6851"``, 桑) is read as that character."""
+    assert {"name": "桑植"} == read_policy_text('name: "\\u6851植"\n', "p.yaml")

@@ -442,6 +442,8 @@ MESSAGES: dict[str, str] = {
     "policy.yaml.depth": "{source}: line {line}: mappings and sequences nested deeper than"
     " {limit} levels, aliases expanded (accepted: at most {limit})",
     "policy.yaml.cycle": "{source}: line {line}: an alias inside its own anchor (a cycle)",
+    "policy.yaml.surrogate": "{source}: line {line}: {path}: an escape for a lone surrogate"
+    " (\\ud800–\\udfff) is not a character",
     "policy.yaml.values": "{source}: more than {limit} values once aliases are expanded"
     " (accepted: at most {limit}; an alias expands to a copy of its anchor)",
     **_CELL,
@@ -548,6 +550,7 @@ MEANINGS: dict[str, str] = {
     "policy.yaml": "the policy file is not YAML the loader reads",
     "policy.yaml.depth": "the policy file nests deeper than the reader accepts",
     "policy.yaml.cycle": "an alias of the policy file is inside its own anchor",
+    "policy.yaml.surrogate": "a text of the policy file holds a lone surrogate escape",
     "policy.yaml.values": "the policy file holds more values than the reader accepts, aliases"
     " expanded",
     "policy.file.size": "the policy file is larger than the reader accepts",

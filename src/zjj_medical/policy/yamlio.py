@@ -12,13 +12,16 @@ Unlike ``yaml.safe_load`` this reader
   offset), nesting at most :data:`MAX_DEPTH` (64) deep, aliases included, and at most
   :data:`MAX_VALUES` (100,000) values once aliases are expanded — an alias "billion
   laughs" of a few hundred bytes is refused before it is expanded; an alias inside its
-  own anchor (``a: &a [*a]``) is refused as a cycle.
+  own anchor (``a: &a [*a]``) is refused as a cycle,
+* refuses text that is not Unicode scalar values: a lone surrogate written as an escape in
+  a double-quoted scalar (``"\\ud800"``), which no file or terminal can hold.
 
 Every error is a :class:`~zjj_medical.errors.PolicyError` naming the file.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,9 @@ __all__ = [
     "read_policy_file",
     "read_policy_text",
 ]
+
+#: A lone surrogate (from an escape such as ``"\\ud800"``): not a Unicode scalar value.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: The largest policy (or reform, or population) file read, in bytes.
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -153,7 +159,14 @@ def _convert(node: Node, source: str, path: str) -> Any:
                 return True
             if text in ("false", "False", "FALSE"):
                 return False
-        return str(node.value)
+        text = str(node.value)
+        if _SURROGATE.search(text):
+            raise PolicyError(
+                code="policy.yaml.surrogate",
+                params={"source": source, "path": path or "(top)", "line": _line(node)},
+                source=source, path=path or "(top)",
+            )  # fmt: skip
+        return text
     if isinstance(node, SequenceNode):
         return [_convert(item, source, f"{path}[{i}]") for i, item in enumerate(node.value)]
     if isinstance(node, MappingNode):
