@@ -196,8 +196,8 @@ def summary_html(s: Summary) -> str:
 
 def comparison_repr(c: Comparison) -> str:
     """One line: the change in reimbursement and out-of-pocket, who is better and worse off."""
-    t: dict[str, Any] = c.totals.loc["all"].to_dict()
-    p: dict[str, Any] = c.persons.loc["all"].to_dict()
+    t: dict[Any, Any] = c.totals.loc["all"].to_dict()
+    p: dict[Any, Any] = c.persons.loc["all"].to_dict()
     return "<" + TEXT["comparison"].format(
         reform=repr(c.reform_name), baseline=c.baseline_name,
         reimbursed=_Signed(t["reimbursed_change"]), oop=_Signed(t["out_of_pocket_change"]),
