@@ -250,15 +250,16 @@ def curves_png() -> bytes:
 
 
 #: The county simulation drawn on the site: synthetic people, a seed, and the example reform.
-SIMULATION = {"people": 5000, "seed": 1, "reform": "examples/reforms/county_ratio_080.yaml"}
+SIMULATION = {"people": 5000, "seed": 1, "reform": "reforms/county_ratio_080.yaml"}
 
 
 def _comparison(root: Path) -> Any:
+    from zjj_medical import examples
     from zjj_medical.analysis.population import synthetic_population
     from zjj_medical.analysis.reform import compare
 
     people, claims = synthetic_population(SIMULATION["people"], seed=SIMULATION["seed"])
-    return compare(claims, people, None, root / str(SIMULATION["reform"]))
+    return compare(claims, people, None, examples.path(str(SIMULATION["reform"])))
 
 
 def sheet_svg() -> bytes:

@@ -93,7 +93,8 @@ class Reform:
     def id(self) -> str:
         """A short Latin id: the file's stem, or ``reform`` for one given in memory.
 
-        >>> load_reform("examples/reforms/county_ratio_080.yaml").id
+        >>> from zjj_medical import examples
+        >>> load_reform(examples.path("reforms/county_ratio_080.yaml")).id
         'county_ratio_080'
         """
         return Path(self.source).stem if self.source != "<reform>" else "reform"
