@@ -101,7 +101,11 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]], right: int =
 def _frame(frame: pd.DataFrame, index: str) -> str:
     """A summary table (Decimal money as text) with its index as the first column."""
     header = [index, *map(str, frame.columns)]
-    rows = [[str(i), *(_money(v) for v in row)] for i, row in zip(frame.index, frame.values.tolist(), strict=True)]  # fmt: skip
+    ratio = [str(c).endswith(("ratio", "share")) for c in frame.columns]
+    rows = [
+        [str(i), *(_ratio(v) if r else _money(v) for r, v in zip(ratio, row, strict=True))]
+        for i, row in zip(frame.index, frame.values.tolist(), strict=True)
+    ]
     return _table(header, rows)
 
 
