@@ -350,14 +350,17 @@ class DoctestFences(Extension):
 #: The errors reference and the place in it where the table of error codes goes.
 ERRORS_PAGE = "reference/errors.md"
 ERROR_CODES_MARK = "<!-- error-codes -->"
+#: The errors reference in each language: its table is written in that language.
+ERRORS_PAGES = {ERRORS_PAGE: "en", "reference/errors.zh.md": "zh"}
 
 
 def on_page_markdown(markdown: str, page: Page, **_: Any) -> str:
     """Put the table of every error code (from the message catalog) in the errors reference."""
-    if page.file.src_uri == ERRORS_PAGE:
+    language = ERRORS_PAGES.get(page.file.src_uri)
+    if language is not None:
         if ERROR_CODES_MARK not in markdown:
-            raise ValueError(f"{ERRORS_PAGE}: no {ERROR_CODES_MARK} for the error codes")
-        markdown = markdown.replace(ERROR_CODES_MARK, code_table())
+            raise ValueError(f"{page.file.src_uri}: no {ERROR_CODES_MARK} for the error codes")
+        markdown = markdown.replace(ERROR_CODES_MARK, code_table(language))
     return markdown
 
 
@@ -379,16 +382,39 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
-def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the generated page and figures to the site's files."""
-    files.append(File.generated(config, PARAMETERS_PAGE, content=parameters_page()))
-    root = Path(config.config_file_path).parent
-    for uri, make in FIGURES.items():
-        files.append(File.generated(config, uri, content=make(root)))
-    from zjj_medical.analysis import plots
+def _language(config: MkDocsConfig) -> str:
+    """The language being built: ``en``, or the locale of a translated build (``zh``)."""
+    i18n = config.plugins.get("i18n")
+    return str(getattr(i18n, "current_language", None) or "en")
 
-    comparison = _comparison(root)
-    for uri, name in COMPARISON_FIGURES.items():
-        fig = getattr(plots, name)(comparison)
-        files.append(File.generated(config, uri, content=_figure_png(fig)))
+
+#: What the generated files hold, made once per build process (each language's build
+#: adds the same figures under its own directory).
+_GENERATED: dict[str, bytes | str] = {}
+
+
+def _generated(root: Path) -> dict[str, bytes | str]:
+    if not _GENERATED:
+        _GENERATED[PARAMETERS_PAGE] = parameters_page()
+        for uri, make in FIGURES.items():
+            _GENERATED[uri] = make(root)
+        from zjj_medical.analysis import plots
+
+        comparison = _comparison(root)
+        for uri, name in COMPARISON_FIGURES.items():
+            _GENERATED[uri] = _figure_png(getattr(plots, name)(comparison))
+    return _GENERATED
+
+
+@event_priority(-200)  # after the i18n plugin has sorted the files of the language built
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add the generated page and figures to the site's files (under ``zh/`` in the Chinese
+    build, where its pages look for them)."""
+    root = Path(config.config_file_path).parent
+    language = _language(config)
+    for uri, content in _generated(root).items():
+        file = File.generated(config, uri, content=content)
+        if language != "en":
+            file.dest_uri = f"{language}/{file.dest_uri}"
+        files.append(file)
     return files
