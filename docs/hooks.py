@@ -393,8 +393,47 @@ def _language(config: MkDocsConfig) -> str:
 _GENERATED: dict[str, bytes | str] = {}
 
 
+#: The notebooks shown as pages: each is run when the site is built and written as Markdown
+#: (``notebooks/<name>.md``, its figures beside it); the ``.ipynb`` itself is copied as is,
+#: for download.
+NOTEBOOKS = ("notebooks/county-year.ipynb",)
+
+
+def notebook_files(root: Path, notebook: str) -> dict[str, bytes | str]:
+    """Run a notebook in a scratch directory and give its page and figures by site path."""
+    import tempfile
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import MarkdownExporter
+
+    source = root / "docs" / notebook
+    stem = Path(notebook).stem
+    folder = Path(notebook).parent.as_posix()
+    nb = nbformat.read(source, as_version=4)
+    with tempfile.TemporaryDirectory() as scratch:
+        client = NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": scratch}}
+        )
+        client.execute()
+    body, resources = MarkdownExporter().from_notebook_node(
+        nb, resources={"output_files_dir": f"{stem}_files"}
+    )
+    note = (
+        f"*This page is the notebook [`{stem}.ipynb`]({stem}.ipynb), run when the site was "
+        "built. Download it and run it in Jupyter beside an installed `zjj_medical`.*\n\n"
+    )
+    title, _, rest = body.partition("\n")
+    out: dict[str, bytes | str] = {f"{folder}/{stem}.md": f"{title}\n\n{note}{rest}"}
+    for name, data in resources["outputs"].items():
+        out[f"{folder}/{name}"] = data
+    return out
+
+
 def _generated(root: Path) -> dict[str, bytes | str]:
     if not _GENERATED:
+        for notebook in NOTEBOOKS:
+            _GENERATED.update(notebook_files(root, notebook))
         _GENERATED[PARAMETERS_PAGE] = parameters_page()
         for uri, make in FIGURES.items():
             _GENERATED[uri] = make(root)

@@ -197,3 +197,48 @@ def test_a_wrong_console_output_fails() -> None:
     (block,) = blocks("```console\n$ zjj-medical --version\nnot the version\n```\n")
     with pytest.raises(AssertionError, match=r"x\.md:1: \$ zjj-medical --version"):
         _run_console(block, "x.md:1")
+
+
+#: The pages a county's staff read first; each has a Chinese page beside it (``page.zh.md``).
+FIRST_READ = [
+    "index.md",
+    "tutorial/index.md",
+    "tutorial/install.md",
+    "tutorial/first-claim.md",
+    "tutorial/settlement-sheet.md",
+    "tutorial/second-claim.md",
+    "tutorial/first-simulation.md",
+    "how-to/county-policy.md",
+    "how-to/billing-integration.md",
+    "glossary.md",
+    "reference/errors.md",
+]
+
+
+def _zh(page: str) -> Path:
+    return DOCS / f"{page.removesuffix('.md')}.zh.md"
+
+
+def _runnable(path: Path) -> list[tuple[str, str]]:
+    """The blocks a page runs or checks, in order."""
+    return [
+        (b.lang, b.code)
+        for b in blocks(path.read_text("utf-8"))
+        if b.lang in ("python", "console", "text") and not b.skipped
+    ]
+
+
+def test_the_first_read_pages_are_in_chinese_and_are_run() -> None:
+    """Each first-read page has its Chinese page, and the Chinese pages' examples are among
+    the pages this module runs."""
+    missing = [page for page in FIRST_READ if not _zh(page).is_file()]
+    assert [] == missing
+    run = set(pages())
+    assert {_zh(p).relative_to(DOCS).as_posix() for p in FIRST_READ if _runnable(_zh(p))} <= run
+
+
+@pytest.mark.parametrize("page", [p for p in FIRST_READ if p != "index.md"])
+def test_a_chinese_page_runs_the_examples_of_its_english_page(page: str) -> None:
+    """A translation shows the same examples and outputs as the English page, in the same
+    order (the home page is the exception: the Chinese one holds the quick start)."""
+    assert _runnable(DOCS / page) == _runnable(_zh(page))
