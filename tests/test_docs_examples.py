@@ -242,3 +242,15 @@ def test_a_chinese_page_runs_the_examples_of_its_english_page(page: str) -> None
     """A translation shows the same examples and outputs as the English page, in the same
     order (the home page is the exception: the Chinese one holds the quick start)."""
     assert _runnable(DOCS / page) == _runnable(_zh(page))
+
+
+def test_the_chinese_error_table_lists_every_code_falling_back_to_english() -> None:
+    """The errors reference's table in Chinese: a Chinese header, the same codes in the same
+    order, and until a Chinese catalog has a code, its English meaning and message."""
+    from zjj_medical.render.error_codes import code_rows, code_table
+
+    zh, en = code_table("zh").splitlines(), code_table("en").splitlines()
+    assert zh[0].startswith("| 代码")
+    assert en[0].startswith("| code |")
+    assert [r[0] for r in code_rows("zh")] == [r[0] for r in code_rows("en")]
+    assert len(zh) == len(en)
