@@ -349,7 +349,7 @@ class Comparison:
 
         return comparison_html(self)
 
-    def worse_off(self, people: pd.DataFrame | None = None) -> pd.DataFrame:
+    def worse_off(self) -> pd.DataFrame:
         """The persons who pay more out of pocket under the reform, and why.
 
         Columns: ``person_id``, ``poor``, ``baseline``, ``reform``, ``change`` (out-of-pocket
@@ -358,7 +358,18 @@ class Comparison:
         page that works the case). A more generous layer can leave a smaller remainder for
         a later layer that accumulates over the year — critical-illness insurance — so a
         person with a later claim outside the county (no fiscal backstop there) can end up
-        paying more. ``people`` is not needed: the persons come from :attr:`per_person`.
+        paying more. The how-to *Run a reform in a notebook* works such a case by hand.
+
+        >>> import pandas as pd
+        >>> people = pd.DataFrame({"person_id": ["P1"], "poor": [False], "county": ["cili"]})
+        >>> claims = pd.DataFrame({
+        ...     "claim_id": ["C1"], "person_id": ["P1"], "kind": ["inpatient"],
+        ...     "date": ["2019-05-01"], "facility_id": [None], "facility_level": ["county"],
+        ...     "facility_county": ["cili"], "total": ["10500"], "in_scope": ["10500"]})
+        >>> c = compare(claims, people, None,
+        ...             {"layers[basic_insurance].ratio.values.2019-01-01.county": "0.80"})
+        >>> len(c.worse_off()), list(c.worse_off().columns)
+        (0, ['person_id', 'poor', 'baseline', 'reform', 'change', 'paid_less', 'why'])
         """
         rows = self.per_person[[c > 0 for c in self.per_person["change"]]]
         frame = rows[["person_id", "poor", "baseline", "reform", "change"]].reset_index(drop=True)
