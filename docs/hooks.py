@@ -250,15 +250,16 @@ def curves_png() -> bytes:
 
 
 #: The county simulation drawn on the site: synthetic people, a seed, and the example reform.
-SIMULATION = {"people": 5000, "seed": 1, "reform": "examples/reforms/county_ratio_080.yaml"}
+SIMULATION = {"people": 5000, "seed": 1, "reform": "reforms/county_ratio_080.yaml"}
 
 
 def _comparison(root: Path) -> Any:
+    from zjj_medical import examples
     from zjj_medical.analysis.population import synthetic_population
     from zjj_medical.analysis.reform import compare
 
     people, claims = synthetic_population(SIMULATION["people"], seed=SIMULATION["seed"])
-    return compare(claims, people, None, root / str(SIMULATION["reform"]))
+    return compare(claims, people, None, examples.path(str(SIMULATION["reform"])))
 
 
 def sheet_svg() -> bytes:
@@ -349,14 +350,17 @@ class DoctestFences(Extension):
 #: The errors reference and the place in it where the table of error codes goes.
 ERRORS_PAGE = "reference/errors.md"
 ERROR_CODES_MARK = "<!-- error-codes -->"
+#: The errors reference in each language: its table is written in that language.
+ERRORS_PAGES = {ERRORS_PAGE: "en", "reference/errors.zh.md": "zh"}
 
 
 def on_page_markdown(markdown: str, page: Page, **_: Any) -> str:
     """Put the table of every error code (from the message catalog) in the errors reference."""
-    if page.file.src_uri == ERRORS_PAGE:
+    language = ERRORS_PAGES.get(page.file.src_uri)
+    if language is not None:
         if ERROR_CODES_MARK not in markdown:
-            raise ValueError(f"{ERRORS_PAGE}: no {ERROR_CODES_MARK} for the error codes")
-        markdown = markdown.replace(ERROR_CODES_MARK, code_table())
+            raise ValueError(f"{page.file.src_uri}: no {ERROR_CODES_MARK} for the error codes")
+        markdown = markdown.replace(ERROR_CODES_MARK, code_table(language))
     return markdown
 
 
@@ -378,16 +382,78 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
-def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the generated page and figures to the site's files."""
-    files.append(File.generated(config, PARAMETERS_PAGE, content=parameters_page()))
-    root = Path(config.config_file_path).parent
-    for uri, make in FIGURES.items():
-        files.append(File.generated(config, uri, content=make(root)))
-    from zjj_medical.analysis import plots
+def _language(config: MkDocsConfig) -> str:
+    """The language being built: ``en``, or the locale of a translated build (``zh``)."""
+    i18n = config.plugins.get("i18n")
+    return str(getattr(i18n, "current_language", None) or "en")
 
-    comparison = _comparison(root)
-    for uri, name in COMPARISON_FIGURES.items():
-        fig = getattr(plots, name)(comparison)
-        files.append(File.generated(config, uri, content=_figure_png(fig)))
+
+#: What the generated files hold, made once per build process (each language's build
+#: adds the same figures under its own directory).
+_GENERATED: dict[str, bytes | str] = {}
+
+
+#: The notebooks shown as pages: each is run when the site is built and written as Markdown
+#: (``notebooks/<name>.md``, its figures beside it); the ``.ipynb`` itself is copied as is,
+#: for download.
+NOTEBOOKS = ("notebooks/county-year.ipynb",)
+
+
+def notebook_files(root: Path, notebook: str) -> dict[str, bytes | str]:
+    """Run a notebook in a scratch directory and give its page and figures by site path."""
+    import tempfile
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import MarkdownExporter
+
+    source = root / "docs" / notebook
+    stem = Path(notebook).stem
+    folder = Path(notebook).parent.as_posix()
+    nb = nbformat.read(source, as_version=4)
+    with tempfile.TemporaryDirectory() as scratch:
+        client = NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": scratch}}
+        )
+        client.execute()
+    body, resources = MarkdownExporter().from_notebook_node(
+        nb, resources={"output_files_dir": f"{stem}_files"}
+    )
+    note = (
+        f"*This page is the notebook [`{stem}.ipynb`]({stem}.ipynb), run when the site was "
+        "built. Download it and run it in Jupyter beside an installed `zjj_medical`.*\n\n"
+    )
+    title, _, rest = body.partition("\n")
+    out: dict[str, bytes | str] = {f"{folder}/{stem}.md": f"{title}\n\n{note}{rest}"}
+    for name, data in resources["outputs"].items():
+        out[f"{folder}/{name}"] = data
+    return out
+
+
+def _generated(root: Path) -> dict[str, bytes | str]:
+    if not _GENERATED:
+        for notebook in NOTEBOOKS:
+            _GENERATED.update(notebook_files(root, notebook))
+        _GENERATED[PARAMETERS_PAGE] = parameters_page()
+        for uri, make in FIGURES.items():
+            _GENERATED[uri] = make(root)
+        from zjj_medical.analysis import plots
+
+        comparison = _comparison(root)
+        for uri, name in COMPARISON_FIGURES.items():
+            _GENERATED[uri] = _figure_png(getattr(plots, name)(comparison))
+    return _GENERATED
+
+
+@event_priority(-200)  # after the i18n plugin has sorted the files of the language built
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add the generated page and figures to the site's files (under ``zh/`` in the Chinese
+    build, where its pages look for them)."""
+    root = Path(config.config_file_path).parent
+    language = _language(config)
+    for uri, content in _generated(root).items():
+        file = File.generated(config, uri, content=content)
+        if language != "en":
+            file.dest_uri = f"{language}/{file.dest_uri}"
+        files.append(file)
     return files

@@ -12,11 +12,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from zjj_medical import examples
 from zjj_medical.cli import cli
 
-EXAMPLE_REFORM = str(
-    Path(__file__).resolve().parents[1] / "examples" / "reforms" / "county_ratio_080.yaml"
-)
+EXAMPLE_REFORM = str(examples.path("reforms/county_ratio_080.yaml"))
 
 
 def _run(*args: str) -> tuple[int, str]:

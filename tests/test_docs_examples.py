@@ -1,7 +1,7 @@
 """Run every example of the documentation (docs/**/*.md) and check what it prints.
 
-A page's examples run in order, in one namespace, in a scratch directory that holds a
-copy of ``examples/``:
+A page's examples run in order, in one namespace, in an empty scratch directory outside the
+checkout (the example documents come from the installed package, :mod:`zjj_medical.examples`):
 
 - a ```` ```python ```` block runs; what it prints must equal the ```` ```text ```` block
   right after it, where ``...`` stands for any text (and a block that prints with no such
@@ -22,7 +22,6 @@ import doctest
 import io
 import re
 import shlex
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,7 +139,6 @@ def _run_console(block: Block, where: str) -> None:
 @pytest.mark.parametrize("page", pages())
 def test_page_examples(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every example of the page runs, in order, and prints what the page shows."""
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "80")
     page_blocks = blocks((DOCS / page).read_text("utf-8"))
@@ -199,3 +197,60 @@ def test_a_wrong_console_output_fails() -> None:
     (block,) = blocks("```console\n$ zjj-medical --version\nnot the version\n```\n")
     with pytest.raises(AssertionError, match=r"x\.md:1: \$ zjj-medical --version"):
         _run_console(block, "x.md:1")
+
+
+#: The pages a county's staff read first; each has a Chinese page beside it (``page.zh.md``).
+FIRST_READ = [
+    "index.md",
+    "tutorial/index.md",
+    "tutorial/install.md",
+    "tutorial/first-claim.md",
+    "tutorial/settlement-sheet.md",
+    "tutorial/second-claim.md",
+    "tutorial/first-simulation.md",
+    "how-to/county-policy.md",
+    "how-to/billing-integration.md",
+    "glossary.md",
+    "reference/errors.md",
+]
+
+
+def _zh(page: str) -> Path:
+    return DOCS / f"{page.removesuffix('.md')}.zh.md"
+
+
+def _runnable(path: Path) -> list[tuple[str, str]]:
+    """The blocks a page runs or checks, in order."""
+    return [
+        (b.lang, b.code)
+        for b in blocks(path.read_text("utf-8"))
+        if b.lang in ("python", "console", "text") and not b.skipped
+    ]
+
+
+def test_the_first_read_pages_are_in_chinese_and_are_run() -> None:
+    """Each first-read page has its Chinese page, and the Chinese pages' examples are among
+    the pages this module runs."""
+    missing = [page for page in FIRST_READ if not _zh(page).is_file()]
+    assert [] == missing
+    run = set(pages())
+    assert {_zh(p).relative_to(DOCS).as_posix() for p in FIRST_READ if _runnable(_zh(p))} <= run
+
+
+@pytest.mark.parametrize("page", [p for p in FIRST_READ if p != "index.md"])
+def test_a_chinese_page_runs_the_examples_of_its_english_page(page: str) -> None:
+    """A translation shows the same examples and outputs as the English page, in the same
+    order (the home page is the exception: the Chinese one holds the quick start)."""
+    assert _runnable(DOCS / page) == _runnable(_zh(page))
+
+
+def test_the_chinese_error_table_lists_every_code_falling_back_to_english() -> None:
+    """The errors reference's table in Chinese: a Chinese header, the same codes in the same
+    order, and until a Chinese catalog has a code, its English meaning and message."""
+    from zjj_medical.render.error_codes import code_rows, code_table
+
+    zh, en = code_table("zh").splitlines(), code_table("en").splitlines()
+    assert zh[0].startswith("| 代码")
+    assert en[0].startswith("| code |")
+    assert [r[0] for r in code_rows("zh")] == [r[0] for r in code_rows("en")]
+    assert len(zh) == len(en)

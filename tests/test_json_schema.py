@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from test_docs_examples import blocks
+from zjj_medical import examples
 from zjj_medical.cli import cli
 from zjj_medical.contract.documents import settle_document
 from zjj_medical.policy import load_policy
@@ -156,9 +157,13 @@ def test_cli_error_matches_the_error_schema(tmp_path: Path) -> None:
     assert "PolicyNotInForce" == error["error"]["type"]
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    sorted(examples.path(n) for n in examples.names() if n.endswith(".json")),
+    ids=lambda p: p.name,
+)
 def test_input_examples_match_the_schema(path: Path) -> None:
-    """Every input document shipped in examples/ validates, and so does its output."""
+    """Every input document of zjj_medical.examples validates, and so does its output."""
     doc = json.loads(path.read_text("utf-8"))
     assert [] == _errors(INPUT, doc)
     assert [] == _errors(OUTPUT, settle_document(doc))

@@ -17,7 +17,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strategies import person_years, to_claim, to_person
-from zjj_medical import Claim, Facility, InvalidClaim, Person, parse_policy, settle, settle_year
+from zjj_medical import (
+    Claim,
+    Facility,
+    InvalidClaim,
+    Person,
+    examples,
+    parse_policy,
+    settle,
+    settle_year,
+)
 from zjj_medical.cli import cli
 from zjj_medical.contract.documents import parse_document, settle_parsed
 from zjj_medical.contract.platform import request_document, to_platform
@@ -89,7 +98,7 @@ def test_identities_hold_for_every_settlement_of_a_random_year(draw: tuple) -> N
 def test_settle_format_nhsa() -> None:
     """zjj-medical settle --format nhsa writes the platform shape and it validates."""
     result = CliRunner().invoke(
-        cli, ["settle", str(ROOT / "examples" / "sangzhi_poor_household.json"), "--format", "nhsa"]
+        cli, ["settle", str(examples.path("sangzhi_poor_household.json")), "--format", "nhsa"]
     )
     assert 0 == result.exit_code, result.output
     doc = json.loads(result.output)

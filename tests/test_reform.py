@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zjj_medical import Claim, Facility, Person, load_policy, settle
+from zjj_medical import Claim, Facility, Person, examples, load_policy, settle
 from zjj_medical.analysis.reform import apply_reform, compare, load_reform, policy_document
 from zjj_medical.errors import PolicyError
 
 D = Decimal
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "reforms" / "county_ratio_080.yaml"
+EXAMPLE = examples.path("reforms/county_ratio_080.yaml")
 COUNTY = "layers[basic_insurance].ratio.values.2019-01-01.county"
 
 

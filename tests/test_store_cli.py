@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from zjj_medical import examples
 from zjj_medical.cli import cli
 
-EXAMPLE = Path(__file__).parent.parent / "examples" / "sangzhi_poor_household.json"
+EXAMPLE = examples.path("sangzhi_poor_household.json")
 
 
 def doc(claims: list[dict[str, Any]], person_id: str = "P-cili") -> dict[str, Any]:

@@ -55,6 +55,7 @@ from zjj_medical.errors import problem
 from zjj_medical.money import from_fen
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
+from zjj_medical.render.notes import assumed_zero_layers, note
 
 __all__ = [
     "DEFAULT_CATASTROPHIC_THRESHOLD",
@@ -69,6 +70,7 @@ __all__ = [
     "summarize",
     "table_records",
     "yuan",
+    "zero_rate_notes",
 ]
 
 #: Out-of-pocket spending of a person-year above this is catastrophic: 40% of the 2019
@@ -189,7 +191,8 @@ class Summary:
             ``total_cost`` (医疗费总额), ``reimbursed`` (报销), ``out_of_pocket`` (自付),
             ``actual_ratio`` (reimbursed ÷ total cost).
         fund_cost: one row per layer in policy order: ``layer``, ``name``, ``amount``,
-            ``share`` (of all reimbursement), ``claims_paid`` (claims with a payment > 0).
+            ``share`` (of all reimbursement), ``claims_paid`` (claims with a payment > 0),
+            ``note`` (why a layer pays nothing when its rate is assumed 0, else empty).
         poor: the registered poor's indicators: index indicator id, columns ``name``
             (Chinese), ``value``, ``target`` (from the policy, ``None`` when it sets none),
             ``met`` (``None`` without a target).
@@ -214,6 +217,18 @@ class Summary:
     catastrophic: pd.DataFrame = attrs.field(eq=False)
     catastrophic_threshold: Decimal
     error_table: pd.DataFrame = attrs.field(eq=False)
+
+    def __repr__(self) -> str:
+        """One line: the run's size and money totals, exact."""
+        from zjj_medical.render.notebook import summary_repr
+
+        return summary_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The summary's tables as HTML (Jupyter shows it)."""
+        from zjj_medical.render.notebook import summary_html
+
+        return summary_html(self)
 
     def indicator(self, indicator: str) -> Any:
         """The value of one of the registered poor's indicators (see :data:`INDICATOR_NAMES`)."""
@@ -290,6 +305,16 @@ def _target(policy: Policy, name: str, on: dt.date) -> Decimal | None:
         return None
     value = param.raw_at(on)
     return value if isinstance(value, Decimal) else None  # None when not in force yet
+
+
+def zero_rate_notes(policy: Policy, layer_ids: Sequence[str] | pd.Series) -> list[str]:
+    """The ``note`` of each layer: why it pays nothing when its rate is assumed 0, else ``""``.
+
+    >>> zero_rate_notes(load_policy("zhangjiajie"), ["basic_insurance", "medical_assistance"])
+    ['', 'rate assumed 0 (I-5: rate not stated in the source; configure for your county): pays nothing until the policy file gives it a rate']
+    """
+    zero = assumed_zero_layers(policy)
+    return [note("zero_rate", reason=zero[i]) if i in zero else "" for i in layer_ids]
 
 
 def _reaches(
@@ -385,6 +410,7 @@ def summarize(
         rows.append({"layer": layer.id, "name": layer.name, "amount": yuan(amount),
                      "share": _ratio(amount, all_reimbursed), "claims_paid": int((paid > 0).sum())})  # fmt: skip
     fund_cost = pd.DataFrame(rows, columns=["layer", "name", "amount", "share", "claims_paid"])
+    fund_cost["note"] = zero_rate_notes(policy, fund_cost["layer"])
 
     # -- per person-year out-of-pocket --------------------------------------------------
     per_person = pd.Series(oop, index=pids).groupby(level=0).sum()

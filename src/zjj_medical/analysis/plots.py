@@ -39,6 +39,7 @@ from zjj_medical.errors import problem
 from zjj_medical.money import round_half_up
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
+from zjj_medical.render.notes import note
 
 __all__ = [
     "curve_data",
@@ -234,7 +235,10 @@ def out_of_pocket_figure(comparison: Comparison) -> Figure:
 
 
 def fund_cost_figure(result: Summary | Comparison) -> Figure:
-    """Fund cost by layer in 10,000 yuan (万元): one run, or baseline vs reform side by side."""
+    """Fund cost by layer in 10,000 yuan (万元): one run, or baseline vs reform side by side.
+
+    A layer that pays nothing because its rate is assumed 0 (its ``note``) is labelled so.
+    """
     if isinstance(result, Comparison):
         layers = list(result.layers.index)
         series = [
@@ -242,10 +246,12 @@ def fund_cost_figure(result: Summary | Comparison) -> Figure:
             (f"reform ({result.reform_id})", list(result.layers["reform"]), _REFORM),
         ]
         title = "Fund cost by layer: baseline vs reform"
+        notes = list(result.layers["note"]) if "note" in result.layers else []
     else:
         layers = list(result.fund_cost["layer"])
         series = [(result.policy_id, list(result.fund_cost["amount"]), _BASELINE)]
         title = f"Fund cost by layer ({result.policy_id})"
+        notes = list(result.fund_cost["note"]) if "note" in result.fund_cost else []
     fig = Figure(figsize=(9, 0.6 * len(layers) + 1.8), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(layers))
@@ -254,7 +260,11 @@ def fund_cost_figure(result: Summary | Comparison) -> Figure:
         values = np.array([float(a) / 10_000 for a in amounts])
         offset = (i - (len(series) - 1) / 2) * height
         bars = ax.barh(y + offset, values, height=height, label=label, color=color)
-        ax.bar_label(bars, labels=[f"{v:,.1f}" for v in values], padding=3, fontsize="small")
+        labels = [f"{v:,.1f}" for v in values]
+        for k, text in enumerate(notes):  # a layer that pays nothing says why
+            if text and values[k] == 0:
+                labels[k] += f"  ({note('zero_rate.short')})"
+        ax.bar_label(bars, labels=labels, padding=3, fontsize="small")
     ax.set_yticks(y, labels=layers)
     ax.invert_yaxis()
     ax.set_xlabel("fund cost (10,000 yuan)")

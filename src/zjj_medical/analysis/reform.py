@@ -53,11 +53,13 @@ from zjj_medical.analysis.metrics import (
     summarize,
     table_records,
     yuan,
+    zero_rate_notes,
 )
 from zjj_medical.errors import PolicyError, problem
 from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.yamlio import read_policy_file, read_policy_text
+from zjj_medical.render.notes import DOCS, note
 
 __all__ = [
     "CHANGE_PERCENTILES",
@@ -91,7 +93,8 @@ class Reform:
     def id(self) -> str:
         """A short Latin id: the file's stem, or ``reform`` for one given in memory.
 
-        >>> load_reform("examples/reforms/county_ratio_080.yaml").id
+        >>> from zjj_medical import examples
+        >>> load_reform(examples.path("reforms/county_ratio_080.yaml")).id
         'county_ratio_080'
         """
         return Path(self.source).stem if self.source != "<reform>" else "reform"
@@ -302,7 +305,8 @@ class Comparison:
         reform_id: a short Latin id of the reform (file stem, ``reform``, or the policy's id).
         baseline, reform: the :class:`~zjj_medical.analysis.metrics.Summary` of each run.
         layers: index layer id; columns ``name``, ``baseline``, ``reform``, ``change``
-            (fund cost of the layer, reform − baseline).
+            (fund cost of the layer, reform − baseline), ``note`` (why a layer pays nothing
+            when its rate is assumed 0, else empty).
         totals: index ``all`` / ``poor`` / ``not_poor``; columns ``reimbursed_baseline``,
             ``reimbursed_reform``, ``reimbursed_change``, ``out_of_pocket_baseline``,
             ``out_of_pocket_reform``, ``out_of_pocket_change``.
@@ -332,6 +336,57 @@ class Comparison:
     reform_result: pd.DataFrame = attrs.field(eq=False, repr=False)
     baseline_policy: Policy = attrs.field(eq=False, repr=False)
     reform_policy: Policy = attrs.field(eq=False, repr=False)
+
+    def __repr__(self) -> str:
+        """One line: the changes in reimbursement and out-of-pocket, who is better or worse off."""
+        from zjj_medical.render.notebook import comparison_repr
+
+        return comparison_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The comparison's tables as HTML (Jupyter shows it)."""
+        from zjj_medical.render.notebook import comparison_html
+
+        return comparison_html(self)
+
+    def worse_off(self) -> pd.DataFrame:
+        """The persons who pay more out of pocket under the reform, and why.
+
+        Columns: ``person_id``, ``poor``, ``baseline``, ``reform``, ``change`` (out-of-pocket
+        of the year, ``Decimal`` yuan), ``paid_less`` (the layers that paid this person less
+        under the reform, comma-separated) and ``why`` (in words, with the documentation
+        page that works the case). A more generous layer can leave a smaller remainder for
+        a later layer that accumulates over the year — critical-illness insurance — so a
+        person with a later claim outside the county (no fiscal backstop there) can end up
+        paying more. The how-to *Run a reform in a notebook* works such a case by hand.
+
+        >>> import pandas as pd
+        >>> people = pd.DataFrame({"person_id": ["P1"], "poor": [False], "county": ["cili"]})
+        >>> claims = pd.DataFrame({
+        ...     "claim_id": ["C1"], "person_id": ["P1"], "kind": ["inpatient"],
+        ...     "date": ["2019-05-01"], "facility_id": [None], "facility_level": ["county"],
+        ...     "facility_county": ["cili"], "total": ["10500"], "in_scope": ["10500"]})
+        >>> c = compare(claims, people, None,
+        ...             {"layers[basic_insurance].ratio.values.2019-01-01.county": "0.80"})
+        >>> len(c.worse_off()), list(c.worse_off().columns)
+        (0, ['person_id', 'poor', 'baseline', 'reform', 'change', 'paid_less', 'why'])
+        """
+        rows = self.per_person[[c > 0 for c in self.per_person["change"]]]
+        frame = rows[["person_id", "poor", "baseline", "reform", "change"]].reset_index(drop=True)
+        persons = frame[["person_id"]]
+        less: list[list[str]] = [[] for _ in range(len(frame))]
+        for layer in self.layers.index:
+            before = _person_layer_fen(persons, self.baseline_result, str(layer))
+            after = _person_layer_fen(persons, self.reform_result, str(layer))
+            for k in np.flatnonzero(after < before):
+                less[int(k)].append(str(layer))
+        frame["paid_less"] = [", ".join(x) for x in less]
+        frame["why"] = [
+            note("worse_off.critical_illness" if "critical_illness" in x else "worse_off.other")
+            for x in less
+        ]
+        frame.attrs["docs"] = DOCS["worse_off"]
+        return frame
 
     def to_dict(self) -> dict[str, Any]:
         """The comparison as JSON-ready data (the two summaries included)."""
@@ -423,6 +478,7 @@ def compare(
         index=ids,
     )
     layers["change"] = [r - b for b, r in zip(layers["baseline"], layers["reform"], strict=True)]
+    layers["note"] = _layer_notes(base_policy, reformed, ids)
 
     totals = pd.DataFrame(index=b_sum.totals.index)
     for col in ("reimbursed", "out_of_pocket"):
@@ -450,6 +506,24 @@ def compare(
         per_person=per_person, baseline_result=b_res, reform_result=r_res,
         baseline_policy=base_policy, reform_policy=reformed,
     )  # fmt: skip
+
+
+def _layer_notes(baseline: Policy, reform: Policy, ids: list[str]) -> list[str]:
+    """A layer's note: its rate is assumed 0 in both runs, or in one of them (named)."""
+    b, r = zero_rate_notes(baseline, ids), zero_rate_notes(reform, ids)
+    return [x if x == y else (f"baseline: {x}" if x else f"reform: {y}" if y else "")
+            for x, y in zip(b, r, strict=True)]  # fmt: skip
+
+
+def _person_layer_fen(people: pd.DataFrame, result: pd.DataFrame, layer: str) -> np.ndarray:
+    """What one layer paid each person of ``people`` over the year, in fen (settled rows)."""
+    ids = ids_column(people["person_id"]).to_numpy()
+    if layer not in result:
+        return np.zeros(len(ids), dtype=np.int64)
+    ok = result["error"].isna().to_numpy() if "error" in result else np.ones(len(result), bool)
+    fen = np.where(ok, fen_column(result[layer], "fen"), 0)
+    sums = pd.Series(fen, index=ids_column(result["person_id"]).to_numpy()).groupby(level=0).sum()
+    return sums.reindex(ids, fill_value=0).to_numpy(np.int64)
 
 
 def _per_person(people: pd.DataFrame, base: pd.DataFrame, reform: pd.DataFrame) -> pd.DataFrame:

@@ -123,6 +123,18 @@ class Settlement:
 
         return explain_settlement(self)
 
+    def __repr__(self) -> str:
+        """One line: the claim, its total, reimbursed and the patient's share, exact."""
+        from zjj_medical.render.notebook import settlement_repr
+
+        return settlement_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The settlement as a small HTML table (Jupyter shows it)."""
+        from zjj_medical.render.notebook import settlement_html
+
+        return settlement_html(self)
+
 
 _EMPTY = LayerState()
 

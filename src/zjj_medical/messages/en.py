@@ -415,6 +415,7 @@ MESSAGES: dict[str, str] = {
     "plots.in_scope_share": "in_scope_share: {value} is not in [0, 1]",
     "population.n_people": "n_people: {value} is negative",
     "reform.type": "reform: {type} is not a reform, mapping or path",
+    "examples.unknown": "no example named {value!r} (examples: {accepted})",
     "reform.baseline": "baseline: policy {policy_id!r} was not loaded from a built-in name; pass"
     " its name or file path (or an already reformed Policy as reform) to apply a reform",
     # -- premium and chronic-disease care ---------------------------------------------------
@@ -568,6 +569,7 @@ MEANINGS: dict[str, str] = {
     "plots": "an argument of a plot is not accepted",
     "population.n_people": "the number of people to draw is negative",
     "reform.type": "what was given as a reform is not one",
+    "examples.unknown": "no example document has the name asked for",
     "reform.baseline": "the baseline policy cannot be re-read to apply the reform",
 }
 

@@ -572,6 +572,18 @@ class Policy:
     #: What the evaluators derive from the policy once (see ``engine.layers._compiled``).
     _derived: dict[str, object] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
+    def __repr__(self) -> str:
+        """One line: id, name, dates, number of layers and the file it came from."""
+        from zjj_medical.render.notebook import policy_repr
+
+        return policy_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The policy's facts and layers as HTML (Jupyter shows it)."""
+        from zjj_medical.render.notebook import policy_html
+
+        return policy_html(self)
+
     def in_force(self, on: dt.date) -> bool:
         """Whether the policy is in force on the date."""
         return _active(self.start, self.until, on)

@@ -10,12 +10,13 @@ the page cannot drift from the messages the library gives.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from zjj_medical.messages import render, template_fields
 from zjj_medical.messages.en import MESSAGES, meaning
 
-__all__ = ["EXAMPLE_PARAMS", "code_rows", "code_table", "example_params"]
+__all__ = ["EXAMPLE_PARAMS", "HEADERS", "code_rows", "code_table", "example_params"]
 
 _TIERS = ["village_clinic", "township", "county"]
 
@@ -209,17 +210,45 @@ def example_params(code: str) -> dict[str, Any]:
     return params
 
 
-def code_rows() -> list[tuple[str, str, str]]:
-    """``(code, meaning, example message)`` for every code of the English catalog, sorted."""
-    return [(code, meaning(code), render(code, example_params(code))) for code in sorted(MESSAGES)]
+def _meaning(code: str, lang: str) -> str:
+    """What a code means in ``lang``: the catalog module of that language's ``meaning`` when
+    it has one, else the English."""
+    try:
+        module = importlib.import_module(f"zjj_medical.messages.{lang}")
+    except ImportError:
+        module = None
+    found = getattr(module, "meaning", None)
+    text = found(code) if callable(found) else ""
+    return str(text) if text else meaning(code)
+
+
+def code_rows(lang: str = "en") -> list[tuple[str, str, str]]:
+    """``(code, meaning, example message)`` for every code of the catalog, sorted, in ``lang``
+    (a code the language's catalog does not have yet is given in English)."""
+    return [
+        (code, _meaning(code, lang), render(code, example_params(code), lang))
+        for code in sorted(MESSAGES)
+    ]
+
+
+#: The table's header in each language (English for a language not listed).
+HEADERS: dict[str, tuple[str, str, str]] = {
+    "en": ("code", "meaning", "example message"),
+    "zh": ("代码 code", "含义 meaning", "示例消息 example message"),
+}
 
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def code_table() -> str:
-    """The Markdown table of :func:`code_rows`."""
-    lines = ["| code | meaning | example message |", "|---|---|---|"]
-    lines += [f"| `{c}` | {_cell(m)} | {_cell(e)} |" for c, m, e in code_rows()]
+def code_table(lang: str = "en") -> str:
+    """The Markdown table of :func:`code_rows` in ``lang``.
+
+    >>> code_table("zh").splitlines()[0]
+    '| 代码 code | 含义 meaning | 示例消息 example message |'
+    """
+    head = HEADERS.get(lang, HEADERS["en"])
+    lines = [f"| {head[0]} | {head[1]} | {head[2]} |", "|---|---|---|"]
+    lines += [f"| `{c}` | {_cell(m)} | {_cell(e)} |" for c, m, e in code_rows(lang)]
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from zjj_medical.engine.trace import TraceEntry
 from zjj_medical.money import format_money
 from zjj_medical.policy.model import Policy
 from zjj_medical.render.explain import layer_label
+from zjj_medical.render.notes import assumed_zero_layers, note
 
 __all__ = ["how_text", "settlement_sheet"]
 
@@ -56,6 +57,7 @@ def settlement_sheet(
     """A sheet per claim (settled under ``policy``): header facts, one row per layer with the
     why, totals."""
     types = {layer.id: layer.type for layer in policy.layers}
+    assumed_zero = assumed_zero_layers(policy)
     panels: list[RenderableType] = []
     for s in settlements:
         head = Table.grid(padding=(0, 2))
@@ -85,6 +87,8 @@ def settlement_sheet(
         )
         ratio = "—" if s.actual_ratio is None else f"{s.actual_ratio * 100:.2f}%"
         table.add_row("实际报销比例 actual ratio", ratio, "reimbursed ÷ total cost")
+        if zero := [e.name for e in s.trace if e.layer in assumed_zero and e.amount == 0]:
+            table.add_row("", "", note("zero_rate.sheet", layers="、".join(zero)))
         panels.append(
             Panel(
                 Group(head, table), title=f"一站式结算单 one-stop settlement — claim {s.claim_id}"
