@@ -21,6 +21,7 @@ PUBLIC = [
     "zjj_medical.engine.layers",
     "zjj_medical.engine.layers.kernel",
     "zjj_medical.errors",
+    "zjj_medical.examples",
     "zjj_medical.money",
     "zjj_medical.policy",
     "zjj_medical.render",
