@@ -155,7 +155,7 @@ def audit_content(record: AuditRecord, seq: int) -> str:
 
     >>> r = AuditRecord(0, "2026-01-01T00:00:00+00:00", "settle", "tok_1", "facility", "H1",
     ...                 "req-1", "C1", "", 200, "ok")
-    >>> audit_content(r, 1)[:41]
+    >>> audit_content(r, 1)[:40]
     '{"seq":1,"at":"2026-01-01T00:00:00+00:00'
     """
     data = attrs.asdict(attrs.evolve(record, seq=seq))
