@@ -236,8 +236,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        allowed = _allowed(app, request.url.path) or (exc.headers or {}).get("Allow", "")
+        allowed = _allowed(app, request.url.path)
         if exc.status_code == 405 or allowed:
+            allowed = allowed or (exc.headers or {}).get("Allow", "GET, HEAD")
             error = ServiceError(code="service.method", params={
                 "method": request.method, "path": request.url.path, "allowed": allowed})  # fmt: skip
             response = _problem(error, _lang(request))
