@@ -247,6 +247,14 @@ def create_app(
         error = ServiceError(code="service.not_found", params={"path": request.url.path})
         return _problem(error, _lang(request))
 
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> Response:
+        # never the answer to an input (the tests send every kind): a defect, logged whole
+        rid = request.state.request_id
+        log.error("internal error, request_id=%s", rid, exc_info=exc)
+        error = ServiceError(code="service.internal", params={"request_id": rid})
+        return _problem(error, _lang(request))
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
