@@ -145,6 +145,16 @@ class _Service:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    async def bounded_body(self, request: Request) -> bytes:
+        """The body, read within the time bound too (a client that sends it too slowly
+        gets 503)."""
+        data = None
+        with anyio.move_on_after(self.timeout):
+            data = await self.body(request)
+        if data is None:
+            raise ServiceError(code="service.timeout", params={"seconds": self.timeout})
+        return data
+
     async def run(self, work: Callable[[LedgerBook], ops.Reply]) -> Response:
         """Run ``work`` on a book in a worker thread, within the service's time bound."""
         deadline = time.monotonic() + self.timeout
@@ -167,7 +177,7 @@ class _Service:
             authorization=request.headers.get("authorization"),
             method=request.method,
             path=request.url.path,
-            body=await self.body(request) if body else b"",
+            body=await self.bounded_body(request) if body else b"",
             idempotency_key=request.headers.get("idempotency-key"),
             lang=_lang(request),
         )
@@ -408,8 +418,18 @@ def _document(app: FastAPI) -> dict[str, Any]:
         "description": "A retry with the same key and body gets the first response back.",
         "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
     }  # fmt: skip
+    request_id = {
+        "name": "X-Request-ID", "in": "header", "required": False,
+        "description": "Your id of the request (letters, digits, ._:-), echoed back; an "
+        "invalid one is replaced by a new id.",
+        "schema": {"type": "string"},
+    }  # fmt: skip
+    echoed = {"X-Request-ID": {"description": "The request's id.", "schema": {"type": "string"}}}
     for path, item in doc["paths"].items():
         for method, operation in item.items():
+            operation.setdefault("parameters", []).append(request_id)
+            for response in operation.get("responses", {}).values():
+                response["headers"] = echoed
             responses = operation.get("responses", {})
             if "422" in responses and "Problem" not in str(responses["422"]):
                 del responses["422"]
