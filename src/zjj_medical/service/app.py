@@ -83,7 +83,8 @@ _PROBLEM = "application/problem+json"
 
 class _RequestId:
     """Give every request an id (a valid ``X-Request-ID`` is kept) and every response the
-    header; log one line a request (never a header's value but the id)."""
+    header; log one line a request (never a header's value but the id); answer a defect
+    (an unexpected exception) with problem details 500 naming the request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -109,6 +110,15 @@ class _RequestId:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # never the answer to an input (the tests send every kind): a defect, logged whole
+            log.exception("internal error, request_id=%s", rid)
+            if status:
+                raise  # the response has begun: the server closes the connection
+            error = ServiceError(code="service.internal", params={"request_id": rid})
+            await Response(problem_bytes(error), 500, media_type=_PROBLEM)(
+                scope, receive, send_with_id
+            )
         finally:
             log.info("%s %s %s %.1f ms request_id=%s", scope["method"], scope["path"], status,
                      (time.monotonic() - started) * 1000, rid)  # fmt: skip
@@ -255,14 +265,6 @@ def create_app(
             response.headers["Allow"] = allowed
             return response
         error = ServiceError(code="service.not_found", params={"path": request.url.path})
-        return _problem(error, _lang(request))
-
-    @app.exception_handler(Exception)
-    async def internal(request: Request, exc: Exception) -> Response:
-        # never the answer to an input (the tests send every kind): a defect, logged whole
-        rid = request.state.request_id
-        log.error("internal error, request_id=%s", rid, exc_info=exc)
-        error = ServiceError(code="service.internal", params={"request_id": rid})
         return _problem(error, _lang(request))
 
     @app.exception_handler(RequestValidationError)
