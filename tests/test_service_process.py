@@ -90,14 +90,6 @@ def _token(db: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-@pytest.fixture
-def server(db: Path) -> Iterator[Server]:
-    """A running server on ``db``."""
-    s = Server(db)
-    yield s
-    s.stop(signal.SIGKILL)
-
-
 def test_token_commands_and_a_served_settlement(db: Path) -> None:
     """token create prints only the token; the server settles with it; token revoke stops
     it (401); SIGTERM stops the server (uvicorn finishes, then exits by the signal it was
