@@ -85,6 +85,7 @@ def test_the_matrix(
     if status == 401:
         expected = "service.auth.missing" if who == "none" else "service.auth.invalid"
         assert expected == r.json()["code"]
+        assert r.headers["www-authenticate"].startswith("Bearer")
     if status == 403:
         assert r.json()["code"] in (
             "service.role", "service.facility.other", "service.claim.forbidden",

@@ -252,7 +252,10 @@ def create_app(
 
     @app.exception_handler(ReimbursementError)
     async def library_error(request: Request, exc: ReimbursementError) -> Response:
-        return _problem(exc, _lang(request))
+        response = _problem(exc, _lang(request))
+        if response.status_code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="zjj-medical"'
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
