@@ -1,6 +1,10 @@
 """The SQLite store's schema, its upgrade from older versions, and the file check on open.
 
-Version 2 (this one) keeps every write in the ``journal`` table — append-only, hash-chained
+Version 3 (this one) adds the service's tables to version 2: ``tokens``, ``audit``
+(append-only, its own hash chain) and ``idempotency`` (see
+:mod:`zjj_medical.store.sqlite_access`); opening a version 2 store creates them.
+
+Version 2 kept every write in the ``journal`` table — append-only, hash-chained
 (see :mod:`zjj_medical.store.journal`), with its last posting recorded in ``journal_head``
 — beside the tables derived from it for fast reads: ``ledgers`` and ``settlements`` (the
 current state of each person-year) and ``reversals`` with their ``adjustments``. Triggers
@@ -18,6 +22,7 @@ import sqlite3
 
 from zjj_medical.errors import StoreError
 from zjj_medical.store.journal import GENESIS, posting_hash
+from zjj_medical.store.sqlite_access import ACCESS_TABLES
 
 __all__ = [
     "QUICK_CHECK_PAGES",
@@ -30,7 +35,7 @@ __all__ = [
 ]
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_TABLE = "zjj_medical_schema"
 #: Stores of at most this many pages get SQLite's ``PRAGMA quick_check`` on open.
 QUICK_CHECK_PAGES = 4096
@@ -88,15 +93,25 @@ SCHEMA = [
     FOREIGN KEY (reversal_id, position) REFERENCES adjustments (reversal_id, position)
 )""",
     *_JOURNAL,
+    *ACCESS_TABLES,
 ]
 
-#: Per older version, the statements that bring its tables to the next version (the
-#: journal's first postings are then written from the settlements).
+#: Per older version, the statements that bring its tables to the next version (from
+#: version 1, the journal's first postings are then written from the settlements).
 UPGRADE: dict[int, list[str]] = {
     1: ["ALTER TABLE settlements ADD COLUMN posting_note TEXT NOT NULL DEFAULT ''", *_JOURNAL],
+    2: ACCESS_TABLES,
 }
 
 _HEADER = b"SQLite format 3\x00"
+
+
+def _wal_frames(path: str) -> bool:
+    """Whether the store's write-ahead log holds frames (more than its 32-byte header)."""
+    try:
+        return os.path.getsize(path + "-wal") > 32
+    except OSError:
+        return False
 
 
 def check_file(path: str) -> None:
@@ -106,6 +121,11 @@ def check_file(path: str) -> None:
     header says (the header's page count is valid when its change counter matches the
     version-valid-for number). A file cut short — a copy that stopped, a full disk — fails
     one or the other; SQLite itself would read the missing bytes as zeros.
+
+    Beside a write-ahead log that holds frames, the header's page count is not checked: a
+    process killed while it copied the log into the file (a checkpoint writes page 1, with
+    the new count, before the pages after it) leaves the file shorter than its header says,
+    and SQLite reads those pages from the log, which it keeps until a checkpoint ends.
 
     Raises:
         StoreError: ``store.damaged`` naming the file and what is wrong.
@@ -132,7 +152,7 @@ def check_file(path: str) -> None:
                     f"{page}-byte pages: the file was cut short"},
         )  # fmt: skip
     pages = int.from_bytes(header[28:32], "big")
-    valid = header[24:28] == header[92:96] and pages > 0
+    valid = header[24:28] == header[92:96] and pages > 0 and not _wal_frames(path)
     if valid and size < pages * page:
         raise StoreError(
             code="store.damaged", field="db",
