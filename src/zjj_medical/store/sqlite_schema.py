@@ -17,7 +17,7 @@ import os
 import sqlite3
 
 from zjj_medical.errors import StoreError
-from zjj_medical.store.journal import GENESIS, posting_hash
+from zjj_medical.store.sql_tables import head_problem
 
 __all__ = [
     "QUICK_CHECK_PAGES",
@@ -156,28 +156,8 @@ def check_store(conn: sqlite3.Connection, path: str) -> None:
             if found != ["ok"]:
                 detail = "SQLite's quick check: " + "; ".join(map(str, found[:3]))
         if not detail:
-            detail = _head_problem(conn)
+            detail = head_problem(conn.execute)
     except sqlite3.DatabaseError as exc:
         detail = str(exc)
     if detail:
         raise StoreError(code="store.damaged", params={"db": path, "detail": detail}, field="db")
-
-
-def _head_problem(conn: sqlite3.Connection) -> str:
-    """What is wrong with the journal's last posting and the recorded head ("": nothing)."""
-    row = conn.execute("SELECT seq, hash FROM journal_head WHERE one = 1").fetchone()
-    head = (0, "") if row is None else (int(row[0]), str(row[1]))
-    last = conn.execute(
-        "SELECT seq, content, hash FROM journal ORDER BY seq DESC LIMIT 2"
-    ).fetchall()
-    last_seq, last_hash = (int(last[0][0]), str(last[0][2])) if last else (0, GENESIS)
-    if head != (last_seq, last_hash):
-        return (
-            f"the journal's last posting is {last_seq} ({last_hash}) but its head is "
-            f"recorded as {head[0]} ({head[1]})"
-        )
-    if last:
-        previous = str(last[1][2]) if len(last) > 1 else GENESIS
-        if posting_hash(previous, str(last[0][1])) != last_hash:
-            return f"posting {last_seq}: its hash does not match its content"
-    return ""
