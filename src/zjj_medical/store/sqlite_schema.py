@@ -20,6 +20,8 @@ from zjj_medical.errors import StoreError
 from zjj_medical.store.sql_tables import head_problem
 
 __all__ = [
+    "CURRENT_TABLES",
+    "JOURNAL_TABLES",
     "QUICK_CHECK_PAGES",
     "SCHEMA",
     "SCHEMA_TABLE",
@@ -35,7 +37,8 @@ SCHEMA_TABLE = "zjj_medical_schema"
 #: Stores of at most this many pages get SQLite's ``PRAGMA quick_check`` on open.
 QUICK_CHECK_PAGES = 4096
 
-_JOURNAL = [
+#: The journal's tables, in SQL that SQLite and PostgreSQL both run.
+JOURNAL_TABLES = [
     """CREATE TABLE journal (
     seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,
     person_id TEXT NOT NULL, year INTEGER NOT NULL, claim_id TEXT NOT NULL,
@@ -46,6 +49,9 @@ _JOURNAL = [
     """CREATE TABLE journal_head (
     one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL
 )""",
+]
+_JOURNAL = [
+    *JOURNAL_TABLES,
     """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: a posting is never changed'); END""",
     """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
@@ -53,7 +59,8 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only: a posting is never remove
 ]
 
 #: The statements that create a new store (the version row and application id aside).
-SCHEMA = [
+#: The schema version table and the current state's tables, in SQL both databases run.
+CURRENT_TABLES = [
     f"CREATE TABLE {SCHEMA_TABLE} (version INTEGER NOT NULL, created_at TEXT NOT NULL)",
     """CREATE TABLE ledgers (
     person_id TEXT NOT NULL, year INTEGER NOT NULL, ledger TEXT NOT NULL,
@@ -70,6 +77,9 @@ SCHEMA = [
     UNIQUE (person_id, year, seq)
 )""",
     "CREATE INDEX settlements_by_date ON settlements (date, facility)",
+]
+SCHEMA = [
+    *CURRENT_TABLES,
     """CREATE TABLE reversals (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     claim_id TEXT NOT NULL, person_id TEXT NOT NULL, year INTEGER NOT NULL,
