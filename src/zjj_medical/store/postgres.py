@@ -226,7 +226,7 @@ class PostgresStore(SQLTables):
         if text is None:
             text = self._sql[sql] = sql.replace("%", "%%").replace("?", "%s")
         try:
-            return self._conn.execute(text, params)  # type: ignore[call-overload]
+            return self._conn.execute(text, params)
         except self._pg_error as exc:
             raise self._error(exc) from None
 
