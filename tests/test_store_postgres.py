@@ -26,6 +26,7 @@ from store_helpers import _connect, pg_schema
 from zjj_medical import Claim, Facility, Person, StoreError, settle_year
 from zjj_medical.cli import cli
 from zjj_medical.store import LedgerBook, PostgresStore, open_store
+from zjj_medical.store.access import AuditRecord
 
 CTX = mp.get_context("spawn")
 CILI = Facility(level="county", county="cili")
@@ -182,14 +183,55 @@ def test_cli_settle_show_reverse_verify_on_postgresql(url: str, tmp_path: Path) 
 
 # -- opening: the schema, refusals, the check -----------------------------------------------
 def test_the_schema_is_created_once_with_its_version(url: str) -> None:
-    """First open creates the tables and version 2; a second open finds them and keeps them."""
+    """First open creates the tables and version 3; a second open finds them and keeps them."""
     with PostgresStore(url) as store:
-        assert 2 == store.schema_version
+        assert 3 == store.schema_version
         assert (0, "sha256:" + "0" * 64) == store.chain_head()
     with PostgresStore(url) as store, store.snapshot():
-        assert 2 == store.schema_version
+        assert 3 == store.schema_version
     with _connect(url) as conn:
-        assert [(2,)] == conn.execute("SELECT version FROM zjj_medical_schema").fetchall()
+        assert [(3,)] == conn.execute("SELECT version FROM zjj_medical_schema").fetchall()
+
+
+def test_a_version_2_store_gains_the_service_tables(url: str) -> None:
+    """A version 2 store (no tokens, audit, idempotency) is brought to version 3 on open,
+    its settlements kept."""
+    with LedgerBook.open(url) as book:
+        book.settle(claim("A1", 1), PERSONS[0])
+    with _connect(url) as conn:
+        conn.execute("DROP TABLE tokens, audit, idempotency")
+        conn.execute("DROP FUNCTION audit_append_only()")
+        conn.execute("UPDATE zjj_medical_schema SET version = 2")
+    with LedgerBook.open(url) as book:
+        assert 3 == book.store.schema_version  # type: ignore[attr-defined]
+        assert [] == book.store.tokens()
+        assert ("A1",) == book.ledger("P0", 2019).claim_ids
+        assert book.verify().ok
+
+
+def test_audit_appends_take_turns_and_the_trail_refuses_changes(url: str) -> None:
+    """While one connection appends to the audit trail (its transaction open), another
+    gives up after its timeout (1 s); after the commit it appends seq 2. UPDATE, DELETE and
+    TRUNCATE of the trail are refused."""
+    record = AuditRecord(0, "2026-01-01T08:00:00+00:00", "settle", "tok_1", "facility", "H1",
+                         "req-1", "C1", "sha256:ab", 200, "ok")  # fmt: skip
+    first, second = PostgresStore(url), PostgresStore(url, timeout=1)
+    try:
+        with first.transaction("P0", 2019):
+            assert 1 == first.add_audit(record).seq
+            with pytest.raises(StoreError) as info:
+                second.add_audit(record)
+            assert "store.locked" == info.value.code
+        assert 2 == second.add_audit(record).seq
+        assert [1, 2] == [r.seq for r in first.audit()]
+    finally:
+        first.close()
+        second.close()
+    psycopg = pytest.importorskip("psycopg")
+    with _connect(url) as conn:
+        for sql in ("UPDATE audit SET outcome = 'x'", "DELETE FROM audit", "TRUNCATE audit"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                conn.execute(sql)
 
 
 def test_postgres_scheme_is_the_same_backend(url: str) -> None:

@@ -403,6 +403,7 @@ MESSAGES: dict[str, str] = {
     " journal's: {detail}",
     "store.ledger.document": "ledger: the document's ledger is not the store's ledger of"
     " {person_id} {year}; leave it null, the store holds the ledger",
+    "store.token.exists": "token {token_id}: a token of that id or secret is already kept",
     # -- tables, files and analysis arguments (raised as ValueError or TypeError) -----------
     "lines.claim_id.missing": "lines: row {row} has no claim_id; every fee line names the claim"
     " it is of",

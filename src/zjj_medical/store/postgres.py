@@ -35,10 +35,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from zjj_medical.errors import DuplicateClaim, StoreError
+from zjj_medical.store.access import AuditRecord, IdempotentResponse, TokenRecord
 from zjj_medical.store.base import PersonYear
 from zjj_medical.store.journal import GENESIS
 from zjj_medical.store.records import StoredSettlement
 from zjj_medical.store.sql_tables import COLUMNS, PLACEHOLDERS, SQLTables, head_problem
+from zjj_medical.store.sqlite_access import _AUDIT, _TOKEN, SQLiteAccess, _token
 from zjj_medical.store.sqlite_schema import (
     CURRENT_TABLES,
     JOURNAL_TABLES,
@@ -49,7 +51,7 @@ from zjj_medical.store.sqlite_schema import (
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["SCHEMA", "PostgresStore"]
+__all__ = ["ACCESS_TABLES", "SCHEMA", "PostgresStore"]
 
 _TABLES = {
     SCHEMA_TABLE, "ledgers", "settlements", "reversals", "adjustments", "adjustment_layers",
@@ -90,6 +92,35 @@ FOR EACH ROW EXECUTE FUNCTION journal_append_only()""",
 FOR EACH STATEMENT EXECUTE FUNCTION journal_append_only()""",
 ]
 
+#: The settlement service's tables (schema version 3): tokens, the audit trail (append-only,
+#: its own hash chain) and remembered responses; a version 2 store gains them on open.
+ACCESS_TABLES = [
+    """CREATE TABLE tokens (
+    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, facility TEXT,
+    created_at TEXT NOT NULL, revoked_at TEXT, note TEXT NOT NULL DEFAULT '',
+    added BIGINT GENERATED ALWAYS AS IDENTITY
+)""",
+    """CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,
+    role TEXT NOT NULL, facility TEXT, request_id TEXT NOT NULL, target TEXT NOT NULL,
+    content_hash TEXT NOT NULL, status INTEGER NOT NULL, outcome TEXT NOT NULL,
+    hash TEXT NOT NULL
+)""",
+    """CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit trail is append-only: a record is never changed or removed';
+END $$""",
+    """CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
+FOR EACH ROW EXECUTE FUNCTION audit_append_only()""",
+    """CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()""",
+    """CREATE TABLE idempotency (
+    key TEXT NOT NULL, principal TEXT NOT NULL, body_hash TEXT NOT NULL,
+    status INTEGER NOT NULL, body BYTEA NOT NULL, created_at TEXT NOT NULL,
+    PRIMARY KEY (key, principal)
+)""",
+]
+
 _SYNC = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
@@ -101,7 +132,7 @@ def _psycopg() -> Any:
         raise StoreError(code="store.postgres.missing", field="db") from None
 
 
-class PostgresStore(SQLTables):
+class PostgresStore(SQLTables, SQLiteAccess):
     """A :class:`~zjj_medical.store.base.LedgerStore` in a PostgreSQL database.
 
     Args:
@@ -123,6 +154,8 @@ class PostgresStore(SQLTables):
     """
 
     _LAYER_ORDER = "written"
+    #: Always False: a server store is written through the connection's rights.
+    read_only = False
 
     def __init__(
         self, url: str, *, timeout: float = 30.0, synchronous: str = "FULL", check: bool = True
@@ -193,6 +226,8 @@ class PostgresStore(SQLTables):
                 params={"db": self.path, "version": self.schema_version, "known": SCHEMA_VERSION},
                 field="db",
             )
+        if self.schema_version < SCHEMA_VERSION:
+            self._upgrade()
         if check:
             with self.snapshot():
                 detail = head_problem(self._exec)
@@ -214,11 +249,22 @@ class PostgresStore(SQLTables):
             self._lock("zjj_medical schema", self.schema)
             if self._tables():  # another process created them meanwhile
                 return
-            for statement in SCHEMA:
+            for statement in (*SCHEMA, *ACCESS_TABLES):
                 self._exec(statement)
             self._exec("INSERT INTO journal_head VALUES (1, 0, ?)", (GENESIS,))
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             self._exec(f"INSERT INTO {SCHEMA_TABLE} VALUES (?, ?)", (SCHEMA_VERSION, now))
+
+    def _upgrade(self) -> None:
+        """Version 2 to 3: the service's tables (in one transaction, once)."""
+        with self._write():
+            self._lock("zjj_medical schema", self.schema)
+            version = int(self._exec(f"SELECT version FROM {SCHEMA_TABLE}").fetchone()[0])
+            if version == 2:
+                for statement in ACCESS_TABLES:
+                    self._exec(statement)
+                self._exec(f"UPDATE {SCHEMA_TABLE} SET version = ?", (SCHEMA_VERSION,))
+        self.schema_version = SCHEMA_VERSION
 
     # -- plumbing -----------------------------------------------------------------------------
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -324,6 +370,45 @@ class PostgresStore(SQLTables):
             ) from None  # fmt: skip
         except self._pg_error as exc:
             raise self._error(exc) from None
+
+    # -- tokens, audit trail, remembered responses ----------------------------------------
+    # The SQL is SQLite's (SQLiteAccess); each write first takes an advisory lock, so two
+    # processes adding at once take turns instead of one failing on a key.
+    def add_token(self, record: TokenRecord) -> None:
+        """Keep a new token record (``StoreError`` when its id or hash is kept already)."""
+        with self._own_write():
+            self._lock(self.schema, "tokens")
+            super().add_token(record)
+
+    def tokens(self) -> list[TokenRecord]:
+        """Every token record, oldest first."""
+        rows = self._exec(f"SELECT {_TOKEN} FROM tokens ORDER BY created_at, added").fetchall()
+        return [_token(r) for r in rows]
+
+    def add_audit(self, record: AuditRecord) -> AuditRecord:
+        """Append a record to the audit trail, chained to the last one; returns it as stored.
+
+        The audit trail's appends take turns (an advisory lock held to commit)."""
+        with self._own_write():
+            self._lock(self.schema, "audit")
+            return super().add_audit(record)
+
+    def audit(self, *, after: int = 0, limit: int | None = None) -> list[AuditRecord]:
+        """Audit records with ``seq > after``, oldest first, at most ``limit``."""
+        rows = self._exec(
+            f"SELECT {_AUDIT} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+        ).fetchall()
+        return [
+            AuditRecord(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], str(r[6]),
+                        str(r[7]), str(r[8]), int(r[9]), str(r[10]), str(r[11]))
+            for r in rows
+        ]  # fmt: skip
+
+    def add_idempotent(self, response: IdempotentResponse) -> IdempotentResponse:
+        """Keep a response for its key, unless one is kept already (then return that one)."""
+        with self._own_write():
+            self._lock(self.schema, "idempotency", response.key, response.principal)
+            return super().add_idempotent(response)
 
 
 def _detail(exc: Exception) -> str:
