@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from bench_store import baseline, check_sequential, stored, workload
+
+from zjj_medical import settle
 from zjj_medical.store import LedgerBook
 
 CTX = mp.get_context("spawn")
@@ -109,8 +111,6 @@ def main() -> None:
 
     base_lat = []
     t0 = time.perf_counter()
-    from zjj_medical import settle
-
     ledgers: dict[str, Any] = {}
     for claim, person in claims:
         t1 = time.perf_counter()
@@ -135,7 +135,8 @@ def main() -> None:
                     check_sequential(url, claims)
                     with LedgerBook.open(url) as book:
                         report = book.verify()
-                        assert report.ok and report.postings == len(claims), report.summary()
+                        assert report.ok, report.summary()
+                        assert report.postings == len(claims), report.summary()
                 rows.append((f"{name}, LedgerBook.settle", w, seconds, lat))
 
     print(f"{len(claims)} claims, {args.persons} persons, one transaction per claim")
