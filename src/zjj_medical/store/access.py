@@ -11,6 +11,8 @@ Three kinds of record, kept by every backend beside the journal (see
 - :class:`AuditRecord` — one write (settle, reverse, token created or revoked): who, when,
   which request, a hash of what was sent, and the outcome. Audit records are append-only
   and hash-chained like the journal's postings (:func:`audit_hash`), in their own chain.
+- :func:`issue_token`, :func:`withdraw_token` — create and revoke a token, recorded in the
+  audit trail (what ``zjj-medical token create`` and ``token revoke`` do).
 - :class:`IdempotentResponse` — the response given to a request that carried an
   ``Idempotency-Key``, kept so that a retry gets the same bytes back.
 
@@ -23,15 +25,20 @@ False
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from zjj_medical.errors import StoreError
 from zjj_medical.store.journal import GENESIS, dump
+
+if TYPE_CHECKING:  # the interface names these records
+    from zjj_medical.store.base import LedgerStore
 
 __all__ = [
     "AUDIT_ACTIONS",
@@ -42,10 +49,12 @@ __all__ = [
     "audit_chain_problems",
     "audit_content",
     "audit_hash",
+    "issue_token",
     "new_secret",
     "new_token_id",
     "same_hash",
     "token_hash",
+    "withdraw_token",
 ]
 
 #: The roles a token may have.
@@ -204,3 +213,68 @@ class IdempotentResponse:
     status: int
     body: bytes
     created_at: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def issue_token(
+    store: LedgerStore,
+    role: str,
+    facility: str | None = None,
+    *,
+    note: str = "",
+    actor: str = "cli",
+    request_id: str = "",
+) -> tuple[str, TokenRecord]:
+    """Create a token: keep its record (the secret's hash only) and an audit record.
+
+    Returns the secret — shown once, never kept — and the record.
+
+    Raises:
+        StoreError: ``service.token.role`` (a role not in :data:`ROLES`) or
+            ``service.token.facility`` (a facility token needs a facility, a bureau
+            token takes none).
+    """
+    if role not in ROLES:
+        raise StoreError(
+            code="service.token.role", params={"value": role, "accepted": list(ROLES)},
+            field="role",
+        )  # fmt: skip
+    if (role == "facility") != bool(facility):
+        need = "needs a facility" if role == "facility" else "takes no facility"
+        raise StoreError(
+            code="service.token.facility", params={"role": role, "need": need},
+            field="facility",
+        )  # fmt: skip
+    secret = new_secret()
+    record = TokenRecord(new_token_id(), token_hash(secret), role, facility or None, _now(),
+                         note=note)  # fmt: skip
+    store.add_token(record)
+    store.add_audit(
+        AuditRecord(0, record.created_at, "token.create", actor, actor if actor == "cli" else role,
+                    facility or None, request_id, record.id, "", 0, "ok")
+    )  # fmt: skip
+    return secret, record
+
+
+def withdraw_token(
+    store: LedgerStore, token_id: str, *, actor: str = "cli", request_id: str = ""
+) -> TokenRecord:
+    """Revoke a valid token and record it in the audit trail; returns its record.
+
+    Raises:
+        StoreError: ``service.token.unknown`` (no such valid token).
+    """
+    at = _now()
+    if not store.revoke_token(token_id, at):
+        raise StoreError(
+            code="service.token.unknown", params={"token_id": token_id}, field="token_id"
+        )
+    found = next(t for t in store.tokens() if t.id == token_id)
+    store.add_audit(
+        AuditRecord(0, at, "token.revoke", actor, "cli", found.facility, request_id, token_id,
+                    "", 0, "ok")
+    )  # fmt: skip
+    return found
