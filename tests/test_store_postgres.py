@@ -342,3 +342,36 @@ def test_without_psycopg_the_package_imports_and_the_error_names_the_extra() -> 
         "store.postgres.missing | a postgresql:// ledger store needs psycopg: pip install 'zjj_medical[postgres]'\n"
         == out
     )
+
+
+# -- the settlement service on a PostgreSQL store -------------------------------------------
+def test_the_service_settles_into_postgresql_with_its_audit_trail(url: str) -> None:
+    """POST /v1/settle on a PostgreSQL store: 200 with the worked amounts (basic 15300.00,
+    backstop 1700.00, patient 3000.00 — see tests/test_service.py), a retry with the same
+    Idempotency-Key gets the same bytes, the audit trail's chain holds, verify passes."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from service_helpers import Tokens, auth, body, document
+    from zjj_medical.service import create_app
+    from zjj_medical.store.access import audit_chain_problems
+
+    store = PostgresStore(url)
+    try:
+        keys = Tokens(store)  # type: ignore[arg-type]
+        with TestClient(create_app(store)) as client:
+            headers = auth(keys.h1, **{"Idempotency-Key": "k-1"})
+            first = client.post("/v1/settle", content=body(document()), headers=headers)
+            assert 200 == first.status_code, first.text
+            (s,) = first.json()["settlements"]
+            assert ("15300.00", "1700.00", "3000.00") == (
+                s["payments"]["basic_insurance"], s["payments"]["fiscal_backstop"],
+                s["patient_pay"],
+            )  # fmt: skip
+            again = client.post("/v1/settle", content=body(document()), headers=headers)
+            assert first.content == again.content
+        assert [] == audit_chain_problems(store.audit())
+        assert store.idempotent("k-1", keys.h1_record.id) is not None
+        assert LedgerBook(store).verify().ok
+    finally:
+        store.close()
