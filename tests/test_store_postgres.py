@@ -379,3 +379,14 @@ def test_the_service_settles_into_postgresql_with_its_audit_trail(url: str) -> N
         assert LedgerBook(store).verify().ok
     finally:
         store.close()
+
+
+def test_synchronous_off_turns_synchronous_commit_off_and_a_bad_value_is_refused(url: str) -> None:
+    """synchronous="OFF" → synchronous_commit off on the store's connection; "FULL" keeps
+    the server's on; a value SQLite does not know either is refused, as on SQLite."""
+    with PostgresStore(url, synchronous="off") as store:
+        assert "off" == store._exec("SHOW synchronous_commit").fetchone()[0]
+    with PostgresStore(url) as store:
+        assert "on" == store._exec("SHOW synchronous_commit").fetchone()[0]
+    with pytest.raises(StoreError, match="synchronous: 'SOMETIMES' is not one of"):
+        PostgresStore(url, synchronous="SOMETIMES")
