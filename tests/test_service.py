@@ -362,3 +362,4 @@ def test_a_defect_is_a_500_problem_naming_the_request(
         r.status_code, r.headers["content-type"], r.json()["code"]
     )  # fmt: skip
     assert "req-500" in r.json()["detail"]
+    assert "req-500" == r.headers["x-request-id"]
