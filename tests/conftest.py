@@ -1,12 +1,17 @@
-"""Shared test settings: Hypothesis profiles.
+"""Shared test settings: Hypothesis profiles, and the ledger store of each backend.
 
 ``ci`` (the default) keeps the whole suite fast on a small machine; ``thorough`` is
 for a long local run: ``HYPOTHESIS_PROFILE=thorough python -m pytest tests``.
 """
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from store_helpers import StoreTarget, pg_schema
 
 settings.register_profile(
     "ci",
@@ -16,3 +21,17 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreTarget]:
+    """A fresh ledger store of each backend: a SQLite file, a PostgreSQL schema.
+
+    The PostgreSQL half is skipped, saying how to run it, when ``ZJJ_MEDICAL_TEST_PG_URL``
+    is not set (see tests/store_helpers.py).
+    """
+    if request.param == "sqlite":
+        yield StoreTarget("sqlite", str(tmp_path / "ledger.db"))
+        return
+    with pg_schema() as url:
+        yield StoreTarget("postgresql", url)

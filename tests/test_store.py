@@ -1,4 +1,4 @@
-"""The ledger book on a SQLite store: settle, idempotency, pre-settlement, reversal by hand.
+"""The ledger book on each store backend (SQLite, PostgreSQL): settle, idempotency, pre-settlement, reversal by hand.
 
 Hand-worked numbers (built-in policy, SPEC §3.1–3.2), a non-poor person of 慈利县 at a
 county hospital, each claim total = in-scope = 40000:
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from store_helpers import dump
+from store_helpers import StoreTarget
 from zjj_medical import (
     Claim,
     DuplicateClaim,
@@ -48,9 +48,9 @@ FOUR = [claim(f"C{i}", f"2019-0{i}-10") for i in range(1, 5)]
 
 
 @pytest.fixture
-def book(tmp_path: Path) -> Iterator[LedgerBook]:
-    """A book on a fresh database file."""
-    with LedgerBook.open(tmp_path / "ledger.db") as b:
+def book(store_target: StoreTarget) -> Iterator[LedgerBook]:
+    """A book on a fresh store: a SQLite file, a PostgreSQL schema."""
+    with LedgerBook.open(store_target.url) as b:
         yield b
 
 
@@ -93,23 +93,23 @@ def test_the_poor_example_of_the_spec(book: LedgerBook) -> None:
 
 
 def test_settling_again_with_the_same_content_returns_the_stored_settlement(
-    book: LedgerBook, tmp_path: Path
+    book: LedgerBook, store_target: StoreTarget
 ) -> None:
     """The same claim id and content settles once: the second call returns the stored record."""
     first = book.settle(FOUR[0], PERSON)
-    before = dump(tmp_path / "ledger.db")
+    before = store_target.dump()
     again = book.settle(claim("C1", "2019-01-10"), Person("P-cili", poor=False, county="cili"))
     assert first == again
-    assert before == dump(tmp_path / "ledger.db")
+    assert before == store_target.dump()
     assert ("C1",) == book.ledger("P-cili", 2019).claim_ids
 
 
 def test_settling_an_id_again_with_other_content_is_a_duplicate(
-    book: LedgerBook, tmp_path: Path
+    book: LedgerBook, store_target: StoreTarget
 ) -> None:
     """Another total, or another person, under a stored claim id raises DuplicateClaim, writes nothing."""
     book.settle(FOUR[0], PERSON)
-    before = dump(tmp_path / "ledger.db")
+    before = store_target.dump()
     with pytest.raises(DuplicateClaim) as info:
         book.settle(claim("C1", "2019-01-10", total="40000.01"), PERSON)
     assert "C1" == info.value.claim_id
@@ -117,18 +117,18 @@ def test_settling_an_id_again_with_other_content_is_a_duplicate(
         book.settle(FOUR[0], Person("P-other", poor=False, county="cili"))
     with pytest.raises(DuplicateClaim):
         book.settle(FOUR[0], Person("P-cili", poor=True, county="cili"))
-    assert before == dump(tmp_path / "ledger.db")
+    assert before == store_target.dump()
 
 
 def test_presettle_writes_nothing_and_matches_the_settlement(
-    book: LedgerBook, tmp_path: Path
+    book: LedgerBook, store_target: StoreTarget
 ) -> None:
     """预结算 gives what settling would give, from the stored ledger, and leaves the file unchanged."""
     book.settle(FOUR[0], PERSON)
-    before = dump(tmp_path / "ledger.db")
+    before = store_target.dump()
     pre = book.presettle(FOUR[1], PERSON)
     assert Decimal("6225.00") == pre.payments["critical_illness"]  # C2, worked above
-    assert before == dump(tmp_path / "ledger.db")
+    assert before == store_target.dump()
     assert pre.to_dict() == book.settle(FOUR[1], PERSON).settlement.to_dict()
 
 
@@ -140,33 +140,35 @@ def test_presettle_of_several_claims_carries_the_ledger(book: LedgerBook) -> Non
     assert () == book.ledger("P-cili", 2019).claim_ids
 
 
-def test_settle_all_is_all_or_nothing(book: LedgerBook, tmp_path: Path) -> None:
+def test_settle_all_is_all_or_nothing(book: LedgerBook, store_target: StoreTarget) -> None:
     """A document whose third claim cannot be settled stores none of its claims."""
     book.settle(claim("C0", "2019-01-01", total="100.00"), PERSON)
-    before = dump(tmp_path / "ledger.db")
+    before = store_target.dump()
     village = Claim("BAD", "inpatient", "2019-05-01", Facility(level="village_clinic", county="cili"),
                     total="100.00", in_scope="100.00")  # fmt: skip
     with pytest.raises(InvalidClaim, match="BAD"):  # village clinics admit no inpatients
         book.settle_all([FOUR[0], FOUR[1], village], PERSON)
-    assert before == dump(tmp_path / "ledger.db")
+    assert before == store_target.dump()
 
 
-def test_a_claim_out_of_the_policy_period_stores_nothing(book: LedgerBook, tmp_path: Path) -> None:
+def test_a_claim_out_of_the_policy_period_stores_nothing(
+    book: LedgerBook, store_target: StoreTarget
+) -> None:
     """A claim dated before the policy starts raises PolicyNotInForce and writes nothing."""
     book.settle(claim("C0", "2019-01-01", total="100.00"), PERSON)
-    before = dump(tmp_path / "ledger.db")
+    before = store_target.dump()
     with pytest.raises(PolicyNotInForce):
         book.settle(claim("OLD", "2018-12-31"), PERSON)
-    assert before == dump(tmp_path / "ledger.db")
+    assert before == store_target.dump()
 
 
-def test_settle_all_takes_one_person_year(book: LedgerBook, tmp_path: Path) -> None:
+def test_settle_all_takes_one_person_year(book: LedgerBook, store_target: StoreTarget) -> None:
     """Claims of two years settled together are refused before anything is written."""
-    before = dump(tmp_path / "ledger.db")
+    before = store_target.dump()
     with pytest.raises(InvalidClaim, match=r"claim Y20: date: .*one person-year") as info:
         book.settle_all([claim("Y19", "2019-12-31"), claim("Y20", "2020-01-01")], PERSON)
     assert ("Y20", "date") == (info.value.claim_id, info.value.field)
-    assert before == dump(tmp_path / "ledger.db")
+    assert before == store_target.dump()
 
 
 def test_each_year_has_its_own_ledger(book: LedgerBook) -> None:
@@ -285,13 +287,15 @@ def _policy_file(tmp_path: Path, name: str, effective: str) -> Path:
     return path
 
 
-def test_each_claim_uses_the_policy_in_force_on_its_date(tmp_path: Path) -> None:
+def test_each_claim_uses_the_policy_in_force_on_its_date(
+    tmp_path: Path, store_target: StoreTarget
+) -> None:
     """With two successive policy files, a claim (and its re-settlement) uses the one of its date."""
     first = _policy_file(
         tmp_path, "zjj-h1", "effective:\n  from: 2019-01-01\n  until: 2019-07-01\n"
     )
     second = _policy_file(tmp_path, "zjj-h2", "effective:\n  from: 2019-07-01\n")
-    with LedgerBook.open(tmp_path / "ledger.db", first, second) as book:
+    with LedgerBook.open(store_target.url, first, second) as book:
         for c in (FOUR[0], FOUR[1], claim("C9", "2019-09-10")):
             book.settle(c, PERSON)
         assert ["zjj-h1", "zjj-h1", "zjj-h2"] == [

@@ -1,20 +1,21 @@
 """The store's tokens, audit trail and remembered responses, for every backend.
 
-The tests take the store from the ``access_store`` fixture; a further backend adds its
-opener to ``OPENERS`` (the PostgreSQL one when a server is given).
+The tests take the store from the ``access_store`` fixture, one of each backend (the
+``store_target`` fixture: a SQLite file, a PostgreSQL schema when a server is given).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
 import pytest
 
+from store_helpers import StoreTarget
 from zjj_medical import StoreError
-from zjj_medical.store import LedgerStore, SQLiteStore
+from zjj_medical.store import LedgerStore, SQLiteStore, open_store
 from zjj_medical.store.access import (
     AuditRecord,
     IdempotentResponse,
@@ -28,15 +29,11 @@ from zjj_medical.store.access import (
 )
 from zjj_medical.store.journal import GENESIS
 
-OPENERS: dict[str, Callable[[Path], LedgerStore]] = {
-    "sqlite": lambda tmp: SQLiteStore(tmp / "access.db"),
-}
 
-
-@pytest.fixture(params=sorted(OPENERS))
-def access_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LedgerStore]:
-    """A new, empty store of each backend."""
-    store = OPENERS[request.param](tmp_path)
+@pytest.fixture
+def access_store(store_target: StoreTarget) -> Iterator[LedgerStore]:
+    """A new, empty store of each backend (SQLite, PostgreSQL)."""
+    store = open_store(store_target.url)
     try:
         yield store
     finally:

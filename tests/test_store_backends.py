@@ -47,18 +47,20 @@ def test_colons_in_plain_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.mark.parametrize(
-    "url", ["postgresql://billing:s3cret@db.example:5432/zjj", "mysql://h/db", "file:///x.db"]
+    "url", ["oracle://billing:s3cret@db.example:1521/zjj", "mysql://h/db", "file:///x.db"]
 )
 def test_other_schemes_are_refused_naming_the_supported_ones(url: str) -> None:
-    """Any scheme but sqlite is a StoreError naming it and sqlite's forms, not the password."""
+    """Any other scheme is a StoreError naming it and the supported forms, not the password."""
     scheme = url.split(":", 1)[0]
     with pytest.raises(StoreError) as info:
         open_store(url)
     message = str(info.value)
     assert f"no ledger store backend for scheme {scheme!r}" in message
     assert (
-        "supported: sqlite (sqlite:///abs/path.db, sqlite:relative.db, or a file path)" in message
-    )
+        "supported: postgres (postgres://user@host/dbname), postgresql "
+        "(postgresql://user@host/dbname), sqlite (sqlite:///abs/path.db, sqlite:relative.db, "
+        "or a file path)"
+    ) in message
     assert "s3cret" not in message
     assert "db" == info.value.field
 
@@ -90,5 +92,5 @@ def test_a_scheme_added_to_the_registry_is_used(
     with LedgerBook.open("othersql://h/db", timeout=3.0, synchronous="NORMAL") as book:
         assert [] == book.settlements("P1", 2019)
     assert [("//h/db", 3.0, "NORMAL")] == seen
-    with pytest.raises(StoreError, match=r"supported: othersql, sqlite \("):
+    with pytest.raises(StoreError, match=r"supported: othersql, postgres \("):
         open_store("nosql://h/db")

@@ -213,13 +213,14 @@ def test_db_takes_a_url_or_a_path(
 
 
 def test_db_with_another_scheme_names_the_supported_ones(tmp_path: Path) -> None:
-    """--db postgresql://… exits 1 with a StoreError naming sqlite, and no password is echoed."""
-    result = _cli("ledger", "--db", "postgresql://billing:s3cret@db.example/zjj", "show", "P1")
+    """--db oracle://… exits 1 with a StoreError naming the supported ones, no password echoed."""
+    result = _cli("ledger", "--db", "oracle://billing:s3cret@db.example/zjj", "show", "P1")
     assert 1 == result.exit_code
     error = json.loads(result.stderr)["error"]
     assert "StoreError" == error["type"]
-    assert "scheme 'postgresql'" in error["message"]
-    assert "supported: sqlite" in error["message"]
+    assert "scheme 'oracle'" in error["message"]
+    assert "supported: postgres (" in error["message"]
+    assert ", sqlite (" in error["message"]
     assert "s3cret" not in result.stderr
 
 

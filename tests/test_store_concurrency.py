@@ -1,4 +1,5 @@
-"""Two processes settle into one SQLite file at once: other persons' claims and the same person's.
+"""Two processes settle into one store at once (a SQLite file, a PostgreSQL schema): other
+persons' claims and the same person's.
 
 Each worker (a fresh interpreter, like a second billing workstation) settles its own
 person's claims interleaved with claims of a person both share, and re-sends a few
@@ -12,9 +13,9 @@ from __future__ import annotations
 import itertools
 import multiprocessing as mp
 import time
-from pathlib import Path
 from typing import Any
 
+from store_helpers import StoreTarget
 from zjj_medical import Claim, Facility, Person, settle_year
 from zjj_medical.store import LedgerBook
 
@@ -66,9 +67,9 @@ def _check_person_year(book: LedgerBook, person: Person, sent: list[Claim]) -> N
     assert expected[-1].ledger == ledger
 
 
-def test_two_processes_other_persons_and_the_same_person(tmp_path: Path) -> None:
+def test_two_processes_other_persons_and_the_same_person(store_target: StoreTarget) -> None:
     """2 processes × (60 own + 70 shared) claims at once: nothing lost or twice, in order, verified."""
-    db = str(tmp_path / "shared.db")
+    db = store_target.url
     LedgerBook.open(db).close()
     start = CTX.Barrier(2)  # both workers begin once both are ready
     workers = [CTX.Process(target=_work, args=(db, k, start)) for k in (0, 1)]

@@ -79,7 +79,8 @@ def _store_location(ctx: click.Context, param: click.Parameter, value: str | Non
     "--db", default=None, envvar="ZJJ_MEDICAL_DB", metavar="URL|PATH",
     callback=_store_location,
     help="The ledger store: sqlite:///abs/path.db, sqlite:relative.db or a file path "
-    "(a SQLite file, created when absent; env ZJJ_MEDICAL_DB).",
+    "(a SQLite file, created when absent), or postgresql://user@host/dbname "
+    "(needs the postgres extra); env ZJJ_MEDICAL_DB.",
 )  # fmt: skip
 @click.option(
     "--policy", "policies", multiple=True,

@@ -347,6 +347,14 @@ MESSAGES: dict[str, str] = {
     "store.not_sqlite": "{db}: not a zjj_medical ledger store (SQLite says: {detail})",
     "store.locked": "{db}: the ledger store stayed locked by another writer: {detail}",
     "store.sqlite": "{db}: {detail}",
+    "store.postgres": "{db}: {detail}",
+    "store.postgres.missing": "a postgresql:// ledger store needs psycopg: pip install"
+    " 'zjj_medical[postgres]'",
+    "store.postgres.schema": "{db}: the connection's search_path names no existing schema;"
+    " create the schema or give one that exists",
+    "store.postgres.foreign": "{db}: schema {schema} holds tables that are not a zjj_medical"
+    " ledger store ({tables}); give an empty database or schema, or a store written by"
+    " zjj-medical ledger",
     "store.transaction.open": "a ledger store transaction is already open on this connection",
     "store.transaction.needed": "{what}: writes of {person_id} {year} need"
     " store.transaction({person_id!r}, {year}); none is open",

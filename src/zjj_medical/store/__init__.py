@@ -5,7 +5,8 @@
 - the journal: every write appends hash-chained postings (:class:`Posting`), nothing is
   rewritten; :func:`verify` checks the chain and re-settles every person-year from it;
 - :class:`LedgerStore` — the storage interface, one transaction per person-year;
-  :class:`SQLiteStore` — one SQLite file; :func:`open_store` — a store by URL or file path.
+  :class:`SQLiteStore` — one SQLite file; :class:`PostgresStore` — a PostgreSQL database;
+  :func:`open_store` — a store by URL or file path.
 - tokens, the audit trail and remembered responses of the settlement service
   (:class:`TokenRecord`, :class:`AuditRecord`, :class:`IdempotentResponse`;
   :mod:`zjj_medical.store.access`);
@@ -18,6 +19,7 @@ from zjj_medical.store.backends import open_store
 from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.book import LedgerBook, PolicyVersion, facility_key
 from zjj_medical.store.journal import Posting, Problem
+from zjj_medical.store.postgres import PostgresStore
 from zjj_medical.store.records import Adjustment, Reversal, StoredSettlement
 from zjj_medical.store.report import (
     ReconciliationRow,
@@ -36,6 +38,7 @@ __all__ = [
     "LedgerBook",
     "LedgerStore",
     "PolicyVersion",
+    "PostgresStore",
     "Posting",
     "Problem",
     "ReconciliationRow",

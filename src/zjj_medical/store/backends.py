@@ -2,7 +2,9 @@
 
 - ``sqlite:///abs/path.db`` — a SQLite file at an absolute path;
 - ``sqlite:relative.db`` — a SQLite file relative to the working directory;
-- a plain file path (``ledger.db``, ``/srv/zjj/ledger.db``, a :class:`~pathlib.Path`) — the same.
+- a plain file path (``ledger.db``, ``/srv/zjj/ledger.db``, a :class:`~pathlib.Path`) — the same;
+- ``postgresql://user@host:5432/dbname`` (or ``postgres://…``) — a PostgreSQL database
+  (:class:`~zjj_medical.store.postgres.PostgresStore`; needs the ``postgres`` extra).
 
 A URL with any other scheme is refused with :class:`~zjj_medical.errors.StoreError`
 naming the schemes this installation supports. :data:`SCHEMES` maps each scheme to the
@@ -12,10 +14,10 @@ function that opens it, so a further backend is one entry.
 >>> type(store).__name__
 'SQLiteStore'
 >>> store.close()
->>> open_store("postgresql://billing@db.example/ledger")
+>>> open_store("mysql://billing@db.example/ledger")
 Traceback (most recent call last):
 ...
-zjj_medical.errors.StoreError: postgresql://…: no ledger store backend for scheme 'postgresql' in this installation; supported: sqlite (sqlite:///abs/path.db, sqlite:relative.db, or a file path)
+zjj_medical.errors.StoreError: mysql://…: no ledger store backend for scheme 'mysql' in this installation; supported: postgres (postgres://user@host/dbname), postgresql (postgresql://user@host/dbname), sqlite (sqlite:///abs/path.db, sqlite:relative.db, or a file path)
 """
 
 from __future__ import annotations
@@ -55,15 +57,31 @@ def _sqlite_file(path: str, *, timeout: float, synchronous: str, check: bool) ->
     return SQLiteStore(path, timeout=timeout, synchronous=synchronous, check=check)
 
 
+def _open_postgres(rest: str, *, timeout: float, synchronous: str, check: bool) -> LedgerStore:
+    from zjj_medical.store.postgres import PostgresStore  # psycopg is imported when used
+
+    return PostgresStore(
+        "postgresql:" + rest, timeout=timeout, synchronous=synchronous, check=check
+    )
+
+
 #: Scheme → the function that opens a store of it. A later backend adds one entry.
-SCHEMES: dict[str, StoreOpener] = {"sqlite": _open_sqlite}
+SCHEMES: dict[str, StoreOpener] = {
+    "sqlite": _open_sqlite,
+    "postgresql": _open_postgres,
+    "postgres": _open_postgres,
+}
 
 # A scheme is at least two characters (``C:\ledger.db`` is a path), as in RFC 3986.
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):(.*)", re.DOTALL)
 
 
 def _supported() -> str:
-    forms = {"sqlite": "sqlite:///abs/path.db, sqlite:relative.db, or a file path"}
+    forms = {
+        "sqlite": "sqlite:///abs/path.db, sqlite:relative.db, or a file path",
+        "postgresql": "postgresql://user@host/dbname",
+        "postgres": "postgres://user@host/dbname",
+    }
     return ", ".join(f"{s} ({forms[s]})" if s in forms else s for s in sorted(SCHEMES))
 
 
@@ -125,15 +143,18 @@ def open_store(
     """The ledger store at a URL or a file path.
 
     Args:
-        url_or_path: ``sqlite:///abs/path.db``, ``sqlite:relative.db`` or a file path.
+        url_or_path: ``sqlite:///abs/path.db``, ``sqlite:relative.db``, a file path, or
+            ``postgresql://user@host/dbname``.
         timeout: seconds to wait for another writer before giving up with ``StoreError``.
-        synchronous: how durable a commit is (SQLite's ``PRAGMA synchronous``).
+        synchronous: how durable a commit is (SQLite's ``PRAGMA synchronous``; on
+            PostgreSQL ``OFF`` sets ``synchronous_commit = off``).
         check: run the store's cheap check on open (``zjj-medical ledger verify`` opens
             without it, to report every problem).
 
     Raises:
         StoreError: the scheme is not supported here, the URL is malformed, or the store
-            cannot be opened (see :class:`~zjj_medical.store.SQLiteStore`).
+            cannot be opened (see :class:`~zjj_medical.store.SQLiteStore` and
+            :class:`~zjj_medical.store.PostgresStore`).
     """
     if isinstance(url_or_path, Path):
         return _sqlite_file(str(url_or_path), timeout=timeout, synchronous=synchronous, check=check)

@@ -21,10 +21,12 @@ import os
 import sqlite3
 
 from zjj_medical.errors import StoreError
-from zjj_medical.store.journal import GENESIS, posting_hash
+from zjj_medical.store.sql_tables import head_problem
 from zjj_medical.store.sqlite_access import ACCESS_TABLES
 
 __all__ = [
+    "CURRENT_TABLES",
+    "JOURNAL_TABLES",
     "QUICK_CHECK_PAGES",
     "SCHEMA",
     "SCHEMA_TABLE",
@@ -40,7 +42,8 @@ SCHEMA_TABLE = "zjj_medical_schema"
 #: Stores of at most this many pages get SQLite's ``PRAGMA quick_check`` on open.
 QUICK_CHECK_PAGES = 4096
 
-_JOURNAL = [
+#: The journal's tables, in SQL that SQLite and PostgreSQL both run.
+JOURNAL_TABLES = [
     """CREATE TABLE journal (
     seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,
     person_id TEXT NOT NULL, year INTEGER NOT NULL, claim_id TEXT NOT NULL,
@@ -51,6 +54,9 @@ _JOURNAL = [
     """CREATE TABLE journal_head (
     one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL
 )""",
+]
+_JOURNAL = [
+    *JOURNAL_TABLES,
     """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: a posting is never changed'); END""",
     """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
@@ -58,7 +64,8 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only: a posting is never remove
 ]
 
 #: The statements that create a new store (the version row and application id aside).
-SCHEMA = [
+#: The schema version table and the current state's tables, in SQL both databases run.
+CURRENT_TABLES = [
     f"CREATE TABLE {SCHEMA_TABLE} (version INTEGER NOT NULL, created_at TEXT NOT NULL)",
     """CREATE TABLE ledgers (
     person_id TEXT NOT NULL, year INTEGER NOT NULL, ledger TEXT NOT NULL,
@@ -75,6 +82,9 @@ SCHEMA = [
     UNIQUE (person_id, year, seq)
 )""",
     "CREATE INDEX settlements_by_date ON settlements (date, facility)",
+]
+SCHEMA = [
+    *CURRENT_TABLES,
     """CREATE TABLE reversals (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     claim_id TEXT NOT NULL, person_id TEXT NOT NULL, year INTEGER NOT NULL,
@@ -176,28 +186,8 @@ def check_store(conn: sqlite3.Connection, path: str) -> None:
             if found != ["ok"]:
                 detail = "SQLite's quick check: " + "; ".join(map(str, found[:3]))
         if not detail:
-            detail = _head_problem(conn)
+            detail = head_problem(conn.execute)
     except sqlite3.DatabaseError as exc:
         detail = str(exc)
     if detail:
         raise StoreError(code="store.damaged", params={"db": path, "detail": detail}, field="db")
-
-
-def _head_problem(conn: sqlite3.Connection) -> str:
-    """What is wrong with the journal's last posting and the recorded head ("": nothing)."""
-    row = conn.execute("SELECT seq, hash FROM journal_head WHERE one = 1").fetchone()
-    head = (0, "") if row is None else (int(row[0]), str(row[1]))
-    last = conn.execute(
-        "SELECT seq, content, hash FROM journal ORDER BY seq DESC LIMIT 2"
-    ).fetchall()
-    last_seq, last_hash = (int(last[0][0]), str(last[0][2])) if last else (0, GENESIS)
-    if head != (last_seq, last_hash):
-        return (
-            f"the journal's last posting is {last_seq} ({last_hash}) but its head is "
-            f"recorded as {head[0]} ({head[1]})"
-        )
-    if last:
-        previous = str(last[1][2]) if len(last) > 1 else GENESIS
-        if posting_hash(previous, str(last[0][1])) != last_hash:
-            return f"posting {last_seq}: its hash does not match its content"
-    return ""
