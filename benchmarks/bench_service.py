@@ -93,7 +93,9 @@ def fresh_store(kind: str, tmp: Path, name: str) -> Iterator[str]:
 
 
 # -- baseline: LedgerBook.settle in process -------------------------------------------------------
-def baseline(store: str, work: list[list[tuple[Claim, Person]]]) -> tuple[float, list[float], dict[str, Any]]:
+def baseline(
+    store: str, work: list[list[tuple[Claim, Person]]]
+) -> tuple[float, list[float], dict[str, Any]]:
     books = [LedgerBook.open(store) for _ in work]
     latencies: list[list[float]] = [[] for _ in work]
     results: dict[str, Any] = {}
@@ -155,7 +157,9 @@ def serve(store: str) -> Iterator[tuple[str, str]]:
                 break
             except httpx.TransportError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"zjj-medical serve did not start: {proc.stderr.read() if proc.stderr else ''}") from None
+                    raise SystemExit(
+                        f"zjj-medical serve did not start: {proc.stderr.read() if proc.stderr else ''}"
+                    ) from None
                 time.sleep(0.1)
         yield url, token
     finally:
@@ -235,13 +239,21 @@ def main() -> None:
                         s_wall, s_lat, s_res = asyncio.run(through_service(url, tok, work))
                     if s_res != b_res:
                         bad = next(c for c in b_res if s_res.get(c) != b_res[c])
-                        raise SystemExit(f"{bad}: the service paid {s_res.get(bad)}, the book {b_res[bad]}")
+                        raise SystemExit(
+                            f"{bad}: the service paid {s_res.get(bad)}, the book {b_res[bad]}"
+                        )
                     for name, wall, lat in (("base", b_wall, b_lat), ("svc", s_wall, s_lat)):
-                        if name not in best or statistics.median(lat) < statistics.median(best[name][1]):
+                        if name not in best or statistics.median(lat) < statistics.median(
+                            best[name][1]
+                        ):
                             best[name] = (wall, lat)
-                print(row(f"`LedgerBook.settle` in process, {k} thread(s) (baseline)", *best["base"]))
+                print(
+                    row(f"`LedgerBook.settle` in process, {k} thread(s) (baseline)", *best["base"])
+                )
                 print(row(f"`POST /v1/settle`, {k} client(s)", *best["svc"]))
-                added = (statistics.median(best["svc"][1]) - statistics.median(best["base"][1])) * 1e3
+                added = (
+                    statistics.median(best["svc"][1]) - statistics.median(best["base"][1])
+                ) * 1e3
                 print(f"| HTTP adds at p50 | | {added:+.2f} ms | |")
 
 

@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-FACILITY = "zjj-peoples-hospital"
+FACILITY = "sangzhi-county-hospital"  # a county hospital the policy does not name: its level counts
 SCREENSHOT = os.environ.get("ZJJ_MEDICAL_CLERK_SCREENSHOT")  # a PNG path, to look at the sheet
 
 if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
@@ -65,7 +65,7 @@ def claim(cid: str, date: str, total: str, in_scope: str) -> dict[str, Any]:
         "id": cid,
         "kind": "inpatient",
         "date": date,
-        "facility": {"id": None, "level": "county", "county": "sangzhi"},
+        "facility": {"id": FACILITY, "level": "county", "county": "sangzhi"},
         "total": total,
         "in_scope": in_scope,
         "accident": False,
@@ -174,6 +174,7 @@ def fill_claim(page: Any, c: dict[str, Any]) -> None:
     page.fill("#claim_id", c["id"])
     page.check(f"input[name=kind][value={c['kind']}]")
     page.fill("#date", c["date"])
+    page.fill("#facility_id", c["facility"]["id"])
     page.select_option("#level", c["facility"]["level"])
     page.fill("#total", c["total"])
     page.fill("#in_scope", c["in_scope"])

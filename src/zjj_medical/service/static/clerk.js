@@ -147,7 +147,7 @@ class ApiError extends Error {
 }
 
 async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", "Accept-Language": lang === "zh" ? "zh-CN, en;q=0.5" : "en" };
   const token = sessionStorage.getItem("zjj-token");
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -169,9 +169,9 @@ function plainWords(err) {
   if (!(err instanceof ApiError)) return String(err);
   if (err.status === 0) return t("eNetwork");
   if (err.status === 401) return t("eToken");
-  if (err.status === 403) return t("eForbidden");
-  if (err.status >= 500) return t("eServer", { status: err.status });
   const p = err.problem;
+  if (err.status === 403) return p.detail ? `${t("eForbidden")}（${p.detail}）` : t("eForbidden");
+  if (err.status >= 500) return t("eServer", { status: err.status });
   return p.detail || p.message || p.title || t("eServer", { status: err.status });
 }
 
@@ -326,20 +326,27 @@ function readClaim() {
 }
 
 async function send(which) {
-  const body = readClaim();
-  if (!body) return;
+  const input = readClaim();
+  if (!input) return;
   const buttons = [$("#presettle"), $("#settle")];
   buttons.forEach((b) => { b.disabled = true; });
   $("#form-err").textContent = "";
   try {
-    const res = await api("POST", which === "pre" ? API.presettle : API.settle, body);
-    current = { kind: which === "pre" ? "pre" : "settled", ...unpack(res), person: body.person };
+    // the JSON contract's document: the person and their claim; the store keeps the ledger
+    const doc = { person: input.person, claims: [input.claim], ledger: null };
+    const res = await api("POST", which === "pre" ? API.presettle : API.settle, doc);
+    current = { kind: which === "pre" ? "pre" : "settled", ...unpack(res), person: input.person };
+    if (current.kind === "settled") {
+      // the stored record adds the policy, the time and any posting note
+      try { current.record = await api("GET", API.claim(input.claim.id)); } catch { /* the sheet stands without */ }
+    }
+    if (input.claim.facility.id) sessionStorage.setItem("zjj-facility", input.claim.facility.id);
     renderSheet(current);
     $("#sheet").hidden = false;
     $("#sheet-msg").textContent = "";
     $("#sheet-h").focus();
-    if (!$("#y_person").value) $("#y_person").value = body.person.id;
-    if (!$("#y_year").value) $("#y_year").value = body.claim.date.slice(0, 4);
+    if (!$("#y_person").value) $("#y_person").value = input.person.id;
+    if (!$("#y_year").value) $("#y_year").value = input.claim.date.slice(0, 4);
   } catch (err) {
     showApiError(err, $("#claim-form"), "form-err");
   } finally {
@@ -540,6 +547,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#reverse").addEventListener("click", askReverse);
   $("#year-form").addEventListener("submit", lookUp);
   if (!$("#date").value) $("#date").value = new Date().toISOString().slice(0, 10);
+  if (!$("#facility_id").value) $("#facility_id").value = sessionStorage.getItem("zjj-facility") || "";
   applyLang();
   showSignedIn();
 });
