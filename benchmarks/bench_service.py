@@ -70,8 +70,8 @@ def workload(client: int, n_claims: int, run: str) -> list[tuple[Claim, Person]]
 
 
 def body(claim: Claim, person: Person) -> dict[str, Any]:
-    """The request of ``POST /v1/settle``."""
-    return {"person": person_to_dict(person), "claim": claim_to_dict(claim)}
+    """The request of ``POST /v1/settle``: the JSON contract's document of one claim."""
+    return {"person": person_to_dict(person), "claims": [claim_to_dict(claim)], "ledger": None}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -189,7 +189,7 @@ async def through_service(
                 latencies.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     raise SystemExit(f"{claim.id}: {r.status_code} {data}")
-                results[claim.id] = (data.get("settlement") or data)["payments"]
+                results[claim.id] = data["settlements"][0]["payments"]
 
     t0 = time.perf_counter()
     await asyncio.gather(*(client(w) for w in work))
@@ -229,7 +229,7 @@ def main() -> None:
             print("|---|---:|---:|---:|")
             for k in clients:
                 best: dict[str, tuple[float, list[float]]] = {}
-                for rep in range(args.repeat):
+                for _ in range(args.repeat):
                     run = uuid.uuid4().hex[:8]
                     work = [workload(i, args.claims, run) for i in range(k)]
                     with fresh_store(kind, tmp, f"base-{run}") as store:
