@@ -37,7 +37,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -96,30 +96,38 @@ def fresh_store(kind: str, tmp: Path, name: str) -> Iterator[str]:
 def baseline(
     store: str, work: list[list[tuple[Claim, Person]]]
 ) -> tuple[float, list[float], dict[str, Any]]:
-    books = [LedgerBook.open(store) for _ in work]
+    """Each client a thread with its own book (a SQLite connection is used by one thread)."""
     latencies: list[list[float]] = [[] for _ in work]
     results: dict[str, Any] = {}
+    failed: list[BaseException] = []
     start = threading.Barrier(len(work) + 1)
 
     def client(i: int) -> None:
-        book, lat = books[i], latencies[i]
-        start.wait()
-        for claim, person in work[i]:
-            t0 = time.perf_counter()
-            stored = book.settle(claim, person)
-            lat.append(time.perf_counter() - t0)
-            results[claim.id] = {k: str(v) for k, v in stored.settlement.payments.items()}
+        lat = latencies[i]
+        try:
+            with LedgerBook.open(store) as book:
+                book.policy_for(work[i][0][0].date)
+                start.wait()
+                for claim, person in work[i]:
+                    t0 = time.perf_counter()
+                    stored = book.settle(claim, person)
+                    lat.append(time.perf_counter() - t0)
+                    results[claim.id] = {k: str(v) for k, v in stored.settlement.payments.items()}
+        except BaseException as exc:
+            failed.append(exc)
+            start.abort()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(len(work))]
     for t in threads:
         t.start()
-    start.wait()
+    with suppress(threading.BrokenBarrierError):
+        start.wait()
     t0 = time.perf_counter()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
-    for b in books:
-        b.close()
+    if failed:
+        raise SystemExit(f"the in-process baseline failed: {failed[0]!r}")
     return wall, [x for lat in latencies for x in lat], results
 
 
