@@ -376,21 +376,22 @@ function layerName(id, name) {
 
 function how(inputs) {
   const i = inputs || {};
+  const [comma, semi, colon] = lang === "zh" ? ["，", "；", "："] : [", ", "; ", ": "];
   const parts = [];
   if ("target_ratio" in i) {
     const of = t("targetOf")[i.target_of] || i.target_of;
-    parts.push(`${i.target_ratio} × ${of} ${i.base} = ${i.target}，${t("lessPaid", { paid: i.earlier_layers })}`);
+    parts.push(`${i.target_ratio} × ${of} ${i.base} = ${i.target}${comma}${t("lessPaid", { paid: i.earlier_layers })}`);
   } else if ("cumulative_after" in i || "base" in i) {
     const base = "cumulative_after" in i
-      ? `${t("yearBase")} ${i.cumulative_before} → ${i.cumulative_after}，${t("annualDeductible")} ${i.deductible}`
+      ? `${t("yearBase")} ${i.cumulative_before} → ${i.cumulative_after}${comma}${t("annualDeductible")} ${i.deductible}`
       : null;
     if ("ratio" in i) {
-      parts.push(base ? `${base}，× ${i.ratio}` : `(${i.base} − ${t("deductible")} ${i.deductible}) × ${i.ratio} = ${i.computed}`);
+      parts.push(base ? `${base}${comma}× ${i.ratio}` : `(${i.base} − ${t("deductible")} ${i.deductible}) × ${i.ratio} = ${i.computed}`);
     } else {
-      parts.push(base || `${t("base")} ${i.base}，${t("deductible")} ${i.deductible}`);
+      parts.push(base || `${t("base")} ${i.base}${comma}${t("deductible")} ${i.deductible}`);
       const used = (i.bands || []).filter((b) => b.this_claim !== "0.00")
         .map((b) => `${b.this_claim} × ${b.ratio} (${b.from}–${b.to || "∞"})`);
-      if (used.length) parts.push(`${t("bands")}：${used.join("，")} = ${i.computed}`);
+      if (used.length) parts.push(`${t("bands")}${colon}${used.join(comma)} = ${i.computed}`);
     }
   }
   for (const c of i.caps || []) {
@@ -398,8 +399,8 @@ function how(inputs) {
     if (c.shared_by) s += t("sharedBy", { who: [].concat(c.shared_by).join("、") });
     parts.push(s);
   }
-  if (i.cap) parts.push(`${t("cap")}：${i.cap}`);
-  return parts.join("；");
+  if (i.cap) parts.push(`${t("cap")}${colon}${i.cap}`);
+  return parts.join(semi);
 }
 
 function renderSheet(cur) {
