@@ -171,13 +171,13 @@ def schema_1_store(path: Path, source: Path) -> None:
 def test_a_schema_1_store_is_upgraded_its_settlements_become_the_first_postings(
     db: Path, tmp_path: Path
 ) -> None:
-    """Opening a schema 1 store: version 2, one migrated settle posting per settlement, verify ok."""
+    """Opening a schema 1 store: version 3, one migrated settle posting per settlement, verify ok."""
     old = tmp_path / "v1.db"
     schema_1_store(old, db)
     with sqlite3.connect(old) as con:
         assert [] == con.execute("SELECT name FROM sqlite_master WHERE name = 'journal'").fetchall()
     with LedgerBook.open(old) as book:
-        assert 2 == book.store.schema_version  # type: ignore[attr-defined]
+        assert 3 == book.store.schema_version  # type: ignore[attr-defined]
         assert ("C2", "C3") == book.ledger("P-cili", 2019).claim_ids
         rows = journal(old)
         assert [(1, "settle", "C2"), (2, "settle", "C3")] == [r[:3] for r in rows]

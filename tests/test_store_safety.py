@@ -292,11 +292,11 @@ def test_a_damaged_row_is_reported(tmp_path: Path) -> None:
 
 
 def test_an_empty_file_becomes_a_store_in_wal_mode(tmp_path: Path) -> None:
-    """An empty file is initialised: WAL journal, application id, schema version 2."""
+    """An empty file is initialised: WAL journal, application id, schema version 3."""
     db = tmp_path / "empty.db"
     db.write_bytes(b"")
     with SQLiteStore(db) as store:
-        assert 2 == store.schema_version
+        assert 3 == store.schema_version
     con = sqlite3.connect(db)
     assert "wal" == con.execute("PRAGMA journal_mode").fetchone()[0]
     assert 0x7A6A6A6D == con.execute("PRAGMA application_id").fetchone()[0]

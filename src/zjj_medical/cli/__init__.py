@@ -6,8 +6,10 @@ import click
 
 from zjj_medical.cli.ledger import ledger_group
 from zjj_medical.cli.policy import policy_group
+from zjj_medical.cli.serve import serve_command
 from zjj_medical.cli.settle import premium_command, settle_command
 from zjj_medical.cli.simulate import simulate_command
+from zjj_medical.cli.token import token_group
 
 __all__ = ["cli", "main"]
 
@@ -26,6 +28,8 @@ cli.add_command(premium_command)
 cli.add_command(policy_group)
 cli.add_command(ledger_group)
 cli.add_command(simulate_command)
+cli.add_command(serve_command)
+cli.add_command(token_group)
 
 
 def main() -> None:

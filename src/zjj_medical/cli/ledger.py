@@ -20,6 +20,7 @@ from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import InvalidClaim, LedgerMismatch, ReimbursementError
 from zjj_medical.messages import render
 from zjj_medical.render.sheet import settlement_sheet
+from zjj_medical.store.access import audit_chain_problems
 from zjj_medical.store.backends import is_store_url, persists
 from zjj_medical.store.book import LedgerBook, PolicyVersion
 from zjj_medical.store.report import (
@@ -309,3 +310,48 @@ def export_fhir_command(ctx: click.Context, claim_id: str) -> None:
     except ImportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(fhir_json(claim_response(record.settlement, created=record.settled_at)))
+
+
+@ledger_group.command("audit")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@click.option("--after", default=0, type=click.IntRange(min=0), help="Only records after SEQ.")
+@click.option("--limit", default=None, type=click.IntRange(min=1), help="At most N records.")
+@click.option(
+    "--db", "db", default=None, metavar="URL|PATH", callback=_store_location,
+    help="The ledger store (as the group's --db).",
+)  # fmt: skip
+@click.pass_context
+def audit_command(
+    ctx: click.Context, as_json: bool, after: int, limit: int | None, db: str | None
+) -> None:
+    """The audit trail of the settlement service: every write (settle, reverse, token
+    create or revoke) with who (token id, role, facility), when, the request id, a hash
+    of the request body and the status answered.
+
+    The trail is append-only and hash-chained; a record that does not follow from the
+    one before is reported and the command exits 1.
+    """
+    if db is not None:
+        ctx.obj = (db, ctx.obj[1])
+    book = _book(ctx)
+    records = book.store.audit(after=after, limit=limit)
+    whole = book.store.audit() if after == 0 and limit is None else None
+    problems = audit_chain_problems(records if whole is None else whole) if after == 0 else []
+    if as_json:
+        out = {"ok": not problems, "problems": problems,
+               "records": [r.to_dict() for r in records]}  # fmt: skip
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        table = Table(title="审计 audit trail")
+        columns = ("seq", "at", "action", "actor", "role", "facility", "request_id", "target",
+                   "status", "outcome")  # fmt: skip
+        for name in columns:
+            table.add_column(name, justify="right" if name in ("seq", "status") else "left")
+        for r in records:
+            table.add_row(str(r.seq), r.at, r.action, r.actor, r.role, r.facility or "",
+                          r.request_id, r.target, str(r.status), r.outcome)  # fmt: skip
+        Console(width=200).print(table)
+        for problem in problems:
+            click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)

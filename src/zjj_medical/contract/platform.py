@@ -71,7 +71,8 @@ def to_platform(settlement: Settlement, policy: Policy) -> dict[str, Any]:
     deductible = Decimal(0)
     ratio = None
     if basic is not None:
-        deductible = basic.inputs.get("deductible_borne", ZERO)
+        # a stored settlement's trace holds money as text (its JSON form)
+        deductible = Decimal(str(basic.inputs.get("deductible_borne", ZERO)))
         ratio = basic.inputs.get("ratio")
     setlinfo: dict[str, Any] = {
         "medfee_sumamt": format_money(s.total),

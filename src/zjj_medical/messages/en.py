@@ -395,6 +395,37 @@ MESSAGES: dict[str, str] = {
     " journal's: {detail}",
     "store.ledger.document": "ledger: the document's ledger is not the store's ledger of"
     " {person_id} {year}; leave it null, the store holds the ledger",
+    "store.token.exists": "token {token_id}: a token of that id or secret is already kept",
+    # -- the settlement service (HTTP) -------------------------------------------------------
+    "service.auth.missing": "no access token: send the header Authorization: Bearer <token>",
+    "service.auth.invalid": "the access token is not valid (unknown, malformed or revoked)",
+    "service.role": "this request needs a {role} token",
+    "service.claim.forbidden": "claim {claim_id}: not a claim this token may read or write",
+    "service.person.forbidden": "person {person_id} {year}: no settlement this token may read",
+    "service.facility.other": _CLAIM + "facility.id: {value!r} is not this token's facility"
+    " {facility} (a facility token settles its own facility's claims)",
+    "service.person.unknown": "person {person_id} {year}: nothing is stored",
+    "service.policy.unknown": "policy {policy_id!r}: no such built-in policy (accepted:"
+    " {accepted})",
+    "service.policy.not_in_force": "policy {policy_id}: not in force on {date} (in force from"
+    " {start}{until})",
+    "service.query": "{name}: {value!r} is not accepted ({accepted})",
+    "service.body.size": "request body: longer than {limit} bytes, the largest accepted",
+    "service.body.json": "request body: not JSON: {detail}",
+    "service.input": "request body: {detail}",
+    "service.timeout": "the request was not handled within {seconds} seconds; send it again"
+    " (a retry of a settlement returns the first response)",
+    "service.idempotency.conflict": "Idempotency-Key {key!r}: already used with another request",
+    "service.idempotency.key": "Idempotency-Key: {value!r} is not accepted (1 to 255 visible"
+    " ASCII characters)",
+    "service.not_found": "{path}: no such resource",
+    "service.method": "{method} {path}: method not allowed (allowed: {allowed})",
+    "service.unavailable": "the ledger store cannot be used now: {detail}",
+    "service.internal": "an internal error (request {request_id}); nothing was changed that a"
+    " retry would not find",
+    "service.token.role": "role: {value!r} is not accepted (accepted: {accepted})",
+    "service.token.facility": "a {role} token {need} (--facility)",
+    "service.token.unknown": "token {token_id}: no such valid token",
     # -- tables, files and analysis arguments (raised as ValueError or TypeError) -----------
     "lines.claim_id.missing": "lines: row {row} has no claim_id; every fee line names the claim"
     " it is of",
@@ -560,6 +591,27 @@ MEANINGS: dict[str, str] = {
     "store.claim.other_content": "the claim id is stored with other content",
     "store.claim.taken": "the claim id is stored for another person (nothing is said of it)",
     "store.ledger.document": "a document's ledger differs from the store's",
+    "store.token": "a token of that id or secret is already kept",
+    "service": "a request to the settlement service cannot be served as sent",
+    "service.auth": "the request carries no valid access token (401)",
+    "service.role": "the token's role does not allow the request (403)",
+    "service.claim.forbidden": "the claim is not one of the token's facility (403; nothing is"
+    " said of whether it exists)",
+    "service.person.forbidden": "the person-year holds no settlement of the token's facility (403)",
+    "service.facility.other": "a facility token sent a claim of another facility (403)",
+    "service.person.unknown": "the person-year has nothing stored (404)",
+    "service.policy": "no such built-in policy, or not in force on the date asked (404)",
+    "service.query": "a query parameter or path segment is not accepted (400)",
+    "service.body": "the request body is too large (413) or not JSON (400)",
+    "service.input": "the request body cannot be read as the contract's document (422)",
+    "service.timeout": "the request took longer than the service's bound (503)",
+    "service.idempotency.conflict": "the Idempotency-Key was used with another request (409)",
+    "service.idempotency.key": "the Idempotency-Key header is not accepted (400)",
+    "service.not_found": "no such path (404)",
+    "service.method": "the path does not take this method (405)",
+    "service.unavailable": "the ledger store cannot be used now (503)",
+    "service.internal": "an unexpected error (500); never the answer to any input",
+    "service.token": "a token command's arguments are not accepted, or no such token",
     "table": "a claims or people table (or file) lacks what every row needs",
     "metrics": "an argument of the run's summary is not accepted",
     "plots": "an argument of a plot is not accepted",

@@ -10,6 +10,11 @@ included) until it ends; reads inside it see the transaction's own writes. Write
 different person-years need not wait for each other (a backend may still serialise
 them: SQLite has one write lock per file).
 
+Beside the ledgers, a store keeps what the settlement service needs (see
+:mod:`zjj_medical.store.access`): access tokens (hashed), an append-only, hash-chained audit
+trail of every write, and the responses to requests that carried an ``Idempotency-Key``.
+Each of their writes is a transaction of its own, or joins the transaction already open.
+
 The interface is kept small — it is what a second backend implements. Settling,
 re-settling after a reversal, idempotency and the checks on content live in
 :class:`~zjj_medical.store.book.LedgerBook`, the same for every backend.
@@ -24,6 +29,7 @@ from typing import Protocol
 
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import StoreError
+from zjj_medical.store.access import AuditRecord, IdempotentResponse, TokenRecord
 from zjj_medical.store.journal import Posting
 from zjj_medical.store.records import Reversal, StoredSettlement
 
@@ -110,6 +116,40 @@ class LedgerStore(Protocol):
             StoreError: not inside the transaction of the person-year, or a record is
                 not stored.
         """
+
+    # -- tokens, audit trail, remembered responses (see zjj_medical.store.access) -----------
+    def add_token(self, record: TokenRecord) -> None:
+        """Keep a new token record.
+
+        Raises:
+            StoreError: a token of that id or hash is already kept (``store.token.exists``).
+        """
+
+    def token(self, token_hash: str) -> TokenRecord | None:
+        """The token record of a secret's hash (revoked ones too), ``None`` when there is none."""
+
+    def tokens(self) -> list[TokenRecord]:
+        """Every token record, oldest first."""
+
+    def revoke_token(self, token_id: str, at: str) -> bool:
+        """Mark the token revoked at ``at`` (UTC, ISO 8601); ``False`` when there is no
+        such token or it is already revoked (its first revocation time is kept)."""
+
+    def add_audit(self, record: AuditRecord) -> AuditRecord:
+        """Append a record to the audit trail; returns it as stored, with its ``seq`` (one
+        more than the last) and ``hash`` (:func:`~zjj_medical.store.access.audit_hash` over
+        the last record's hash, :data:`~zjj_medical.store.journal.GENESIS` for the first).
+        The ``seq`` and ``hash`` given are ignored. Records are never changed or removed."""
+
+    def audit(self, *, after: int = 0, limit: int | None = None) -> list[AuditRecord]:
+        """Audit records with ``seq > after``, oldest first, at most ``limit`` of them."""
+
+    def idempotent(self, key: str, principal: str) -> IdempotentResponse | None:
+        """The response kept for ``(key, principal)``, ``None`` when there is none."""
+
+    def add_idempotent(self, response: IdempotentResponse) -> IdempotentResponse:
+        """Keep a response for its ``(key, principal)``; when one is already kept (a
+        concurrent retry won the race), keep nothing and return the one kept."""
 
     def close(self) -> None:
         """Release the store's resources."""

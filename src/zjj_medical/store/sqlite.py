@@ -12,7 +12,7 @@ SQLite database, or a SQLite database of another application, is refused with
 
 >>> store = SQLiteStore(":memory:")
 >>> store.ledger("P1", 2019) is None, store.schema_version
-(True, 2)
+(True, 3)
 >>> store.close()
 """
 
@@ -41,6 +41,7 @@ from zjj_medical.store.records import (
     _signed,
     record_from_dict,
 )
+from zjj_medical.store.sqlite_access import SQLiteAccess
 from zjj_medical.store.sqlite_schema import (
     SCHEMA,
     SCHEMA_TABLE,
@@ -79,7 +80,7 @@ def _writable(path: str) -> bool:
     return os.access(folder, os.W_OK)
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteAccess):
     """A :class:`~zjj_medical.store.base.LedgerStore` in one SQLite file.
 
     Args:
@@ -94,7 +95,9 @@ class SQLiteStore:
 
     A file that cannot be written (the file or its directory is read-only) is opened
     read-only: reads work, a write transaction raises ``StoreError`` (``store.read_only``).
-    A store of an older schema version is upgraded on open.
+    A store of an older schema version is upgraded on open. The connection may be used
+    from any thread, one at a time (the caller serialises; the settlement service keeps
+    one store per thread).
 
     Raises:
         StoreError: the file is not a SQLite database, is another application's
@@ -141,7 +144,9 @@ class SQLiteStore:
             mode = "ro&immutable=1" if immutable else "ro"
             target, uri = f"file:{quote(os.path.abspath(self.path))}?mode={mode}", True
         try:
-            return sqlite3.connect(target, timeout=timeout, isolation_level=None, uri=uri)
+            return sqlite3.connect(
+                target, timeout=timeout, isolation_level=None, uri=uri, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             raise StoreError(
                 code="store.open", params={"db": self.path, "detail": str(exc)}
@@ -246,18 +251,27 @@ class SQLiteStore:
         with self._write():
             version = self._version()  # another process may have upgraded it meanwhile
             if version == 1:
-                for statement in UPGRADE[1]:
+                self._upgrade_1()
+                version = 2
+            if version == 2:
+                for statement in UPGRADE[2]:
                     self._exec(statement)
-                self._exec("INSERT INTO journal_head VALUES (1, 0, ?)", (GENESIS,))
-                rows = self._exec(
-                    f"SELECT {_COLUMNS} FROM settlements ORDER BY person_id, year, seq"
-                ).fetchall()
-                for row in rows:
-                    record = self._record(row)
-                    body = {"migrated": True, "record": record.to_dict()}
-                    self._append("settle", record.person_id, record.year, record.claim_id, body)
+            if version < SCHEMA_VERSION:
                 self._exec(f"UPDATE {SCHEMA_TABLE} SET version = ?", (SCHEMA_VERSION,))
         self.schema_version = SCHEMA_VERSION
+
+    def _upgrade_1(self) -> None:
+        """Version 1 to 2: the journal, its first postings written from the settlements."""
+        for statement in UPGRADE[1]:
+            self._exec(statement)
+        self._exec("INSERT INTO journal_head VALUES (1, 0, ?)", (GENESIS,))
+        rows = self._exec(
+            f"SELECT {_COLUMNS} FROM settlements ORDER BY person_id, year, seq"
+        ).fetchall()
+        for row in rows:
+            record = self._record(row)
+            body = {"migrated": True, "record": record.to_dict()}
+            self._append("settle", record.person_id, record.year, record.claim_id, body)
 
     # -- plumbing -----------------------------------------------------------------------------
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:

@@ -1,6 +1,10 @@
 """The SQLite store's schema, its upgrade from older versions, and the file check on open.
 
-Version 2 (this one) keeps every write in the ``journal`` table — append-only, hash-chained
+Version 3 (this one) adds the service's tables to version 2: ``tokens``, ``audit``
+(append-only, its own hash chain) and ``idempotency`` (see
+:mod:`zjj_medical.store.sqlite_access`); opening a version 2 store creates them.
+
+Version 2 kept every write in the ``journal`` table — append-only, hash-chained
 (see :mod:`zjj_medical.store.journal`), with its last posting recorded in ``journal_head``
 — beside the tables derived from it for fast reads: ``ledgers`` and ``settlements`` (the
 current state of each person-year) and ``reversals`` with their ``adjustments``. Triggers
@@ -18,6 +22,7 @@ import sqlite3
 
 from zjj_medical.errors import StoreError
 from zjj_medical.store.journal import GENESIS, posting_hash
+from zjj_medical.store.sqlite_access import ACCESS_TABLES
 
 __all__ = [
     "QUICK_CHECK_PAGES",
@@ -30,7 +35,7 @@ __all__ = [
 ]
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_TABLE = "zjj_medical_schema"
 #: Stores of at most this many pages get SQLite's ``PRAGMA quick_check`` on open.
 QUICK_CHECK_PAGES = 4096
@@ -88,12 +93,14 @@ SCHEMA = [
     FOREIGN KEY (reversal_id, position) REFERENCES adjustments (reversal_id, position)
 )""",
     *_JOURNAL,
+    *ACCESS_TABLES,
 ]
 
-#: Per older version, the statements that bring its tables to the next version (the
-#: journal's first postings are then written from the settlements).
+#: Per older version, the statements that bring its tables to the next version (from
+#: version 1, the journal's first postings are then written from the settlements).
 UPGRADE: dict[int, list[str]] = {
     1: ["ALTER TABLE settlements ADD COLUMN posting_note TEXT NOT NULL DEFAULT ''", *_JOURNAL],
+    2: ACCESS_TABLES,
 }
 
 _HEADER = b"SQLite format 3\x00"
