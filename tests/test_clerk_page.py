@@ -123,10 +123,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
     )  # fmt: skip
     token = made.stdout.split()[-1]
     port = free_port()
-    proc = subprocess.Popen(
-        cli("serve", "--db", db, "--host", "127.0.0.1", "--port", str(port)),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    log = tmp / "serve.log"  # a file, not a pipe: nobody reads the server's log while it runs
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cli("serve", "--db", db, "--host", "127.0.0.1", "--port", str(port)),
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -137,8 +139,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
                     break
             except (urllib.error.URLError, ConnectionError):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read() if proc.stdout else ""
-                    pytest.fail(f"zjj-medical serve did not start:\n{out}")
+                    pytest.fail(
+                        f"zjj-medical serve did not start:\n{log.read_text('utf-8', 'replace')}"
+                    )
                 time.sleep(0.1)
         yield url, token
     finally:
