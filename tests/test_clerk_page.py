@@ -253,7 +253,7 @@ def test_the_clerk_settles_looks_up_and_reverses(
     ratio = Decimal(lib_a2["actual_ratio"]) * 100
     assert f"{ratio:.2f}%" == sheet_total(page, "actual_ratio")
     if SCREENSHOT:
-        page.screenshot(path=SCREENSHOT, full_page=True)
+        page.locator("#sheet").screenshot(path=SCREENSHOT)
 
     # the person's year: two settlements, the ledger's basic insurance paid
     page.fill("#y_person", PERSON["id"])

@@ -422,7 +422,10 @@ function renderSheet(cur) {
   fact("fTotal", s.total, "total");
   fact("fInScope", s.in_scope, "in_scope");
   if (rec.policy_id) fact("fPolicy", `${rec.policy_id}${rec.policy_version ? ` · ${String(rec.policy_version).slice(0, 12)}` : ""}`, "policy");
-  if (rec.settled_at) fact("fSettledAt", rec.settled_at, "settled_at");
+  if (rec.settled_at) {
+    const at = String(rec.settled_at).replace("T", " ").replace(/\.\d+/, "").replace(/(\+00:00|Z)$/, " UTC");
+    fact("fSettledAt", at, "settled_at");
+  }
   if (rec.posting_note) fact("fNote", rec.posting_note, "posting_note");
 
   const rows = (s.trace && s.trace.length)
