@@ -6,11 +6,15 @@
 - the table of error codes in ``reference/errors.md``: every code of the message
   catalog, its meaning and an example message (:mod:`zjj_medical.render.error_codes`).
 - ``assets/figures/*.png``: figures drawn from real settlements during the build.
+- ``reference/http-api.md`` and ``reference/openapi.json``: the settlement service's
+  OpenAPI document, as the service serves it, and a page written from it
+  (:mod:`zjj_medical.service.reference`).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
@@ -32,6 +36,22 @@ from zjj_medical.render.explain import LAYER_TERMS
 from zjj_medical.render.policy_table import all_params, format_value, repeat_rule_text
 
 PARAMETERS_PAGE = "reference/policy-parameters.md"
+API_PAGE = "reference/http-api.md"
+API_DOCUMENT = "reference/openapi.json"
+
+
+def openapi_files() -> dict[str, str]:
+    """The service's OpenAPI document and its reference page, by site path."""
+    from zjj_medical.service import create_app
+    from zjj_medical.service.reference import api_page
+    from zjj_medical.store import SQLiteStore
+
+    store = SQLiteStore(":memory:")
+    try:
+        doc = create_app(store, static=None).openapi()
+    finally:
+        store.close()
+    return {API_DOCUMENT: json.dumps(doc, ensure_ascii=False, indent=2), API_PAGE: api_page(doc)}
 
 
 # --------------------------------------------------------------------------- the page
@@ -381,6 +401,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the generated page and figures to the site's files."""
     files.append(File.generated(config, PARAMETERS_PAGE, content=parameters_page()))
+    for uri, content in openapi_files().items():
+        files.append(File.generated(config, uri, content=content))
     root = Path(config.config_file_path).parent
     for uri, make in FIGURES.items():
         files.append(File.generated(config, uri, content=make(root)))

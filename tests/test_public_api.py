@@ -24,7 +24,9 @@ PUBLIC = [
     "zjj_medical.money",
     "zjj_medical.policy",
     "zjj_medical.render",
+    "zjj_medical.service",
     "zjj_medical.store",
+    "zjj_medical.store.access",
 ]
 
 

@@ -343,3 +343,23 @@ def test_openapi_uses_the_shipped_schema_files(client: TestClient) -> None:
     assert "#/components/schemas/SettlementInput" == ref
     assert "#/$defs/" not in json.dumps(doc)
     assert {"200", "400", "401", "403", "409", "413", "422", "503"} == set(settle["responses"])
+
+
+def test_a_defect_is_a_500_problem_naming_the_request(
+    store: SQLiteStore, keys: Tokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected exception (a defect: no input causes one) answers problem details 500
+    with the request id in the detail, and is logged."""
+    from zjj_medical.service import operations
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(operations, "policies", broken)
+    with TestClient(create_app(store), raise_server_exceptions=False) as c:
+        r = c.get("/v1/policies", headers=auth(keys.h1, **{"X-Request-ID": "req-500"}))
+    assert (500, PROBLEM, "service.internal") == (
+        r.status_code, r.headers["content-type"], r.json()["code"]
+    )  # fmt: skip
+    assert "req-500" in r.json()["detail"]
+    assert "req-500" == r.headers["x-request-id"]

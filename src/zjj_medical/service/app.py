@@ -83,7 +83,8 @@ _PROBLEM = "application/problem+json"
 
 class _RequestId:
     """Give every request an id (a valid ``X-Request-ID`` is kept) and every response the
-    header; log one line a request (never a header's value but the id)."""
+    header; log one line a request (never a header's value but the id); answer a defect
+    (an unexpected exception) with problem details 500 naming the request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -109,6 +110,15 @@ class _RequestId:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # never the answer to an input (the tests send every kind): a defect, logged whole
+            log.exception("internal error, request_id=%s", rid)
+            if status:
+                raise  # the response has begun: the server closes the connection
+            error = ServiceError(code="service.internal", params={"request_id": rid})
+            await Response(problem_bytes(error), 500, media_type=_PROBLEM)(
+                scope, receive, send_with_id
+            )
         finally:
             log.info("%s %s %s %.1f ms request_id=%s", scope["method"], scope["path"], status,
                      (time.monotonic() - started) * 1000, rid)  # fmt: skip
@@ -145,6 +155,16 @@ class _Service:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    async def bounded_body(self, request: Request) -> bytes:
+        """The body, read within the time bound too (a client that sends it too slowly
+        gets 503)."""
+        data = None
+        with anyio.move_on_after(self.timeout):
+            data = await self.body(request)
+        if data is None:
+            raise ServiceError(code="service.timeout", params={"seconds": self.timeout})
+        return data
+
     async def run(self, work: Callable[[LedgerBook], ops.Reply]) -> Response:
         """Run ``work`` on a book in a worker thread, within the service's time bound."""
         deadline = time.monotonic() + self.timeout
@@ -167,7 +187,7 @@ class _Service:
             authorization=request.headers.get("authorization"),
             method=request.method,
             path=request.url.path,
-            body=await self.body(request) if body else b"",
+            body=await self.bounded_body(request) if body else b"",
             idempotency_key=request.headers.get("idempotency-key"),
             lang=_lang(request),
         )
@@ -236,8 +256,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        allowed = _allowed(app, request.url.path) or (exc.headers or {}).get("Allow", "")
+        allowed = _allowed(app, request.url.path)
         if exc.status_code == 405 or allowed:
+            allowed = allowed or (exc.headers or {}).get("Allow", "GET, HEAD")
             error = ServiceError(code="service.method", params={
                 "method": request.method, "path": request.url.path, "allowed": allowed})  # fmt: skip
             response = _problem(error, _lang(request))
@@ -399,8 +420,18 @@ def _document(app: FastAPI) -> dict[str, Any]:
         "description": "A retry with the same key and body gets the first response back.",
         "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
     }  # fmt: skip
+    request_id = {
+        "name": "X-Request-ID", "in": "header", "required": False,
+        "description": "Your id of the request (letters, digits, ._:-), echoed back; an "
+        "invalid one is replaced by a new id.",
+        "schema": {"type": "string"},
+    }  # fmt: skip
+    echoed = {"X-Request-ID": {"description": "The request's id.", "schema": {"type": "string"}}}
     for path, item in doc["paths"].items():
         for method, operation in item.items():
+            operation.setdefault("parameters", []).append(request_id)
+            for response in operation.get("responses", {}).values():
+                response["headers"] = echoed
             responses = operation.get("responses", {})
             if "422" in responses and "Problem" not in str(responses["422"]):
                 del responses["422"]

@@ -236,15 +236,18 @@ def reverse(
     _need_role(who, "facility")
     cid = claim_id if claim_id is not None else _platform_claim_id(call.body)
     record = book.store.settlement(cid)
-    if record is None:
-        done = book.store.reversals(cid)
-        if done and _own(who, done[-1].reversed):
-            return _json(done[-1].to_dict()), cid
+    if record is not None and not _own(who, record):
         raise _forbidden(cid)
-    if not _own(who, record):
-        raise _forbidden(cid)
-    reversal: Reversal = book.reverse(cid)
-    return _json(reversal.to_dict()), cid
+    if record is not None:
+        try:
+            reversal: Reversal = book.reverse(cid)
+            return _json(reversal.to_dict()), cid
+        except UnknownClaim:
+            pass  # reversed meanwhile by a request running beside this one: a retry
+    done = book.store.reversals(cid)
+    if done and _own(who, done[-1].reversed):
+        return _json(done[-1].to_dict()), cid
+    raise _forbidden(cid)
 
 
 def write(

@@ -6,10 +6,14 @@
   rewritten; :func:`verify` checks the chain and re-settles every person-year from it;
 - :class:`LedgerStore` — the storage interface, one transaction per person-year;
   :class:`SQLiteStore` — one SQLite file; :func:`open_store` — a store by URL or file path.
+- tokens, the audit trail and remembered responses of the settlement service
+  (:class:`TokenRecord`, :class:`AuditRecord`, :class:`IdempotentResponse`;
+  :mod:`zjj_medical.store.access`);
 - :func:`reconciliation` — per fund, date and facility; :func:`to_fhir_claim_response` — FHIR R4.
 """
 
 from zjj_medical.contract.fhir import claim_response, fhir_json, to_fhir_claim_response
+from zjj_medical.store.access import AuditRecord, IdempotentResponse, TokenRecord
 from zjj_medical.store.backends import open_store
 from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.book import LedgerBook, PolicyVersion, facility_key
@@ -27,6 +31,8 @@ from zjj_medical.store.verify import VerifyReport, verify
 
 __all__ = [
     "Adjustment",
+    "AuditRecord",
+    "IdempotentResponse",
     "LedgerBook",
     "LedgerStore",
     "PolicyVersion",
@@ -36,6 +42,7 @@ __all__ = [
     "Reversal",
     "SQLiteStore",
     "StoredSettlement",
+    "TokenRecord",
     "VerifyReport",
     "claim_response",
     "facility_key",
