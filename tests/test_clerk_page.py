@@ -11,6 +11,7 @@ settlement of the same claims and, for the first claim, with amounts worked by h
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import socket
@@ -93,6 +94,21 @@ A1_BY_HAND = {
     "hospital_reduction": "0.00",
     "fiscal_backstop": "1700.00",
 }
+
+
+LINES = [
+    {"code": "A1", "name": "床位费", "class": "A", "quantity": "10", "price": "50.00"},
+    {"code": "B1", "name": "头孢呋辛钠", "class": "乙类", "quantity": "3", "price": "12.35"},
+    {"code": "C1", "name": "自费药", "class": "C", "quantity": "1", "price": "880.00"},
+    {
+        "code": "B2",
+        "name": "耗材",
+        "class": "B",
+        "quantity": "4",
+        "price": "12.50",
+        "limit": "10.00",
+    },
+]
 
 
 def library(*claims: dict[str, Any]) -> list[dict[str, Any]]:
@@ -227,7 +243,29 @@ def test_the_clerk_settles_looks_up_and_reverses(
     assert page.locator("#reverse").is_hidden()
     assert A1_BY_HAND == sheet_amounts(page)
 
+    # fee lines pasted instead of the amounts (the fee-lines guide's stay, pre-settled): the
+    # in-scope part is 500.00 + 33.34 + 36.00 = 569.34 of a total 1467.05 (丙类 880.00 wholly
+    # self-paid, 10.00 above the price limit, 3.71 + 4.00 = 7.71 paid first); basic insurance
+    # 569.34 × 0.85 = 483.94, the fiscal backstop round(0.85 × 1467.05) − 483.94 = 763.05
+    page.fill("#claim_id", "SZ-0001-L1")
+    page.fill("#total", "")
+    page.fill("#in_scope", "")
+    page.click("#claim-form summary")
+    page.fill("#lines", "[{not json")
+    page.click("#presettle")
+    sync_api.expect(page.locator("#lines-err")).to_contain_text("JSON")
+    page.fill("#lines", json.dumps(LINES, ensure_ascii=False))
+    page.click("#presettle")
+    sync_api.expect(page.locator("#sheet-body [data-fact=claim_id]")).to_have_text("SZ-0001-L1")
+    assert "1467.05" == page.locator("#sheet-body [data-fact=total]").inner_text()
+    assert "569.34" == page.locator("#sheet-body [data-fact=in_scope]").inner_text()
+    assert "先行自付 7.71" in page.locator("#sheet-body [data-fact=split]").inner_text()
+    lines_paid = sheet_amounts(page)
+    assert ("483.94", "763.05") == (lines_paid["basic_insurance"], lines_paid["fiscal_backstop"])
+    page.fill("#lines", "")
+
     # 结算 A1: by hand and by the library
+    fill_claim(page, A1)
     page.click("#settle")
     sync_api.expect(page.locator("#sheet-kind")).to_have_text("已结算")
     assert A1_BY_HAND == sheet_amounts(page)

@@ -21,7 +21,8 @@ const I18N = {
     tagPre: "预结算 · 未入账", tagSettled: "已结算", tagReversed: "已冲销",
     fPerson: "参保人", fKindDate: "类别 / 日期", fInCounty: "县域内", fPayLater: "先诊疗、后付费",
     fTotal: "医疗费总额", fInScope: "政策范围内费用", fClaim: "单据号", fNote: "入账说明",
-    fPolicy: "结算政策", fSettledAt: "结算时间",
+    fPolicy: "结算政策", fSettledAt: "结算时间", fSplit: "费用明细分割",
+    fulamt_ownpay: "全自费", overlmt_selfpay: "超限价自费", preselfpay: "先行自付", inscp: "符合范围",
     registeredPoor: "建档立卡贫困人口",
     thPayer: "支付方", thAmount: "金额（元）", thWhy: "政策依据与计算",
     reimbursed: "报销合计", patientPay: "个人自付", actualRatio: "实际报销比例", ratioHow: "报销合计 ÷ 医疗费总额",
@@ -59,7 +60,8 @@ const I18N = {
     tagPre: "Pre-settled · not posted", tagSettled: "Settled", tagReversed: "Reversed",
     fPerson: "Person", fKindDate: "Kind / date", fInCounty: "In-county", fPayLater: "Treat first, pay later",
     fTotal: "Total cost", fInScope: "In-scope cost", fClaim: "Claim id", fNote: "Posting note",
-    fPolicy: "Policy", fSettledAt: "Settled at",
+    fPolicy: "Policy", fSettledAt: "Settled at", fSplit: "Fee lines split",
+    fulamt_ownpay: "wholly self-paid", overlmt_selfpay: "above the price limit", preselfpay: "paid first", inscp: "in scope",
     registeredPoor: "registered poor",
     thPayer: "Payer", thAmount: "Amount (yuan)", thWhy: "Clause and arithmetic",
     reimbursed: "Reimbursed", patientPay: "Patient pays", actualRatio: "Actual ratio", ratioHow: "reimbursed ÷ total cost",
@@ -421,6 +423,9 @@ function renderSheet(cur) {
   fact("fPayLater", yn(s.pay_later), "pay_later");
   fact("fTotal", s.total, "total");
   fact("fInScope", s.in_scope, "in_scope");
+  if (s.split) {
+    fact("fSplit", Object.entries(s.split).map(([k, v]) => `${t(k)} ${v}`).join(" · "), "split");
+  }
   if (rec.policy_id) fact("fPolicy", `${rec.policy_id}${rec.policy_version ? ` · ${String(rec.policy_version).slice(0, 12)}` : ""}`, "policy");
   if (rec.settled_at) {
     const at = String(rec.settled_at).replace("T", " ").replace(/\.\d+/, "").replace(/(\+00:00|Z)$/, " UTC");
