@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -56,28 +55,25 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _MAIN, "serve", "--db", str(db), "--port", str(self.port),
              "--log-level", "warning"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(self.proc.stderr.read().decode() if self.proc.stderr else "")
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise AssertionError("the server did not answer within 60 s")
+        self.proc.kill()
+        _, err = self.proc.communicate(timeout=60)
+        raise AssertionError(f"the server did not start: {err.decode()}")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Send ``sig`` and wait for the process; its exit code."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=60)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
-        return code
+        self.proc.communicate(timeout=60)
+        return self.proc.returncode
 
 
 @pytest.fixture
@@ -91,14 +87,6 @@ def _token(db: Path, *args: str) -> str:
     assert 0 == done.returncode, done.stderr
     assert 1 == len(done.stdout.splitlines())  # the token alone on standard output
     return done.stdout.strip()
-
-
-@pytest.fixture
-def server(db: Path) -> Iterator[Server]:
-    """A running server on ``db``."""
-    s = Server(db)
-    yield s
-    s.stop(signal.SIGKILL)
 
 
 def test_token_commands_and_a_served_settlement(db: Path) -> None:

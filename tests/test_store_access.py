@@ -182,3 +182,38 @@ def test_a_version_2_store_gains_the_tables(tmp_path: Path) -> None:
         assert 3 == store.schema_version
         store.add_token(_token(1))
         assert 1 == len(store.tokens())
+
+
+def test_a_store_killed_during_a_checkpoint_opens(tmp_path: Path) -> None:
+    """The image a kill -9 leaves in the middle of a checkpoint — page 1 with the new page
+    count already in the file, the pages after it still only in the write-ahead log — opens
+    with every committed claim (SQLite reads them from the log), not as a file cut short."""
+    import shutil
+
+    from zjj_medical import Claim, Facility, Person
+    from zjj_medical.store import LedgerBook
+
+    db, crash = tmp_path / "live.db", tmp_path / "crash"
+    crash.mkdir()
+    f = Facility(level="county", county="sangzhi")
+    with LedgerBook.open(db) as book:
+        book.settle(Claim("K0", "inpatient", "2019-01-03", f, "100", "100"),
+                    Person("P0", poor=False, county="sangzhi"))  # fmt: skip
+        store = book.store
+        assert isinstance(store, SQLiteStore)
+        store._exec("PRAGMA wal_checkpoint(TRUNCATE)")
+        for i in range(1, 60):
+            book.settle(Claim(f"K{i}", "inpatient", "2019-01-03", f, "100", "100"),
+                        Person(f"P{i}", poor=False, county="sangzhi"))  # fmt: skip
+        pages = int(store._exec("PRAGMA page_count").fetchone()[0])
+        for name in ("live.db", "live.db-wal"):  # the files as a kill would leave them
+            shutil.copy(tmp_path / name, crash / name)
+    image = crash / "live.db"
+    size = image.stat().st_size
+    data = bytearray(image.read_bytes())
+    assert pages * 4096 > size  # the log holds pages the file does not have yet
+    data[28:32] = pages.to_bytes(4, "big")  # page 1 copied first, with the new count
+    image.write_bytes(bytes(data))
+    with LedgerBook.open(image) as book:
+        assert 60 == len(book.store.find())
+        assert book.verify().ok

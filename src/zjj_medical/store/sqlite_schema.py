@@ -106,6 +106,14 @@ UPGRADE: dict[int, list[str]] = {
 _HEADER = b"SQLite format 3\x00"
 
 
+def _wal_frames(path: str) -> bool:
+    """Whether the store's write-ahead log holds frames (more than its 32-byte header)."""
+    try:
+        return os.path.getsize(path + "-wal") > 32
+    except OSError:
+        return False
+
+
 def check_file(path: str) -> None:
     """A cheap look at a store file before SQLite reads it: is it whole?
 
@@ -113,6 +121,11 @@ def check_file(path: str) -> None:
     header says (the header's page count is valid when its change counter matches the
     version-valid-for number). A file cut short — a copy that stopped, a full disk — fails
     one or the other; SQLite itself would read the missing bytes as zeros.
+
+    Beside a write-ahead log that holds frames, the header's page count is not checked: a
+    process killed while it copied the log into the file (a checkpoint writes page 1, with
+    the new count, before the pages after it) leaves the file shorter than its header says,
+    and SQLite reads those pages from the log, which it keeps until a checkpoint ends.
 
     Raises:
         StoreError: ``store.damaged`` naming the file and what is wrong.
@@ -139,7 +152,7 @@ def check_file(path: str) -> None:
                     f"{page}-byte pages: the file was cut short"},
         )  # fmt: skip
     pages = int.from_bytes(header[28:32], "big")
-    valid = header[24:28] == header[92:96] and pages > 0
+    valid = header[24:28] == header[92:96] and pages > 0 and not _wal_frames(path)
     if valid and size < pages * page:
         raise StoreError(
             code="store.damaged", field="db",
