@@ -50,7 +50,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zjj_medical.batch.columns import id_text
+from zjj_medical.batch.columns import date_column, id_text
 from zjj_medical.errors import problem
 from zjj_medical.money import from_fen
 from zjj_medical.policy.loader import load_policy
@@ -302,9 +302,38 @@ def _reaches(
     [True, False]
     """
     num, den = target.as_integer_ratio()
+    if 2 * num * (int(total.max(initial=0)) + 1) + den < 2**62:  # int64 cannot overflow
+        t64 = total.astype(np.int64)
+        return np.asarray(reimbursed >= (2 * num * t64 + den) // (2 * den), dtype=bool)
     t = total.astype(object)
     rounded = (2 * num * t + den) // (2 * den)  # half up of num × t ÷ den, for t ≥ 0
     return np.asarray(reimbursed.astype(object) >= rounded, dtype=bool)
+
+
+def _ratio_reaches(
+    reimbursed: npt.NDArray[np.int64], total: npt.NDArray[np.int64], target: Decimal
+) -> npt.NDArray[np.bool_]:
+    """``round_half_up(r ÷ t, 4 places) ≥ target`` for each pair (``t > 0``), in integers:
+    the 4-place ratio is ``q = (2·10⁴·r + t) // 2t`` and it reaches the target when
+    ``q · den ≥ num · 10⁴`` (``target = num / den``).
+
+    >>> _ratio_reaches(np.array([8500, 84995, 84994]), np.array([10000, 100000, 100000]),
+    ...                Decimal("0.85")).tolist()
+    [True, True, False]
+    """
+    num, den = target.as_integer_ratio()
+    if len(total) == 0:
+        return np.zeros(0, dtype=bool)
+    if 20000 * int(reimbursed.max()) + int(total.max()) < 2**62 and 10**5 * den < 2**40:
+        q = (20000 * reimbursed + total) // (2 * total)
+        return np.asarray(q * den >= num * 10000, dtype=bool)
+    return np.array(
+        [
+            (_ratio(int(r), int(t)) or Decimal(0)) >= target
+            for r, t in zip(reimbursed, total, strict=True)
+        ],
+        dtype=bool,
+    )
 
 
 def summarize(
@@ -339,8 +368,12 @@ def summarize(
     if claims is not None and len(claims) != len(result):
         raise problem(ValueError, "metrics.claims.rows", claims=len(claims), result=len(result))
     n = len(result)
-    errors = result["error"].to_numpy(dtype=object) if "error" in result else np.full(n, None)
-    settled = np.array([not (isinstance(e, str) and e) for e in errors], dtype=bool)
+    errors = result["error"] if "error" in result else pd.Series([None] * n, dtype=object)
+    # A row is settled unless its error is a non-empty text; only the rows with an error
+    # cell are looked at one by one (the refused rows, few).
+    settled = np.ones(n, dtype=bool)
+    at = np.flatnonzero(errors.notna().to_numpy(dtype=bool))
+    settled[at] = [not (isinstance(e, str) and e) for e in errors.iloc[at]]
     reimbursed = np.where(settled, fen_column(result["reimbursed"], money), 0)
     oop = np.where(settled, fen_column(result["patient_pay"], money), 0)
     total = reimbursed + oop
@@ -349,12 +382,22 @@ def summarize(
 
     people_ids = ids_column(people["person_id"]).to_numpy()
     people_poor = flags(people["poor"])
-    poor_of = dict(zip(people_ids, people_poor, strict=True))
-    poor = np.array([bool(poor_of.get(p, False)) for p in pids], dtype=bool)
+    # The join of claims to people: one hash pass over both id columns (the last occurrence
+    # of a person id given twice wins, as a dict built from the table would keep it).
+    codes, uniques = pd.factorize(np.concatenate([people_ids, pids]))
+    n_people = len(people_ids)
+    poor_by_code = np.zeros(len(uniques) + 1, dtype=bool)
+    poor_by_code[codes[:n_people]] = people_poor
+    poor = poor_by_code[codes[n_people:]]
     if claims is not None:
-        inpatient = claims["kind"].astype(str).str.strip().isin(["inpatient", "住院"]).to_numpy()
-        dates = pd.to_datetime(claims["date"], errors="coerce")
-        on = dates.max().date() if dates.notna().any() else policy.start
+        kinds = claims["kind"]
+        kind_codes, kind_values = pd.factorize(kinds)
+        kind_in = np.array(
+            [str(v).strip() in ("inpatient", "住院") for v in kind_values] + [False], dtype=bool
+        )
+        inpatient = kind_in[kind_codes]
+        day, bad_day = date_column(claims["date"])
+        on = day[~bad_day].max().item() if (~bad_day).any() else policy.start
     else:
         inpatient = np.ones(n, dtype=bool)
         on = policy.start
@@ -387,8 +430,11 @@ def summarize(
     fund_cost = pd.DataFrame(rows, columns=["layer", "name", "amount", "share", "claims_paid"])
 
     # -- per person-year out-of-pocket --------------------------------------------------
-    per_person = pd.Series(oop, index=pids).groupby(level=0).sum()
-    person_oop = per_person.reindex(people_ids, fill_value=0).to_numpy(dtype=np.int64)
+    # Sums per person id code, in int64 fen (exact), then read back in the people's order.
+    per_code = np.zeros(len(uniques) + 1, dtype=np.int64)
+    sums_by_code = pd.Series(oop).groupby(codes[n_people:]).sum()
+    per_code[sums_by_code.index.to_numpy()] = sums_by_code.to_numpy(dtype=np.int64)
+    person_oop = per_code[codes[:n_people]]
     pct: dict[str, list[Decimal | None]] = {}
     cat_rows: list[dict[str, Any]] = []
     for g in GROUPS:
@@ -413,16 +459,19 @@ def summarize(
         pos = t_sel > 0
         reach = _reaches(r_sel[pos], t_sel[pos], ratio_target)
         indicators["claims_reaching_target"] = (_ratio(int(reach.sum()), len(reach)), None)
-        sums = pd.DataFrame({"p": pids[sel], "r": r_sel, "t": t_sel}).groupby("p")[["r", "t"]].sum()
+        sums = (
+            pd.DataFrame({"p": codes[n_people:][sel], "r": r_sel, "t": t_sel})
+            .groupby("p")[["r", "t"]]
+            .sum()
+        )
         sums = sums[sums["t"] > 0]
         # A person-year reaches the target when its actual ratio Σreimbursed ÷ Σtotal, to 4
         # places half up as actual_ratio is rounded, is at least the target (per-claim
         # half-fen roundings of the backstop do not count against the person).
-        per = [
-            (_ratio(int(r), int(t)) or Decimal(0)) >= ratio_target
-            for r, t in zip(sums["r"], sums["t"], strict=True)
-        ]
-        indicators["persons_reaching_target"] = (_ratio(sum(per), len(per)), None)
+        per = _ratio_reaches(
+            sums["r"].to_numpy(np.int64), sums["t"].to_numpy(np.int64), ratio_target
+        )
+        indicators["persons_reaching_target"] = (_ratio(int(per.sum()), len(per)), None)
     poor_claims = settled & poor
     indicators["in_county_treatment_rate"] = (
         _ratio(int((poor_claims & in_county).sum()), int(poor_claims.sum())), treat_target,
@@ -445,13 +494,16 @@ def summarize(
         ],
         index=list(indicators),
     )
-    claim_ids = result["claim_id"].tolist() if "claim_id" in result else list(range(n))
+    bad = np.flatnonzero(~settled)  # only the refused rows are grouped, one by one
+    refused = result.iloc[bad]
+    claim_ids = refused["claim_id"].tolist() if "claim_id" in result else bad.tolist()
     return Summary(
         policy_id=policy.id, claims=n, settled=int(settled.sum()), errors=int((~settled).sum()),
         persons=len(people_ids), poor_persons=int(people_poor.sum()), totals=totals,
         fund_cost=fund_cost, poor=poor_table, out_of_pocket=out_of_pocket,
         catastrophic=catastrophic, catastrophic_threshold=yuan(threshold_fen),
         error_table=_error_table(
-            claim_ids, list(errors), _column(result, "error_type"), _column(result, "error_field")
+            claim_ids, errors.iloc[bad].tolist(), _column(refused, "error_type"),
+            _column(refused, "error_field"),
         ),
     )  # fmt: skip

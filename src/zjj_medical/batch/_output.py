@@ -57,14 +57,21 @@ def error_columns(errors: Sequence[ReimbursementError | None]) -> dict[str, pd.S
     ['InvalidClaim: claim C2: kind: missing', 'InvalidClaim', 'kind', 'claim.column.missing']
     """
 
+    n = len(errors)
+    at = [i for i, e in enumerate(errors) if e is not None]  # few: only the refused rows
+    refused = [errors[i] for i in at]
+
     def column(values: list[str | None]) -> pd.Series:
-        return pd.Series(values, dtype=object)
+        out = np.full(n, None, dtype=object)
+        if at:
+            out[at] = np.array(values, dtype=object)
+        return pd.Series(out, dtype=object)
 
     return {
-        "error": column([None if e is None else error_text(e) for e in errors]),
-        "error_type": column([None if e is None else type(e).__name__ for e in errors]),
-        "error_field": column([None if e is None else e.field for e in errors]),
-        "error_code": column([None if e is None else e.code for e in errors]),
+        "error": column([error_text(e) for e in refused if e is not None]),
+        "error_type": column([type(e).__name__ for e in refused if e is not None]),
+        "error_field": column([e.field for e in refused if e is not None]),
+        "error_code": column([e.code for e in refused if e is not None]),
     }
 
 

@@ -128,6 +128,9 @@ def _money_or_missing(value: object) -> int:
 def date_column(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], BoolArray]:
     """Each date as ``datetime64[D]``, and the rows refused."""
     n = len(values)
+    fast = _iso_dates(values)
+    if fast is not None:
+        return fast
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps = values
     else:
@@ -149,6 +152,27 @@ def date_column(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], BoolArra
     for i in np.flatnonzero(~ok & ~bad):
         out[i] = np.datetime64(holder[i], "D")
     return out, bad
+
+
+def _iso_dates(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], BoolArray] | None:
+    """Fast path for a text column whose every value is ``YYYY-MM-DD`` (Arrow's parser, no
+    Python object per row); ``None`` when any value is not, so the general path decides."""
+    if (
+        not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object)
+        or pd.api.types.infer_dtype(values, skipna=False) != "string"
+    ):
+        return None
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+        if text.null_count or not pc.all(pc.match_substring_regex(text, _ISO_DATE)).as_py():
+            return None
+        days = pc.cast(text, pa.date32()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None  # an impossible day (2019-02-30 …): the general path refuses that row
+    return days.astype("datetime64[D]"), np.zeros(len(values), dtype=bool)
+
+
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def flag_column(values: pd.Series | None, n: int) -> tuple[BoolArray, BoolArray]:
