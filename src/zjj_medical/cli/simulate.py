@@ -20,6 +20,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from rich import box
 from rich.console import Console
@@ -64,7 +66,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     try:
         if suffix == ".csv":
             # Only an empty cell is missing: "NA", "null", "None" or "nan" is a value (an id).
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            return _read_csv_text(path)
         if suffix in (".parquet", ".pq"):
             nested = [f.name for f in pq.read_schema(path) if pa.types.is_nested(f.type)]
             if nested:
@@ -78,6 +80,21 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     raise click.ClickException(
         f"{what} {path}: unsupported file type {suffix or '(none)'!r} (use .csv or .parquet)"
     )
+
+
+def _read_csv_text(path: Path) -> pd.DataFrame:
+    """A CSV file with every column as text, read by Arrow's multi-threaded reader (no Python
+    object per cell): only an empty cell is missing."""
+    with pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)) as head:
+        names = head.schema.names
+    table = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True,
+        ),
+    )  # fmt: skip
+    return table.to_pandas()
 
 
 _CLAIM_COLUMNS = ("claim_id", "person_id", "kind", "date", "facility_level", "total", "in_scope")
@@ -127,16 +144,28 @@ def yuan_decimal(fen: npt.NDArray[np.int64]) -> pa.Array:
     )
 
 
-def _as_yuan(result: pd.DataFrame, policy: Policy, parquet: bool) -> pd.DataFrame:
-    """Money columns (fen) as exact yuan: Arrow decimals for Parquet, text for CSV."""
-    out = result.copy()
-    for col in _money_columns(result, policy):
-        fen = fen_column(result[col], "fen")
-        if parquet:
-            out[col] = pd.Series(pd.arrays.ArrowExtensionArray(yuan_decimal(fen)), index=out.index)
-        else:
-            out[col] = pd.Series(yuan_text(fen), index=out.index, dtype=object)
-    return out
+def _as_yuan(result: pd.DataFrame, policy: Policy, parquet: bool) -> pa.Table:
+    """The result as an Arrow table, money columns (fen) as exact yuan: ``decimal128(18, 2)``
+    for Parquet, text with two decimals for CSV (the decimal's own text, cast by Arrow — no
+    Python formatting per value); for CSV, flags as ``True``/``False`` text."""
+    money = set(_money_columns(result, policy))
+    columns: dict[str, pa.Array] = {}
+    for col in result.columns:
+        if col in money:
+            dec = yuan_decimal(fen_column(result[col], "fen"))
+            columns[str(col)] = dec if parquet else pc.cast(dec, pa.string())
+            continue
+        values = result[col]
+        arr = pa.array(values.to_numpy(dtype=object) if values.dtype == object else values,
+                       from_pandas=True)  # fmt: skip
+        if not parquet and pa.types.is_boolean(arr.type):
+            arr = pc.if_else(arr, "True", "False")
+        elif not parquet and pa.types.is_floating(arr.type):  # 1.0 stays "1.0", not "1"
+            text = pc.cast(arr, pa.string())
+            arr = pc.if_else(pc.match_substring_regex(text, r"[.en]"), text,
+                             pc.binary_join_element_wise(text, ".0", ""))  # fmt: skip
+        columns[str(col)] = arr
+    return pa.table(columns)
 
 
 def write_result(
@@ -159,12 +188,13 @@ def write_result(
     parquet = suffix != ".csv"
     table = _as_yuan(baseline, policy, parquet)
     if reform is not None and reform_policy is not None:
-        extra = _as_yuan(reform, reform_policy, parquet).drop(columns=["claim_id", "person_id"])
-        table = pd.concat([table, extra.add_prefix("reform_")], axis=1)
+        extra = _as_yuan(reform, reform_policy, parquet).drop_columns(["claim_id", "person_id"])
+        for name, column in zip(extra.column_names, extra.columns, strict=True):
+            table = table.append_column("reform_" + name, column)
     if parquet:
-        table.to_parquet(path, index=False)
+        pq.write_table(table, path)
     else:
-        table.to_csv(path, index=False)
+        pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
 
 
 # -- formatting -----------------------------------------------------------------------------
