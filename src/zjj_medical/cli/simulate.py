@@ -199,7 +199,7 @@ def write_result(
 
 # -- formatting -----------------------------------------------------------------------------
 def _money(value: Any) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    return "—" if value is None or value is pd.NA else f"{value:,.2f}"
 
 
 def _pct(value: Any) -> str:

@@ -408,7 +408,7 @@ MESSAGES: dict[str, str] = {
     "table.person_id.twice": "people: person_id {value!r} is given twice",
     "table.file.kind": "{file}: not a .csv or .parquet file",
     "table.file.person_id": "{file}: the table has no person_id column",
-    "table.money_unit": "money: {value!r} is not 'yuan' or 'fen'",
+    "table.money_unit": "money: {value!r} is not 'yuan', 'fen' or 'decimal'",
     "metrics.threshold": "catastrophic_threshold: {value!r} is not an amount ≥ 0",
     "metrics.claims.rows": "claims: {claims} rows, but the result has {result}; pass the claims"
     " of the run",
