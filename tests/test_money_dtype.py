@@ -40,7 +40,9 @@ def test_fund_cost_plots_and_stays_exact() -> None:
     s = summarize(simulate(CLAIMS, PEOPLE, money="fen"), PEOPLE, claims=CLAIMS)
     amounts = s.fund_cost.set_index("layer")["amount"]
     ax = amounts.plot.bar()
-    heights = {t.get_text(): p.get_height() for t, p in zip(ax.get_xticklabels(), ax.patches)}
+    heights = {
+        t.get_text(): p.get_height() for t, p in zip(ax.get_xticklabels(), ax.patches, strict=True)
+    }
     plt.close("all")
     assert heights["basic_insurance"] == pytest.approx(22800.00)
     assert amounts.dtype == MONEY_DTYPE

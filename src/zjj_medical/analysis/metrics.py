@@ -575,7 +575,7 @@ def combine_parts(
                     "not_poor": ~people_poor}  # fmt: skip
     rows = []
     for g in GROUPS:
-        c, t, r, o = (total(lambda p, k=k: p.groups[g][k]) for k in range(4))
+        c, t, r, o = (sum(p.groups[g][k] for p in parts) for k in range(4))
         rows.append({"persons": int(person_masks[g].sum()), "claims": c, "total_cost": yuan(t),
                      "reimbursed": yuan(r), "out_of_pocket": yuan(o), "actual_ratio": _ratio(r, t)})  # fmt: skip
     totals = _money_frame(pd.DataFrame(rows, index=list(GROUPS)), MONEY_COLUMNS["totals"])
@@ -585,10 +585,10 @@ def combine_parts(
     for layer in policy.layers:
         if not any(layer.id in p.layers for p in parts):
             continue
-        amount = total(lambda p: p.layers.get(layer.id, [0, 0])[0])
+        amount = sum(p.layers.get(layer.id, [0, 0])[0] for p in parts)
         rows.append({"layer": layer.id, "name": layer.name, "amount": yuan(amount),
                      "share": _ratio(amount, all_reimbursed),
-                     "claims_paid": total(lambda p: p.layers.get(layer.id, [0, 0])[1])})  # fmt: skip
+                     "claims_paid": sum(p.layers.get(layer.id, [0, 0])[1] for p in parts)})  # fmt: skip
     fund_cost = _money_frame(
         pd.DataFrame(rows, columns=["layer", "name", "amount", "share", "claims_paid"]),
         MONEY_COLUMNS["fund_cost"],
