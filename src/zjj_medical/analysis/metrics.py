@@ -440,6 +440,8 @@ class SummaryPart:
     #: out-of-pocket of each person of the part (fen), and whether the person is poor
     person_oop: npt.NDArray[np.int64]
     person_poor: npt.NDArray[np.bool_]
+    #: whether the person has a settled claim in the part
+    person_claims: npt.NDArray[np.bool_]
     #: the indicators' integer numerators and denominators
     counts: dict[str, int]
     #: refused rows by (type, field): [count, example]
@@ -506,6 +508,9 @@ def summary_part(
     sums_by_code = pd.Series(oop).groupby(codes[n_people:]).sum()
     per_code[sums_by_code.index.to_numpy()] = sums_by_code.to_numpy(dtype=np.int64)
     person_oop = per_code[codes[:n_people]]
+    with_claims = np.zeros(len(uniques) + 1, dtype=bool)
+    with_claims[codes[n_people:][settled]] = True
+    person_claims = with_claims[codes[:n_people]]
 
     ratio_target = _target(policy, "in_county_actual_ratio", when)
     sel = settled & poor & in_county & inpatient
@@ -548,7 +553,8 @@ def summary_part(
     return SummaryPart(
         on=on, has_claims=claims is not None, claims=n, settled=int(settled.sum()),
         persons=n_people, poor_persons=int(people_poor.sum()), groups=groups, layers=layers,
-        person_oop=person_oop, person_poor=people_poor, counts=counts, errors=error_groups,
+        person_oop=person_oop, person_poor=people_poor, person_claims=person_claims,
+        counts=counts, errors=error_groups,
     )  # fmt: skip
 
 
