@@ -226,10 +226,9 @@ def run_sweep(
             parts[key] = [
                 summary_part(result, people, claims=claims, policy=policy, on=on, money="fen")
             ]
+    threshold = catastrophic_threshold
     summaries = {
-        key: combine_parts(
-            parts[key], policy=policies[key], catastrophic_threshold=catastrophic_threshold
-        )  # fmt: skip
+        key: combine_parts(parts[key], policy=policies[key], catastrophic_threshold=threshold)
         for key in policies
     }
     table = sweep_table(summaries, names, parts)
