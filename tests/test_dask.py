@@ -35,8 +35,12 @@ def _population() -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     people, claims = synthetic_population(1500, seed=11)
     extra_people = pd.DataFrame(
-        {"person_id": ["CAP1", "CAP2"], "poor": [False, True], "county": ["cili", "sangzhi"],
-         "categories": ["", ""]}
+        {
+            "person_id": ["CAP1", "CAP2"],
+            "poor": [False, True],
+            "county": ["cili", "sangzhi"],
+            "categories": ["", ""],
+        }
     )
     rows = []
     for pid, county in (("CAP1", "cili"), ("CAP2", "sangzhi")):

@@ -135,7 +135,7 @@ def load_sweep(sweep: Sweep | Mapping[str, Any] | str | os.PathLike[str]) -> Swe
     ):
         raise fail("grid", "sweep.grid")
     keys = list(grid)
-    for values in itertools.product(*(grid[k] for k in keys)):
+    for values in itertools.product(*(grid[k] for k in keys)) if keys else ():
         changes = dict(zip(keys, values, strict=True))
         name = ", ".join(f"{k}={v}" for k, v in changes.items())
         scenarios.append(load_reform({"format": "zjj-medical-reform/1", "name": name,
@@ -310,5 +310,5 @@ def sweep_figure(table: pd.DataFrame) -> Any:
     ax.set_ylabel("fund cost (10,000 yuan)")
     ax.set_xlabel("scenario")
     ax.set_title("Fund cost by layer per scenario")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

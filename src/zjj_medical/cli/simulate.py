@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -380,7 +381,7 @@ def _print(console: Console, tables: Sequence[Table]) -> None:
 
 @click.command("simulate")
 @click.argument("claims_file", metavar="[CLAIMS]", required=False,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))  # fmt: skip
+                type=click.Path(exists=True, dir_okay=True, path_type=Path))  # fmt: skip
 @click.option("--people", "people_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="People table (CSV or Parquet) for CLAIMS: person_id, poor, county, categories.")  # fmt: skip
 @click.option("--lines", "lines_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -401,6 +402,21 @@ def _print(console: Console, tables: Sequence[Table]) -> None:
               help="Write the figures as PNG files into this directory.")  # fmt: skip
 @click.option("--catastrophic-threshold", default=str(DEFAULT_CATASTROPHIC_THRESHOLD), show_default=True,
               help="Out-of-pocket a person-year above which spending is catastrophic (yuan).")  # fmt: skip
+@click.option("--dask", "dask_address", default=None, metavar="local:N|tcp://HOST:PORT",
+              help="Settle on a Dask cluster, partition by partition of persons: local:N starts N "
+                   "local workers; tcp://HOST:PORT is a scheduler (its workers must read CLAIMS). "
+                   "CLAIMS may then be a partitioned dataset directory (--partition-to); -o is a "
+                   "directory of Parquet partitions.")  # fmt: skip
+@click.option("--partitions", type=click.IntRange(min=1), default=None,
+              help="Partitions of persons for --dask or --partition-to (default: one per "
+                   "million claims).")  # fmt: skip
+@click.option("--partition-to", "partition_to", type=click.Path(file_okay=False, path_type=Path),
+              default=None,
+              help="Write CLAIMS and PEOPLE as a Parquet dataset partitioned by a hash of the "
+                   "person id into this directory, and stop.")  # fmt: skip
+@click.option("--sweep", "sweep_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sweep file (zjj-medical-sweep/1): run every scenario over the population and "
+                   "print one comparison table; -o writes it (CSV or Parquet), --plots its figure.")  # fmt: skip
 @click.option("--width", type=click.IntRange(min=60), default=None,
               help="Width of the tables in characters (default: the terminal's).")  # fmt: skip
 def simulate_command(
@@ -415,6 +431,10 @@ def simulate_command(
     output: Path | None,
     plots_dir: Path | None,
     catastrophic_threshold: str,
+    dask_address: str | None,
+    partitions: int | None,
+    partition_to: Path | None,
+    sweep_file: Path | None,
     width: int | None,
 ) -> None:
     """Simulate a county's claims for a year: fund cost, out-of-pocket burden, targets.
@@ -429,7 +449,21 @@ def simulate_command(
       zjj-medical simulate --synthetic 20000 --seed 1 --reform examples/reforms/county_ratio_080.yaml --plots plots
       zjj-medical simulate claims.csv --people people.csv -o result.parquet
       zjj-medical simulate claims.csv --people people.csv --lines lines.csv
+      zjj-medical simulate claims.parquet --people people.parquet --dask local:2 -o out/
+      zjj-medical simulate claims.csv --people people.csv --sweep examples/reforms/sweep_county_ratio.yaml
     """
+    if claims_file is not None and claims_file.is_dir():
+        if dask_address is None:
+            raise click.UsageError("a CLAIMS directory (a partitioned dataset) needs --dask")
+    elif claims_file is not None and people_file is None and partition_to is None:
+        raise click.UsageError("CLAIMS needs --people PEOPLE")
+    if dask_address is not None or partition_to is not None or sweep_file is not None:
+        _scaled(
+            claims_file, people_file, synthetic, seed, year, policy_name, reform_file, lines_file,
+            output, plots_dir, catastrophic_threshold, dask_address, partitions, partition_to,
+            sweep_file, width,
+        )  # fmt: skip
+        return
     if (claims_file is None) == (synthetic is None):
         raise click.UsageError("give either CLAIMS --people PEOPLE or --synthetic N --seed S")
     if synthetic is not None and seed is None:
@@ -528,3 +562,168 @@ def simulate_command(
     if summary.errors:
         err.print(f"[red]{summary.errors:,} of {summary.claims:,} rows were not settled[/red] "
                   "(see the table 'Rows not settled'; the error column of -o has each message)")  # fmt: skip
+
+
+def _threshold(text: str) -> Decimal:
+    try:
+        threshold = Decimal(text)
+        if not threshold.is_finite() or threshold < 0:
+            raise ArithmeticError
+    except ArithmeticError:
+        raise click.BadParameter(
+            f"{text!r} is not an amount ≥ 0", param_hint="--catastrophic-threshold"
+        ) from None
+    return threshold
+
+
+def _scaled(
+    claims_file: Path | None,
+    people_file: Path | None,
+    synthetic: int | None,
+    seed: int | None,
+    year: int,
+    policy_name: str | None,
+    reform_file: Path | None,
+    lines_file: Path | None,
+    output: Path | None,
+    plots_dir: Path | None,
+    catastrophic_threshold: str,
+    dask_address: str | None,
+    partitions: int | None,
+    partition_to: Path | None,
+    sweep_file: Path | None,
+    width: int | None,
+) -> None:
+    """--dask, --partition-to and --sweep: runs partitioned by person, and reform sweeps."""
+    import tempfile
+
+    from zjj_medical.batch.distributed import partition_dataset
+
+    if lines_file is not None:
+        raise click.UsageError("--lines cannot be combined with --dask, --partition-to or --sweep")
+    if reform_file is not None:
+        raise click.UsageError(
+            "--reform cannot be combined with --dask, --partition-to or --sweep "
+            "(a sweep file of one scenario compares one reform)"
+        )
+    threshold = _threshold(catastrophic_threshold)
+    out = Console(width=width)
+    if synthetic is not None:
+        if seed is None:
+            raise click.UsageError("--synthetic needs --seed (the draw is deterministic per seed)")
+        people, claims = synthetic_population(synthetic, seed=seed, year=year)
+        source: Any = None
+    elif claims_file is None:
+        raise click.UsageError("give either CLAIMS --people PEOPLE or --synthetic N --seed S")
+    else:
+        source = claims_file
+    if partition_to is not None:
+        if source is not None and source.is_dir():
+            raise click.UsageError("--partition-to needs CLAIMS as a file, with --people PEOPLE")
+        if source is not None and people_file is None:
+            raise click.UsageError("CLAIMS needs --people PEOPLE")
+        try:
+            k = partition_dataset(
+                claims if source is None else source,
+                people if source is None else people_file,  # type: ignore[arg-type]
+                partition_to, partitions=partitions,
+            )  # fmt: skip
+        except (ReimbursementError, ValueError, pa.ArrowException, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+        out.print(f"Wrote {k:,} partitions to {partition_to} (claims/, people/)")
+        return
+    try:
+        policy = load_policy(policy_name)
+    except ReimbursementError as exc:
+        raise click.ClickException(str(exc)) from None
+    with tempfile.TemporaryDirectory(prefix="zjj-dataset-") as tmp:
+        dataset: Path | None = None
+        if dask_address is not None:
+            if source is not None and source.is_dir():
+                dataset = source
+            else:
+                dataset = Path(tmp) / "dataset"
+                if source is not None and people_file is None:
+                    raise click.UsageError("CLAIMS needs --people PEOPLE")
+                try:
+                    partition_dataset(
+                        claims if source is None else source,
+                        people if source is None else people_file,  # type: ignore[arg-type]
+                        dataset, partitions=partitions,
+                    )  # fmt: skip
+                except (ReimbursementError, ValueError, pa.ArrowException, OSError) as exc:
+                    raise click.ClickException(str(exc)) from None
+        elif source is not None:
+            assert people_file is not None
+            claims = read_table(source, "claims")
+            people = read_table(people_file, "people")
+            _require(claims, _CLAIM_COLUMNS, f"claims {source}")
+            _require(people, _PEOPLE_COLUMNS, f"people {people_file}")
+        try:
+            if sweep_file is not None:
+                _sweep(out, sweep_file, dataset, dask_address, None if dataset else claims,
+                       None if dataset else people, output, plots_dir, threshold)  # fmt: skip
+                return
+            from zjj_medical.batch.distributed import simulate_dask
+
+            assert dataset is not None
+            assert dask_address is not None
+            run = simulate_dask(
+                dataset, output, address=dask_address,
+                policy=policy if policy_name is not None else None,
+                catastrophic_threshold=threshold, progress=True,
+            )  # fmt: skip
+        except (ReimbursementError, ValueError, KeyError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+        summary = run.summary
+        used = load_policy(summary.policy_id) if policy_name is None else policy
+        _print(out, _summary_tables(summary, used))
+        if summary.errors:
+            _print(out, [_error_table(summary)])
+        if output is not None:
+            out.print(f"Wrote {summary.claims:,} rows in {run.partitions:,} partitions to {output}")
+
+
+def _sweep(
+    out: Console,
+    sweep_file: Path,
+    dataset: Path | None,
+    address: str | None,
+    claims: pd.DataFrame | None,
+    people: pd.DataFrame | None,
+    output: Path | None,
+    plots_dir: Path | None,
+    threshold: Decimal,
+) -> None:
+    from zjj_medical.analysis.sweep import run_sweep, sweep_figure
+
+    if output is not None and output.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise click.ClickException(
+            f"-o {output}: with --sweep, -o is the comparison table (use .csv or .parquet)"
+        )
+    run = run_sweep(
+        claims, people, sweep_file, dataset=dataset, address=address,
+        catastrophic_threshold=threshold, progress=address is not None,
+    )  # fmt: skip
+    table = run.table
+    t = _table(escape(f"Sweep 方案比较: {run.sweep.name}"), "Scenario 方案", "Reimbursed 报销",
+               "Change 变化", "Out-of-pocket 自付", "P90 自付", "Better 减少", "Worse 增加",
+               "Ratio 实际报销比例")  # fmt: skip
+    for key, row in table.iterrows():
+        t.add_row(
+            escape(f"{key}: {row['name']}"), _money(row["reimbursed"]), _signed(row["reimbursed_change"]),
+            _money(row["out_of_pocket"]), _money(row["oop_p90"]), f"{row['better_off']:,}",
+            f"{row['worse_off']:,}", _pct(row.get("in_county_actual_ratio")),
+        )  # fmt: skip
+    _print(out, [t])
+    if output is not None:
+        if output.suffix.lower() == ".csv":
+            pacsv.write_csv(pa.Table.from_pandas(table.reset_index(names="scenario")), output)
+        else:
+            table.reset_index(names="scenario").to_parquet(output, index=False)
+        out.print(f"Wrote {len(table):,} scenarios to {output}")
+    if plots_dir is not None:
+        plots_dir.mkdir(parents=True, exist_ok=True)
+        path = plots_dir / "sweep.png"
+        sweep_figure(table).savefig(path, dpi=120)
+        out.print(f"Wrote {path}")
