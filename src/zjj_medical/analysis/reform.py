@@ -477,9 +477,9 @@ def _per_person(people: pd.DataFrame, base: pd.DataFrame, reform: pd.DataFrame) 
         {
             "person_id": ids.to_numpy(),
             "poor": poor,
-            "baseline": money_from_fen(out["baseline"]),
-            "reform": money_from_fen(out["reform"]),
-            "change": money_from_fen(out["reform"] - out["baseline"]),
+            "baseline": money_from_fen(out["baseline"].astype(np.int64)),
+            "reform": money_from_fen(out["reform"].astype(np.int64)),
+            "change": money_from_fen((out["reform"] - out["baseline"]).astype(np.int64)),
             "change_fen": out["reform"] - out["baseline"],
             "has_claims": has,
         }

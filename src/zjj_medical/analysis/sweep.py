@@ -282,11 +282,11 @@ def sweep_table(
             if row["target"] is not None:
                 other.setdefault(f"{ind}_met", []).append(row["met"])
     table = pd.DataFrame({"name": other.pop("name")}, index=keys)
-    for col, fen in money.items():
-        table[col] = money_from_fen(np.array(fen, dtype=np.int64), index=keys)
-    for col, values in other.items():
-        if len(values) == len(keys):
-            table[col] = pd.Series(values, index=keys, dtype=object)
+    for col, amounts in money.items():
+        table[col] = money_from_fen(np.array(amounts, dtype=np.int64), index=keys)
+    for col, cells in other.items():
+        if len(cells) == len(keys):
+            table[col] = pd.Series(cells, index=keys, dtype=object)
     return table
 
 

@@ -309,16 +309,16 @@ def _people(
     """
     m = len(people)
     ids = id_text(people["person_id"])
-    codes, uniques = pd.factorize(
+    joint, uniques = pd.factorize(
         np.concatenate([np.asarray(ids, dtype=object), np.asarray(claim_pids, dtype=object)])
     )
-    own = codes[:m]
+    own = joint[:m]
     if m and int(np.bincount(own).max()) > 1:
         first = np.flatnonzero(pd.Series(own).duplicated().to_numpy())[0]
         raise problem(ValueError, "table.person_id.twice", value=uniques[own[first]])
     row_of = np.full(len(uniques) + 1, -1, dtype=np.int64)
     row_of[own] = np.arange(m, dtype=np.int64)
-    who = row_of[codes[m:]]
+    who = row_of[joint[m:]]
     index = pd.Index(ids, dtype=object)
     codes = [text_codes(people.get(c), m)[0] for c in fact_inputs(policy, "person")]
     group, first = combine_codes(codes, m)
@@ -384,11 +384,11 @@ def _plans(
     k = ratio_places(r for rows_, _ in per_layer for row in rows_ for r in row.ratios())
     runs = []
     for cl, (rows_, of_case) in zip(comp.layers, per_layer, strict=True):
-        table = LayerTable.build(rows_, len(cl.slots), k)
+        built = LayerTable.build(rows_, len(cl.slots), k)
         of_row = np.full(n, -1, dtype=np.int64)
-        if not _pays_nothing(cl, table):
+        if not _pays_nothing(cl, built):
             of_row[rows] = of_case[case_code]
-        runs.append(LayerRun(cl, table, of_row))
+        runs.append(LayerRun(cl, built, of_row))
     return runs, k
 
 

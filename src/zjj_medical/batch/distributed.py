@@ -248,13 +248,13 @@ def _client(address: Any) -> tuple[Any, Any]:
         except ValueError:
             raise ValueError(f"--dask {text!r}: local:N needs a number of workers N") from None
         threads = len(bits) > 2 and bits[2] == "threads"
-        cluster = LocalCluster(
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=n, threads_per_worker=1, processes=not threads,
             dashboard_address=None, silence_logs=40,
         )  # fmt: skip
-        client = Client(cluster)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
         return client, (client, cluster)
-    client = Client(text)
+    client = Client(text)  # type: ignore[no-untyped-call]
     return client, (client,)
 
 
@@ -312,7 +312,7 @@ def simulate_dask(
             [dict(policies)] * k, [on] * k, pure=False,
         )  # fmt: skip
         if progress:
-            dask_progress(futures)
+            dask_progress(futures)  # type: ignore[no-untyped-call]
         results = client.gather(futures)
     finally:
         if close is not None:

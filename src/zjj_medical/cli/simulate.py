@@ -95,7 +95,8 @@ def _read_csv_text(path: Path) -> pd.DataFrame:
             null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True,
         ),
     )  # fmt: skip
-    return table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 _CLAIM_COLUMNS = ("claim_id", "person_id", "kind", "date", "facility_level", "total", "in_scope")
