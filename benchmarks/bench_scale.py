@@ -124,7 +124,9 @@ def _write_files(n: int, d: Path) -> None:
 
 
 def cli(n: int, versions: dict[str, Path], d: Path) -> None:
-    print(f"\n## CLI end to end, {n:,} claims (`zjj-medical simulate CLAIMS --people PEOPLE -o OUT`)")
+    print(
+        f"\n## CLI end to end, {n:,} claims (`zjj-medical simulate CLAIMS --people PEOPLE -o OUT`)"
+    )
     print("| version | input → output | wall | claims/s | peak RSS |")
     print("|---|---|---:|---:|---:|")
     main = "import sys; from zjj_medical.cli import main; sys.argv[0] = 'zjj-medical'; main()"
@@ -162,7 +164,9 @@ def dask(n: int, d: Path, partitions: int) -> None:
     from zjj_medical.batch.distributed import partition_dataset
 
     t = time.perf_counter()
-    partition_dataset(d / "claims.parquet", d / "people.parquet", d / "dataset", partitions=partitions)
+    partition_dataset(
+        d / "claims.parquet", d / "people.parquet", d / "dataset", partitions=partitions
+    )
     split = time.perf_counter() - t
     print(f"\n## Dask, {n:,} claims in {partitions} partitions (partitioning: {split:.1f} s)")
     one = _sub(["--run", "partition", str(d / "dataset"), "0"], SRC).split()
@@ -171,7 +175,7 @@ def dask(n: int, d: Path, partitions: int) -> None:
     print("| workers | wall | claims/s | summary reimbursed |")
     print("|---:|---:|---:|---:|")
     for w in (1, 2):
-        wall, claims, reimbursed = _sub(["--run", "dask", str(d / "dataset"), str(w)], SRC).split()
+        wall, _claims, reimbursed = _sub(["--run", "dask", str(d / "dataset"), str(w)], SRC).split()
         print(f"| {w} | {float(wall):.1f} s | {n / float(wall):,.0f} | {reimbursed} |")
 
 
