@@ -37,9 +37,11 @@ def test_fund_cost_plots_and_stays_exact() -> None:
     """
     import matplotlib.pyplot as plt
 
-    s = summarize(simulate(CLAIMS, PEOPLE, money="fen"), PEOPLE, claims=CLAIMS)
+    summary = summarize(simulate(CLAIMS, PEOPLE, money="fen"), PEOPLE, claims=CLAIMS)
+    plt.close("all")  # a fresh figure: the call below draws on the current axes
+    ax = summary.fund_cost.set_index("layer")["amount"].plot.bar()
+    s = summary
     amounts = s.fund_cost.set_index("layer")["amount"]
-    ax = amounts.plot.bar()
     heights = {
         t.get_text(): p.get_height() for t, p in zip(ax.get_xticklabels(), ax.patches, strict=True)
     }
@@ -85,6 +87,7 @@ def test_comparison_money_plots() -> None:
     # C2: (10,500 − 500) × 0.05 = +500.00; C1 basic +900 (0.95 × 18,000 = 17,100) and the
     # backstop −900, so the total change is +500.00.
     assert Decimal("500.00") == c.layers["change"].sum()
+    plt.close("all")
     c.layers["change"].plot.bar()
     plt.close("all")
 
