@@ -67,3 +67,22 @@ def test_dask_local_processes(files: tuple[Path, Path], tmp_path: Path) -> None:
                      "--partitions", "2")  # fmt: skip
     assert 0 == code, out
     assert "Fund cost by layer" in out
+
+
+def test_reform_on_dask_is_the_comparison(tmp_path: Path) -> None:
+    """--reform with --dask compares as a sweep of one scenario: the same fund cost as
+    compare() on one machine, layer by layer, to the fen."""
+    from zjj_medical.analysis.reform import compare
+
+    reform = str(Path(__file__).resolve().parents[1] / "examples" / "reforms"
+                 / "county_ratio_080.yaml")  # fmt: skip
+    code, out = _run("--synthetic", "500", "--seed", "4", "--reform", reform,
+                     "--dask", "local:2:threads", "-o", str(tmp_path / "c.csv"))  # fmt: skip
+    assert 0 == code, out
+    table = pd.read_csv(tmp_path / "c.csv", dtype=str).set_index("scenario")
+    people, claims = synthetic_population(500, seed=4)
+    c = compare(claims, people, None, reform)
+    for layer, row in c.layers.iterrows():
+        assert f"{row['baseline']:.2f}" == table.loc["baseline", f"fund_{layer}"]
+        assert f"{row['reform']:.2f}" == table.loc["scenario_1", f"fund_{layer}"]
+    assert [str(c.persons.loc["all", "better_off"])] == [table.loc["scenario_1", "better_off"]]

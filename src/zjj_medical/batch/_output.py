@@ -91,7 +91,9 @@ def error_columns(errors: Sequence[ReimbursementError | None]) -> dict[str, pd.S
     """
 
     n = len(errors)
-    at = [i for i, e in enumerate(errors) if e is not None]  # few: only the refused rows
+    cells = np.empty(n, dtype=object)
+    cells[:] = errors
+    at = np.flatnonzero(pd.notna(cells)).tolist()  # few: only the refused rows
     refused = [errors[i] for i in at]
 
     def column(values: list[str | None]) -> pd.Series:

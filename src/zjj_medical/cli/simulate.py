@@ -602,11 +602,19 @@ def _scaled(
 
     if lines_file is not None:
         raise click.UsageError("--lines cannot be combined with --dask, --partition-to or --sweep")
+    sweep: Any = sweep_file
     if reform_file is not None:
-        raise click.UsageError(
-            "--reform cannot be combined with --dask, --partition-to or --sweep "
-            "(a sweep file of one scenario compares one reform)"
-        )
+        if sweep_file is not None or partition_to is not None:
+            raise click.UsageError("--reform cannot be combined with --sweep or --partition-to")
+        # On a cluster a reform is compared as a sweep of one scenario (the same table).
+        from zjj_medical.analysis.reform import load_reform
+        from zjj_medical.analysis.sweep import Sweep
+
+        try:
+            one = load_reform(reform_file)
+        except ReimbursementError as exc:
+            raise click.ClickException(str(exc)) from None
+        sweep = Sweep(one.name, (one,), policy_name, reform_file.name)
     threshold = _threshold(catastrophic_threshold)
     out = Console(width=width)
     if synthetic is not None:
@@ -661,8 +669,8 @@ def _scaled(
             _require(claims, _CLAIM_COLUMNS, f"claims {source}")
             _require(people, _PEOPLE_COLUMNS, f"people {people_file}")
         try:
-            if sweep_file is not None:
-                _sweep(out, sweep_file, dataset, dask_address, None if dataset else claims,
+            if sweep is not None:
+                _sweep(out, sweep, dataset, dask_address, None if dataset else claims,
                        None if dataset else people, output, plots_dir, threshold)  # fmt: skip
                 return
             from zjj_medical.batch.distributed import simulate_dask
@@ -687,7 +695,7 @@ def _scaled(
 
 def _sweep(
     out: Console,
-    sweep_file: Path,
+    sweep_file: Any,
     dataset: Path | None,
     address: str | None,
     claims: pd.DataFrame | None,
