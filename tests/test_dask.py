@@ -60,7 +60,7 @@ def _population() -> tuple[pd.DataFrame, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def client() -> Iterator[object]:
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     with distributed.Client(cluster) as c:
         yield c
@@ -144,3 +144,18 @@ def test_summary_parts_combine_like_the_whole() -> None:
 def test_not_a_dataset_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a partitioned dataset"):
         simulate_dask(tmp_path, address="local:1:threads", progress=False)
+
+
+def test_mixed_cells_are_partitioned_as_the_row_rule_reads_them(tmp_path: Path) -> None:
+    """A table of mixed cells (dates as date objects and text, money as Decimal and text)
+    goes into the dataset as text the row rule reads the same: the same fen as simulate."""
+    people, claims = synthetic_population(300, seed=2)
+    claims = claims.astype({"date": object, "total": object})
+    claims.loc[::3, "date"] = [d.isoformat() for d in claims.loc[::3, "date"]]
+    claims.loc[::4, "total"] = [f"{v:.2f}" for v in claims.loc[::4, "total"]]
+    partition_dataset(claims, people, tmp_path / "d", partitions=2)
+    run = simulate_dask(tmp_path / "d", tmp_path / "o", address="local:1:threads", progress=False)
+    whole = simulate(claims, people, money="fen")
+    got = pd.read_parquet(tmp_path / "o").sort_values("row").reset_index(drop=True)
+    assert fen_column(got["reimbursed"]).tolist() == whole["reimbursed"].tolist()
+    assert run.summary.totals.equals(summarize(whole, people, claims=claims).totals)

@@ -100,10 +100,33 @@ def partition_dataset(
 
 def _source_batches(source: pd.DataFrame | str | os.PathLike[str]) -> Any:
     if isinstance(source, pd.DataFrame):
-        table = pa.Table.from_pandas(source, preserve_index=False)
+        columns = {}
+        for name in source.columns:
+            try:
+                columns[str(name)] = pa.array(source[name], from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                columns[str(name)] = pa.array(_as_text(source[name]), type=pa.string())
+        table = pa.table(columns)
         yield from table.to_batches(max_chunksize=1 << 20)
     else:
         yield from _batches(Path(source))
+
+
+def _as_text(values: pd.Series) -> list[str | None]:
+    """A column of mixed cells (text and ``Decimal`` money, dates and text …) as the text
+    each cell reads as by the row rule: a date as ``YYYY-MM-DD``, a ``Decimal`` or a number as
+    its digits, a flag as ``True``/``False``; a missing cell stays missing."""
+    from zjj_medical.contract.rows import is_missing
+
+    out: list[str | None] = []
+    for v in values.to_numpy(dtype=object):
+        if is_missing(v):
+            out.append(None)
+        elif isinstance(v, dt.datetime) and v.time() == dt.time(0):
+            out.append(v.date().isoformat())
+        else:
+            out.append(v.isoformat() if isinstance(v, dt.date) else str(v))
+    return out
 
 
 def _write(
@@ -250,7 +273,7 @@ def _client(address: Any) -> tuple[Any, Any]:
         threads = len(bits) > 2 and bits[2] == "threads"
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=n, threads_per_worker=1, processes=not threads,
-            dashboard_address=None, silence_logs=40,
+            dashboard_address=":0", silence_logs=40,
         )  # fmt: skip
         client = Client(cluster)  # type: ignore[no-untyped-call]
         return client, (client, cluster)
