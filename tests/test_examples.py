@@ -18,9 +18,22 @@ from zjj_medical.errors import problem_of
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_examples_are_the_household_and_the_reform() -> None:
-    """Two examples, by their names below the package."""
-    assert ["reforms/county_ratio_080.yaml", "sangzhi_poor_household.json"] == examples.names()
+def test_the_examples_are_the_household_the_reform_and_the_sweep() -> None:
+    """Three examples, by their names below the package."""
+    assert [
+        "reforms/county_ratio_080.yaml",
+        "reforms/sweep_county_ratio.yaml",
+        "sangzhi_poor_household.json",
+    ] == examples.names()
+
+
+def test_the_sweep_example_loads_with_its_reform_beside_it() -> None:
+    """The sweep names ``county_ratio_080.yaml`` beside it and a 2 × 2 grid: 1 + 4 scenarios."""
+    from zjj_medical.analysis.sweep import Sweep
+
+    sweep = examples.load("reforms/sweep_county_ratio.yaml")
+    assert isinstance(sweep, Sweep)
+    assert 5 == len(sweep.scenarios)
 
 
 def test_every_example_is_shipped_by_the_package_data_rules() -> None:

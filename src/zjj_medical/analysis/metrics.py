@@ -49,8 +49,11 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from zjj_medical.batch.columns import id_text
+from zjj_medical.batch._output import MONEY_DTYPE, money_from_fen
+from zjj_medical.batch.columns import date_column, id_text
 from zjj_medical.errors import problem
 from zjj_medical.money import from_fen
 from zjj_medical.policy.loader import load_policy
@@ -61,13 +64,21 @@ __all__ = [
     "DEFAULT_CATASTROPHIC_THRESHOLD",
     "GROUPS",
     "INDICATOR_NAMES",
+    "MONEY_COLUMNS",
+    "MONEY_DTYPE",
     "PERCENTILES",
     "Summary",
+    "SummaryPart",
+    "combine_parts",
     "fen_column",
     "flags",
     "ids_column",
+    "latest_date",
+    "money_from_fen",
+    "money_series",
     "nearest_rank",
     "summarize",
+    "summary_part",
     "table_records",
     "yuan",
     "zero_rate_notes",
@@ -92,6 +103,31 @@ INDICATOR_NAMES = {
     "in_county_inpatient_rate": "县域内住院率",
     "catastrophic_share": "灾难性卫生支出人数占比",
 }
+
+
+#: The money columns of each table of a :class:`Summary`.
+MONEY_COLUMNS = {
+    "totals": ["total_cost", "reimbursed", "out_of_pocket"],
+    "fund_cost": ["amount"],
+    "out_of_pocket": list(GROUPS),
+}
+
+
+def money_series(values: Sequence[Decimal | None], index: Any = None) -> pd.Series:
+    """Exact yuan amounts (``Decimal``, ``None`` for none) as a :data:`MONEY_DTYPE` column.
+
+    >>> s = money_series([Decimal("0.10"), Decimal("0.20"), None])
+    >>> s.sum(), s.iloc[0], str(s.dtype)
+    (Decimal('0.30'), Decimal('0.10'), 'decimal128(18, 2)[pyarrow]')
+    """
+    arr = pa.array(list(values), type=pa.decimal128(18, 2))
+    return pd.Series(pd.arrays.ArrowExtensionArray(arr), index=index)
+
+
+def _money_frame(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    for c in columns:
+        table[c] = money_series(table[c].tolist(), index=table.index)
+    return table
 
 
 def yuan(fen: int) -> Decimal:
@@ -122,6 +158,15 @@ def fen_column(
     >>> fen_column(pd.Series([1.1, 0.29])).tolist(), fen_column(pd.Series([110, 29])).tolist()
     ([110, 29], [110, 29])
     """
+    if isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_decimal(values.dtype.pyarrow_dtype):
+        # exact Decimal yuan (MONEY_DTYPE): × 100 in decimals, then the integer
+        dec = pa.array(values.array).cast(pa.decimal128(18, 2))
+        return np.asarray(
+            pc.cast(
+                pc.multiply(dec, pa.scalar(Decimal(100), pa.decimal128(3, 0))), pa.int64()
+            ).to_numpy(zero_copy_only=False),
+            dtype=np.int64,
+        )
     arr = values.to_numpy()
     if money is None:
         money = "fen" if np.issubdtype(arr.dtype, np.integer) else "yuan"
@@ -254,6 +299,8 @@ class Summary:
 
 
 def _json(value: object) -> object:
+    if value is pd.NA:
+        return None
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, np.integer):
@@ -271,27 +318,6 @@ def table_records(table: pd.DataFrame, index: str | None = None) -> list[dict[st
     """
     frame = table.reset_index(names=index) if index else table
     return [{str(k): _json(v) for k, v in row.items()} for row in frame.to_dict("records")]
-
-
-def _error_table(
-    claim_ids: Sequence[object],
-    errors: Sequence[object],
-    types: Sequence[object],
-    fields: Sequence[object],
-) -> pd.DataFrame:
-    """The refused rows grouped by the result's ``error_type`` and ``error_field`` columns."""
-    groups: dict[tuple[str, str], list[Any]] = {}
-    for cid, err, typ, field in zip(claim_ids, errors, types, fields, strict=True):
-        if not isinstance(err, str) or not err:
-            continue
-        key = (typ if isinstance(typ, str) else "", field if isinstance(field, str) else "")
-        entry = groups.setdefault(key, [0, err if str(cid) in err else f"{cid}: {err}"])
-        entry[0] += 1
-    rows = [
-        {"type": t, "field": f, "count": c, "example": ex} for (t, f), (c, ex) in groups.items()
-    ]
-    rows.sort(key=lambda r: (-r["count"], r["type"], r["field"]))
-    return pd.DataFrame(rows, columns=["type", "field", "count", "example"])
 
 
 def _column(result: pd.DataFrame, name: str) -> list[object]:
@@ -327,9 +353,38 @@ def _reaches(
     [True, False]
     """
     num, den = target.as_integer_ratio()
+    if 2 * num * (int(total.max(initial=0)) + 1) + den < 2**62:  # int64 cannot overflow
+        t64 = total.astype(np.int64)
+        return np.asarray(reimbursed >= (2 * num * t64 + den) // (2 * den), dtype=bool)
     t = total.astype(object)
     rounded = (2 * num * t + den) // (2 * den)  # half up of num × t ÷ den, for t ≥ 0
     return np.asarray(reimbursed.astype(object) >= rounded, dtype=bool)
+
+
+def _ratio_reaches(
+    reimbursed: npt.NDArray[np.int64], total: npt.NDArray[np.int64], target: Decimal
+) -> npt.NDArray[np.bool_]:
+    """``round_half_up(r ÷ t, 4 places) ≥ target`` for each pair (``t > 0``), in integers:
+    the 4-place ratio is ``q = (2·10⁴·r + t) // 2t`` and it reaches the target when
+    ``q · den ≥ num · 10⁴`` (``target = num / den``).
+
+    >>> _ratio_reaches(np.array([8500, 84995, 84994]), np.array([10000, 100000, 100000]),
+    ...                Decimal("0.85")).tolist()
+    [True, True, False]
+    """
+    num, den = target.as_integer_ratio()
+    if len(total) == 0:
+        return np.zeros(0, dtype=bool)
+    if 20000 * int(reimbursed.max()) + int(total.max()) < 2**62 and 10**5 * den < 2**40:
+        q = (20000 * reimbursed + total) // (2 * total)
+        return np.asarray(q * den >= num * 10000, dtype=bool)
+    return np.array(
+        [
+            (_ratio(int(r), int(t)) or Decimal(0)) >= target
+            for r, t in zip(reimbursed, total, strict=True)
+        ],
+        dtype=bool,
+    )
 
 
 def summarize(
@@ -355,17 +410,90 @@ def summarize(
         catastrophic_threshold: out-of-pocket a person-year above which spending counts as
             catastrophic, yuan (default :data:`DEFAULT_CATASTROPHIC_THRESHOLD`).
         money: the result's money unit; ``None`` infers it (integers fen, floats yuan).
+
+    Money columns of the summary's tables are :data:`MONEY_DTYPE` (exact ``Decimal`` yuan
+    that pandas can plot).
     """
     policy = policy or load_policy()
+    threshold_fen = _threshold_fen(catastrophic_threshold)
+    on = latest_date(claims) if claims is not None else None
+    part = summary_part(result, people, claims=claims, policy=policy, on=on, money=money)
+    return combine_parts([part], policy=policy, catastrophic_threshold=yuan(threshold_fen))
+
+
+def _threshold_fen(catastrophic_threshold: Decimal | str | int) -> int:
     threshold = Decimal(str(catastrophic_threshold))
     if not threshold.is_finite() or threshold < 0:
         raise problem(ValueError, "metrics.threshold", value=catastrophic_threshold)
-    threshold_fen = int((threshold * 100).to_integral_value(rounding=ROUND_HALF_UP))
+    return int((threshold * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def latest_date(claims: pd.DataFrame) -> dt.date | None:
+    """The latest readable date of a claims table (the year of the targets), ``None`` when
+    it has none.
+
+    >>> latest_date(pd.DataFrame({"date": ["2019-03-01", "2019-11-30", "bad"]}))
+    datetime.date(2019, 11, 30)
+    """
+    day, bad = date_column(claims["date"])
+    if not (~bad).any():
+        return None
+    out: dt.date = day[~bad].max().item()
+    return out
+
+
+@attrs.define
+class SummaryPart:
+    """What :func:`summarize` needs of one part of a run — a partition of persons — in
+    integers: sums of fen, counts, and the out-of-pocket of each person of the part.
+
+    Parts of a run split by person (each person's claims in one part) combine exactly with
+    :func:`combine_parts`: every figure is a sum of integers, and the percentiles are read
+    off the gathered per-person amounts (8 bytes a person).
+    """
+
+    on: dt.date | None
+    has_claims: bool
+    claims: int
+    settled: int
+    persons: int
+    poor_persons: int
+    #: per group: claims, total, reimbursed, out-of-pocket (fen)
+    groups: dict[str, list[int]]
+    #: per layer id present in the result: amount (fen), claims paid
+    layers: dict[str, list[int]]
+    #: out-of-pocket of each person of the part (fen), and whether the person is poor
+    person_oop: npt.NDArray[np.int64]
+    person_poor: npt.NDArray[np.bool_]
+    #: whether the person has a settled claim in the part
+    person_claims: npt.NDArray[np.bool_]
+    #: the indicators' integer numerators and denominators
+    counts: dict[str, int]
+    #: refused rows by (type, field): [count, example]
+    errors: dict[tuple[str, str], list[Any]]
+
+
+def summary_part(
+    result: pd.DataFrame,
+    people: pd.DataFrame,
+    *,
+    claims: pd.DataFrame | None = None,
+    policy: Policy | None = None,
+    on: dt.date | None = None,
+    money: Literal["yuan", "fen"] | None = None,
+) -> SummaryPart:
+    """The integer figures of one part of a run (see :class:`SummaryPart`); ``on`` is the
+    date of the targets for the whole run (:func:`latest_date` of all its claims)."""
+    policy = policy or load_policy()
     if claims is not None and len(claims) != len(result):
         raise problem(ValueError, "metrics.claims.rows", claims=len(claims), result=len(result))
     n = len(result)
-    errors = result["error"].to_numpy(dtype=object) if "error" in result else np.full(n, None)
-    settled = np.array([not (isinstance(e, str) and e) for e in errors], dtype=bool)
+    errors = result["error"] if "error" in result else pd.Series([None] * n, dtype=object)
+    # A row is settled unless its error is a non-empty text; only the rows with an error
+    # cell are looked at one by one (the refused rows, few).
+    settled = np.ones(n, dtype=bool)
+    at = np.flatnonzero(errors.notna().to_numpy(dtype=bool))
+    settled[at] = [not (isinstance(e, str) and e) for e in errors.iloc[at]]
     reimbursed = np.where(settled, fen_column(result["reimbursed"], money), 0)
     oop = np.where(settled, fen_column(result["patient_pay"], money), 0)
     total = reimbursed + oop
@@ -374,47 +502,130 @@ def summarize(
 
     people_ids = ids_column(people["person_id"]).to_numpy()
     people_poor = flags(people["poor"])
-    poor_of = dict(zip(people_ids, people_poor, strict=True))
-    poor = np.array([bool(poor_of.get(p, False)) for p in pids], dtype=bool)
+    # The join of claims to people: one hash pass over both id columns (the last occurrence
+    # of a person id given twice wins, as a dict built from the table would keep it).
+    codes, uniques = pd.factorize(np.concatenate([people_ids, pids]))
+    n_people = len(people_ids)
+    poor_by_code = np.zeros(len(uniques) + 1, dtype=bool)
+    poor_by_code[codes[:n_people]] = people_poor
+    poor = poor_by_code[codes[n_people:]]
     if claims is not None:
-        inpatient = claims["kind"].astype(str).str.strip().isin(["inpatient", "住院"]).to_numpy()
-        dates = pd.to_datetime(claims["date"], errors="coerce")
-        on = dates.max().date() if dates.notna().any() else policy.start
+        kind_codes, kind_values = pd.factorize(claims["kind"])
+        kind_in = np.array(
+            [str(v).strip() in ("inpatient", "住院") for v in kind_values] + [False], dtype=bool
+        )
+        inpatient = kind_in[kind_codes]
     else:
         inpatient = np.ones(n, dtype=bool)
-        on = policy.start
+    when = on or policy.start
 
-    # -- totals -------------------------------------------------------------------------
-    masks = {"all": settled, "poor": settled & poor, "not_poor": settled & ~poor}
-    person_masks = {
-        "all": np.ones(len(people_ids), bool),
-        "poor": people_poor,
-        "not_poor": ~people_poor,
-    }
+    groups: dict[str, list[int]] = {}
+    for g, m in (("all", settled), ("poor", settled & poor), ("not_poor", settled & ~poor)):
+        groups[g] = [int(m.sum()), int(total[m].sum()), int(reimbursed[m].sum()), int(oop[m].sum())]
+    layers: dict[str, list[int]] = {}
+    for layer in policy.layers:
+        if layer.id in result:
+            paid = np.where(settled, fen_column(result[layer.id], money), 0)
+            layers[layer.id] = [int(paid.sum()), int((paid > 0).sum())]
+
+    # Sums per person id code, in int64 fen (exact), then read back in the people's order.
+    per_code = np.zeros(len(uniques) + 1, dtype=np.int64)
+    sums_by_code = pd.Series(oop).groupby(codes[n_people:]).sum()
+    per_code[sums_by_code.index.to_numpy()] = sums_by_code.to_numpy(dtype=np.int64)
+    person_oop = per_code[codes[:n_people]]
+    with_claims = np.zeros(len(uniques) + 1, dtype=bool)
+    with_claims[codes[n_people:][settled]] = True
+    person_claims = with_claims[codes[:n_people]]
+
+    ratio_target = _target(policy, "in_county_actual_ratio", when)
+    sel = settled & poor & in_county & inpatient
+    r_sel, t_sel = reimbursed[sel], total[sel]
+    counts = {"sel_r": int(r_sel.sum()), "sel_t": int(t_sel.sum())}
+    if ratio_target is not None:
+        pos = t_sel > 0
+        counts["reach"] = int(_reaches(r_sel[pos], t_sel[pos], ratio_target).sum())
+        counts["reach_of"] = int(pos.sum())
+        sums = pd.DataFrame({"p": codes[n_people:][sel], "r": r_sel, "t": t_sel})
+        sums = sums.groupby("p")[["r", "t"]].sum()
+        sums = sums[sums["t"] > 0]
+        # A person-year reaches the target when its actual ratio Σreimbursed ÷ Σtotal, to 4
+        # places half up as actual_ratio is rounded, is at least the target (per-claim
+        # half-fen roundings of the backstop do not count against the person).
+        per = _ratio_reaches(
+            sums["r"].to_numpy(np.int64), sums["t"].to_numpy(np.int64), ratio_target
+        )
+        counts["persons_reach"], counts["persons_reach_of"] = int(per.sum()), len(per)
+    poor_claims = settled & poor
+    counts["poor_claims"] = int(poor_claims.sum())
+    counts["poor_in_county"] = int((poor_claims & in_county).sum())
+    pin = poor_claims & inpatient
+    counts["poor_inpatient"] = int(pin.sum())
+    counts["poor_inpatient_in_county"] = int((pin & in_county).sum())
+
+    bad = np.flatnonzero(~settled)  # only the refused rows are grouped, one by one
+    refused = result.iloc[bad]
+    claim_ids = refused["claim_id"].tolist() if "claim_id" in result else bad.tolist()
+    error_groups: dict[tuple[str, str], list[Any]] = {}
+    for cid, err, typ, field in zip(
+        claim_ids, errors.iloc[bad].tolist(), _column(refused, "error_type"),
+        _column(refused, "error_field"), strict=True,
+    ):  # fmt: skip
+        if not isinstance(err, str) or not err:
+            continue
+        key = (typ if isinstance(typ, str) else "", field if isinstance(field, str) else "")
+        entry = error_groups.setdefault(key, [0, err if str(cid) in err else f"{cid}: {err}"])
+        entry[0] += 1
+    return SummaryPart(
+        on=on, has_claims=claims is not None, claims=n, settled=int(settled.sum()),
+        persons=n_people, poor_persons=int(people_poor.sum()), groups=groups, layers=layers,
+        person_oop=person_oop, person_poor=people_poor, person_claims=person_claims,
+        counts=counts, errors=error_groups,
+    )  # fmt: skip
+
+
+def combine_parts(
+    parts: Sequence[SummaryPart],
+    *,
+    policy: Policy | None = None,
+    catastrophic_threshold: Decimal | str | int = DEFAULT_CATASTROPHIC_THRESHOLD,
+) -> Summary:
+    """The :class:`Summary` of a run from its parts (:func:`summary_part` of each partition
+    of persons), exactly: the summary of the whole run in one piece is the same."""
+    policy = policy or load_policy()
+    threshold_fen = _threshold_fen(catastrophic_threshold)
+    dates = [p.on for p in parts if p.on is not None]
+    when = max(dates) if dates else policy.start
+    has_claims = any(p.has_claims for p in parts)
+
+    def total(get: Any) -> int:
+        return sum(int(get(p)) for p in parts)
+
+    person_oop = np.concatenate([p.person_oop for p in parts]) if parts else np.zeros(0, np.int64)
+    people_poor = np.concatenate([p.person_poor for p in parts]) if parts else np.zeros(0, bool)
+    person_masks = {"all": np.ones(len(person_oop), bool), "poor": people_poor,
+                    "not_poor": ~people_poor}  # fmt: skip
     rows = []
     for g in GROUPS:
-        m = masks[g]
-        t, r, o = int(total[m].sum()), int(reimbursed[m].sum()), int(oop[m].sum())
-        rows.append({"persons": int(person_masks[g].sum()), "claims": int(m.sum()), "total_cost": yuan(t),
+        c, t, r, o = (sum(p.groups[g][k] for p in parts) for k in range(4))
+        rows.append({"persons": int(person_masks[g].sum()), "claims": c, "total_cost": yuan(t),
                      "reimbursed": yuan(r), "out_of_pocket": yuan(o), "actual_ratio": _ratio(r, t)})  # fmt: skip
-    totals = pd.DataFrame(rows, index=list(GROUPS))
+    totals = _money_frame(pd.DataFrame(rows, index=list(GROUPS)), MONEY_COLUMNS["totals"])
 
-    # -- fund cost by layer -------------------------------------------------------------
-    all_reimbursed = int(reimbursed.sum())
+    all_reimbursed = total(lambda p: p.groups["all"][2])
     rows = []
     for layer in policy.layers:
-        if layer.id not in result:
+        if not any(layer.id in p.layers for p in parts):
             continue
-        paid = np.where(settled, fen_column(result[layer.id], money), 0)
-        amount = int(paid.sum())
+        amount = sum(p.layers.get(layer.id, [0, 0])[0] for p in parts)
         rows.append({"layer": layer.id, "name": layer.name, "amount": yuan(amount),
-                     "share": _ratio(amount, all_reimbursed), "claims_paid": int((paid > 0).sum())})  # fmt: skip
-    fund_cost = pd.DataFrame(rows, columns=["layer", "name", "amount", "share", "claims_paid"])
+                     "share": _ratio(amount, all_reimbursed),
+                     "claims_paid": sum(p.layers.get(layer.id, [0, 0])[1] for p in parts)})  # fmt: skip
+    fund_cost = _money_frame(
+        pd.DataFrame(rows, columns=["layer", "name", "amount", "share", "claims_paid"]),
+        MONEY_COLUMNS["fund_cost"],
+    )
     fund_cost["note"] = zero_rate_notes(policy, fund_cost["layer"])
 
-    # -- per person-year out-of-pocket --------------------------------------------------
-    per_person = pd.Series(oop, index=pids).groupby(level=0).sum()
-    person_oop = per_person.reindex(people_ids, fill_value=0).to_numpy(dtype=np.int64)
     pct: dict[str, list[Decimal | None]] = {}
     cat_rows: list[dict[str, Any]] = []
     for g in GROUPS:
@@ -424,39 +635,30 @@ def summarize(
         cat_rows.append(
             {"persons": len(values), "catastrophic": k, "share": _ratio(k, len(values))}
         )
-    out_of_pocket = pd.DataFrame(pct, index=pd.Index(list(PERCENTILES), name=None))
+    out_of_pocket = _money_frame(
+        pd.DataFrame(pct, index=pd.Index(list(PERCENTILES), name=None)), list(GROUPS)
+    )
     catastrophic = pd.DataFrame(cat_rows, index=list(GROUPS))
 
-    # -- registered poor: targets -------------------------------------------------------
-    ratio_target = _target(policy, "in_county_actual_ratio", on)
-    treat_target = _target(policy, "in_county_treatment_rate", on)
-    sel = settled & poor & in_county & inpatient
-    r_sel, t_sel = reimbursed[sel], total[sel]
+    def count(key: str) -> int:
+        return total(lambda p: p.counts.get(key, 0))
+
+    ratio_target = _target(policy, "in_county_actual_ratio", when)
+    treat_target = _target(policy, "in_county_treatment_rate", when)
     indicators: dict[str, tuple[Decimal | None, Decimal | None]] = {
-        "in_county_actual_ratio": (_ratio(int(r_sel.sum()), int(t_sel.sum())), ratio_target),
+        "in_county_actual_ratio": (_ratio(count("sel_r"), count("sel_t")), ratio_target),
     }
     if ratio_target is not None:
-        pos = t_sel > 0
-        reach = _reaches(r_sel[pos], t_sel[pos], ratio_target)
-        indicators["claims_reaching_target"] = (_ratio(int(reach.sum()), len(reach)), None)
-        sums = pd.DataFrame({"p": pids[sel], "r": r_sel, "t": t_sel}).groupby("p")[["r", "t"]].sum()
-        sums = sums[sums["t"] > 0]
-        # A person-year reaches the target when its actual ratio Σreimbursed ÷ Σtotal, to 4
-        # places half up as actual_ratio is rounded, is at least the target (per-claim
-        # half-fen roundings of the backstop do not count against the person).
-        per = [
-            (_ratio(int(r), int(t)) or Decimal(0)) >= ratio_target
-            for r, t in zip(sums["r"], sums["t"], strict=True)
-        ]
-        indicators["persons_reaching_target"] = (_ratio(sum(per), len(per)), None)
-    poor_claims = settled & poor
+        indicators["claims_reaching_target"] = (_ratio(count("reach"), count("reach_of")), None)
+        indicators["persons_reaching_target"] = (
+            _ratio(count("persons_reach"), count("persons_reach_of")), None,
+        )  # fmt: skip
     indicators["in_county_treatment_rate"] = (
-        _ratio(int((poor_claims & in_county).sum()), int(poor_claims.sum())), treat_target,
+        _ratio(count("poor_in_county"), count("poor_claims")), treat_target,
     )  # fmt: skip
-    if claims is not None:
-        pin = poor_claims & inpatient
+    if has_claims:
         indicators["in_county_inpatient_rate"] = (
-            _ratio(int((pin & in_county).sum()), int(pin.sum())), None,
+            _ratio(count("poor_inpatient_in_county"), count("poor_inpatient")), None,
         )  # fmt: skip
     indicators["catastrophic_share"] = (cat_rows[GROUPS.index("poor")]["share"], None)
     poor_table = pd.DataFrame(
@@ -471,13 +673,19 @@ def summarize(
         ],
         index=list(indicators),
     )
-    claim_ids = result["claim_id"].tolist() if "claim_id" in result else list(range(n))
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for p in parts:
+        for key, (c, example) in p.errors.items():
+            groups.setdefault(key, [0, example])[0] += c
+    error_rows = [
+        {"type": t, "field": f, "count": c, "example": ex} for (t, f), (c, ex) in groups.items()
+    ]
+    error_rows.sort(key=lambda r: (-r["count"], r["type"], r["field"]))
+    n, settled = total(lambda p: p.claims), total(lambda p: p.settled)
     return Summary(
-        policy_id=policy.id, claims=n, settled=int(settled.sum()), errors=int((~settled).sum()),
-        persons=len(people_ids), poor_persons=int(people_poor.sum()), totals=totals,
+        policy_id=policy.id, claims=n, settled=settled, errors=n - settled,
+        persons=len(person_oop), poor_persons=int(people_poor.sum()), totals=totals,
         fund_cost=fund_cost, poor=poor_table, out_of_pocket=out_of_pocket,
         catastrophic=catastrophic, catastrophic_threshold=yuan(threshold_fen),
-        error_table=_error_table(
-            claim_ids, list(errors), _column(result, "error_type"), _column(result, "error_field")
-        ),
+        error_table=pd.DataFrame(error_rows, columns=["type", "field", "count", "example"]),
     )  # fmt: skip

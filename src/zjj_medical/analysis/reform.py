@@ -49,6 +49,8 @@ from zjj_medical.analysis.metrics import (
     fen_column,
     flags,
     ids_column,
+    money_from_fen,
+    money_series,
     nearest_rank,
     summarize,
     table_records,
@@ -478,6 +480,8 @@ def compare(
         index=ids,
     )
     layers["change"] = [r - b for b, r in zip(layers["baseline"], layers["reform"], strict=True)]
+    for col in ("baseline", "reform", "change"):
+        layers[col] = money_series(layers[col].tolist(), index=layers.index)
     layers["note"] = _layer_notes(base_policy, reformed, ids)
 
     totals = pd.DataFrame(index=b_sum.totals.index)
@@ -485,7 +489,9 @@ def compare(
         b, r = b_sum.totals[col], r_sum.totals[col]
         totals[f"{col}_baseline"] = b
         totals[f"{col}_reform"] = r
-        totals[f"{col}_change"] = [y - x for x, y in zip(b, r, strict=True)]
+        totals[f"{col}_change"] = money_series(
+            [y - x for x, y in zip(b, r, strict=True)], index=totals.index
+        )
 
     per_person = _per_person(people, b_res, r_res)
     persons_rows = []
@@ -502,7 +508,9 @@ def compare(
         baseline_name=base_policy.id, reform_name=reform_name, reform_id=reform_id, baseline=b_sum, reform=r_sum,
         layers=layers, totals=totals,
         persons=pd.DataFrame(persons_rows, index=list(GROUPS)),
-        out_of_pocket_change=pd.DataFrame(change_pct, index=list(CHANGE_PERCENTILES)),
+        out_of_pocket_change=pd.DataFrame(
+            {g: money_series(v, index=list(CHANGE_PERCENTILES)) for g, v in change_pct.items()}
+        ),
         per_person=per_person, baseline_result=b_res, reform_result=r_res,
         baseline_policy=base_policy, reform_policy=reformed,
     )  # fmt: skip
@@ -543,9 +551,9 @@ def _per_person(people: pd.DataFrame, base: pd.DataFrame, reform: pd.DataFrame) 
         {
             "person_id": ids.to_numpy(),
             "poor": poor,
-            "baseline": [yuan(int(v)) for v in out["baseline"]],
-            "reform": [yuan(int(v)) for v in out["reform"]],
-            "change": [yuan(int(v)) for v in out["reform"] - out["baseline"]],
+            "baseline": money_from_fen(out["baseline"].astype(np.int64)),
+            "reform": money_from_fen(out["reform"].astype(np.int64)),
+            "change": money_from_fen((out["reform"] - out["baseline"]).astype(np.int64)),
             "change_fen": out["reform"] - out["baseline"],
             "has_claims": has,
         }

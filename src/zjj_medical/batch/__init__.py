@@ -33,8 +33,10 @@ class, ``error_field`` the input field that was wrong (``total``), ``error_code`
 the stable code of the problem (``claim.money.decimals``) — count and group by
 these, not by the words. The error columns are ``None`` on a settled row; the rest of
 the person's year settles as if the refused row were absent. Money is ``float64`` yuan
-(``money="yuan"``, exact when printed with two decimals) or ``int64`` fen
-(``money="fen"``), :data:`Money`. A person-year's claims are posted by date, or in the
+(``money="yuan"``, exact when printed with two decimals), ``int64`` fen
+(``money="fen"``) or exact ``Decimal`` yuan in an Arrow ``decimal128(18, 2)`` column that
+also plots (``money="decimal"``, :data:`MONEY_DTYPE`, the type of every money column of a
+summary), :data:`Money`. A person-year's claims are posted by date, or in the
 order given (``order=``, :data:`Order`).
 
 >>> import pandas as pd
@@ -54,9 +56,17 @@ order given (``order=``, :data:`Order`).
 [0.0, 210.0, 140.0]
 """
 
-from zjj_medical.batch._output import Money, Order
+from zjj_medical.batch._output import MONEY_DTYPE, Money, Order, money_from_fen
 from zjj_medical.batch._run import simulate
 from zjj_medical.batch.files import simulate_file
 from zjj_medical.batch.scalar import simulate_scalar
 
-__all__ = ["Money", "Order", "simulate", "simulate_file", "simulate_scalar"]
+__all__ = [
+    "MONEY_DTYPE",
+    "Money",
+    "Order",
+    "money_from_fen",
+    "simulate",
+    "simulate_file",
+    "simulate_scalar",
+]

@@ -24,14 +24,24 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from zjj_medical.errors import ReimbursementError, problem
 
-__all__ = ["ERROR_COLUMNS", "Money", "build_frame", "error_columns", "error_text", "ratio_4"]
+__all__ = [
+    "ERROR_COLUMNS",
+    "MONEY_DTYPE",
+    "Money",
+    "build_frame",
+    "error_columns",
+    "error_text",
+    "money_from_fen",
+    "ratio_4",
+]
 
 #: The order a person-year's claims are posted in (see :func:`~zjj_medical.batch.simulate`).
 Order = Literal["date", "given"]
-Money = Literal["yuan", "fen"]
+Money = Literal["yuan", "fen", "decimal"]
 
 #: The columns that say why a row was not settled (``None`` on a settled row):
 #: ``error``, the error's class and message as one text (``"InvalidClaim: claim C2: total: …"``);
@@ -40,6 +50,29 @@ Money = Literal["yuan", "fen"]
 #: (``claim.cell.money.decimals`` …, see the errors reference). Count and group errors by
 #: these columns, never by the words of ``error``.
 ERROR_COLUMNS = ("error", "error_type", "error_field", "error_code")
+
+
+#: The exact money type of result frames: ``Decimal`` yuan with two decimals in an Arrow
+#: ``decimal128(18, 2)`` column — each value is a ``Decimal``, sums are exact, and pandas
+#: plots it as a number. :func:`~zjj_medical.batch.simulate` returns it with
+#: ``money="decimal"``; every money column of a summary or a comparison has it.
+MONEY_DTYPE = pd.ArrowDtype(pa.decimal128(18, 2))
+
+
+def money_from_fen(fen: npt.NDArray[np.int64], index: Any = None) -> pd.Series:
+    """Integer fen as a :data:`MONEY_DTYPE` column, vectorised (the same integers, scale 2).
+
+    >>> money_from_fen(np.array([1530000, -5])).tolist()
+    [Decimal('15300.00'), Decimal('-0.05')]
+    """
+    fen = np.asarray(fen, dtype=np.int64)
+    words = np.empty((len(fen), 2), dtype="<i8")  # 128-bit two's complement, little-endian
+    words[:, 0] = fen
+    words[:, 1] = np.where(fen < 0, -1, 0)
+    arr = pa.Array.from_buffers(
+        pa.decimal128(18, 2), len(fen), [None, pa.py_buffer(words.tobytes())]
+    )
+    return pd.Series(pd.arrays.ArrowExtensionArray(arr), index=index)
 
 
 def error_text(exc: ReimbursementError) -> str:
@@ -57,14 +90,23 @@ def error_columns(errors: Sequence[ReimbursementError | None]) -> dict[str, pd.S
     ['InvalidClaim: claim C2: kind: missing', 'InvalidClaim', 'kind', 'claim.column.missing']
     """
 
+    n = len(errors)
+    cells = np.empty(n, dtype=object)
+    cells[:] = errors
+    at = np.flatnonzero(pd.notna(cells)).tolist()  # few: only the refused rows
+    refused = [errors[i] for i in at]
+
     def column(values: list[str | None]) -> pd.Series:
-        return pd.Series(values, dtype=object)
+        out = np.full(n, None, dtype=object)
+        if at:
+            out[at] = np.array(values, dtype=object)
+        return pd.Series(out, dtype=object)
 
     return {
-        "error": column([None if e is None else error_text(e) for e in errors]),
-        "error_type": column([None if e is None else type(e).__name__ for e in errors]),
-        "error_field": column([None if e is None else e.field for e in errors]),
-        "error_code": column([None if e is None else e.code for e in errors]),
+        "error": column([error_text(e) for e in refused if e is not None]),
+        "error_type": column([type(e).__name__ for e in refused if e is not None]),
+        "error_field": column([e.field for e in refused if e is not None]),
+        "error_code": column([e.code for e in refused if e is not None]),
     }
 
 
@@ -95,7 +137,7 @@ def build_frame(
     A row not ``settled`` has no payments, a patient pay of 0 and no ratio, whatever its
     ``total``; its error fills the error columns (:data:`ERROR_COLUMNS`).
     """
-    if money not in ("yuan", "fen"):
+    if money not in ("yuan", "fen", "decimal"):
         raise problem(ValueError, "table.money_unit", value=money)
     n = len(claim_ids)
     k = len(layer_ids)
@@ -107,10 +149,13 @@ def build_frame(
     block[:, k] = reimbursed
     block[:, k + 1] = np.where(settled, total - reimbursed, 0)
     ratio = np.where(settled, ratio_4(reimbursed, total), np.nan)
-    amounts = pd.DataFrame(
-        block if money == "fen" else block / 100.0,
-        columns=[*layer_ids, "reimbursed", "patient_pay"], copy=False,
-    )  # fmt: skip
+    names = [*layer_ids, "reimbursed", "patient_pay"]
+    if money == "decimal":
+        amounts = pd.DataFrame({c: money_from_fen(block[:, j]) for j, c in enumerate(names)})
+    else:
+        amounts = pd.DataFrame(
+            block if money == "fen" else block / 100.0, columns=names, copy=False
+        )
     head = pd.DataFrame({
         "claim_id": pd.Series(np.asarray(claim_ids, dtype=object), dtype=object),
         "person_id": pd.Series(np.asarray(person_ids, dtype=object), dtype=object),

@@ -42,11 +42,12 @@ from zjj_medical.batch.columns import (
 )
 from zjj_medical.batch.scalar import amount_columns, check_columns, rows_of
 from zjj_medical.contract.rows import claim_from_row, person_from_row
-from zjj_medical.engine.layers._compiled import compiled
+from zjj_medical.engine.layers._compiled import CompiledLayer, compiled
 from zjj_medical.engine.layers.numbers import LayerTable, ParamRow, ratio_places
+from zjj_medical.engine.layers.schedule import SchedulePlan
 from zjj_medical.engine.normalize import Normalized, normalize
 from zjj_medical.engine.people import Person
-from zjj_medical.errors import InvalidClaim, ReimbursementError
+from zjj_medical.errors import InvalidClaim, ReimbursementError, problem
 from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy, fact_inputs
 
@@ -123,14 +124,13 @@ def simulate(
     if policy is None:
         policy = builtin_for_dates(date[~bad_date])
     report = None if progress is None else (lambda done: progress(done, n))
-    people_ix, person_group, person_obj = _people(people, policy)
+    pids = claims["person_id"]
+    pid_text = id_text(pids)
+    people_ix, person_group, person_obj, who = _people(people, policy, pid_text)
     col = claims.get
     total, bad_total = money_column(claims["total"])
     in_scope, bad_scope = money_column(claims["in_scope"])
     accident, bad_accident = flag_column(col("accident"), n)
-    pids = claims["person_id"]
-    pid_text = id_text(pids)
-    who = people_ix.get_indexer(pd.Index(pid_text, dtype=object))
     cids = claims["claim_id"]
     cid_text = id_text(cids)
     # Claims with fee lines: read and normalised one by one, their amounts from the split.
@@ -298,13 +298,28 @@ def _rank(values: np.ndarray[Any, Any]) -> IntArray:
     return codes.astype(np.int64)
 
 
-def _people(people: pd.DataFrame, policy: Policy) -> tuple[pd.Index, IntArray, list[Person]]:
-    """The people index, each person's group (``-1``: unreadable person), a Person per group."""
+def _people(
+    people: pd.DataFrame, policy: Policy, claim_pids: np.ndarray[Any, Any]
+) -> tuple[pd.Index, IntArray, list[Person], IntArray]:
+    """The people index, each person's group (``-1``: unreadable person), a Person per group,
+    and each claim's row in the people table (``-1``: unknown person).
+
+    One hash pass over the people's ids and the claims' person ids together gives both the
+    check that no person id is given twice and the join.
+    """
     m = len(people)
-    index = pd.Index(id_text(people["person_id"]), dtype=object)
-    if not index.is_unique:
-        dup = index[index.duplicated()][0]
-        raise ValueError(f"people: person_id {dup!r} is given twice")
+    ids = id_text(people["person_id"])
+    joint, uniques = pd.factorize(
+        np.concatenate([np.asarray(ids, dtype=object), np.asarray(claim_pids, dtype=object)])
+    )
+    own = joint[:m]
+    if m and int(np.bincount(own).max()) > 1:
+        first = np.flatnonzero(pd.Series(own).duplicated().to_numpy())[0]
+        raise problem(ValueError, "table.person_id.twice", value=uniques[own[first]])
+    row_of = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    row_of[own] = np.arange(m, dtype=np.int64)
+    who = row_of[joint[m:]]
+    index = pd.Index(ids, dtype=object)
     codes = [text_codes(people.get(c), m)[0] for c in fact_inputs(policy, "person")]
     group, first = combine_codes(codes, m)
     persons: list[Person] = []
@@ -315,7 +330,7 @@ def _people(people: pd.DataFrame, policy: Policy) -> tuple[pd.Index, IntArray, l
         except ReimbursementError:
             persons.append(Person("-", poor=False, county="-"))
             bad[len(persons) - 1] = True
-    return index, np.where(bad[group], -1, group), persons
+    return index, np.where(bad[group], -1, group), persons, who
 
 
 def _facility_codes(values: pd.Series | None, n: int, policy: Policy) -> IntArray:
@@ -369,7 +384,17 @@ def _plans(
     k = ratio_places(r for rows_, _ in per_layer for row in rows_ for r in row.ratios())
     runs = []
     for cl, (rows_, of_case) in zip(comp.layers, per_layer, strict=True):
+        built = LayerTable.build(rows_, len(cl.slots), k)
         of_row = np.full(n, -1, dtype=np.int64)
-        of_row[rows] = of_case[case_code]
-        runs.append(LayerRun(cl, LayerTable.build(rows_, len(cl.slots), k), of_row))
+        if not _pays_nothing(cl, built):
+            of_row[rows] = of_case[case_code]
+        runs.append(LayerRun(cl, built, of_row))
     return runs, k
+
+
+def _pays_nothing(cl: CompiledLayer, table: LayerTable) -> bool:
+    """A schedule layer every ratio of which is 0 on every claim of the run (a safety-net
+    layer the poor's deductible and ratio set to 0): it pays 0 on every row, and what it
+    would count over the year (its base, deductibles borne, claims) is read by no other
+    layer, so the rounds can leave it out — each of its payments is 0 either way."""
+    return isinstance(cl.plan, SchedulePlan) and not table.ratio.any()

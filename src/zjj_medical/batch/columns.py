@@ -128,6 +128,9 @@ def _money_or_missing(value: object) -> int:
 def date_column(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], BoolArray]:
     """Each date as ``datetime64[D]``, and the rows refused."""
     n = len(values)
+    fast = _iso_dates(values)
+    if fast is not None:
+        return fast
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps = values
     else:
@@ -137,6 +140,10 @@ def date_column(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], BoolArra
             texts = values
         else:
             texts = values.map(lambda v: v if isinstance(v, str) else None).astype(object)
+        # pandas' parser also takes 2019-1-1, which the row rule refuses: only the strict
+        # form goes to it, any other text to the row rule.
+        strict = pd.Series(texts, dtype=object).str.fullmatch(_ISO_DATE[1:-1]).fillna(False)
+        texts = pd.Series(texts, dtype=object).where(strict.to_numpy(dtype=bool), None)
         stamps = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
@@ -149,6 +156,29 @@ def date_column(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], BoolArra
     for i in np.flatnonzero(~ok & ~bad):
         out[i] = np.datetime64(holder[i], "D")
     return out, bad
+
+
+def _iso_dates(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], BoolArray] | None:
+    """Fast path for a text column whose every value is ``YYYY-MM-DD`` (Arrow's parser, no
+    Python object per row); ``None`` when any value is not, so the general path decides."""
+    if (
+        not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object)
+        or pd.api.types.infer_dtype(values, skipna=False) != "string"
+    ):
+        return None
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+        if text.null_count or not pc.all(pc.match_substring_regex(text, _ISO_DATE)).as_py():
+            return None
+        days = pc.cast(text, pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None  # an impossible day (2019-02-30 …): the general path refuses that row
+    if len(days) and days.min() < np.datetime64("0001-01-01"):
+        return None  # year 0000 is no date to the row rule
+    return days, np.zeros(len(values), dtype=bool)
+
+
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def flag_column(values: pd.Series | None, n: int) -> tuple[BoolArray, BoolArray]:

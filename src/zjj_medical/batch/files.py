@@ -222,7 +222,7 @@ def _read(path: Path, columns: list[str]) -> pd.DataFrame:
 
 
 def _schema(policy: Policy, money: Money) -> pa.Schema:
-    amount = pa.int64() if money == "fen" else pa.float64()
+    amount = {"fen": pa.int64(), "decimal": pa.decimal128(18, 2)}.get(money, pa.float64())
     fields = [("claim_id", pa.string()), ("person_id", pa.string()), ("in_county", pa.bool_()),
               ("pay_later", pa.bool_())]  # fmt: skip
     fields += [(layer.id, amount) for layer in policy.layers]

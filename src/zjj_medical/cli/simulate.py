@@ -20,9 +20,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -64,7 +67,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     try:
         if suffix == ".csv":
             # Only an empty cell is missing: "NA", "null", "None" or "nan" is a value (an id).
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            return _read_csv_text(path)
         if suffix in (".parquet", ".pq"):
             nested = [f.name for f in pq.read_schema(path) if pa.types.is_nested(f.type)]
             if nested:
@@ -78,6 +81,22 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     raise click.ClickException(
         f"{what} {path}: unsupported file type {suffix or '(none)'!r} (use .csv or .parquet)"
     )
+
+
+def _read_csv_text(path: Path) -> pd.DataFrame:
+    """A CSV file with every column as text, read by Arrow's multi-threaded reader (no Python
+    object per cell): only an empty cell is missing."""
+    with pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)) as head:
+        names = head.schema.names
+    table = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True,
+        ),
+    )  # fmt: skip
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 _CLAIM_COLUMNS = ("claim_id", "person_id", "kind", "date", "facility_level", "total", "in_scope")
@@ -127,16 +146,28 @@ def yuan_decimal(fen: npt.NDArray[np.int64]) -> pa.Array:
     )
 
 
-def _as_yuan(result: pd.DataFrame, policy: Policy, parquet: bool) -> pd.DataFrame:
-    """Money columns (fen) as exact yuan: Arrow decimals for Parquet, text for CSV."""
-    out = result.copy()
-    for col in _money_columns(result, policy):
-        fen = fen_column(result[col], "fen")
-        if parquet:
-            out[col] = pd.Series(pd.arrays.ArrowExtensionArray(yuan_decimal(fen)), index=out.index)
-        else:
-            out[col] = pd.Series(yuan_text(fen), index=out.index, dtype=object)
-    return out
+def _as_yuan(result: pd.DataFrame, policy: Policy, parquet: bool) -> pa.Table:
+    """The result as an Arrow table, money columns (fen) as exact yuan: ``decimal128(18, 2)``
+    for Parquet, text with two decimals for CSV (the decimal's own text, cast by Arrow — no
+    Python formatting per value); for CSV, flags as ``True``/``False`` text."""
+    money = set(_money_columns(result, policy))
+    columns: dict[str, pa.Array] = {}
+    for col in result.columns:
+        if col in money:
+            dec = yuan_decimal(fen_column(result[col], "fen"))
+            columns[str(col)] = dec if parquet else pc.cast(dec, pa.string())
+            continue
+        values = result[col]
+        arr = pa.array(values.to_numpy(dtype=object) if values.dtype == object else values,
+                       from_pandas=True)  # fmt: skip
+        if not parquet and pa.types.is_boolean(arr.type):
+            arr = pc.if_else(arr, "True", "False")
+        elif not parquet and pa.types.is_floating(arr.type):  # 1.0 stays "1.0", not "1"
+            text = pc.cast(arr, pa.string())
+            arr = pc.if_else(pc.match_substring_regex(text, r"[.en]"), text,
+                             pc.binary_join_element_wise(text, ".0", ""))  # fmt: skip
+        columns[str(col)] = arr
+    return pa.table(columns)
 
 
 def write_result(
@@ -159,17 +190,18 @@ def write_result(
     parquet = suffix != ".csv"
     table = _as_yuan(baseline, policy, parquet)
     if reform is not None and reform_policy is not None:
-        extra = _as_yuan(reform, reform_policy, parquet).drop(columns=["claim_id", "person_id"])
-        table = pd.concat([table, extra.add_prefix("reform_")], axis=1)
+        extra = _as_yuan(reform, reform_policy, parquet).drop_columns(["claim_id", "person_id"])
+        for name, column in zip(extra.column_names, extra.columns, strict=True):
+            table = table.append_column("reform_" + name, column)
     if parquet:
-        table.to_parquet(path, index=False)
+        pq.write_table(table, path)
     else:
-        table.to_csv(path, index=False)
+        pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
 
 
 # -- formatting -----------------------------------------------------------------------------
 def _money(value: Any) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    return "—" if value is None or value is pd.NA else f"{value:,.2f}"
 
 
 def _pct(value: Any) -> str:
@@ -350,7 +382,7 @@ def _print(console: Console, tables: Sequence[Table]) -> None:
 
 @click.command("simulate")
 @click.argument("claims_file", metavar="[CLAIMS]", required=False,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))  # fmt: skip
+                type=click.Path(exists=True, dir_okay=True, path_type=Path))  # fmt: skip
 @click.option("--people", "people_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="People table (CSV or Parquet) for CLAIMS: person_id, poor, county, categories.")  # fmt: skip
 @click.option("--lines", "lines_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -371,6 +403,21 @@ def _print(console: Console, tables: Sequence[Table]) -> None:
               help="Write the figures as PNG files into this directory.")  # fmt: skip
 @click.option("--catastrophic-threshold", default=str(DEFAULT_CATASTROPHIC_THRESHOLD), show_default=True,
               help="Out-of-pocket a person-year above which spending is catastrophic (yuan).")  # fmt: skip
+@click.option("--dask", "dask_address", default=None, metavar="local:N|tcp://HOST:PORT",
+              help="Settle on a Dask cluster, partition by partition of persons: local:N starts N "
+                   "local workers; tcp://HOST:PORT is a scheduler (its workers must read CLAIMS). "
+                   "CLAIMS may then be a partitioned dataset directory (--partition-to); -o is a "
+                   "directory of Parquet partitions.")  # fmt: skip
+@click.option("--partitions", type=click.IntRange(min=1), default=None,
+              help="Partitions of persons for --dask or --partition-to (default: one per "
+                   "million claims).")  # fmt: skip
+@click.option("--partition-to", "partition_to", type=click.Path(file_okay=False, path_type=Path),
+              default=None,
+              help="Write CLAIMS and PEOPLE as a Parquet dataset partitioned by a hash of the "
+                   "person id into this directory, and stop.")  # fmt: skip
+@click.option("--sweep", "sweep_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sweep file (zjj-medical-sweep/1): run every scenario over the population and "
+                   "print one comparison table; -o writes it (CSV or Parquet), --plots its figure.")  # fmt: skip
 @click.option("--width", type=click.IntRange(min=60), default=None,
               help="Width of the tables in characters (default: the terminal's).")  # fmt: skip
 def simulate_command(
@@ -385,6 +432,10 @@ def simulate_command(
     output: Path | None,
     plots_dir: Path | None,
     catastrophic_threshold: str,
+    dask_address: str | None,
+    partitions: int | None,
+    partition_to: Path | None,
+    sweep_file: Path | None,
     width: int | None,
 ) -> None:
     """Simulate a county's claims for a year: fund cost, out-of-pocket burden, targets.
@@ -396,10 +447,24 @@ def simulate_command(
     \b
     Examples:
       zjj-medical simulate --synthetic 100000 --seed 1
-      zjj-medical simulate --synthetic 20000 --seed 1 --reform examples/reforms/county_ratio_080.yaml --plots plots
+      zjj-medical simulate --synthetic 20000 --seed 1 --reform REFORM.yaml --plots plots
       zjj-medical simulate claims.csv --people people.csv -o result.parquet
       zjj-medical simulate claims.csv --people people.csv --lines lines.csv
+      zjj-medical simulate claims.parquet --people people.parquet --dask local:2 -o out/
+      zjj-medical simulate claims.csv --people people.csv --sweep SWEEP.yaml
     """
+    if claims_file is not None and claims_file.is_dir():
+        if dask_address is None:
+            raise click.UsageError("a CLAIMS directory (a partitioned dataset) needs --dask")
+    elif claims_file is not None and people_file is None and partition_to is None:
+        raise click.UsageError("CLAIMS needs --people PEOPLE")
+    if dask_address is not None or partition_to is not None or sweep_file is not None:
+        _scaled(
+            claims_file, people_file, synthetic, seed, year, policy_name, reform_file, lines_file,
+            output, plots_dir, catastrophic_threshold, dask_address, partitions, partition_to,
+            sweep_file, width,
+        )  # fmt: skip
+        return
     if (claims_file is None) == (synthetic is None):
         raise click.UsageError("give either CLAIMS --people PEOPLE or --synthetic N --seed S")
     if synthetic is not None and seed is None:
@@ -498,3 +563,176 @@ def simulate_command(
     if summary.errors:
         err.print(f"[red]{summary.errors:,} of {summary.claims:,} rows were not settled[/red] "
                   "(see the table 'Rows not settled'; the error column of -o has each message)")  # fmt: skip
+
+
+def _threshold(text: str) -> Decimal:
+    try:
+        threshold = Decimal(text)
+        if not threshold.is_finite() or threshold < 0:
+            raise ArithmeticError
+    except ArithmeticError:
+        raise click.BadParameter(
+            f"{text!r} is not an amount ≥ 0", param_hint="--catastrophic-threshold"
+        ) from None
+    return threshold
+
+
+def _scaled(
+    claims_file: Path | None,
+    people_file: Path | None,
+    synthetic: int | None,
+    seed: int | None,
+    year: int,
+    policy_name: str | None,
+    reform_file: Path | None,
+    lines_file: Path | None,
+    output: Path | None,
+    plots_dir: Path | None,
+    catastrophic_threshold: str,
+    dask_address: str | None,
+    partitions: int | None,
+    partition_to: Path | None,
+    sweep_file: Path | None,
+    width: int | None,
+) -> None:
+    """--dask, --partition-to and --sweep: runs partitioned by person, and reform sweeps."""
+    import tempfile
+
+    from zjj_medical.batch.distributed import partition_dataset
+
+    if lines_file is not None:
+        raise click.UsageError("--lines cannot be combined with --dask, --partition-to or --sweep")
+    sweep: Any = sweep_file
+    if reform_file is not None:
+        if sweep_file is not None or partition_to is not None:
+            raise click.UsageError("--reform cannot be combined with --sweep or --partition-to")
+        # On a cluster a reform is compared as a sweep of one scenario (the same table).
+        from zjj_medical.analysis.reform import load_reform
+        from zjj_medical.analysis.sweep import Sweep
+
+        try:
+            one = load_reform(reform_file)
+        except ReimbursementError as exc:
+            raise click.ClickException(str(exc)) from None
+        sweep = Sweep(one.name, (one,), policy_name, reform_file.name)
+    threshold = _threshold(catastrophic_threshold)
+    out = Console(width=width)
+    if synthetic is not None:
+        if seed is None:
+            raise click.UsageError("--synthetic needs --seed (the draw is deterministic per seed)")
+        people, claims = synthetic_population(synthetic, seed=seed, year=year)
+        source: Any = None
+    elif claims_file is None:
+        raise click.UsageError("give either CLAIMS --people PEOPLE or --synthetic N --seed S")
+    else:
+        source = claims_file
+    if partition_to is not None:
+        if source is not None and source.is_dir():
+            raise click.UsageError("--partition-to needs CLAIMS as a file, with --people PEOPLE")
+        if source is not None and people_file is None:
+            raise click.UsageError("CLAIMS needs --people PEOPLE")
+        try:
+            k = partition_dataset(
+                claims if source is None else source,
+                people if source is None else people_file,  # type: ignore[arg-type]
+                partition_to, partitions=partitions,
+            )  # fmt: skip
+        except (ReimbursementError, ValueError, pa.ArrowException, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+        out.print(f"Wrote {k:,} partitions to {partition_to} (claims/, people/)")
+        return
+    try:
+        policy = load_policy(policy_name)
+    except ReimbursementError as exc:
+        raise click.ClickException(str(exc)) from None
+    with tempfile.TemporaryDirectory(prefix="zjj-dataset-") as tmp:
+        dataset: Path | None = None
+        if dask_address is not None:
+            if source is not None and source.is_dir():
+                dataset = source
+            else:
+                dataset = Path(tmp) / "dataset"
+                if source is not None and people_file is None:
+                    raise click.UsageError("CLAIMS needs --people PEOPLE")
+                try:
+                    partition_dataset(
+                        claims if source is None else source,
+                        people if source is None else people_file,  # type: ignore[arg-type]
+                        dataset, partitions=partitions,
+                    )  # fmt: skip
+                except (ReimbursementError, ValueError, pa.ArrowException, OSError) as exc:
+                    raise click.ClickException(str(exc)) from None
+        elif source is not None:
+            assert people_file is not None
+            claims = read_table(source, "claims")
+            people = read_table(people_file, "people")
+            _require(claims, _CLAIM_COLUMNS, f"claims {source}")
+            _require(people, _PEOPLE_COLUMNS, f"people {people_file}")
+        try:
+            if sweep is not None:
+                _sweep(out, sweep, dataset, dask_address, None if dataset else claims,
+                       None if dataset else people, output, plots_dir, threshold)  # fmt: skip
+                return
+            from zjj_medical.batch.distributed import simulate_dask
+
+            assert dataset is not None
+            assert dask_address is not None
+            run = simulate_dask(
+                dataset, output, address=dask_address,
+                policy=policy if policy_name is not None else None,
+                catastrophic_threshold=threshold, progress=True,
+            )  # fmt: skip
+        except (ReimbursementError, ValueError, KeyError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+        summary = run.summary
+        used = load_policy(summary.policy_id) if policy_name is None else policy
+        _print(out, _summary_tables(summary, used))
+        if summary.errors:
+            _print(out, [_error_table(summary)])
+        if output is not None:
+            out.print(f"Wrote {summary.claims:,} rows in {run.partitions:,} partitions to {output}")
+
+
+def _sweep(
+    out: Console,
+    sweep_file: Any,
+    dataset: Path | None,
+    address: str | None,
+    claims: pd.DataFrame | None,
+    people: pd.DataFrame | None,
+    output: Path | None,
+    plots_dir: Path | None,
+    threshold: Decimal,
+) -> None:
+    from zjj_medical.analysis.sweep import run_sweep, sweep_figure
+
+    if output is not None and output.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise click.ClickException(
+            f"-o {output}: with --sweep, -o is the comparison table (use .csv or .parquet)"
+        )
+    run = run_sweep(
+        claims, people, sweep_file, dataset=dataset, address=address,
+        catastrophic_threshold=threshold, progress=address is not None,
+    )  # fmt: skip
+    table = run.table
+    t = _table(escape(f"Sweep 方案比较: {run.sweep.name}"), "Scenario 方案", "Reimbursed 报销",
+               "Change 变化", "Out-of-pocket 自付", "P90 自付", "Better 减少", "Worse 增加",
+               "Ratio 实际报销比例")  # fmt: skip
+    for key, row in table.iterrows():
+        t.add_row(
+            escape(f"{key}: {row['name']}"), _money(row["reimbursed"]), _signed(row["reimbursed_change"]),
+            _money(row["out_of_pocket"]), _money(row["oop_p90"]), f"{row['better_off']:,}",
+            f"{row['worse_off']:,}", _pct(row.get("in_county_actual_ratio")),
+        )  # fmt: skip
+    _print(out, [t])
+    if output is not None:
+        if output.suffix.lower() == ".csv":
+            pacsv.write_csv(pa.Table.from_pandas(table.reset_index(names="scenario")), output)
+        else:
+            table.reset_index(names="scenario").to_parquet(output, index=False)
+        out.print(f"Wrote {len(table):,} scenarios to {output}")
+    if plots_dir is not None:
+        plots_dir.mkdir(parents=True, exist_ok=True)
+        path = plots_dir / "sweep.png"
+        sweep_figure(table).savefig(path, dpi=120)
+        out.print(f"Wrote {path}")

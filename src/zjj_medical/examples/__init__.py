@@ -6,11 +6,13 @@ the documentation runs anywhere:
 - ``sangzhi_poor_household.json`` — a registered-poor Sangzhi resident's two admissions of
   2019, as a document of the JSON contract (the tutorial's household);
 - ``reforms/county_ratio_080.yaml`` — a reform: county hospitals' basic-insurance ratio
-  from 75% to 80%.
+  from 75% to 80%;
+- ``reforms/sweep_county_ratio.yaml`` — a sweep: that reform beside a grid of the county
+  ratio and the critical-illness deductible.
 
 >>> from zjj_medical import examples
 >>> examples.names()
-['reforms/county_ratio_080.yaml', 'sangzhi_poor_household.json']
+['reforms/county_ratio_080.yaml', 'reforms/sweep_county_ratio.yaml', 'sangzhi_poor_household.json']
 >>> examples.path("sangzhi_poor_household.json").name
 'sangzhi_poor_household.json'
 >>> examples.load("sangzhi_poor_household.json")["person"]["county"]
@@ -69,8 +71,13 @@ def path(name: str) -> Path:
 
 def load(name: str) -> Any:
     """An example read: a JSON document as data, a reform as a
-    :class:`~zjj_medical.analysis.reform.Reform`."""
+    :class:`~zjj_medical.analysis.reform.Reform`, a sweep as a
+    :class:`~zjj_medical.analysis.sweep.Sweep`."""
     file = path(name)
+    if name.startswith("reforms/sweep_"):
+        from zjj_medical.analysis.sweep import load_sweep
+
+        return load_sweep(file)
     if name.startswith("reforms/"):
         from zjj_medical.analysis.reform import load_reform
 

@@ -188,6 +188,19 @@ _POLICY_FILE = {
     "population.parameters": "expected a non-empty mapping of parameters",
 }
 
+#: A sweep file's problems, each at a key path of the file.
+_SWEEP_FILE = {
+    "sweep.mapping": "expected a mapping with format, name and scenarios or grid",
+    "sweep.key.unknown": "unknown key (accepted here: {accepted})",
+    "sweep.key.missing": "missing required key",
+    "sweep.format": "{value!r} is not {format!r}",
+    "sweep.name": "expected a non-empty text",
+    "sweep.scenarios": "expected a list of reforms (a file name, or a mapping with name and"
+    " changes)",
+    "sweep.grid": "expected a mapping of key path → non-empty list of values",
+    "sweep.empty": "the sweep names no scenario (give scenarios or grid)",
+}
+
 #: A reform file's problems, each at a key path of the file.
 _REFORM_FILE = {
     "reform.mapping": "expected a mapping with format, name and changes",
@@ -447,7 +460,7 @@ MESSAGES: dict[str, str] = {
     "table.person_id.twice": "people: person_id {value!r} is given twice",
     "table.file.kind": "{file}: not a .csv or .parquet file",
     "table.file.person_id": "{file}: the table has no person_id column",
-    "table.money_unit": "money: {value!r} is not 'yuan' or 'fen'",
+    "table.money_unit": "money: {value!r} is not 'yuan', 'fen' or 'decimal'",
     "metrics.threshold": "catastrophic_threshold: {value!r} is not an amount ≥ 0",
     "metrics.claims.rows": "claims: {claims} rows, but the result has {result}; pass the claims"
     " of the run",
@@ -472,6 +485,8 @@ MESSAGES: dict[str, str] = {
     "policy.file.missing": "{source}: no such policy file (built-in policies: {builtin})",
     "reform.file.missing": "{source}: no such reform file",
     **{code: _POLICY + text for code, text in _REFORM_FILE.items()},
+    **{code: _POLICY + text for code, text in _SWEEP_FILE.items()},
+    "sweep.file.missing": "{source}: no such sweep file",
     **{code: "{source}: changes.{path}: " + text for code, text in _REFORM_CHANGE.items()},
     "policy.yaml.invalid": "{source}: not valid YAML: {detail}",
     "policy.file.empty": "{source}: the file is empty",
@@ -599,6 +614,7 @@ MEANINGS: dict[str, str] = {
     "population": "the synthetic population's parameter file does not validate",
     "reform": "a reform file does not validate",
     "reform.set": "a reform's change names a key path the policy does not have",
+    "sweep": "a sweep file does not validate",
     "store": "the ledger store cannot be used, or holds no such claim",
     "store.claim.other_content": "the claim id is stored with other content",
     "store.claim.taken": "the claim id is stored for another person (nothing is said of it)",
