@@ -1,0 +1,115 @@
+"""The command line in the current language: help texts, and click's own words.
+
+Help texts are written in English in the code (``help=`` and docstrings) and are the
+catalog's entries; :func:`localize_command` sets each command's and option's help to its
+translation just before the command line parses its arguments (the English is kept, so
+a later call in another language translates from it again). Click's own words
+(``Usage:``, ``Options:``, ``Error: …``, ``Missing option …``) are looked up in the same
+catalog by :func:`localize_click`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+import click
+
+from zjj_medical.i18n import N_, gettext, ngettext
+
+__all__ = ["CLICK_TEXTS", "help_text", "localize_click", "localize_command"]
+
+#: Click's own words the command line shows (click looks them up with gettext).
+CLICK_TEXTS = (
+    N_("Usage:"),
+    N_("Options"),
+    N_("Commands"),
+    N_("Show this message and exit."),
+    N_("Show the version and exit."),
+    N_("Error: {message}"),
+    N_("Try {command!r} for help."),
+    N_("Missing argument {param_hint}."),
+    N_("Missing option {param_hint}."),
+    N_("Missing parameter {param_hint}."),
+    N_("Missing argument"),
+    N_("Missing option"),
+    N_("Missing parameter"),
+    N_("No such option: {name}"),
+    N_("No such command {name!r}."),
+    N_("Invalid value: {message}"),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("Got unexpected extra argument ({args})"),
+    N_("Option {name!r} requires an argument."),
+    N_("{value!r} is not one of {choices}."),
+    N_("{value!r} is not {choice}."),
+    N_("{value!r} is not a valid integer."),
+    N_("{value!r} is not a valid integer range."),
+    N_("{value!r} does not match the format {format}."),
+    N_("{value!r} does not match the formats {formats}."),
+    N_("{value!r} is not in the range {range}."),
+    N_("{len_type} {filename!r} does not exist."),
+    N_("{len_type} {filename!r} is a directory."),
+    N_("File"),
+    N_("Directory"),
+    N_("Path"),
+    N_("default"),
+    N_("required"),
+    N_("Aborted!"),
+    N_("env var: {var}"),
+    N_("(Deprecated)"),
+)
+
+_CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "utils")
+_ORIGINAL = "_zjj_medical_english"
+
+
+def _click_gettext(message: str) -> str:
+    return gettext(message)
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    return ngettext(singular, plural, n)
+
+
+def localize_click() -> None:
+    """Make click look its words up in the catalog, in the current language."""
+    for name in _CLICK_MODULES:
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = _click_gettext
+        if hasattr(module, "ngettext"):
+            module.ngettext = _click_ngettext
+
+
+def help_text(text: str | None) -> str | None:
+    """A command's or option's help as the catalog holds it: dedented, up to a form feed."""
+    if not text:
+        return None
+    return inspect.cleandoc(text).partition("\f")[0]
+
+
+def _translate(text: str | None) -> str | None:
+    if not text:
+        return text
+    key = help_text(text)
+    return gettext(key) if key else text
+
+
+def _localize(obj: Any, attrs: tuple[str, ...]) -> None:
+    original: dict[str, Any] = obj.__dict__.setdefault(
+        _ORIGINAL, {a: getattr(obj, a, None) for a in attrs}
+    )
+    for attr in attrs:
+        setattr(obj, attr, _translate(original[attr]))
+
+
+def localize_command(command: click.Command) -> None:
+    """Set the help of a command, its options and its subcommands to the current language."""
+    _localize(command, ("help", "short_help", "epilog"))
+    for param in command.params:
+        if isinstance(param, click.Option):
+            _localize(param, ("help",))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            localize_command(sub)
