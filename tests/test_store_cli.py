@@ -219,7 +219,9 @@ def test_db_takes_a_url_or_a_path(
 
 def test_db_with_another_scheme_names_the_supported_ones(tmp_path: Path) -> None:
     """--db postgresql://… exits 1 with a StoreError naming sqlite, and no password is echoed."""
-    result = _cli("ledger", "--db", "postgresql://billing:s3cret@db.example/zjj", "show", "--json", "P1")
+    result = _cli(
+        "ledger", "--db", "postgresql://billing:s3cret@db.example/zjj", "show", "--json", "P1"
+    )
     assert 1 == result.exit_code
     error = json.loads(result.stderr)["error"]
     assert "StoreError" == error["type"]

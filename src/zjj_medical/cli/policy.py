@@ -43,7 +43,9 @@ def show_command(name_or_path: str | None, on: dt.datetime | None, width: int | 
     day = on.date() if on else dt.date.today()
     if not policy.in_force(day):
         if policy.until:
-            text = _("{policy} is not in force on {date}: it is in force from {start} until {until}")
+            text = _(
+                "{policy} is not in force on {date}: it is in force from {start} until {until}"
+            )
         else:
             text = _("{policy} is not in force on {date}: it is in force from {start}")
         raise click.ClickException(
@@ -63,9 +65,9 @@ def list_command() -> None:
         click.echo(f"{p.id:<{width}}  {p.start} – {until:<10}  {p.name}")
     chain = [load_policy(name) for name in ZHANGJIAJIE_SUCCESSION]
     steps = [
-        (
-            _("{policy} from {start} until {until}") if later else _("{policy} from {start}")
-        ).format(policy=p.id, start=p.start, until=later.start if later else None)
+        (_("{policy} from {start} until {until}") if later else _("{policy} from {start}")).format(
+            policy=p.id, start=p.start, until=later.start if later else None
+        )
         for p, later in zip(chain, [*chain[1:], None], strict=True)
     ]
     click.echo(
@@ -95,15 +97,24 @@ def validate_command(path: str, strict: bool) -> None:
             "{path}: valid policy {policy!r} ({name}), from {start}: {tiers} tiers, "
             "{kinds} claim kinds, {layers} layers, {assumed} assumed parameters"
         ).format(
-            path=path, policy=policy.id, name=policy.name, start=policy.start,
-            tiers=len(policy.tiers), kinds=len(policy.claim_kinds), layers=len(policy.layers),
+            path=path,
+            policy=policy.id,
+            name=policy.name,
+            start=policy.start,
+            tiers=len(policy.tiers),
+            kinds=len(policy.claim_kinds),
+            layers=len(policy.layers),
             assumed=assumed,
         )
         + marked
         + warned
     )
     for warning in policy.warnings:
-        click.echo(_("warning: {message}").format(message=render(warning.code, dict(warning.params), get_language())))
+        click.echo(
+            _("warning: {message}").format(
+                message=render(warning.code, dict(warning.params), get_language())
+            )
+        )
     if strict and policy.warnings:
         raise SystemExit(1)
 

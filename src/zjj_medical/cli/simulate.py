@@ -108,7 +108,9 @@ def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     if missing:
         raise click.ClickException(
             _("{what}: missing column(s) {missing} (needed: {needed}; found: {found})").format(
-                what=what, missing=", ".join(missing), needed=", ".join(columns),
+                what=what,
+                missing=", ".join(missing),
+                needed=", ".join(columns),
                 found=", ".join(map(str, table.columns)) or _("none"),
             )
         )
@@ -259,7 +261,9 @@ def _summary_tables(s: Summary, policy: Policy) -> list[Table]:
             (_("Out-of-pocket 自付"), _cells(t, "out_of_pocket", _money)),
             (_("Actual ratio 实际报销比例"), _cells(t, "actual_ratio", _pct)),
         ],
-        caption=_("Poor = registered poor 建档立卡贫困人口; actual ratio = reimbursed ÷ total cost."),
+        caption=_(
+            "Poor = registered poor 建档立卡贫困人口; actual ratio = reimbursed ÷ total cost."
+        ),
     )
 
     poor = _table(_("Registered poor: targets 建档立卡贫困人口目标"),
@@ -339,7 +343,9 @@ def _comparison_tables(c: Comparison) -> list[Table]:
             (f"P{q}", ["—" if row[g] is None else _signed(row[g]) for g in GROUPS])
             for q, row in c.out_of_pocket_change.iterrows()
         ],
-        caption=_("Reform − baseline, percentiles over the persons with claims; < 0 is better off."),
+        caption=_(
+            "Reform − baseline, percentiles over the persons with claims; < 0 is better off."
+        ),
     )
     return [layers, totals, persons, change]
 
@@ -467,7 +473,9 @@ def simulate_command(
         needed = _CLAIM_COLUMNS if lines is None else _CLAIM_COLUMNS[:-2]
         _require(claims, needed, _("claims {path}").format(path=claims_file))
         _require(people, _PEOPLE_COLUMNS, _("people {path}").format(path=people_file))
-        source = _("claims {claims}, people {people}").format(claims=claims_file, people=people_file)
+        source = _("claims {claims}, people {people}").format(
+            claims=claims_file, people=people_file
+        )
         if lines_file is not None:
             source += _(", lines {path}").format(path=lines_file)
     out.print(

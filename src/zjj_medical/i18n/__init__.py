@@ -16,13 +16,13 @@ The language is, in order: the one set by :func:`set_language` (the command line
 ``--lang``), the environment variable ``ZJJ_MEDICAL_LANG``, the locale (``LC_ALL``,
 ``LC_MESSAGES``, ``LANG``: ``zh_*`` is Chinese), else English.
 
->>> gettext("Claim", "zh")
-'理赔'
+>>> gettext("yes", "zh")
+'是'
 >>> with use_language("zh"):
-...     gettext("Claim")
-'理赔'
->>> gettext("Claim", "en")
-'Claim'
+...     gettext("yes")
+'是'
+>>> gettext("yes", "en")
+'yes'
 """
 
 from __future__ import annotations
@@ -138,9 +138,7 @@ def use_language(lang: str | None) -> Iterator[None]:
 
 def catalog_path(lang: str) -> resources.abc.Traversable:
     """The ``.po`` file of a language with a catalog."""
-    return (
-        resources.files(__name__) / "locale" / _LOCALES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
-    )
+    return resources.files(__name__) / "locale" / _LOCALES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 @functools.cache
@@ -183,7 +181,7 @@ def yes_no(value: bool, lang: str | None = None) -> str:
     >>> yes_no(True, "zh"), yes_no(False, "en")
     ('是', 'no')
     """
-    return gettext("yes" if value else "no", lang)
+    return gettext(N_("yes") if value else N_("no"), lang)
 
 
 def name_with_id(ident: str, name: str | None, lang: str | None = None) -> str:

@@ -77,9 +77,9 @@ def localize_click() -> None:
     for name in _CLICK_MODULES:
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
-            module._ = _click_gettext
+            setattr(module, "_", _click_gettext)  # noqa: B010 (a module's global)
         if hasattr(module, "ngettext"):
-            module.ngettext = _click_ngettext
+            setattr(module, "ngettext", _click_ngettext)  # noqa: B010
 
 
 def help_text(text: str | None) -> str | None:

@@ -81,8 +81,7 @@ def _field(value: Any, spec: str, lang: str, names: Any = None) -> str:
         if lang == "zh":
             named = names if isinstance(names, list) and len(names) == len(value) else None
             items = [
-                name_with_id(str(v), named[i] if named else None, "zh")
-                for i, v in enumerate(value)
+                name_with_id(str(v), named[i] if named else None, "zh") for i, v in enumerate(value)
             ]
             joined = "、".join(items)
         else:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from zjj_medical.i18n import N_, get_language, yes_no
+from zjj_medical.i18n import gettext as _
 from zjj_medical.money import format_money
 
 if TYPE_CHECKING:
     from zjj_medical.engine.settlement import Settlement
 
-__all__ = ["LAYER_TERMS", "explain_settlement", "layer_label"]
+__all__ = ["INPUT_LABELS", "LAYER_TERMS", "explain_settlement", "input_label", "layer_label"]
 
 #: Chinese and English names of the standard layers.
 LAYER_TERMS: dict[str, tuple[str, str]] = {
@@ -31,40 +33,97 @@ def layer_label(layer_id: str, name: str | None = None) -> str:
     >>> layer_label("chronic_outpatient", "门诊慢特病")
     '门诊慢特病 chronic outpatient'
     """
+    chinese_only = get_language() == "zh"
     if layer_id in LAYER_TERMS:
-        return " ".join(LAYER_TERMS[layer_id])
+        return LAYER_TERMS[layer_id][0] if chinese_only else " ".join(LAYER_TERMS[layer_id])
     if name is None:
         return layer_id
-    return f"{name} {layer_id.replace('_', ' ')}"
+    return name if chinese_only else f"{name} {layer_id.replace('_', ' ')}"
 
 
 def explain_settlement(s: Settlement) -> str:
-    """A plain-text explanation of a settlement, one paragraph per layer."""
+    """A plain-text explanation of a settlement, one paragraph per layer, in the current
+    language (:mod:`zjj_medical.i18n`)."""
     ratio = "—" if s.actual_ratio is None else f"{s.actual_ratio * 100:.2f}%"
     lines = [
-        f"Claim {s.claim_id} ({s.kind}, {s.date}) — 医疗费总额 total cost {format_money(s.total)}, "
-        f"政策范围内费用 in-scope cost {format_money(s.in_scope)}",
-        f"县域内 in-county: {'是 yes' if s.in_county else '否 no'}; "
-        f"先诊疗、后付费 pay-later: {'是 yes' if s.pay_later else '否 no'}",
+        _(
+            "Claim {claim_id} ({kind}, {date}) — 医疗费总额 total cost {total}, "
+            "政策范围内费用 in-scope cost {in_scope}"
+        ).format(
+            claim_id=s.claim_id,
+            kind=s.kind,
+            date=s.date,
+            total=format_money(s.total),
+            in_scope=format_money(s.in_scope),
+        ),
+        _("县域内 in-county: {in_county}; 先诊疗、后付费 pay-later: {pay_later}").format(
+            in_county=_yes(s.in_county), pay_later=_yes(s.pay_later)
+        ),
         "",
     ]
     for e in s.trace:
         lines.append(f"{layer_label(e.layer, e.name)}: {format_money(e.amount)}")
         inputs = e.formatted_inputs()
-        facts = ", ".join(f"{k} {v}" for k, v in inputs.items() if isinstance(v, str))
+        facts = ", ".join(f"{input_label(k)} {v}" for k, v in inputs.items() if isinstance(v, str))
         if facts:
             lines.append(f"    {facts}")
         for band in inputs.get("bands", []):
             upper = band["to"] or "∞"
             lines.append(
-                f"    band {band['from']}–{upper} at {band['ratio']}: {band['this_claim']} this claim"
+                "    "
+                + _("band {lower}–{upper} at {ratio}: {amount} this claim").format(
+                    lower=band["from"], upper=upper, ratio=band["ratio"], amount=band["this_claim"]
+                )
             )
         if e.note:
             lines.append(f"    {e.note}")
-        lines.append(f"    依据 clause: {e.clause}")
+        lines.append("    " + _("依据 clause: {clause}").format(clause=e.clause))
     lines += [
         "",
-        f"报销合计 reimbursed {format_money(s.reimbursed)}; 个人自付 patient pays "
-        f"{format_money(s.patient_pay)}; 实际报销比例 actual ratio {ratio}",
+        _(
+            "报销合计 reimbursed {reimbursed}; 个人自付 patient pays {patient_pay}; "
+            "实际报销比例 actual ratio {ratio}"
+        ).format(
+            reimbursed=format_money(s.reimbursed),
+            patient_pay=format_money(s.patient_pay),
+            ratio=ratio,
+        ),
     ]
     return "\n".join(lines)
+
+
+def _yes(flag: bool) -> str:
+    """是 yes / 否 no in English (the Chinese term kept), 是 / 否 in Chinese."""
+    if get_language() == "zh":
+        return yes_no(flag, "zh")
+    return "是 yes" if flag else "否 no"
+
+
+#: The words of the trace inputs an explanation shows (the keys stay the JSON's).
+INPUT_LABELS: dict[str, str] = {
+    "base": N_("base"),
+    "deductible": N_("deductible"),
+    "deductible_borne": N_("deductible borne"),
+    "ratio": N_("ratio"),
+    "computed": N_("computed"),
+    "cumulative_before": N_("year's base before"),
+    "cumulative_after": N_("year's base after"),
+    "target": N_("target"),
+    "target_ratio": N_("target ratio"),
+    "target_of": N_("target of"),
+    "earlier_layers": N_("earlier layers"),
+    "cap": N_("cap"),
+    "amount": N_("amount"),
+}
+
+
+def input_label(key: str) -> str:
+    """A trace input's key in words, in the current language (``deductible_borne`` →
+    ``deductible borne`` / ``已承担起付线``); an unknown key with its underscores as spaces.
+
+    >>> input_label("deductible_borne")
+    'deductible borne'
+    """
+    if key in INPUT_LABELS:
+        return _(INPUT_LABELS[key])
+    return key.replace("_", " ")
