@@ -34,11 +34,13 @@ import io
 import os
 from collections.abc import Iterator, Mapping
 from importlib import resources
+from typing import Any
 
 __all__ = [
     "DOMAIN",
     "LANGUAGES",
     "N_",
+    "YES_NO",
     "get_language",
     "gettext",
     "language_from_env",
@@ -46,6 +48,7 @@ __all__ = [
     "ngettext",
     "normalize_language",
     "pgettext",
+    "read_yes_no",
     "set_language",
     "translations",
     "use_language",
@@ -182,6 +185,24 @@ def yes_no(value: bool, lang: str | None = None) -> str:
     ('是', 'no')
     """
     return gettext(N_("yes") if value else N_("no"), lang)
+
+
+#: The Chinese words for a boolean, accepted wherever a boolean is (documents, tables).
+YES_NO: Mapping[str, bool] = {"是": True, "否": False}
+
+
+def read_yes_no(value: Any) -> Any:
+    """``是`` → ``True`` and ``否`` → ``False`` (spaces around ignored); any other value as is,
+    for the reader of the field to accept or refuse.
+
+    >>> read_yes_no("是"), read_yes_no(" 否 "), read_yes_no("maybe"), read_yes_no(True)
+    (True, False, 'maybe', True)
+    """
+    if isinstance(value, str):
+        found = YES_NO.get(value.strip())
+        if found is not None:
+            return found
+    return value
 
 
 def name_with_id(ident: str, name: str | None, lang: str | None = None) -> str:
