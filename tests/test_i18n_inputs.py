@@ -97,9 +97,13 @@ def test_unknown_kind_and_level_list_names(field: str, value: str, code: str) ->
     result = _settle(doc, "--lang", "zh")
     error = json.loads(result.stderr)["error"]
     assert code == error["code"]
-    assert "（" in error["message"] and "）" in error["message"]
+    assert "（" in error["message"]
     names = error["params"]["accepted_names"]
-    assert len(names) == len(error["params"]["accepted"]) and all(names)
+    assert len(names) == len(error["params"]["accepted"])
+    assert all(
+        f"{i}（{n}）" in error["message"]
+        for i, n in zip(error["params"]["accepted"], names, strict=True)
+    )
 
 
 def test_read_bool_accepts_shi_and_fou() -> None:

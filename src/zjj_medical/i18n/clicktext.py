@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from zjj_medical.i18n import N_, gettext, ngettext
+from zjj_medical.i18n import N_, gettext
 
 __all__ = ["CLICK_TEXTS", "help_text", "localize_click", "localize_command"]
 
@@ -25,39 +25,50 @@ CLICK_TEXTS = (
     N_("Usage:"),
     N_("Options"),
     N_("Commands"),
+    N_("Positional arguments"),
     N_("Show this message and exit."),
     N_("Show the version and exit."),
+    N_("%(prog)s, version %(version)s"),
     N_("Error: {message}"),
-    N_("Try {command!r} for help."),
-    N_("Missing argument {param_hint}."),
-    N_("Missing option {param_hint}."),
-    N_("Missing parameter {param_hint}."),
+    N_("Try '{command} {option}' for help."),
     N_("Missing argument"),
     N_("Missing option"),
     N_("Missing parameter"),
-    N_("No such option: {name}"),
+    N_("Missing command."),
+    N_("Missing parameter: {param_name}"),
+    N_("Missing {param_type}"),
     N_("No such command {name!r}."),
+    N_("No such option {name!r}."),
+    N_("Did you mean {possibility}?"),
+    N_("(Did you mean one of: {possibilities}?)"),
     N_("Invalid value: {message}"),
     N_("Invalid value for {param_hint}: {message}"),
     N_("Got unexpected extra argument ({args})"),
+    N_("Got unexpected extra arguments ({args})"),
     N_("Option {name!r} requires an argument."),
+    N_("Option {name!r} requires {nargs} arguments."),
+    N_("Option {name!r} does not take a value."),
     N_("{value!r} is not one of {choices}."),
     N_("{value!r} is not {choice}."),
-    N_("{value!r} is not a valid integer."),
-    N_("{value!r} is not a valid integer range."),
     N_("{value!r} does not match the format {format}."),
     N_("{value!r} does not match the formats {formats}."),
-    N_("{value!r} is not in the range {range}."),
-    N_("{len_type} {filename!r} does not exist."),
-    N_("{len_type} {filename!r} is a directory."),
-    N_("File"),
-    N_("Directory"),
-    N_("Path"),
-    N_("default"),
+    N_("{value!r} is not a valid {number_type}."),
+    N_("{value} is not in the range {range}."),
+    N_("{name} {filename!r} does not exist."),
+    N_("{name} {filename!r} is a directory."),
+    N_("{name} {filename!r} is a file."),
+    N_("{name} {filename!r} is not readable."),
+    N_("{name} {filename!r} is not writable."),
+    N_("Could not open file {filename!r}: {message}"),
+    N_("file"),
+    N_("directory"),
+    N_("path"),
+    N_("default: {default}"),
     N_("required"),
-    N_("Aborted!"),
     N_("env var: {var}"),
-    N_("(Deprecated)"),
+    N_("Aborted!"),
+    N_("deprecated"),
+    N_("unknown error"),
 )
 
 _CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "utils")
@@ -69,7 +80,8 @@ def _click_gettext(message: str) -> str:
 
 
 def _click_ngettext(singular: str, plural: str, n: int) -> str:
-    return ngettext(singular, plural, n)
+    # Chinese has one form: each English form is its own entry of the catalog
+    return gettext(singular if n == 1 else plural)
 
 
 def localize_click() -> None:
@@ -107,6 +119,8 @@ def _localize(obj: Any, attrs: tuple[str, ...]) -> None:
 def localize_command(command: click.Command) -> None:
     """Set the help of a command, its options and its subcommands to the current language."""
     _localize(command, ("help", "short_help", "epilog"))
+    if hasattr(command, "_help_option"):  # click ≥ 8.2 keeps the --help option it made
+        command._help_option = None
     for param in command.params:
         if isinstance(param, click.Option):
             _localize(param, ("help",))
