@@ -16,7 +16,7 @@ from zjj_medical.cli.ledger import ledger_group
 from zjj_medical.cli.policy import policy_group
 from zjj_medical.cli.settle import premium_command, settle_command
 from zjj_medical.cli.simulate import simulate_command
-from zjj_medical.i18n import LANGUAGES, normalize_language, set_language
+from zjj_medical.i18n import LANGUAGES, normalize_language, use_language
 from zjj_medical.i18n.clicktext import localize_click, localize_command
 
 __all__ = ["cli", "main"]
@@ -41,10 +41,10 @@ class _Localized(click.Group):
         import sys
 
         given = _lang_given(list(sys.argv[1:] if args is None else args))
-        set_language(normalize_language(given))  # None: the environment's
-        localize_click()
-        localize_command(self)
-        return super().main(args, *a, **kw)
+        with use_language(normalize_language(given)):  # None: the environment's
+            localize_click()
+            localize_command(self)
+            return super().main(args, *a, **kw)
 
 
 @click.group(cls=_Localized, context_settings={"help_option_names": ["-h", "--help"]})
