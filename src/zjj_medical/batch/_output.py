@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zjj_medical.errors import ReimbursementError, problem
+from zjj_medical.i18n import get_language
 
 __all__ = ["ERROR_COLUMNS", "Money", "build_frame", "error_columns", "error_text", "ratio_4"]
 
@@ -43,8 +44,9 @@ ERROR_COLUMNS = ("error", "error_type", "error_field", "error_code")
 
 
 def error_text(exc: ReimbursementError) -> str:
-    """The ``error`` column: the exception's type and message (which names the field)."""
-    return f"{type(exc).__name__}: {exc.message}"
+    """The ``error`` column: the exception's type and message (which names the field), the
+    message in the current language (:func:`zjj_medical.i18n.get_language`)."""
+    return f"{type(exc).__name__}: {exc.render(get_language())}"
 
 
 def error_columns(errors: Sequence[ReimbursementError | None]) -> dict[str, pd.Series]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import TYPE_CHECKING
 
 from zjj_medical.i18n import N_, get_language, yes_no
@@ -11,7 +13,15 @@ from zjj_medical.money import format_money
 if TYPE_CHECKING:
     from zjj_medical.engine.settlement import Settlement
 
-__all__ = ["INPUT_LABELS", "LAYER_TERMS", "explain_settlement", "input_label", "layer_label"]
+__all__ = [
+    "INPUT_LABELS",
+    "LAYER_TERMS",
+    "NOTE_PHRASES",
+    "explain_settlement",
+    "input_label",
+    "layer_label",
+    "note_text",
+]
 
 #: Chinese and English names of the standard layers.
 LAYER_TERMS: dict[str, tuple[str, str]] = {
@@ -76,7 +86,7 @@ def explain_settlement(s: Settlement) -> str:
                 )
             )
         if e.note:
-            lines.append(f"    {e.note}")
+            lines.append(f"    {note_text(e.note)}")
         lines.append("    " + _("依据 clause: {clause}").format(clause=e.clause))
     lines += [
         "",
@@ -90,6 +100,53 @@ def explain_settlement(s: Settlement) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+#: The phrases of a trace's note (written by the layer types, in English), in the catalog:
+#: a Chinese explanation shows the note with each phrase translated.
+NOTE_PHRASES = (
+    N_("claim no. {n} this year ({count}): "),
+    N_("deductibles borne this year reach the ceiling {amount}"),
+    N_("limited from {amount} by: "),
+    N_("no layer pays more than what is left of the claim's total"),
+    N_("the ratio is 0"),
+    N_("the base does not exceed the deductible"),
+    N_("nothing to pay on this base"),
+    N_("earlier layers already reach the target {amount}"),
+)
+_NOTE_VALUES = (N_("same tier"), N_("any tier"))
+_FIELD = re.compile(r"\\\{(\w+)\\\}")
+
+
+@functools.cache
+def _note_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for phrase in NOTE_PHRASES:
+        pattern = _FIELD.sub(
+            lambda m: f"(?P<{m[1]}>[^)]+)" if m[1] == "count" else f"(?P<{m[1]}>[0-9.,]+)",
+            re.escape(phrase),
+        )
+        out.append((re.compile(pattern), phrase))
+    return tuple(out)
+
+
+def note_text(note: str) -> str:
+    """A trace's note in the current language: in Chinese, each phrase of the note that the
+    catalog knows is translated (amounts, clauses and reasons are kept as they are).
+
+    >>> note_text("the base does not exceed the deductible")
+    'the base does not exceed the deductible'
+    """
+    if get_language() != "zh" or not note:
+        return note
+    for pattern, phrase in _note_patterns():
+
+        def translated(m: re.Match[str], phrase: str = phrase) -> str:
+            values = {k: _(v) if k == "count" else v for k, v in m.groupdict().items()}
+            return _(phrase).format(**values)
+
+        note = pattern.sub(translated, note)
+    return note.replace("; ", "；")
 
 
 def _yes(flag: bool) -> str:

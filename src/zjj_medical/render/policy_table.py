@@ -331,7 +331,8 @@ def _layer_table(policy: Policy, layer: PolicyLayer, on: dt.date, width: int) ->
         policy.claim_kinds[k].name if get_language() == "zh" and k in policy.claim_kinds else k
         for k in layer.kinds
     ]
-    t = _Grid(f"{layer.id} {layer.name} — {_(', ').join(kinds)}", headers, width)
+    comma = _(", ")
+    t = _Grid(f"{layer.id} {layer.name} — {comma.join(kinds)}", headers, width)
     if not layer.in_force(on):
         when = (
             _("from {date}").format(date=layer.start)

@@ -17,7 +17,7 @@ from zjj_medical.i18n import get_language, yes_no
 from zjj_medical.i18n import gettext as _
 from zjj_medical.money import format_money
 from zjj_medical.policy.model import Policy
-from zjj_medical.render.explain import layer_label
+from zjj_medical.render.explain import layer_label, note_text
 
 __all__ = ["how_text", "settlement_sheet"]
 
@@ -53,7 +53,9 @@ def how_text(entry: TraceEntry, layer_type: str) -> str:
     if i.get("cap"):
         parts.append(_("cap: {cap}").format(cap=i["cap"]))
     text = ("；" if zh else "; ").join(parts)
-    if entry.note:
+    if entry.note and zh:
+        text = f"{text}。{note_text(entry.note)}" if text else note_text(entry.note)
+    elif entry.note:
         note = entry.note[0].upper() + entry.note[1:]
         text = f"{text}. {note}" if text else note
     return text
@@ -110,13 +112,16 @@ def settlement_sheet(
     why, totals."""
     types = {layer.id: layer.type for layer in policy.layers}
     panels: list[RenderableType] = []
+    poor_label = _("建档立卡贫困人口 registered poor")
+    reimbursed_label = _("报销合计 reimbursed")
+    patient_label = _("个人自付 patient pays")
     for s in settlements:
         head = Table.grid(padding=(0, 2))
         head.add_column(style="bold")
         head.add_column()
         head.add_row(
             _("参保人 person"),
-            f"{person.id}  {_('建档立卡贫困人口 registered poor') if person.poor else ''}",
+            f"{person.id}  {poor_label if person.poor else ''}",
         )
         head.add_row(_("类别 kind / 日期 date"), f"{s.kind} / {s.date}")
         head.add_row(_("县域内 in-county"), _yes(s.in_county))
@@ -132,12 +137,8 @@ def settlement_sheet(
                 layer_label(e.layer, e.name), format_money(e.amount), how_text(e, types[e.layer])
             )
         table.add_section()
-        table.add_row(
-            f"[bold]{_('报销合计 reimbursed')}[/]", f"[bold]{format_money(s.reimbursed)}[/]", ""
-        )
-        table.add_row(
-            f"[bold]{_('个人自付 patient pays')}[/]", f"[bold]{format_money(s.patient_pay)}[/]", ""
-        )
+        table.add_row(f"[bold]{reimbursed_label}[/]", f"[bold]{format_money(s.reimbursed)}[/]", "")
+        table.add_row(f"[bold]{patient_label}[/]", f"[bold]{format_money(s.patient_pay)}[/]", "")
         ratio = "—" if s.actual_ratio is None else f"{s.actual_ratio * 100:.2f}%"
         table.add_row(_("实际报销比例 actual ratio"), ratio, _("reimbursed ÷ total cost"))
         title = _("一站式结算单 one-stop settlement — claim {claim_id}").format(claim_id=s.claim_id)
