@@ -254,8 +254,20 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         for problem in report.problems:
-            click.echo(problem.message)
-        click.echo(report.summary())
+            click.echo(render(problem.code, dict(problem.params), get_language()))
+        click.echo(
+            _(
+                "{postings} postings, chain head {seq} {hash}; {years} person-year(s), "
+                "{claims} current claims re-settled from the journal: {result}"
+            ).format(
+                postings=report.postings,
+                seq=report.head[0],
+                hash=report.head[1],
+                years=report.person_years,
+                claims=report.claims,
+                result=_("ok") if report.ok else _("{n} problem(s)").format(n=len(report.problems)),
+            )
+        )
     if not report.ok:
         sys.exit(1)
 
