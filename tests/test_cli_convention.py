@@ -190,6 +190,7 @@ WORDS = {
     "policy validate": ("有效的政策", "valid policy"),
     "ledger show": ("已结算的理赔", "Claims settled"),
     "ledger report": ("对账", "Reconciliation"),
+    "ledger verify": ("条记账", "postings"),
     "simulate": ("合成人群", "synthetic population"),
 }
 

@@ -113,3 +113,18 @@ def test_name_with_id() -> None:
         name_with_id("sangzhi", "桑植县", "zh"), name_with_id("sangzhi", "桑植县", "en"),
         name_with_id("sangzhi", None, "zh"),
     )  # fmt: skip
+
+
+def test_the_catalog_ships_with_the_package() -> None:
+    """pyproject's package data includes the .po files, read at first use (no build step)."""
+    import tomllib
+    from pathlib import Path
+
+    from zjj_medical.i18n import catalog_path
+
+    root = Path(__file__).resolve().parents[1]
+    data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = data["tool"]["setuptools"]["package-data"]["zjj_medical"]
+    relative = Path(str(catalog_path("zh"))).relative_to(root / "src" / "zjj_medical")
+    assert any(relative.match(p) for p in patterns)
+    assert "babel" in " ".join(data["project"]["dependencies"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -169,4 +170,6 @@ def test_simulate_with_shi_settles_and_exits_0(tmp_path: Path) -> None:
     claims, people = _write_tables(tmp_path, "是")
     result = CliRunner().invoke(cli, ["simulate", str(claims), "--people", str(people)])
     assert 0 == result.exit_code, result.output
+    # the summary counts P1 (poor: 是) as registered poor: 1 of 1 person
+    assert re.search(r"Registered poor 建档立卡贫困人口\s+1\b", result.output), result.output
     assert "not settled" not in result.output.split("Settled")[-1].split("\n")[0]
