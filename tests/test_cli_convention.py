@@ -16,6 +16,7 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner
+from rich.cells import cell_len
 
 from zjj_medical.cli import cli
 
@@ -59,6 +60,17 @@ def test_help_in_chinese(path: tuple[str, ...]) -> None:
     assert english != result.output
     described = [line for line in result.output.splitlines()[2:] if line.strip()]
     assert CJK.search(described[0]), described[0]
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "zjj-medical")
+def test_chinese_help_fits_80_columns(path: tuple[str, ...]) -> None:
+    """Chinese help is wrapped by terminal cells (a Chinese character is two), between
+    characters or at spaces; only the examples kept as written may be longer."""
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["--lang", "zh", *path, "--help"])
+    assert 0 == result.exit_code, result.output
+    for line in result.output.splitlines():
+        if not line.lstrip().startswith("zjj-medical "):
+            assert cell_len(line) <= 80, line
 
 
 @pytest.mark.parametrize(

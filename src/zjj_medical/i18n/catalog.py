@@ -97,14 +97,19 @@ def _po_bytes(catalog: Catalog) -> bytes:
 def update(lang: str = "zh", *, write: bool = True) -> tuple[bool, list[str]]:
     """Merge the template into a language's ``.po`` file: ``(changed, untranslated)``."""
     current = _read(lang)
-    before = _po_bytes(current)
+    before = _entries(current)
     current.update(template(), no_fuzzy_matching=True, update_creation_date=False)
     current.obsolete.clear()
-    after = _po_bytes(current)
-    changed = before != after
+    changed = before != _entries(current)
     if changed and write:
-        Path(str(catalog_path(lang))).write_bytes(after)
+        Path(str(catalog_path(lang))).write_bytes(_po_bytes(current))
     return changed, untranslated(current)
+
+
+def _entries(catalog: Catalog) -> set[tuple[str | None, str]]:
+    """The catalog's entries as (context, text): what "up to date" compares (not the file's
+    bytes, which differ between Babel versions in the header)."""
+    return {(m.context, str(m.id)) for m in catalog if m.id}
 
 
 def main(argv: list[str] | None = None) -> int:

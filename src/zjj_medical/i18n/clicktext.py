@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from typing import Any
 
 import click
 
 from zjj_medical.i18n import N_, gettext
 
-__all__ = ["CLICK_TEXTS", "help_text", "localize_click", "localize_command"]
+__all__ = ["CLICK_TEXTS", "help_text", "localize_click", "localize_command", "wrap_text"]
 
 #: Click's own words the command line shows (click looks them up with gettext).
 CLICK_TEXTS = (
@@ -84,8 +85,55 @@ def _click_ngettext(singular: str, plural: str, n: int) -> str:
     return gettext(singular if n == 1 else plural)
 
 
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\uffef]")
+_click_wrap_text = click.formatting.wrap_text
+
+
+def _join_lines(lines: list[str]) -> str:
+    """A paragraph's lines as one line: no space between two Chinese characters."""
+    out = ""
+    for line in (x.strip() for x in lines):
+        if out and line and not (_CJK.match(out[-1]) or _CJK.match(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+def wrap_text(
+    text: str,
+    width: int = 78,
+    initial_indent: str = "",
+    subsequent_indent: str = "",
+    preserve_paragraphs: bool = False,
+) -> str:
+    """Click's ``wrap_text`` for text with Chinese: widths in terminal cells (a Chinese
+    character is two), lines broken between Chinese characters or at spaces, never inside
+    a number or an option; text without Chinese is click's own."""
+    if not _CJK.search(text):
+        return _click_wrap_text(text, width, initial_indent, subsequent_indent, preserve_paragraphs)
+    from rich.cells import cell_len
+
+    from zjj_medical.render.policy_table import wrap
+
+    paragraphs = re.split(r"\n\s*\n", text) if preserve_paragraphs else [text]
+    out = []
+    for n, para in enumerate(paragraphs):
+        first = initial_indent if n == 0 else subsequent_indent
+        if para.lstrip(" ").startswith("\b"):
+            out.append(_click_wrap_text(para, width, first, subsequent_indent, True))
+            continue
+        room = max(width - max(cell_len(first), cell_len(subsequent_indent)), 10)
+        lines = wrap(_join_lines(para.splitlines()), room).split("\n")
+        out.append(
+            "\n".join((first if i == 0 else subsequent_indent) + x for i, x in enumerate(lines))
+        )
+    return "\n\n".join(out)
+
+
 def localize_click() -> None:
-    """Make click look its words up in the catalog, in the current language."""
+    """Make click look its words up in the catalog, in the current language, and wrap
+    Chinese help by terminal cells."""
+    click.formatting.wrap_text = wrap_text
     for name in _CLICK_MODULES:
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
