@@ -16,7 +16,13 @@ from zjj_medical.i18n import (
     translations,
     use_language,
 )
-from zjj_medical.i18n.catalog import _read, template, untranslated, update
+from zjj_medical.i18n.catalog import (
+    _read,
+    compiled_is_current,
+    template,
+    untranslated,
+    update,
+)
 from zjj_medical.messages import en, render, template_fields
 from zjj_medical.messages import template as message_template
 
@@ -30,6 +36,12 @@ def test_the_catalog_holds_every_text_of_the_code() -> None:
     in the .po file makes this fail: run ``python -m zjj_medical.i18n.catalog``."""
     changed, missing = update(write=False)
     assert (False, []) == (changed, missing)
+
+
+def test_the_compiled_catalog_is_current() -> None:
+    """The shipped .mo file (read at run time) holds exactly the .po file's translations:
+    after editing the .po, run ``python -m zjj_medical.i18n.catalog``."""
+    assert compiled_is_current("zh")
 
 
 def test_every_error_code_has_a_chinese_template_with_the_same_fields() -> None:
@@ -116,7 +128,7 @@ def test_name_with_id() -> None:
 
 
 def test_the_catalog_ships_with_the_package() -> None:
-    """pyproject's package data includes the .po files, read at first use (no build step)."""
+    """pyproject's package data includes the .po and the compiled .mo (no build step)."""
     import tomllib
     from pathlib import Path
 
@@ -125,6 +137,7 @@ def test_the_catalog_ships_with_the_package() -> None:
     root = Path(__file__).resolve().parents[1]
     data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = data["tool"]["setuptools"]["package-data"]["zjj_medical"]
-    relative = Path(str(catalog_path("zh"))).relative_to(root / "src" / "zjj_medical")
-    assert any(relative.match(p) for p in patterns)
-    assert "babel" in " ".join(data["project"]["dependencies"])
+    for suffix in (".po", ".mo"):
+        path = Path(str(catalog_path("zh", suffix)))
+        relative = path.relative_to(root / "src" / "zjj_medical")
+        assert any(relative.match(p) for p in patterns), suffix

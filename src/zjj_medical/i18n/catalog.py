@@ -7,10 +7,10 @@
 - the texts marked in the code with ``_()`` or ``N_()`` (Babel's Python extractor);
 - the help of every command and option of the ``zjj-medical`` command line;
 
-writes them as the template ``locale/zjj_medical.pot``, merges it into the Chinese
-``.po`` file (a new text comes in untranslated, a changed one fuzzy) and lists what is
-left to translate; ``--check`` changes nothing and exits 1 when the catalog is out of
-date or incomplete (the test suite runs the same check).
+merges them into the Chinese ``.po`` file (a new text comes in untranslated; one the code
+no longer has is dropped), compiles the ``.mo`` file that is read at run time, and lists
+what is left to translate; ``--check`` changes nothing and exits 1 when either file is out
+of date or a text is untranslated (the test suite runs the same checks).
 """
 
 from __future__ import annotations
@@ -23,12 +23,21 @@ from pathlib import Path
 import click
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from zjj_medical.i18n import DOMAIN, catalog_path
 from zjj_medical.i18n.clicktext import help_text
 
-__all__ = ["command_texts", "source_texts", "template", "untranslated", "update"]
+__all__ = [
+    "command_texts",
+    "compiled",
+    "compiled_is_current",
+    "source_texts",
+    "template",
+    "untranslated",
+    "update",
+]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 _KEYWORDS = {"_": None, "N_": None}
@@ -103,7 +112,29 @@ def update(lang: str = "zh", *, write: bool = True) -> tuple[bool, list[str]]:
     changed = before != _entries(current)
     if changed and write:
         Path(str(catalog_path(lang))).write_bytes(_po_bytes(current))
+    if write and (changed or not compiled_is_current(lang)):
+        Path(str(catalog_path(lang, ".mo"))).write_bytes(compiled(_read(lang)))
     return changed, untranslated(current)
+
+
+def compiled(catalog: Catalog) -> bytes:
+    """A catalog compiled to a GNU ``.mo`` file (fuzzy entries left out)."""
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def compiled_is_current(lang: str = "zh") -> bool:
+    """Whether the shipped ``.mo`` file holds exactly the translations of the ``.po`` file."""
+    import gettext
+
+    mo = catalog_path(lang, ".mo")
+    if not mo.is_file():
+        return False
+    with mo.open("rb") as fh:
+        shipped = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+    fresh = gettext.GNUTranslations(io.BytesIO(compiled(_read(lang))))._catalog  # type: ignore[attr-defined]
+    return bool(shipped == fresh)
 
 
 def _entries(catalog: Catalog) -> set[tuple[str | None, str]]:
@@ -119,9 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     changed, missing = update(write=not check)
     for entry in missing:
         print(f"untranslated: {entry}")
-    if check and changed:
+    stale = check and not compiled_is_current()
+    if check and (changed or stale):
         print("the catalog is out of date: run python -m zjj_medical.i18n.catalog")
-    return 1 if check and (changed or missing) else 0
+    return 1 if check and (changed or stale or missing) else 0
 
 
 if __name__ == "__main__":
