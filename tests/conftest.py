@@ -22,6 +22,10 @@ settings.register_profile(
 settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# The suite's expected texts are English unless a test asks for a language: the
+# language would otherwise follow the machine's locale (LANG=zh_CN.UTF-8 → Chinese).
+os.environ["ZJJ_MEDICAL_LANG"] = "en"
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreTarget]:

@@ -81,7 +81,7 @@ def from_schema(
     schema: dict[str, Any], root: dict[str, Any] | None = None
 ) -> st.SearchStrategy[Any]:
     """Values a JSON Schema (the subset the shipped schemas use: ``$ref``, ``anyOf``,
-    ``type``, ``properties``, ``required``, ``additionalProperties``, ``items``,
+    ``type``, ``enum``, ``properties``, ``required``, ``additionalProperties``, ``items``,
     ``pattern``, ``minLength``, ``minimum``, ``maximum``) accepts.
 
     hypothesis-jsonschema would do this, but its latest release fails on the Hypothesis
@@ -104,6 +104,8 @@ def from_schema(
         return st.one_of([from_schema(m, root) for m in merged])
     if "anyOf" in schema:
         return st.one_of([from_schema(s, root) for s in schema["anyOf"]])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
     kinds = schema.get("type", ["null", "boolean", "string", "number", "array", "object"])
     if isinstance(kinds, list):
         return st.one_of([from_schema({**schema, "type": k}, root) for k in kinds])

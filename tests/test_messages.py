@@ -26,7 +26,7 @@ from zjj_medical.contract.rows import claim_from_row, person_from_row
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.premium import chronic_plan, premium
 from zjj_medical.errors import InvalidClaim, PolicyError, StoreError, problem, problem_of
-from zjj_medical.messages import CATALOGS, NONE, jsonable, render, template_fields
+from zjj_medical.messages import jsonable, render, template_fields
 from zjj_medical.messages.en import MESSAGES
 from zjj_medical.policy import parse_policy
 from zjj_medical.store import LedgerBook, SQLiteStore
@@ -462,32 +462,32 @@ def test_a_document_error_has_the_json_path_of_the_bad_input() -> None:
     assert "claims[1].total" == info.value.to_dict()["path"]
 
 
-def test_another_language_is_one_more_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A catalog added as data renders its language; a code it lacks falls back to English."""
-    zh = {
-        "claim.facility.level.unknown": "理赔 {claim_id}：未知的医院级别 {value!r}（可用：{accepted}）"
-    }
-    monkeypatch.setitem(CATALOGS, "zh-CN", zh)
+def test_chinese_comes_from_the_catalog_and_other_languages_fall_back_to_english(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chinese templates are the gettext catalog's entries (context: the code); a language
+    without a catalog, or a code left untranslated, renders in English."""
     error = InvalidClaim(
         code="claim.facility.level.unknown",
         params={"claim_id": "C1", "value": "clinic", "accepted": ["county", "township"]},
         claim_id="C1", field="facility.level",
     )  # fmt: skip
-    assert "理赔 C1：未知的医院级别 'clinic'（可用：county, township）" == error.render("zh-CN")
-    assert str(error) == error.render("fr") == error.render()
-    other = InvalidClaim(code="claim.column.missing", params={"claim_id": "C1", "column": "kind"})
-    assert "claim C1: kind: missing" == other.render("zh-CN")
-    zh["claim.kind.unknown"] = (
-        "理赔 {claim_id}：未知的理赔类别 {value!r}（可用：{accepted:or_none}）"
+    assert (
+        "理赔 C1：facility.level：未知的医疗机构级别 'clinic'（可接受：county、township）"
+        == error.render("zh-CN")
     )
-    monkeypatch.setitem(NONE, "zh-CN", "无")
+    assert str(error) == error.render("fr") == error.render()
     params = {"claim_id": "C1", "value": "x", "accepted": []}
-    assert "理赔 C1：未知的理赔类别 'x'（可用：无）" == render(
-        "claim.kind.unknown", params, "zh-CN"
+    assert "理赔 C1：kind：未知的理赔类型 'x'（可接受：无）" == render(
+        "claim.kind.unknown", params, "zh"
     )
     assert "claim C1: kind: unknown claim kind 'x' (accepted: none)" == render(
         "claim.kind.unknown", params
     )
+    # an entry the catalog does not translate: gettext gives back the English template
+    monkeypatch.setattr("zjj_medical.messages.pgettext", lambda ctx, msg, lang=None: msg)
+    other = InvalidClaim(code="claim.column.missing", params={"claim_id": "C1", "column": "kind"})
+    assert "claim C1: kind: missing" == other.render("zh")
 
 
 def test_a_bare_message_is_kept_under_the_generic_code() -> None:

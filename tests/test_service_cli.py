@@ -47,10 +47,10 @@ def test_a_role_needs_the_right_facility(tmp_path: Path) -> None:
     db = str(tmp_path / "t.db")
     code, _, err = _run("token", "create", "--db", db)
     assert 2 == code
-    assert "a facility token needs a facility (--facility)" in err
+    assert "a facility token needs the facility it acts for (--facility)" in err
     code, _, err = _run("token", "create", "--db", db, "--role", "bureau", "--facility", "H1")
     assert 2 == code
-    assert "a bureau token takes no facility (--facility)" in err
+    assert "a bureau token reads every facility's claims: it takes no --facility" in err
 
 
 def test_revoke_and_an_unknown_token(tmp_path: Path) -> None:
@@ -61,7 +61,8 @@ def test_revoke_and_an_unknown_token(tmp_path: Path) -> None:
     assert 0 == _run("token", "revoke", "--db", db, listed["id"])[0]
     code, _, err = _run("token", "revoke", "--db", db, listed["id"])
     assert 1 == code
-    assert "service.token.unknown" == json.loads(err)["error"]["code"]
+    # the command prints text, so its error is one plain line (no JSON)
+    assert f"Error: token {listed['id']}: no such valid token\n" == err
     (after,) = json.loads(_run("token", "list", "--db", db, "--json")[1])
     assert after["revoked_at"] is not None
 

@@ -167,11 +167,17 @@ def test_export_fhir(run: Any) -> None:
 
 
 def test_a_bad_database_file(run: Any, tmp_path: Path) -> None:
-    """A file that is not a ledger store exits 1 with a StoreError."""
+    """A file that is not a ledger store exits 1 with a StoreError: as JSON where the
+    output is JSON, as one ``Error: …`` line where it is a table."""
     (tmp_path / "ledger.db").write_bytes(b"not a database at all" * 100)
-    result = run("show", "P1")
+    result = run("show", "--json", "P1")
     assert 1 == result.exit_code
     assert "StoreError" == json.loads(result.stderr)["error"]["type"]
+    table = run("show", "P1")
+    assert 1 == table.exit_code
+    assert table.stderr.startswith("Error: ")
+    assert "not a zjj_medical ledger store" in table.stderr
+    assert 1 == len(table.stderr.strip().splitlines())
 
 
 def test_a_resent_document_prints_its_first_response_byte_for_byte(
@@ -214,7 +220,9 @@ def test_db_takes_a_url_or_a_path(
 
 def test_db_with_another_scheme_names_the_supported_ones(tmp_path: Path) -> None:
     """--db oracle://… exits 1 with a StoreError naming the supported ones, no password echoed."""
-    result = _cli("ledger", "--db", "oracle://billing:s3cret@db.example/zjj", "show", "P1")
+    result = _cli(
+        "ledger", "--db", "oracle://billing:s3cret@db.example/zjj", "show", "--json", "P1"
+    )
     assert 1 == result.exit_code
     error = json.loads(result.stderr)["error"]
     assert "StoreError" == error["type"]

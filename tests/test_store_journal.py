@@ -261,7 +261,7 @@ def test_a_truncated_store_is_refused(db: Path, cut: int) -> None:
     with pytest.raises(StoreError, match="damaged and is not served") as info:
         LedgerBook.open(db)
     assert "store.damaged" == info.value.code
-    result = cli_run("ledger", "--db", str(db), "show", "P-cili")
+    result = cli_run("ledger", "--db", str(db), "show", "--json", "P-cili")
     assert 1 == result.exit_code
     assert "store.damaged" == json.loads(result.stderr)["error"]["code"]
 
@@ -410,7 +410,9 @@ def test_a_read_only_folder_with_a_pending_log_says_so() -> None:
                 shutil.copy(source / name, folder / name)
         assert (folder / "ledger.db-wal").stat().st_size > 0
         folder.chmod(0o555)
-        shown = _as_other_user("ledger", "--db", str(folder / "ledger.db"), "show", "P-cili")
+        shown = _as_other_user(
+            "ledger", "--db", str(folder / "ledger.db"), "show", "--json", "P-cili"
+        )
         assert 1 == shown.returncode
         assert "store.read_only.wal" == json.loads(shown.stderr)["error"]["code"]
     finally:

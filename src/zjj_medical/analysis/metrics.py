@@ -55,6 +55,7 @@ import pyarrow.compute as pc
 from zjj_medical.batch._output import MONEY_DTYPE, money_from_fen
 from zjj_medical.batch.columns import date_column, id_text
 from zjj_medical.errors import problem
+from zjj_medical.i18n import read_yes_no
 from zjj_medical.money import from_fen
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
@@ -185,13 +186,15 @@ def ids_column(values: pd.Series) -> pd.Series:
 
 
 def flags(values: pd.Series) -> npt.NDArray[np.bool_]:
-    """Flags of a people column: ``true``/``1`` (any case) or a true value; missing is false.
+    """Flags of a people column: ``true``/``1`` (any case), ``是``, or a true value; missing
+    is false.
 
-    >>> flags(pd.Series([True, "TRUE", "0", None, float("nan"), pd.NA])).tolist()
-    [True, True, False, False, False, False]
+    >>> flags(pd.Series([True, "TRUE", "0", None, float("nan"), pd.NA, "是", "否"])).tolist()
+    [True, True, False, False, False, False, True, False]
     """
 
     def one(v: object) -> bool:
+        v = read_yes_no(v)
         if isinstance(v, str):
             return v.strip().lower() in ("true", "1")
         if v is pd.NA or (isinstance(v, float) and math.isnan(v)):

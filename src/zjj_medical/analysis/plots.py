@@ -2,8 +2,10 @@
 
 Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot``, so no
 global figure state is created or leaked and no display is needed (figures render with the
-Agg backend when saved). Labels are English with the policy's ids (``basic_insurance``,
-``county``): the default fonts shipped with matplotlib have no Chinese glyphs.
+Agg backend when saved). Labels follow the language (:mod:`zjj_medical.i18n`): in Chinese,
+with a CJK font found by matplotlib's font manager (Noto Sans CJK, Source Han Sans,
+WenQuanYi …; Debian: ``apt-get install fonts-noto-cjk``); without one, a warning is given
+once and the labels stay English (matplotlib's own fonts have no Chinese glyphs).
 
 * :func:`curve_figure` — reimbursement ratio and out-of-pocket as a function of the total
   cost of one admission, for each facility level, registered poor vs not (the policy's
@@ -21,10 +23,14 @@ Agg backend when saved). Labels are English with the policy's ids (``basic_insur
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import functools
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -36,6 +42,8 @@ from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.people import Facility, Person
 from zjj_medical.engine.settlement import settle
 from zjj_medical.errors import problem
+from zjj_medical.i18n import get_language, use_language
+from zjj_medical.i18n import gettext as _
 from zjj_medical.money import round_half_up
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
@@ -50,6 +58,70 @@ __all__ = [
 ]
 
 _BASELINE, _REFORM = "#4c72b0", "#dd8452"
+
+#: Font families with Chinese glyphs, best first (matched against the installed fonts).
+CJK_FONTS = (
+    "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Source Han Sans SC",
+    "Source Han Sans CN", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+    "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Droid Sans Fallback",
+)  # fmt: skip
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The family of an installed font with Chinese glyphs (:data:`CJK_FONTS`), or None."""
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    found = _first_cjk({f.name for f in manager.ttflist})
+    if found is None:  # fonts installed after matplotlib cached its list: look for them
+        for path in font_manager.findSystemFonts():
+            if any(key in Path(path).name.lower() for key in ("cjk", "wqy", "sourcehan")):
+                with contextlib.suppress(Exception):  # a font file matplotlib cannot read
+                    manager.addfont(path)
+        found = _first_cjk({f.name for f in manager.ttflist})
+    return found
+
+
+def _declared_name(policy: Policy, group: str, name: str) -> str:
+    """A tier's, kind's or county's Chinese name from its id, name or alias (else as given)."""
+    found = policy.lookup(group, name)
+    declared = getattr(policy, group)
+    return str(declared[found].name) if found is not None and found in declared else name
+
+
+def _first_cjk(installed: set[str]) -> str | None:
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+@functools.cache
+def _warn_no_font() -> None:
+    warnings.warn(
+        "no font with Chinese glyphs found (install fonts-noto-cjk, or any of "
+        + ", ".join(CJK_FONTS[:3])
+        + "); the figures are labelled in English",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+@contextlib.contextmanager
+def _labels() -> Iterator[None]:
+    """Within the block, figures are labelled in the current language: Chinese with a CJK
+    font when there is one, else English (and a one-time warning)."""
+    from matplotlib import rc_context
+
+    if get_language() != "zh":
+        yield
+        return
+    font = cjk_font()
+    if font is None:
+        _warn_no_font()
+        with use_language("en"):
+            yield
+        return
+    with rc_context({"font.family": [font, "DejaVu Sans"], "axes.unicode_minus": False}):
+        yield
 
 
 def _grid(low: int, high: int, points: int) -> list[Decimal]:
@@ -103,7 +175,7 @@ def curve_data(
     return out
 
 
-def curve_figure(
+def _curve_figure(
     policy: Policy | None = None,
     *,
     kind: str = "inpatient",
@@ -127,8 +199,9 @@ def curve_figure(
     tiers = list(dict.fromkeys(tier for tier, _ in data))
     colors = _colors(len(tiers))
     styles = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1))]
+    zh = get_language() == "zh"
     for col, poor in enumerate((False, True)):
-        who = "Registered poor" if poor else "Not poor"
+        who = _("Registered poor") if poor else _("Not poor")
         ratio_ax, oop_ax = axes[0][col], axes[1][col]
         for i, (tier, color) in enumerate(zip(tiers, colors, strict=True)):
             rows = data[(tier, poor)]
@@ -136,25 +209,34 @@ def curve_figure(
             reimbursed = np.array([float(r) for _, r, _ in rows])
             oop = np.array([float(p) for _, _, p in rows])
             style = {"color": color, "linestyle": styles[i % len(styles)], "linewidth": 1.8}
-            ratio_ax.plot(total, reimbursed / total, label=tier, **style)
-            oop_ax.plot(total, oop, label=tier, **style)
-        ratio_ax.set_title(f"{who}: actual reimbursement ratio")
-        ratio_ax.set_ylabel("reimbursed / total cost")
+            label = policy.tiers[tier].name if zh and tier in policy.tiers else tier
+            ratio_ax.plot(total, reimbursed / total, label=label, **style)
+            oop_ax.plot(total, oop, label=label, **style)
+        ratio_ax.set_title(_("{who}: actual reimbursement ratio").format(who=who))
+        ratio_ax.set_ylabel(_("reimbursed / total cost"))
         ratio_ax.set_ylim(0, 1.02)
         ratio_ax.yaxis.set_major_formatter(_percent)
-        oop_ax.set_title(f"{who}: out-of-pocket")
-        oop_ax.set_ylabel("out-of-pocket (yuan)")
+        oop_ax.set_title(_("{who}: out-of-pocket").format(who=who))
+        oop_ax.set_ylabel(_("out-of-pocket (yuan)"))
         oop_ax.set_yscale("log")
-        oop_ax.set_xlabel("total cost of one claim (yuan)")
+        oop_ax.set_xlabel(_("total cost of one claim (yuan)"))
         oop_ax.yaxis.set_major_formatter(_thousands)
         for ax in (ratio_ax, oop_ax):
             ax.set_xscale("log")
             ax.xaxis.set_major_formatter(_thousands)
             ax.grid(True, which="major", alpha=0.3)
-    axes[0][0].legend(title="facility level", fontsize="small", loc="upper left")
+    axes[0][0].legend(title=_("facility level"), fontsize="small", loc="upper left")
     fig.suptitle(
-        f"{policy.id}: {kind} claim, in-scope share {in_scope_share}, "
-        f"resident of {county}, dated {date} (first claim of the year)"
+        _(
+            "{policy}: {kind} claim, in-scope share {share}, resident of {county}, dated "
+            "{date} (first claim of the year)"
+        ).format(
+            policy=policy.id,
+            kind=_declared_name(policy, "claim_kinds", kind) if zh else kind,
+            share=in_scope_share,
+            date=date,
+            county=_declared_name(policy, "counties", county) if zh else county,
+        )
     )
     return fig
 
@@ -190,7 +272,7 @@ def _ecdf(ax: Axes, values: Sequence[Decimal], label: str, color: str) -> None:
     ax.step(np.maximum(x, 1.0), y, where="post", label=label, color=color)
 
 
-def out_of_pocket_figure(comparison: Comparison) -> Figure:
+def _out_of_pocket_figure(comparison: Comparison) -> Figure:
     """Out-of-pocket per person-year, baseline vs reform, and the change per person.
 
     Left and middle: cumulative distribution over all persons with a claim, and over the
@@ -203,16 +285,28 @@ def out_of_pocket_figure(comparison: Comparison) -> Figure:
     people = comparison.per_person
     people = people[people["has_claims"]]
     threshold = float(comparison.baseline.catastrophic_threshold)
-    panels = (("All persons", people), ("Registered poor", people[people["poor"]]))
+    panels = ((_("All persons"), people), (_("Registered poor"), people[people["poor"]]))
     for ax, (title, sel) in zip(axes[:2], panels, strict=True):
-        _ecdf(ax, list(sel["baseline"]), f"baseline ({comparison.baseline_name})", _BASELINE)
-        _ecdf(ax, list(sel["reform"]), f"reform ({comparison.reform_id})", _REFORM)
-        ax.axvline(threshold, color="grey", linestyle=":", label=f"catastrophic ({threshold:,.0f})")
+        _ecdf(
+            ax,
+            list(sel["baseline"]),
+            _("baseline ({name})").format(name=comparison.baseline_name),
+            _BASELINE,
+        )
+        _ecdf(
+            ax, list(sel["reform"]), _("reform ({name})").format(name=comparison.reform_id), _REFORM
+        )
+        ax.axvline(
+            threshold,
+            color="grey",
+            linestyle=":",
+            label=_("catastrophic ({threshold})").format(threshold=f"{threshold:,.0f}"),
+        )
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(_compact)
-        ax.set_title(f"{title} with a claim (n = {len(sel):,})")
-        ax.set_xlabel("out-of-pocket per person-year (yuan)")
-        ax.set_ylabel("share of persons at or below")
+        ax.set_title(_("{who} with a claim (n = {n})").format(who=title, n=f"{len(sel):,}"))
+        ax.set_xlabel(_("out-of-pocket per person-year (yuan)"))
+        ax.set_ylabel(_("share of persons at or below"))
         ax.set_ylim(0, 1.02)
         ax.grid(True, alpha=0.3)
         ax.yaxis.set_major_formatter(_percent)
@@ -223,18 +317,23 @@ def out_of_pocket_figure(comparison: Comparison) -> Figure:
     if len(changed):
         ax.hist(changed, bins=40, color=_REFORM, alpha=0.85)
     ax.axvline(0, color="grey", linewidth=0.8)
-    ax.set_title(f"Change per person ({len(changed):,} of {len(people):,} changed)")
-    ax.set_xlabel("reform − baseline out-of-pocket (yuan; < 0 better off)")
-    ax.set_ylabel("persons")
+    ax.set_title(
+        _("Change per person ({changed} of {n} changed)").format(
+            changed=f"{len(changed):,}", n=f"{len(people):,}"
+        )
+    )
+    ax.set_xlabel(_("reform − baseline out-of-pocket (yuan; < 0 better off)"))
+    ax.set_ylabel(_("persons"))
     ax.grid(True, alpha=0.3)
     fig.suptitle(
-        f"Out-of-pocket spending per person-year: baseline ({comparison.baseline_name}) "
-        f"vs reform ({comparison.reform_id})"
+        _(
+            "Out-of-pocket spending per person-year: baseline ({baseline}) vs reform ({reform})"
+        ).format(baseline=comparison.baseline_name, reform=comparison.reform_id)
     )
     return fig
 
 
-def fund_cost_figure(result: Summary | Comparison) -> Figure:
+def _fund_cost_figure(result: Summary | Comparison) -> Figure:
     """Fund cost by layer in 10,000 yuan (万元): one run, or baseline vs reform side by side.
 
     A layer that pays nothing because its rate is assumed 0 (its ``note``) is labelled so.
@@ -242,15 +341,23 @@ def fund_cost_figure(result: Summary | Comparison) -> Figure:
     if isinstance(result, Comparison):
         layers = list(result.layers.index)
         series = [
-            (f"baseline ({result.baseline_name})", list(result.layers["baseline"]), _BASELINE),
-            (f"reform ({result.reform_id})", list(result.layers["reform"]), _REFORM),
+            (
+                _("baseline ({name})").format(name=result.baseline_name),
+                list(result.layers["baseline"]),
+                _BASELINE,
+            ),
+            (
+                _("reform ({name})").format(name=result.reform_id),
+                list(result.layers["reform"]),
+                _REFORM,
+            ),
         ]
-        title = "Fund cost by layer: baseline vs reform"
+        title = _("Fund cost by layer: baseline vs reform")
         notes = list(result.layers["note"]) if "note" in result.layers else []
     else:
         layers = list(result.fund_cost["layer"])
         series = [(result.policy_id, list(result.fund_cost["amount"]), _BASELINE)]
-        title = f"Fund cost by layer ({result.policy_id})"
+        title = _("Fund cost by layer ({policy})").format(policy=result.policy_id)
         notes = list(result.fund_cost["note"]) if "note" in result.fund_cost else []
     fig = Figure(figsize=(9, 0.6 * len(layers) + 1.8), layout="constrained")
     ax = fig.subplots()
@@ -265,9 +372,16 @@ def fund_cost_figure(result: Summary | Comparison) -> Figure:
             if text and values[k] == 0:
                 labels[k] += f"  ({note('zero_rate.short')})"
         ax.bar_label(bars, labels=labels, padding=3, fontsize="small")
+    table = result.layers if isinstance(result, Comparison) else result.fund_cost
+    if get_language() == "zh" and "name" in table:
+        names = list(table["name"])
+        layers = [
+            str(n) if isinstance(n, str) and n else str(x)
+            for n, x in zip(names, layers, strict=True)
+        ]
     ax.set_yticks(y, labels=layers)
     ax.invert_yaxis()
-    ax.set_xlabel("fund cost (10,000 yuan)")
+    ax.set_xlabel(_("fund cost (10,000 yuan)"))
     ax.set_title(title)
     ax.margins(x=0.15)
     ax.grid(True, axis="x", alpha=0.3)
@@ -294,3 +408,21 @@ def save_figures(
         fig.savefig(path, dpi=dpi)
         paths.append(path)
     return paths
+
+
+@functools.wraps(_curve_figure)
+def curve_figure(*args: Any, **kwargs: Any) -> Figure:
+    with _labels():
+        return _curve_figure(*args, **kwargs)
+
+
+@functools.wraps(_out_of_pocket_figure)
+def out_of_pocket_figure(*args: Any, **kwargs: Any) -> Figure:
+    with _labels():
+        return _out_of_pocket_figure(*args, **kwargs)
+
+
+@functools.wraps(_fund_cost_figure)
+def fund_cost_figure(*args: Any, **kwargs: Any) -> Figure:
+    with _labels():
+        return _fund_cost_figure(*args, **kwargs)

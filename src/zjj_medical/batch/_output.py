@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from zjj_medical.errors import ReimbursementError, problem
+from zjj_medical.i18n import get_language
 
 __all__ = [
     "ERROR_COLUMNS",
@@ -76,8 +77,9 @@ def money_from_fen(fen: npt.NDArray[np.int64], index: Any = None) -> pd.Series:
 
 
 def error_text(exc: ReimbursementError) -> str:
-    """The ``error`` column: the exception's type and message (which names the field)."""
-    return f"{type(exc).__name__}: {exc.message}"
+    """The ``error`` column: the exception's type and message (which names the field), the
+    message in the current language (:func:`zjj_medical.i18n.get_language`)."""
+    return f"{type(exc).__name__}: {exc.render(get_language())}"
 
 
 def error_columns(errors: Sequence[ReimbursementError | None]) -> dict[str, pd.Series]:

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, NoReturn
+
+import click
 
 from zjj_medical.contract.jsontext import MAX_DOCUMENT_BYTES, read_json
 from zjj_medical.errors import InvalidClaim, ReimbursementError, problem_of
+from zjj_medical.i18n import get_language
+from zjj_medical.i18n import gettext as _
+from zjj_medical.messages import render
 
-__all__ = ["dumps_json", "error_json", "json_lines", "loads_json", "read_document"]
+__all__ = [
+    "EXIT_REFUSED",
+    "EXIT_USAGE",
+    "dumps_json",
+    "error_json",
+    "error_text",
+    "json_lines",
+    "loads_json",
+    "read_document",
+    "refuse",
+]
+
+#: Exit status: the input was refused (nothing, or not everything, could be done).
+EXIT_REFUSED = 1
+#: Exit status: the command line itself is wrong (click's usage errors).
+EXIT_USAGE = 2
 
 
 def loads_json(text: str | bytes, where: str = "document") -> Any:
@@ -22,16 +43,44 @@ def loads_json(text: str | bytes, where: str = "document") -> Any:
 def error_json(exc: ReimbursementError | ValueError) -> dict[str, Any]:
     """``{"error": {type, message, claim_id, field, code, params[, path]}}`` for a library
     error; ``{"error": {type, message, claim_id, field}}`` for input that is not JSON
-    (with ``code`` and ``params`` when the ``ValueError`` carries them)."""
+    (with ``code`` and ``params`` when the ``ValueError`` carries them).
+
+    The message is in the current language (:func:`zjj_medical.i18n.get_language`); every
+    other member is language-neutral."""
     if isinstance(exc, ReimbursementError):
-        return {"error": exc.to_dict()}
+        out = exc.to_dict()
+        out["message"] = exc.render(get_language())
+        return {"error": out}
     error: dict[str, Any] = {
-        "type": type(exc).__name__, "message": str(exc), "claim_id": None, "field": None,
+        "type": type(exc).__name__, "message": error_text(exc), "claim_id": None,
+        "field": None,
     }  # fmt: skip
     found = problem_of(exc)
     if found is not None:
         error["code"], error["params"] = found
     return {"error": error}
+
+
+def error_text(exc: BaseException) -> str:
+    """An error's message in the current language (a coded error from its template)."""
+    if isinstance(exc, ReimbursementError):
+        return exc.render(get_language())
+    found = problem_of(exc)
+    if found is not None:
+        return render(found[0], found[1], get_language())
+    if isinstance(exc, json.JSONDecodeError):
+        return _("not valid JSON: {detail}").format(detail=str(exc))
+    return str(exc)
+
+
+def refuse(exc: BaseException, *, as_json: bool) -> NoReturn:
+    """Exit :data:`EXIT_REFUSED` with the error on standard error: as a JSON error when the
+    command's output is JSON, else as one line ``错误：…`` / ``Error: …``."""
+    if as_json and isinstance(exc, ReimbursementError | ValueError):
+        click.echo(dumps_json(error_json(exc)), err=True)
+    else:
+        click.echo(_("Error: {message}").format(message=error_text(exc)), err=True)
+    sys.exit(EXIT_REFUSED)
 
 
 def _too_long(where: str) -> InvalidClaim:
@@ -67,7 +116,7 @@ def json_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | InvalidClaim]]:
         if len(raw) > MAX_DOCUMENT_BYTES and not raw.endswith(b"\n"):
             while raw and not raw.endswith(b"\n"):
                 raw = stream.readline(1 << 20)
-            yield number, _too_long(f"line {number}")
+            yield number, _too_long(_("line {number}").format(number=number))
             continue
         line = raw[:-2] if raw.endswith(b"\r\n") else raw.removesuffix(b"\n")
         if line.strip():

@@ -13,11 +13,20 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from zjj_medical.cli.jsonio import dumps_json, error_json, json_lines, loads_json, read_document
+from zjj_medical.cli.jsonio import (
+    dumps_json,
+    error_json,
+    json_lines,
+    loads_json,
+    read_document,
+    refuse,
+)
 from zjj_medical.contract.documents import output_document, parse_document
 from zjj_medical.contract.fhir import claim_response, fhir_json, to_fhir_claim_response
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import InvalidClaim, LedgerMismatch, ReimbursementError
+from zjj_medical.i18n import get_language
+from zjj_medical.i18n import gettext as _
 from zjj_medical.messages import render
 from zjj_medical.render.sheet import settlement_sheet
 from zjj_medical.store.access import audit_chain_problems
@@ -32,17 +41,23 @@ from zjj_medical.store.report import (
 __all__ = ["ledger_group"]
 
 
+_JSON_ERRORS = "zjj_medical.json_errors"
+
+
 def _fail(exc: ReimbursementError | ValueError) -> NoReturn:
-    """Print the error as JSON on standard error and exit 1."""
-    click.echo(dumps_json(error_json(exc)), err=True)
-    sys.exit(1)
+    """Exit 1 with the error: as JSON on standard error when the command prints JSON,
+    else as one line ``错误：…`` / ``Error: …``."""
+    ctx = click.get_current_context(silent=True)
+    as_json = True if ctx is None else bool(ctx.meta.get(_JSON_ERRORS, True))
+    refuse(exc, as_json=as_json)
 
 
-def _book(ctx: click.Context, *, check: bool = True) -> LedgerBook:
+def _book(ctx: click.Context, *, check: bool = True, json_errors: bool = True) -> LedgerBook:
+    ctx.meta[_JSON_ERRORS] = json_errors
     db, policies = ctx.obj
     if db is None:
         raise click.UsageError(
-            "Missing option '--db' (the ledger store; or set ZJJ_MEDICAL_DB).", ctx
+            _("Missing option '--db' (the ledger store; or set ZJJ_MEDICAL_DB)."), ctx
         )
     try:
         book = LedgerBook.open(db, *(PolicyVersion.load(p) for p in policies), check=check)
@@ -68,7 +83,7 @@ def _store_location(ctx: click.Context, param: click.Parameter, value: str | Non
     if value is None:  # each command that opens the store asks for it (help needs none)
         return None
     if not persists(value):
-        raise click.BadParameter(render("store.memory", {"db": value}), ctx, param)
+        raise click.BadParameter(render("store.memory", {"db": value}, get_language()), ctx, param)
     if is_store_url(value):
         return value
     return str(click.Path(dir_okay=False).convert(value, param, ctx))
@@ -119,7 +134,12 @@ def _settle_doc(book: LedgerBook, doc: Any, *, write: bool, trace: bool) -> dict
         last = settlements[-1].ledger if settlements else given
         for r in records:
             if r.posting_note:
-                click.echo(f"note: claim {r.claim_id}: {r.posting_note}", err=True)
+                click.echo(
+                    _("note: claim {claim_id}: {note}").format(
+                        claim_id=r.claim_id, note=r.posting_note
+                    ),
+                    err=True,
+                )
     else:
         settlements = book.presettle_all(claims, person)
         last = settlements[-1].ledger if settlements else given
@@ -162,7 +182,7 @@ def settle_command(ctx: click.Context, file: IO[bytes], lines: bool, no_trace: b
             err["error"]["line"] = number
             click.echo(dumps_json(err))
     if failed:
-        click.echo(f"{failed} line(s) failed", err=True)
+        click.echo(_("{failed} line(s) failed").format(failed=failed), err=True)
         sys.exit(1)
 
 
@@ -201,9 +221,14 @@ def reverse_command(ctx: click.Context, claim_id: str) -> None:
 
 
 def _ledger_table(ledger_dict: dict[str, Any]) -> Table:
-    table = Table(title=f"年度台账 ledger {ledger_dict['person_id']} {ledger_dict['year']}")
-    for name in ("layer", "base", "paid", "deductible"):
-        table.add_column(name, justify="left" if name == "layer" else "right")
+    table = Table(
+        title=_("Ledger of {person_id} for {year}").format(
+            person_id=ledger_dict["person_id"], year=ledger_dict["year"]
+        )
+    )
+    headings = (_("Layer"), _("Base"), _("Paid"), _("Deductible borne"))
+    for i, name in enumerate(headings):
+        table.add_column(name, justify="left" if i == 0 else "right")
     for layer, state in ledger_dict["layers"].items():
         table.add_row(layer, state["base"], state["paid"], state["deductible"])
     return table
@@ -220,7 +245,7 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
     with the stored ledgers and settlements. Exit 0 with a summary; 1 with each
     problem (which posting, what differs).
     """
-    book = _book(ctx, check=False)
+    book = _book(ctx, check=False, json_errors=as_json)
     report = _run(book.verify)
     if as_json:
         out = {
@@ -231,8 +256,20 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         for problem in report.problems:
-            click.echo(problem.message)
-        click.echo(report.summary())
+            click.echo(render(problem.code, dict(problem.params), get_language()))
+        click.echo(
+            _(
+                "{postings} postings, chain head {seq} {hash}; {years} person-year(s), "
+                "{claims} current claims re-settled from the journal: {result}"
+            ).format(
+                postings=report.postings,
+                seq=report.head[0],
+                hash=report.head[1],
+                years=report.person_years,
+                claims=report.claims,
+                result=_("ok") if report.ok else _("{n} problem(s)").format(n=len(report.problems)),
+            )
+        )
     if not report.ok:
         sys.exit(1)
 
@@ -244,11 +281,13 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, person_id: str, year: int | None, as_json: bool) -> None:
     """Show a person-year's ledger and its settlements as one-stop settlement sheets."""
-    book = _book(ctx)
+    book = _book(ctx, json_errors=as_json)
     if year is None:
         years = book.store.years(person_id)
         if not years:
-            raise click.ClickException(f"person {person_id}: nothing stored")
+            raise click.ClickException(
+                _("person {person_id}: nothing stored").format(person_id=person_id)
+            )
         year = years[-1]
     records = book.settlements(person_id, year)
     ledger = book.ledger(person_id, year)
@@ -258,7 +297,9 @@ def show_command(ctx: click.Context, person_id: str, year: int | None, as_json: 
         return
     console = Console()
     console.print(_ledger_table(ledger.to_dict()))
-    console.print(f"claims 结算单: {', '.join(ledger.claim_ids) or 'none'}")
+    console.print(
+        _("Claims settled: {claims}").format(claims=", ".join(ledger.claim_ids) or _("none"))
+    )
     if records:
         policy = book.policy_for(records[-1].date).policy
         console.print(
@@ -282,7 +323,7 @@ def report_command(
     Rows ``total`` and ``patient_pay`` give the claims' total cost and the patients'
     share, so each (date, facility) balances: total = funds + patient_pay.
     """
-    book = _book(ctx)
+    book = _book(ctx, json_errors=False)
     rows = reconciliation(book.store, date=day.date(), facility=facility)
     if csv_out == "-":
         buf = io.StringIO()
@@ -292,7 +333,9 @@ def report_command(
     if csv_out is not None:
         with open(csv_out, "w", encoding="utf-8", newline="") as out:
             write_reconciliation_csv(rows, out)
-    title = f"对账 reconciliation {day.date().isoformat()}" + (f" {facility}" if facility else "")
+    title = _("Reconciliation {date}").format(date=day.date().isoformat()) + (
+        f" {facility}" if facility else ""
+    )
     Console().print(reconciliation_table(rows, title=title))
 
 
@@ -308,8 +351,10 @@ def export_fhir_command(ctx: click.Context, claim_id: str) -> None:
     record = _run(lambda: book.settlement(claim_id))
     try:  # validated by the FHIR model; printed from our data so decimals stay exact
         to_fhir_claim_response(record.settlement, created=record.settled_at)
-    except ImportError as exc:
-        raise click.ClickException(str(exc)) from None
+    except ImportError:
+        raise click.ClickException(
+            _("the FHIR export needs the optional extra: pip install 'zjj_medical[fhir]'")
+        ) from None
     click.echo(fhir_json(claim_response(record.settlement, created=record.settled_at)))
 
 
@@ -343,7 +388,7 @@ def audit_command(
                "records": [r.to_dict() for r in records]}  # fmt: skip
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        table = Table(title="审计 audit trail")
+        table = Table(title=_("audit trail"))
         columns = ("seq", "at", "action", "actor", "role", "facility", "request_id", "target",
                    "status", "outcome")  # fmt: skip
         for name in columns:

@@ -7,7 +7,11 @@ import datetime as dt
 import click
 from rich.console import Console
 
+from zjj_medical.cli.jsonio import refuse
 from zjj_medical.errors import PolicyError
+from zjj_medical.i18n import get_language
+from zjj_medical.i18n import gettext as _
+from zjj_medical.messages import render
 from zjj_medical.policy.loader import BUILTIN_POLICIES, ZHANGJIAJIE_SUCCESSION, load_policy
 from zjj_medical.policy.model import Policy
 from zjj_medical.render.policy_table import all_params, policy_tables
@@ -35,12 +39,17 @@ def show_command(name_or_path: str | None, on: dt.datetime | None, width: int | 
     try:
         policy = load_policy(name_or_path)
     except PolicyError as exc:
-        raise click.ClickException(str(exc)) from None
+        refuse(exc, as_json=False)
     day = on.date() if on else dt.date.today()
     if not policy.in_force(day):
-        until = f" until {policy.until}" if policy.until else ""
+        if policy.until:
+            text = _(
+                "{policy} is not in force on {date}: it is in force from {start} until {until}"
+            )
+        else:
+            text = _("{policy} is not in force on {date}: it is in force from {start}")
         raise click.ClickException(
-            f"{policy.id} is not in force on {day}: it is in force from {policy.start}{until}"
+            text.format(policy=policy.id, date=day, start=policy.start, until=policy.until)
         )
     console = Console(width=width)
     console.print(policy_tables(policy, day, console.width))
@@ -56,12 +65,16 @@ def list_command() -> None:
         click.echo(f"{p.id:<{width}}  {p.start} – {until:<10}  {p.name}")
     chain = [load_policy(name) for name in ZHANGJIAJIE_SUCCESSION]
     steps = [
-        f"{p.id} from {p.start}" + (f" until {later.start}" if later else "")
+        (_("{policy} from {start} until {until}") if later else _("{policy} from {start}")).format(
+            policy=p.id, start=p.start, until=later.start if later else None
+        )
         for p, later in zip(chain, [*chain[1:], None], strict=True)
     ]
     click.echo(
-        "Without a policy, a claim is settled under the Zhangjiajie policy in force on its "
-        "date: " + ", then ".join(steps) + "."
+        _(
+            "Without a policy, a claim is settled under the Zhangjiajie policy in force on its "
+            "date: {steps}."
+        ).format(steps=_(", then ").join(steps))
     )
 
 
@@ -74,19 +87,34 @@ def validate_command(path: str, strict: bool) -> None:
     try:
         policy = load_policy(path)
     except PolicyError as exc:
-        click.echo(str(exc), err=True)
-        raise SystemExit(1) from None
-    assumed = sum(1 for _ in _assumed(policy))
+        refuse(exc, as_json=False)
+    assumed = len(_assumed(policy))
     declared = len(_assumed_declarations(policy))
-    marked = f", {declared} assumed declarations" if declared else ""
-    warned = f", {len(policy.warnings)} warnings" if policy.warnings else ""
+    marked = _(", {n} assumed declarations").format(n=declared) if declared else ""
+    warned = _(", {n} warnings").format(n=len(policy.warnings)) if policy.warnings else ""
     click.echo(
-        f"{path}: valid policy {policy.id!r} ({policy.name}), from {policy.start}: "
-        f"{len(policy.tiers)} tiers, {len(policy.claim_kinds)} claim kinds, "
-        f"{len(policy.layers)} layers, {assumed} assumed parameters{marked}{warned}"
+        _(
+            "{path}: valid policy {policy!r} ({name}), from {start}: {tiers} tiers, "
+            "{kinds} claim kinds, {layers} layers, {assumed} assumed parameters"
+        ).format(
+            path=path,
+            policy=policy.id,
+            name=policy.name,
+            start=policy.start,
+            tiers=len(policy.tiers),
+            kinds=len(policy.claim_kinds),
+            layers=len(policy.layers),
+            assumed=assumed,
+        )
+        + marked
+        + warned
     )
     for warning in policy.warnings:
-        click.echo(f"warning: {warning.message}")
+        click.echo(
+            _("warning: {message}").format(
+                message=render(warning.code, dict(warning.params), get_language())
+            )
+        )
     if strict and policy.warnings:
         raise SystemExit(1)
 

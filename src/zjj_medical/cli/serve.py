@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 import click
 
-from zjj_medical.cli.jsonio import dumps_json, error_json
+from zjj_medical.cli.jsonio import refuse
 from zjj_medical.cli.ledger import _store_location
 from zjj_medical.errors import ReimbursementError
+from zjj_medical.i18n import gettext as _
 
 __all__ = ["serve_command"]
 
@@ -20,8 +20,8 @@ __all__ = ["serve_command"]
               help="Port to listen on.")  # fmt: skip
 @click.option(
     "--db", required=True, envvar="ZJJ_MEDICAL_DB", metavar="URL|PATH", callback=_store_location,
-    help="The ledger store: sqlite:///abs/path.db, sqlite:relative.db or a file path "
-    "(env ZJJ_MEDICAL_DB).",
+    help="The ledger store: sqlite:///abs/path.db, sqlite:relative.db or a file path, or "
+    "postgresql://user@host/dbname (needs the postgres extra); env ZJJ_MEDICAL_DB.",
 )  # fmt: skip
 @click.option(
     "--policy", "policies", multiple=True,
@@ -52,8 +52,10 @@ def serve_command(
         from zjj_medical.service import create_app
     except ImportError as exc:
         raise click.ClickException(
-            f"zjj-medical serve needs the optional extra: pip install 'zjj_medical[service]' "
-            f"({exc.name} is not installed)"
+            _(
+                "zjj-medical serve needs the optional extra: pip install 'zjj_medical[service]' "
+                "({name} is not installed)"
+            ).format(name=exc.name)
         ) from None
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -62,6 +64,5 @@ def serve_command(
             max_body=max_body, timeout=timeout, workers=workers,
         )  # fmt: skip
     except ReimbursementError as exc:
-        click.echo(dumps_json(error_json(exc)), err=True)
-        sys.exit(1)
+        refuse(exc, as_json=False)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

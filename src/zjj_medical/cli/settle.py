@@ -10,7 +10,14 @@ from typing import IO
 import click
 from rich.console import Console
 
-from zjj_medical.cli.jsonio import dumps_json, error_json, json_lines, loads_json, read_document
+from zjj_medical.cli.jsonio import (
+    dumps_json,
+    error_json,
+    json_lines,
+    loads_json,
+    read_document,
+    refuse,
+)
 from zjj_medical.contract.documents import output_document, parse_document, settle_parsed
 from zjj_medical.contract.platform import request_document, to_platform
 from zjj_medical.contract.signature import ledger_key
@@ -19,6 +26,7 @@ from zjj_medical.engine.people import Person
 from zjj_medical.engine.premium import premium
 from zjj_medical.engine.settlement import Settlement
 from zjj_medical.errors import InvalidClaim, ReimbursementError
+from zjj_medical.i18n import gettext as _
 from zjj_medical.policy.loader import builtin_for, load_policy
 from zjj_medical.policy.model import Policy
 from zjj_medical.render.sheet import settlement_sheet
@@ -71,17 +79,19 @@ def settle_command(
 
     Prints the output document: per claim the payments of every layer, the
     reimbursed amount, the patient's share, the actual ratio and the trace; and
-    the ledger to carry to the next claim. A bad input exits 1 with a JSON error on
-    standard error naming the claim and the field; with --lines a bad line gives an
-    error line and the stream goes on.
+    the ledger to carry to the next claim. A bad input exits 1 with an error on
+    standard error naming the claim and the field (a JSON error for the JSON formats,
+    one line for the sheet); with --lines a bad line gives an error line and the
+    stream goes on.
 
     When the environment variable ZJJ_MEDICAL_LEDGER_KEY is set, the ledger printed
     carries its HMAC-SHA256 signature, and a ledger handed in must carry a valid one.
     """
+    as_json = fmt != "sheet"
     try:
         policy = None if policy_name is None else load_policy(policy_name)
     except ReimbursementError as exc:
-        raise click.ClickException(str(exc)) from None
+        refuse(exc, as_json=as_json)
     console = Console()
     key = ledger_key()
 
@@ -113,8 +123,7 @@ def settle_command(
         try:
             result = run(read_document(file), "document")
         except (ReimbursementError, ValueError) as exc:
-            click.echo(dumps_json(error_json(exc)), err=True)
-            sys.exit(1)
+            refuse(exc, as_json=as_json)
         show(result, indent=2)
         return
     failed = 0
@@ -122,17 +131,26 @@ def settle_command(
         try:
             if isinstance(line, InvalidClaim):
                 raise line
-            result = run(line, f"line {number}")
+            result = run(line, _("line {number}").format(number=number))
         except (ReimbursementError, ValueError) as exc:
             failed += 1
-            err = error_json(exc)
-            err["error"]["line"] = number
-            click.echo(dumps_json(err))
+            if as_json:
+                err = error_json(exc)
+                err["error"]["line"] = number
+                click.echo(dumps_json(err))
+            else:
+                click.echo(_("line {number}").format(number=number) + ": " + _error(exc))
             continue
         show(result, indent=None)
     if failed:
-        click.echo(f"{failed} line(s) failed", err=True)
+        click.echo(_("{failed} line(s) failed").format(failed=failed), err=True)
         sys.exit(1)
+
+
+def _error(exc: BaseException) -> str:
+    from zjj_medical.cli.jsonio import error_text
+
+    return error_text(exc)
 
 
 @click.command("premium")
@@ -140,15 +158,21 @@ def settle_command(
 @click.option(
     "--poor/--not-poor", default=False, help="A registered poor person (建档立卡贫困人口)."
 )
-@click.option("--county", default="yongding", show_default=True)
-@click.option("--policy", "policy_name", default=None)
+@click.option(
+    "--county", default="yongding", show_default=True,
+    help="The person's county: the policy's id or Chinese name (桑植县).",
+)  # fmt: skip
+@click.option(
+    "--policy", "policy_name", default=None,
+    help="Built-in policy name or a policy file (default: zhangjiajie).",
+)  # fmt: skip
 def premium_command(year: int, poor: bool, county: str, policy_name: str | None) -> None:
-    """Print the individual premium, the subsidy and the personal share for a YEAR."""
+    """Print the individual premium, the subsidy and the personal share for a YEAR (JSON)."""
     try:
         p = premium(
             Person("-", poor=poor, county=county), year,
             policy=None if policy_name is None else load_policy(policy_name),
         )  # fmt: skip
     except ReimbursementError as exc:
-        raise click.ClickException(str(exc)) from None
+        refuse(exc, as_json=True)
     click.echo(json.dumps(p.to_dict(), ensure_ascii=False))

@@ -38,22 +38,34 @@ from zjj_medical.analysis.metrics import (
 )
 from zjj_medical.analysis.population import synthetic_population
 from zjj_medical.analysis.reform import Comparison, compare
+from zjj_medical.cli.jsonio import EXIT_REFUSED, error_text, refuse
 from zjj_medical.errors import ReimbursementError
+from zjj_medical.i18n import N_, get_language
+from zjj_medical.i18n import gettext as _
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
 __all__ = ["read_table", "simulate_command", "write_result", "yuan_decimal", "yuan_text"]
 
 _NUMERIC = re.compile(r"^[-+0-9.,%—]*$")
-GROUPS = {"all": "All 全体", "poor": "Poor 贫困", "not_poor": "Others 非贫困"}
+GROUPS = {"all": N_("All 全体"), "poor": N_("Poor 贫困"), "not_poor": N_("Others 非贫困")}
 _INDICATORS = {
-    "in_county_actual_ratio": "In-county inpatient actual ratio",
-    "claims_reaching_target": "Admissions reaching it",
-    "persons_reaching_target": "Persons reaching it",
-    "in_county_treatment_rate": "In-county treatment rate",
-    "in_county_inpatient_rate": "In-county admission rate",
-    "catastrophic_share": "Catastrophic out-of-pocket",
+    "in_county_actual_ratio": N_("In-county inpatient actual ratio"),
+    "claims_reaching_target": N_("Admissions reaching it"),
+    "persons_reaching_target": N_("Persons reaching it"),
+    "in_county_treatment_rate": N_("In-county treatment rate"),
+    "in_county_inpatient_rate": N_("In-county admission rate"),
+    "catastrophic_share": N_("Catastrophic out-of-pocket"),
 }
+
+
+def _indicator(key: str) -> str:
+    """An indicator's label: its English words and the policy's Chinese name in English,
+    the Chinese name alone in Chinese."""
+    chinese = INDICATOR_NAMES.get(key, "")
+    if get_language() == "zh" and chinese:
+        return chinese
+    return f"{_(_INDICATORS.get(key, key))} {chinese}".strip()
 
 
 def read_table(path: Path, what: str) -> pd.DataFrame:
@@ -72,14 +84,20 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
             nested = [f.name for f in pq.read_schema(path) if pa.types.is_nested(f.type)]
             if nested:
                 raise click.ClickException(
-                    f"{what} {path}: column {nested[0]} holds lists or records; "
-                    "every column holds one value a row (text, number, boolean or date)"
+                    _(
+                        "{what} {path}: column {column} holds lists or records; every column "
+                        "holds one value a row (text, number, boolean or date)"
+                    ).format(what=what, path=path, column=nested[0])
                 )
             return pd.read_parquet(path)
     except (OSError, ValueError, pa.ArrowException) as exc:
-        raise click.ClickException(f"{what} {path}: cannot be read: {exc}") from None
+        raise click.ClickException(
+            _("{what} {path}: cannot be read: {detail}").format(what=what, path=path, detail=exc)
+        ) from None
     raise click.ClickException(
-        f"{what} {path}: unsupported file type {suffix or '(none)'!r} (use .csv or .parquet)"
+        _("{what} {path}: unsupported file type {suffix!r} (use .csv or .parquet)").format(
+            what=what, path=path, suffix=suffix or "(none)"
+        )
     )
 
 
@@ -107,8 +125,12 @@ def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise click.ClickException(
-            f"{what}: missing column(s) {', '.join(missing)} (needed: {', '.join(columns)}; "
-            f"found: {', '.join(map(str, table.columns)) or 'none'})"
+            _("{what}: missing column(s) {missing} (needed: {needed}; found: {found})").format(
+                what=what,
+                missing=", ".join(missing),
+                needed=", ".join(columns),
+                found=", ".join(map(str, table.columns)) or _("none"),
+            )
         )
 
 
@@ -185,7 +207,9 @@ def write_result(
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet", ".pq"):
         raise click.ClickException(
-            f"-o {path}: unsupported file type {suffix or '(none)'!r} (use .csv or .parquet)"
+            _("-o {path}: unsupported file type {suffix!r} (use .csv or .parquet)").format(
+                path=path, suffix=suffix or "(none)"
+            )
         )
     parquet = suffix != ".csv"
     table = _as_yuan(baseline, policy, parquet)
@@ -233,121 +257,126 @@ def _cells(table: pd.DataFrame, column: str, fmt: Callable[[Any], str]) -> list[
 def _by_group(
     title: str, rows: Sequence[tuple[str, Sequence[str]]], caption: str | None = None
 ) -> Table:
-    t = _table(title, "", *GROUPS.values(), caption=caption)
+    t = _table(title, "", *(_(g) for g in GROUPS.values()), caption=caption)
     for label, cells in rows:
         t.add_row(label, *cells)
     return t
 
 
 def _summary_tables(s: Summary, policy: Policy) -> list[Table]:
-    head = _table(f"Simulation 模拟 — policy 政策 {policy.id}", "", "")
+    head = _table(_("Simulation 模拟 — policy 政策 {policy}").format(policy=policy.id), "", "")
     head.show_header = False
     for label, value in (
-        ("Claims 结算单 (rows)", s.claims), ("Settled 已结算", s.settled),
-        ("Not settled 未结算 (errors)", s.errors), ("Persons 参保人数", s.persons),
-        ("Registered poor 建档立卡贫困人口", s.poor_persons),
+        (_("Claims 理赔 (rows)"), s.claims), (_("Settled 已结算"), s.settled),
+        (_("Not settled 未结算 (errors)"), s.errors), (_("Persons 参保人数"), s.persons),
+        (_("Registered poor 建档立卡贫困人口"), s.poor_persons),
     ):  # fmt: skip
         head.add_row(label, f"{value:,}")
 
-    cost = _table("Fund cost by layer 各项基金支出 (yuan 元)",
-                  "Layer", "名称", "Amount 金额", "Share 占比", "Paid 支付人次")  # fmt: skip
+    cost = _table(_("Fund cost by layer 各项基金支出 (yuan 元)"),
+                  _("Layer"), _("名称"), _("Amount 金额"), _("Share 占比"), _("Paid 支付人次"))  # fmt: skip
     for row in s.fund_cost.itertuples():
         cost.add_row(str(row.layer), str(row.name), _money(row.amount), _pct(row.share),
                      f"{row.claims_paid:,}")  # fmt: skip
-    cost.add_row("total", "合计", _money(s.totals.loc["all", "reimbursed"]),
+    cost.add_row("total", _("合计"), _money(s.totals.loc["all", "reimbursed"]),
                  _pct(1 if s.settled else None), "", style="bold")  # fmt: skip
 
     t = s.totals
     totals = _by_group(
-        "Totals 费用合计 (yuan 元)",
+        _("Totals 费用合计 (yuan 元)"),
         [
-            ("Persons 人数", _cells(t, "persons", _count)),
-            ("Claims 人次", _cells(t, "claims", _count)),
-            ("Total cost 医疗费总额", _cells(t, "total_cost", _money)),
-            ("Reimbursed 报销", _cells(t, "reimbursed", _money)),
-            ("Out-of-pocket 自付", _cells(t, "out_of_pocket", _money)),
-            ("Actual ratio 实际报销比例", _cells(t, "actual_ratio", _pct)),
+            (_("Persons 人数"), _cells(t, "persons", _count)),
+            (_("Claims 人次"), _cells(t, "claims", _count)),
+            (_("Total cost 医疗费总额"), _cells(t, "total_cost", _money)),
+            (_("Reimbursed 报销"), _cells(t, "reimbursed", _money)),
+            (_("Out-of-pocket 自付"), _cells(t, "out_of_pocket", _money)),
+            (_("Actual ratio 实际报销比例"), _cells(t, "actual_ratio", _pct)),
         ],
-        caption="Poor = registered poor 建档立卡贫困人口; actual ratio = reimbursed ÷ total cost.",
+        caption=_(
+            "Poor = registered poor 建档立卡贫困人口; actual ratio = reimbursed ÷ total cost."
+        ),
     )
 
-    poor = _table("Registered poor: targets 建档立卡贫困人口目标",
-                  "Indicator 指标", "Value 实际", "Target 目标", "Met 达标")  # fmt: skip
+    poor = _table(_("Registered poor: targets 建档立卡贫困人口目标"),
+                  _("Indicator 指标"), _("Value 实际"), _("Target 目标"), _("Met 达标"))  # fmt: skip
     for key, ind in s.poor.iterrows():
-        met = "—" if ind["met"] is None else ("yes 是" if ind["met"] else "NO 否")
-        poor.add_row(f"{_INDICATORS.get(str(key), str(key))} {INDICATOR_NAMES.get(str(key), '')}",
+        met = "—" if ind["met"] is None else (_("yes 是") if ind["met"] else _("NO 否"))
+        poor.add_row(_indicator(str(key)),
                      _pct(ind["value"]), _pct(ind["target"]), met)  # fmt: skip
 
     oop = _by_group(
-        "Out-of-pocket per person-year 个人年度自付 (yuan 元)",
+        _("Out-of-pocket per person-year 个人年度自付 (yuan 元)"),
         [
-            ("max 最高" if p == 100 else f"P{p}", [_money(row[g]) for g in GROUPS])
+            (_("max 最高") if p == 100 else f"P{p}", [_money(row[g]) for g in GROUPS])
             for p, row in s.out_of_pocket.iterrows()
         ],
-        caption="Percentiles 百分位 over every person, persons without claims at 0.",
+        caption=_("Percentiles 百分位 over every person, persons without claims at 0."),
     )
     c = s.catastrophic
     cat = _by_group(
-        "Catastrophic out-of-pocket 灾难性卫生支出",
+        _("Catastrophic out-of-pocket 灾难性卫生支出"),
         [
-            ("Persons 人数", _cells(c, "persons", _count)),
-            ("Catastrophic 灾难性", _cells(c, "catastrophic", _count)),
-            ("Share 占比", _cells(c, "share", _pct)),
+            (_("Persons 人数"), _cells(c, "persons", _count)),
+            (_("Catastrophic 灾难性"), _cells(c, "catastrophic", _count)),
+            (_("Share 占比"), _cells(c, "share", _pct)),
         ],
-        caption=f"Out-of-pocket above {s.catastrophic_threshold:,.2f} yuan a person-year "
-        "(--catastrophic-threshold).",
+        caption=_(
+            "Out-of-pocket above {threshold} yuan a person-year (--catastrophic-threshold)."
+        ).format(threshold=f"{s.catastrophic_threshold:,.2f}"),
     )
     return [head, cost, totals, poor, oop, cat]
 
 
 def _error_table(s: Summary) -> Table:
-    t = Table(title=f"Rows not settled 未结算: {s.errors:,}", box=box.SIMPLE_HEAD,
+    t = Table(title=_("Rows not settled 未结算: {n}").format(n=f"{s.errors:,}"), box=box.SIMPLE_HEAD,
               title_style="bold red", pad_edge=False)  # fmt: skip
-    t.add_column("Error")
-    t.add_column("Field 字段")
-    t.add_column("Rows 行数", justify="right")
-    t.add_column("Example 示例", ratio=1)
+    t.add_column(_("Error"))
+    t.add_column(_("Field 字段"))
+    t.add_column(_("Rows 行数"), justify="right")
+    t.add_column(_("Example 示例"), ratio=1)
     for row in s.error_table.itertuples():
         t.add_row(str(row.type), str(row.field), f"{row.count:,}", str(row.example))
     return t
 
 
 def _comparison_tables(c: Comparison) -> list[Table]:
-    layers = _table(f"Reform 改革: {c.reform_name}", "Layer", "名称", "Baseline 现行",
-                    "Reform 改革", "Change 变化",
-                    caption="Fund cost by layer 各项基金支出 (yuan 元).")  # fmt: skip
+    layers = _table(_("Reform 改革: {name}").format(name=c.reform_name), _("Layer"), _("名称"), _("Baseline 现行"),
+                    _("Reform 改革"), _("Change 变化"),
+                    caption=_("Fund cost by layer 各项基金支出 (yuan 元)."))  # fmt: skip
     for layer, row in c.layers.iterrows():
         layers.add_row(str(layer), str(row["name"]), _money(row["baseline"]),
                        _money(row["reform"]), _signed(row["change"]))  # fmt: skip
     t = c.totals
     totals = _by_group(
-        "Reform 改革: reimbursed and out-of-pocket 报销与自付 (yuan 元)",
+        _("Reform 改革: reimbursed and out-of-pocket 报销与自付 (yuan 元)"),
         [
-            ("Reimbursed 报销, baseline", _cells(t, "reimbursed_baseline", _money)),
-            ("Reimbursed 报销, reform", _cells(t, "reimbursed_reform", _money)),
-            ("Reimbursed 报销, change", _cells(t, "reimbursed_change", _signed)),
-            ("Out-of-pocket 自付, baseline", _cells(t, "out_of_pocket_baseline", _money)),
-            ("Out-of-pocket 自付, reform", _cells(t, "out_of_pocket_reform", _money)),
-            ("Out-of-pocket 自付, change", _cells(t, "out_of_pocket_change", _signed)),
+            (_("Reimbursed 报销, baseline"), _cells(t, "reimbursed_baseline", _money)),
+            (_("Reimbursed 报销, reform"), _cells(t, "reimbursed_reform", _money)),
+            (_("Reimbursed 报销, change"), _cells(t, "reimbursed_change", _signed)),
+            (_("Out-of-pocket 自付, baseline"), _cells(t, "out_of_pocket_baseline", _money)),
+            (_("Out-of-pocket 自付, reform"), _cells(t, "out_of_pocket_reform", _money)),
+            (_("Out-of-pocket 自付, change"), _cells(t, "out_of_pocket_change", _signed)),
         ],
     )
     p = c.persons
     persons = _by_group(
-        "Reform 改革: persons by out-of-pocket of the year 年度自付",
+        _("Reform 改革: persons by out-of-pocket of the year 年度自付"),
         [
-            ("Better off 减少", _cells(p, "better_off", _count)),
-            ("Worse off 增加", _cells(p, "worse_off", _count)),
-            ("Unchanged 不变", _cells(p, "unchanged", _count)),
+            (_("Better off 减少"), _cells(p, "better_off", _count)),
+            (_("Worse off 增加"), _cells(p, "worse_off", _count)),
+            (_("Unchanged 不变"), _cells(p, "unchanged", _count)),
         ],
-        caption="Persons without claims are unchanged.",
+        caption=_("Persons without claims are unchanged."),
     )
     change = _by_group(
-        "Reform 改革: change of out-of-pocket per person-year 个人年度自付变化 (yuan 元)",
+        _("Reform 改革: change of out-of-pocket per person-year 个人年度自付变化 (yuan 元)"),
         [
             (f"P{q}", ["—" if row[g] is None else _signed(row[g]) for g in GROUPS])
             for q, row in c.out_of_pocket_change.iterrows()
         ],
-        caption="Reform − baseline, percentiles over the persons with claims; < 0 is better off.",
+        caption=_(
+            "Reform − baseline, percentiles over the persons with claims; < 0 is better off."
+        ),
     )
     return [layers, totals, persons, change]
 
@@ -466,28 +495,28 @@ def simulate_command(
         )  # fmt: skip
         return
     if (claims_file is None) == (synthetic is None):
-        raise click.UsageError("give either CLAIMS --people PEOPLE or --synthetic N --seed S")
+        raise click.UsageError(_("give either CLAIMS --people PEOPLE or --synthetic N --seed S"))
     if synthetic is not None and seed is None:
-        raise click.UsageError("--synthetic needs --seed (the draw is deterministic per seed)")
+        raise click.UsageError(_("--synthetic needs --seed (the draw is deterministic per seed)"))
     if claims_file is not None and people_file is None:
-        raise click.UsageError("CLAIMS needs --people PEOPLE")
+        raise click.UsageError(_("CLAIMS needs --people PEOPLE"))
     if lines_file is not None and claims_file is None:
-        raise click.UsageError("--lines needs CLAIMS --people PEOPLE")
+        raise click.UsageError(_("--lines needs CLAIMS --people PEOPLE"))
     if lines_file is not None and reform_file is not None:
-        raise click.UsageError("--lines cannot be combined with --reform")
+        raise click.UsageError(_("--lines cannot be combined with --reform"))
     try:
         threshold = Decimal(catastrophic_threshold)
         if not threshold.is_finite() or threshold < 0:
             raise ArithmeticError
     except ArithmeticError:
         raise click.BadParameter(
-            f"{catastrophic_threshold!r} is not an amount ≥ 0",
+            _("{value!r} is not an amount ≥ 0").format(value=catastrophic_threshold),
             param_hint="--catastrophic-threshold",
         ) from None
     try:
         policy = load_policy(policy_name)
     except ReimbursementError as exc:
-        raise click.ClickException(str(exc)) from None
+        refuse(exc, as_json=False)
 
     out = Console(width=width)
     err = Console(stderr=True)
@@ -495,24 +524,35 @@ def simulate_command(
     if synthetic is not None:
         assert seed is not None
         people, claims = synthetic_population(synthetic, seed=seed, year=year)
-        source = f"synthetic population: {synthetic:,} persons, seed {seed}, year {year}"
+        source = _("synthetic population: {n} persons, seed {seed}, year {year}").format(
+            n=f"{synthetic:,}", seed=seed, year=year
+        )
     else:
         assert claims_file is not None
         assert people_file is not None
-        claims = read_table(claims_file, "claims")
-        people = read_table(people_file, "people")
+        claims = read_table(claims_file, _("claims"))
+        people = read_table(people_file, _("people"))
         if lines_file is not None:
-            lines = read_table(lines_file, "lines")
+            lines = read_table(lines_file, _("lines"))
         needed = _CLAIM_COLUMNS if lines is None else _CLAIM_COLUMNS[:-2]
-        _require(claims, needed, f"claims {claims_file}")
-        _require(people, _PEOPLE_COLUMNS, f"people {people_file}")
-        source = f"claims {claims_file}, people {people_file}"
+        _require(claims, needed, _("claims {path}").format(path=claims_file))
+        _require(people, _PEOPLE_COLUMNS, _("people {path}").format(path=people_file))
+        source = _("claims {claims}, people {people}").format(
+            claims=claims_file, people=people_file
+        )
         if lines_file is not None:
-            source += f", lines {lines_file}"
-    out.print(f"[bold]{source}[/bold]: {len(claims):,} claims 结算单, {len(people):,} persons 人")
+            source += _(", lines {path}").format(path=lines_file)
+    out.print(
+        "[bold]"
+        + escape(source)
+        + "[/bold]: "
+        + _("{claims} claims, {persons} persons").format(
+            claims=f"{len(claims):,}", persons=f"{len(people):,}"
+        )
+    )
 
     try:
-        with _progress(err, "settling 结算") as progress:
+        with _progress(err, _("settling")) as progress:
             if reform_file is not None:
                 comparison = compare(
                     claims, people, policy_name if policy_name is not None else policy.id,
@@ -531,7 +571,7 @@ def simulate_command(
                     catastrophic_threshold=threshold, money="fen",
                 )  # fmt: skip
     except (ReimbursementError, ValueError, KeyError) as exc:
-        raise click.ClickException(str(exc)) from None
+        refuse(exc, as_json=False)
 
     _print(out, _summary_tables(summary, policy))
     if summary.errors:
@@ -543,7 +583,7 @@ def simulate_command(
             write_result(output, result, policy)
         else:
             write_result(output, result, policy, comparison.reform_result, comparison.reform_policy)
-        out.print(f"Wrote {len(result):,} rows to {output}")
+        out.print(_("Wrote {n} rows to {path}").format(n=f"{len(result):,}", path=output))
     if plots_dir is not None:
         from zjj_medical.analysis.plots import (
             curve_figure,
@@ -559,10 +599,19 @@ def simulate_command(
         if comparison is not None:
             figures["out_of_pocket"] = out_of_pocket_figure(comparison)
         paths = save_figures(figures, plots_dir)
-        out.print("Wrote " + ", ".join(str(p) for p in paths))
+        out.print(_("Wrote {paths}").format(paths=", ".join(str(p) for p in paths)))
     if summary.errors:
-        err.print(f"[red]{summary.errors:,} of {summary.claims:,} rows were not settled[/red] "
-                  "(see the table 'Rows not settled'; the error column of -o has each message)")  # fmt: skip
+        err.print(
+            "[red]"
+            + _("{errors} of {claims} rows were not settled").format(
+                errors=f"{summary.errors:,}", claims=f"{summary.claims:,}"
+            )
+            + "[/red] "
+            + _("(see the table 'Rows not settled'; the error column of -o has each message)")
+        )
+    if summary.claims and not summary.settled:
+        # nothing could be settled: the run is refused as a whole
+        raise SystemExit(EXIT_REFUSED)
 
 
 def _threshold(text: str) -> Decimal:
@@ -572,7 +621,8 @@ def _threshold(text: str) -> Decimal:
             raise ArithmeticError
     except ArithmeticError:
         raise click.BadParameter(
-            f"{text!r} is not an amount ≥ 0", param_hint="--catastrophic-threshold"
+            _("{text!r} is not an amount ≥ 0").format(text=text),
+            param_hint="--catastrophic-threshold",
         ) from None
     return threshold
 
@@ -601,11 +651,13 @@ def _scaled(
     from zjj_medical.batch.distributed import partition_dataset
 
     if lines_file is not None:
-        raise click.UsageError("--lines cannot be combined with --dask, --partition-to or --sweep")
+        raise click.UsageError(
+            _("--lines cannot be combined with --dask, --partition-to or --sweep")
+        )
     sweep: Any = sweep_file
     if reform_file is not None:
         if sweep_file is not None or partition_to is not None:
-            raise click.UsageError("--reform cannot be combined with --sweep or --partition-to")
+            raise click.UsageError(_("--reform cannot be combined with --sweep or --partition-to"))
         # On a cluster a reform is compared as a sweep of one scenario (the same table).
         from zjj_medical.analysis.reform import load_reform
         from zjj_medical.analysis.sweep import Sweep
@@ -613,24 +665,26 @@ def _scaled(
         try:
             one = load_reform(reform_file)
         except ReimbursementError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(error_text(exc)) from None
         sweep = Sweep(one.name, (one,), policy_name, reform_file.name)
     threshold = _threshold(catastrophic_threshold)
     out = Console(width=width)
     if synthetic is not None:
         if seed is None:
-            raise click.UsageError("--synthetic needs --seed (the draw is deterministic per seed)")
+            raise click.UsageError(
+                _("--synthetic needs --seed (the draw is deterministic per seed)")
+            )
         people, claims = synthetic_population(synthetic, seed=seed, year=year)
         source: Any = None
     elif claims_file is None:
-        raise click.UsageError("give either CLAIMS --people PEOPLE or --synthetic N --seed S")
+        raise click.UsageError(_("give either CLAIMS --people PEOPLE or --synthetic N --seed S"))
     else:
         source = claims_file
     if partition_to is not None:
         if source is not None and source.is_dir():
-            raise click.UsageError("--partition-to needs CLAIMS as a file, with --people PEOPLE")
+            raise click.UsageError(_("--partition-to needs CLAIMS as a file, with --people PEOPLE"))
         if source is not None and people_file is None:
-            raise click.UsageError("CLAIMS needs --people PEOPLE")
+            raise click.UsageError(_("CLAIMS needs --people PEOPLE"))
         try:
             k = partition_dataset(
                 claims if source is None else source,
@@ -638,13 +692,17 @@ def _scaled(
                 partition_to, partitions=partitions,
             )  # fmt: skip
         except (ReimbursementError, ValueError, pa.ArrowException, OSError) as exc:
-            raise click.ClickException(str(exc)) from None
-        out.print(f"Wrote {k:,} partitions to {partition_to} (claims/, people/)")
+            raise click.ClickException(error_text(exc)) from None
+        out.print(
+            _("Wrote {count} partitions to {path} (claims/, people/)").format(
+                count=f"{k:,}", path=partition_to
+            )
+        )
         return
     try:
         policy = load_policy(policy_name)
     except ReimbursementError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(error_text(exc)) from None
     with tempfile.TemporaryDirectory(prefix="zjj-dataset-") as tmp:
         dataset: Path | None = None
         if dask_address is not None:
@@ -653,7 +711,7 @@ def _scaled(
             else:
                 dataset = Path(tmp) / "dataset"
                 if source is not None and people_file is None:
-                    raise click.UsageError("CLAIMS needs --people PEOPLE")
+                    raise click.UsageError(_("CLAIMS needs --people PEOPLE"))
                 try:
                     partition_dataset(
                         claims if source is None else source,
@@ -661,7 +719,7 @@ def _scaled(
                         dataset, partitions=partitions,
                     )  # fmt: skip
                 except (ReimbursementError, ValueError, pa.ArrowException, OSError) as exc:
-                    raise click.ClickException(str(exc)) from None
+                    raise click.ClickException(error_text(exc)) from None
         elif source is not None:
             assert people_file is not None
             claims = read_table(source, "claims")
@@ -683,14 +741,18 @@ def _scaled(
                 catastrophic_threshold=threshold, progress=True,
             )  # fmt: skip
         except (ReimbursementError, ValueError, KeyError, OSError) as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(error_text(exc)) from None
         summary = run.summary
         used = load_policy(summary.policy_id) if policy_name is None else policy
         _print(out, _summary_tables(summary, used))
         if summary.errors:
             _print(out, [_error_table(summary)])
         if output is not None:
-            out.print(f"Wrote {summary.claims:,} rows in {run.partitions:,} partitions to {output}")
+            out.print(
+                _("Wrote {rows} rows in {partitions} partitions to {path}").format(
+                    rows=f"{summary.claims:,}", partitions=f"{run.partitions:,}", path=output
+                )
+            )
 
 
 def _sweep(
@@ -708,16 +770,18 @@ def _sweep(
 
     if output is not None and output.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise click.ClickException(
-            f"-o {output}: with --sweep, -o is the comparison table (use .csv or .parquet)"
+            _(
+                "-o {output}: with --sweep, -o is the comparison table (use .csv or .parquet)"
+            ).format(output=output)
         )
     run = run_sweep(
         claims, people, sweep_file, dataset=dataset, address=address,
         catastrophic_threshold=threshold, progress=address is not None,
     )  # fmt: skip
     table = run.table
-    t = _table(escape(f"Sweep 方案比较: {run.sweep.name}"), "Scenario 方案", "Reimbursed 报销",
-               "Change 变化", "Out-of-pocket 自付", "P90 自付", "Better 减少", "Worse 增加",
-               "Ratio 实际报销比例")  # fmt: skip
+    t = _table(escape(_("Sweep: {name}").format(name=run.sweep.name)), _("Scenario"),
+               _("Reimbursed"), _("Change"), _("Out-of-pocket"), _("P90 out-of-pocket"),
+               _("Better off"), _("Worse off"), _("Actual ratio"))  # fmt: skip
     for key, row in table.iterrows():
         t.add_row(
             escape(f"{key}: {row['name']}"), _money(row["reimbursed"]), _signed(row["reimbursed_change"]),
@@ -730,9 +794,11 @@ def _sweep(
             pacsv.write_csv(pa.Table.from_pandas(table.reset_index(names="scenario")), output)
         else:
             table.reset_index(names="scenario").to_parquet(output, index=False)
-        out.print(f"Wrote {len(table):,} scenarios to {output}")
+        out.print(
+            _("Wrote {count} scenarios to {path}").format(count=f"{len(table):,}", path=output)
+        )
     if plots_dir is not None:
         plots_dir.mkdir(parents=True, exist_ok=True)
         path = plots_dir / "sweep.png"
         sweep_figure(table).savefig(path, dpi=120)
-        out.print(f"Wrote {path}")
+        out.print(_("Wrote {paths}").format(paths=path))

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from zjj_medical.cli.jsonio import dumps_json, error_json
+from zjj_medical.cli.jsonio import error_text, refuse
 from zjj_medical.cli.ledger import _store_location
 from zjj_medical.errors import ReimbursementError
+from zjj_medical.i18n import gettext as _
 from zjj_medical.store.access import ROLES, issue_token, withdraw_token
 from zjj_medical.store.backends import open_store
 from zjj_medical.store.base import LedgerStore
@@ -32,13 +32,12 @@ def _store(ctx: click.Context, db: str | None) -> LedgerStore:
     db = db or ctx.obj
     if db is None:
         raise click.UsageError(
-            "Missing option '--db' (the ledger store; or set ZJJ_MEDICAL_DB).", ctx
+            _("Missing option '--db' (the ledger store; or set ZJJ_MEDICAL_DB)."), ctx
         )
     try:
         store = open_store(db)
     except ReimbursementError as exc:
-        click.echo(dumps_json(error_json(exc)), err=True)
-        sys.exit(1)
+        refuse(exc, as_json=False)
     ctx.call_on_close(store.close)
     return store
 
@@ -80,10 +79,13 @@ def create_command(
     try:
         secret, record = issue_token(store, role, facility, note=note)
     except ReimbursementError as exc:
-        raise click.UsageError(str(exc), ctx) from None
+        raise click.UsageError(error_text(exc), ctx) from None
     click.echo(secret)
-    who = f"facility {record.facility}" if record.facility else record.role
-    click.echo(f"token {record.id} ({who}) created; it is shown only this once", err=True)
+    if record.facility:
+        said = _("token {id} (facility {facility}) created; it is shown only this once")
+    else:
+        said = _("token {id} ({role}) created; it is shown only this once")
+    click.echo(said.format(id=record.id, facility=record.facility, role=record.role), err=True)
 
 
 @token_group.command("list")
@@ -96,7 +98,7 @@ def list_command(ctx: click.Context, as_json: bool, db: str | None) -> None:
     if as_json:
         click.echo(json.dumps([t.to_dict() for t in tokens], ensure_ascii=False, indent=2))
         return
-    table = Table(title="tokens")
+    table = Table(title=_("tokens"))
     for name in ("id", "role", "facility", "created_at", "revoked_at", "note"):
         table.add_column(name)
     for t in tokens:
@@ -114,6 +116,5 @@ def revoke_command(ctx: click.Context, token_id: str, db: str | None) -> None:
     try:
         withdraw_token(store, token_id)
     except ReimbursementError as exc:
-        click.echo(dumps_json(error_json(exc)), err=True)
-        sys.exit(1)
-    click.echo(f"token {token_id} revoked", err=True)
+        refuse(exc, as_json=False)
+    click.echo(_("token {id} revoked").format(id=token_id), err=True)

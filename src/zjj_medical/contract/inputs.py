@@ -38,6 +38,7 @@ from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.lines import FeeLine, line_problem
 from zjj_medical.engine.people import Facility, Person, is_id, shown
 from zjj_medical.errors import InvalidClaim
+from zjj_medical.i18n import read_yes_no
 from zjj_medical.money import format_money
 
 __all__ = [
@@ -153,7 +154,7 @@ def claim_from_dict(data: object, path: str = "") -> Claim:
     attributes = {k: v for k, v in data.items() if k not in CLAIM_FIELDS}
     try:
         return Claim(cid, kind, date, facility, total=total, in_scope=in_scope,
-                     accident=data.get("accident", False), attributes=attributes,
+                     accident=read_yes_no(data.get("accident", False)), attributes=attributes,
                      lines=lines)  # fmt: skip
     except InvalidClaim as exc:
         raise _located(exc, _join(path, exc.field or "")) from None
@@ -247,7 +248,7 @@ def person_from_dict(data: object, path: str = "person") -> Person:
         where = _join(path, "county")
         _fail("person.county.text", where, field="person.county", where=where, value=county)
     attributes = {k: v for k, v in data.items() if k not in PERSON_FIELDS}
-    poor = _need(data, "poor", path, None)
+    poor = read_yes_no(_need(data, "poor", path, None))  # true/false, or 是/否
     try:
         return Person(pid, poor=poor, county=county, categories=tuple(categories),
                       attributes=attributes)  # fmt: skip

@@ -29,6 +29,7 @@ from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.lines import FeeLine
 from zjj_medical.engine.people import Person, is_id, shown
 from zjj_medical.errors import InvalidClaim, problem, problem_of
+from zjj_medical.i18n import read_yes_no
 from zjj_medical.policy.model import Attribute, Policy
 
 __all__ = [
@@ -83,11 +84,12 @@ def read_date(value: object) -> dt.date:
 
 
 def read_bool(value: object) -> bool:
-    """``True``/``False`` from a boolean, 0/1, or text ``true``/``false``/``1``/``0``.
+    """``True``/``False`` from a boolean, 0/1, or text ``true``/``false``/``1``/``0``/``是``/``否``.
 
-    >>> read_bool("TRUE"), read_bool(0), read_bool(np.bool_(True))
-    (True, False, True)
+    >>> read_bool("TRUE"), read_bool(0), read_bool(np.bool_(True)), read_bool("否")
+    (True, False, True, False)
     """
+    value = read_yes_no(value)
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, int | np.integer) and int(value) in (0, 1):

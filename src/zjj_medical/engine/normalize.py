@@ -15,6 +15,7 @@ from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.lines import LineSplit, split_line
 from zjj_medical.engine.people import Person
 from zjj_medical.errors import InvalidClaim
+from zjj_medical.i18n import read_yes_no
 from zjj_medical.money import format_money, to_fen
 from zjj_medical.policy.catalogue import ratio_of
 from zjj_medical.policy.model import Attribute, Policy, Unresolved
@@ -41,8 +42,11 @@ class Normalized:
     split: LineSplit | None = None  # the fee lines' split, added up
 
 
-def _known(policy: Policy, what: str) -> list[str]:
-    return list(getattr(policy, what))
+def _named(policy: Policy, what: str) -> dict[str, object]:
+    """The accepted ids of a declaration group and, in the same order, their Chinese names
+    (``accepted_names``): an error in Chinese shows ``sangzhi（桑植县）``."""
+    declared = getattr(policy, what)
+    return {"accepted": list(declared), "accepted_names": [d.name or "" for d in declared.values()]}
 
 
 def _subject(claim_id: str | None, person: Person) -> tuple[str, dict[str, object]]:
@@ -74,6 +78,8 @@ def _attributes(
         if name not in declared:
             raise fail(name, "attribute.unknown", accepted=list(declared))
         attribute = declared[name]
+        if attribute.type == "bool":
+            value = read_yes_no(value)  # true/false, or 是/否
         if not attribute.accepts(value):
             if attribute.type == "bool":
                 raise fail(name, "attribute.bool", value=value)
@@ -114,7 +120,7 @@ def person_facts(
 
     county = _county(policy, person.county, lambda: fail(
         "person.county", "county.unknown",
-        value=person.county, accepted=_known(policy, "counties"),
+        value=person.county, **_named(policy, "counties"),
     ))  # fmt: skip
     categories = []
     for cat in person.categories:
@@ -122,7 +128,7 @@ def person_facts(
         if cat_id is None:
             raise fail(
                 "person.categories", "category.unknown",
-                value=cat, accepted=_known(policy, "categories"),
+                value=cat, **_named(policy, "categories"),
             )  # fmt: skip
         categories.append(cat_id)
     facts: dict[str, object] = {
@@ -145,9 +151,7 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
 
     kind = policy.lookup("claim_kinds", claim.kind)
     if kind is None:
-        raise fail(
-            "kind", "claim.kind.unknown", value=claim.kind, accepted=_known(policy, "claim_kinds")
-        )
+        raise fail("kind", "claim.kind.unknown", value=claim.kind, **_named(policy, "claim_kinds"))
     person_part = person_facts(policy, person, claim_id=cid)
     county = str(person_part["county"])
     facility = claim.facility
@@ -162,7 +166,7 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
     if facility.level is not None and tier is None:
         raise fail(
             "facility.level", "claim.facility.level.unknown",
-            value=facility.level, accepted=_known(policy, "tiers"),
+            value=facility.level, **_named(policy, "tiers"),
         )  # fmt: skip
     if known_facility is not None:
         if tier is not None and tier != known_facility.tier:
@@ -177,12 +181,13 @@ def normalize(policy: Policy, claim: Claim, person: Person) -> Normalized:
         raise fail(
             "facility.level", "claim.facility.level.kind",
             tier=tier, kind=kind, accepted=list(policy.claim_kinds[kind].tiers),
+            accepted_names=[policy.tiers[t].name or "" for t in policy.claim_kinds[kind].tiers],
         )  # fmt: skip
     fcounty: str | None = None
     if facility.county is not None:
         fcounty = _county(policy, facility.county, lambda: fail(
             "facility.county", "claim.facility.county.unknown",
-            value=facility.county, accepted=_known(policy, "counties"),
+            value=facility.county, **_named(policy, "counties"),
         ))  # fmt: skip
     elif known_facility is not None:
         fcounty = known_facility.county

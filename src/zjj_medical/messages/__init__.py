@@ -1,11 +1,14 @@
-"""Error messages: one catalog of templates per language, keyed by the error's code.
+"""Error messages: templates keyed by the error's code, in Chinese and English.
 
 An error is data — a dotted ``code`` (``claim.facility.level.unknown``) and its
 ``params`` (the bad value, the accepted values, the limits …). Words come last:
-:func:`render` looks the code's template up in the catalog of the language asked for
-and fills it in. The English catalog is :data:`zjj_medical.messages.en.MESSAGES`;
-another language is one more mapping ``{code: template}`` added to :data:`CATALOGS`
-(a code missing from it falls back to English), with its word for "none" in :data:`NONE`.
+:func:`render` looks the code's template up in the language asked for and fills it in.
+The English templates are :data:`zjj_medical.messages.en.MESSAGES`, the source text;
+the Chinese ones are the entries of the gettext catalog (:mod:`zjj_medical.i18n`) whose
+context is the code (a code left untranslated falls back to English).
+
+A list param ``accepted`` (or ``declared``) with a parallel ``accepted_names`` list is
+shown in Chinese as ids with their names: ``sangzhi（桑植县）``.
 
 Templates use :meth:`str.format` fields: ``{value}`` is the parameter as text,
 ``{value!r}`` as Python writes it (``'clinic'`` with quotes; see :func:`jsonable`); a list
@@ -23,14 +26,16 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
+from zjj_medical.i18n import get_language, name_with_id, normalize_language, pgettext
 from zjj_medical.messages import en
 
-__all__ = ["CATALOGS", "NONE", "jsonable", "render", "template_fields"]
+__all__ = ["CATALOGS", "NONE", "jsonable", "render", "template", "template_fields"]
 
-#: The catalogs by language tag: ``{code: template}``.
+#: The English templates by language tag (the source text; other languages come from the
+#: gettext catalog, see :func:`template`).
 CATALOGS: dict[str, Mapping[str, str]] = {"en": en.MESSAGES}
 #: The word for an empty list of accepted values (``{accepted:or_none}``), by language tag.
-NONE: dict[str, str] = {"en": "none"}
+NONE: dict[str, str] = {"en": "none", "zh": "无"}
 
 
 _JSON = (str, int, float, bool, type(None))
@@ -66,31 +71,53 @@ def _parsed(template: str) -> tuple[tuple[str, str | None, str, str | None], ...
     )
 
 
-def _field(value: Any, spec: str, lang: str) -> str:
-    """One field: a list as its items joined by ``, `` (spec ``or_none``: the language's
-    word for none when empty; ``py``: as Python writes the list), else ``format``."""
+def _field(value: Any, spec: str, lang: str, names: Any = None) -> str:
+    """One field: a list as its items joined by ``, `` (``、`` in Chinese, each id with its
+    name from ``names`` when given; spec ``or_none``: the language's word for none when
+    empty; ``py``: as Python writes the list), else ``format``."""
     if isinstance(value, list):
         if spec == "py":
             return str(value)
-        joined = ", ".join(str(v) for v in value)
+        if lang == "zh":
+            named = names if isinstance(names, list) and len(names) == len(value) else None
+            items = [
+                name_with_id(str(v), named[i] if named else None, "zh") for i, v in enumerate(value)
+            ]
+            joined = "、".join(items)
+        else:
+            joined = ", ".join(str(v) for v in value)
         if spec == "or_none" and not joined:
             return NONE.get(lang, NONE["en"])
         return joined
     return format(value, spec)
 
 
-def render(code: str, params: Mapping[str, Any], lang: str = "en") -> str:
-    """The message of an error ``code`` with its ``params``, in ``lang`` (English by default).
+def template(code: str, lang: str = "en") -> str:
+    """The template of an error ``code`` in ``lang`` (English when it has no translation).
+
+    >>> template("policy.ratio.range", "zh")
+    '{source}：{path}：{value} 不在 [0, 1] 内'
+    """
+    english = en.MESSAGES[code]
+    if lang == "en":
+        return english
+    return pgettext(code, english, lang)
+
+
+def render(code: str, params: Mapping[str, Any], lang: str | None = "en") -> str:
+    """The message of an error ``code`` with its ``params``, in ``lang`` (English by default;
+    ``None``: the current language, :func:`zjj_medical.i18n.get_language`).
 
     ``{name!r}`` writes ``params[name + "_repr"]`` when there is one (see :func:`jsonable`).
 
     >>> render("policy.ratio.range", {"source": "p.yaml", "path": "layers[0].ratio", "value": "1.2"})
     'p.yaml: layers[0].ratio: 1.2 is not in [0, 1]'
+    >>> render("policy.ratio.range", {"source": "p.yaml", "path": "layers[0].ratio", "value": "1.2"}, "zh")
+    'p.yaml：layers[0].ratio：1.2 不在 [0, 1] 内'
     """
-    catalog = CATALOGS.get(lang, en.MESSAGES)
-    template = catalog.get(code) or en.MESSAGES[code]
+    lang = get_language() if lang is None else (normalize_language(lang) or "en")
     out = []
-    for literal, name, spec, conversion in _parsed(template):
+    for literal, name, spec, conversion in _parsed(template(code, lang)):
         out.append(literal)
         if name is None:
             continue
@@ -100,7 +127,7 @@ def render(code: str, params: Mapping[str, Any], lang: str = "en") -> str:
         elif conversion == "s":
             out.append(format(str(params[name]), spec))
         else:
-            out.append(_field(params[name], spec, lang))
+            out.append(_field(params[name], spec, lang, params.get(f"{name}_names")))
     return "".join(out)
 
 

@@ -445,7 +445,8 @@ MESSAGES: dict[str, str] = {
     "service.internal": "an internal error (request {request_id}); nothing was changed that a"
     " retry would not find",
     "service.token.role": "role: {value!r} is not accepted (accepted: {accepted})",
-    "service.token.facility": "a {role} token {need} (--facility)",
+    "service.token.facility": "a facility token needs the facility it acts for (--facility)",
+    "service.token.bureau": "a bureau token reads every facility's claims: it takes no --facility",
     "service.token.unknown": "token {token_id}: no such valid token",
     # -- tables, files and analysis arguments (raised as ValueError or TypeError) -----------
     "lines.claim_id.missing": "lines: row {row} has no claim_id; every fee line names the claim"

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import TYPE_CHECKING
 
+from zjj_medical.i18n import N_, get_language, yes_no
+from zjj_medical.i18n import gettext as _
 from zjj_medical.money import format_money
 
 if TYPE_CHECKING:
     from zjj_medical.engine.settlement import Settlement
 
-__all__ = ["LAYER_TERMS", "explain_settlement", "layer_label"]
+__all__ = [
+    "INPUT_LABELS",
+    "LAYER_TERMS",
+    "NOTE_PHRASES",
+    "explain_settlement",
+    "input_label",
+    "layer_label",
+    "note_text",
+]
 
 #: Chinese and English names of the standard layers.
 LAYER_TERMS: dict[str, tuple[str, str]] = {
@@ -31,40 +43,144 @@ def layer_label(layer_id: str, name: str | None = None) -> str:
     >>> layer_label("chronic_outpatient", "门诊慢特病")
     '门诊慢特病 chronic outpatient'
     """
+    chinese_only = get_language() == "zh"
     if layer_id in LAYER_TERMS:
-        return " ".join(LAYER_TERMS[layer_id])
+        return LAYER_TERMS[layer_id][0] if chinese_only else " ".join(LAYER_TERMS[layer_id])
     if name is None:
         return layer_id
-    return f"{name} {layer_id.replace('_', ' ')}"
+    return name if chinese_only else f"{name} {layer_id.replace('_', ' ')}"
 
 
 def explain_settlement(s: Settlement) -> str:
-    """A plain-text explanation of a settlement, one paragraph per layer."""
+    """A plain-text explanation of a settlement, one paragraph per layer, in the current
+    language (:mod:`zjj_medical.i18n`)."""
     ratio = "—" if s.actual_ratio is None else f"{s.actual_ratio * 100:.2f}%"
     lines = [
-        f"Claim {s.claim_id} ({s.kind}, {s.date}) — 医疗费总额 total cost {format_money(s.total)}, "
-        f"政策范围内费用 in-scope cost {format_money(s.in_scope)}",
-        f"县域内 in-county: {'是 yes' if s.in_county else '否 no'}; "
-        f"先诊疗、后付费 pay-later: {'是 yes' if s.pay_later else '否 no'}",
+        _(
+            "Claim {claim_id} ({kind}, {date}) — 医疗费总额 total cost {total}, "
+            "政策范围内费用 in-scope cost {in_scope}"
+        ).format(
+            claim_id=s.claim_id,
+            kind=s.kind,
+            date=s.date,
+            total=format_money(s.total),
+            in_scope=format_money(s.in_scope),
+        ),
+        _("县域内 in-county: {in_county}; 先诊疗、后付费 pay-later: {pay_later}").format(
+            in_county=_yes(s.in_county), pay_later=_yes(s.pay_later)
+        ),
         "",
     ]
     for e in s.trace:
         lines.append(f"{layer_label(e.layer, e.name)}: {format_money(e.amount)}")
         inputs = e.formatted_inputs()
-        facts = ", ".join(f"{k} {v}" for k, v in inputs.items() if isinstance(v, str))
+        facts = ", ".join(f"{input_label(k)} {v}" for k, v in inputs.items() if isinstance(v, str))
         if facts:
             lines.append(f"    {facts}")
         for band in inputs.get("bands", []):
             upper = band["to"] or "∞"
             lines.append(
-                f"    band {band['from']}–{upper} at {band['ratio']}: {band['this_claim']} this claim"
+                "    "
+                + _("band {lower}–{upper} at {ratio}: {amount} this claim").format(
+                    lower=band["from"], upper=upper, ratio=band["ratio"], amount=band["this_claim"]
+                )
             )
         if e.note:
-            lines.append(f"    {e.note}")
-        lines.append(f"    依据 clause: {e.clause}")
+            lines.append(f"    {note_text(e.note)}")
+        lines.append("    " + _("依据 clause: {clause}").format(clause=e.clause))
     lines += [
         "",
-        f"报销合计 reimbursed {format_money(s.reimbursed)}; 个人自付 patient pays "
-        f"{format_money(s.patient_pay)}; 实际报销比例 actual ratio {ratio}",
+        _(
+            "报销合计 reimbursed {reimbursed}; 个人自付 patient pays {patient_pay}; "
+            "实际报销比例 actual ratio {ratio}"
+        ).format(
+            reimbursed=format_money(s.reimbursed),
+            patient_pay=format_money(s.patient_pay),
+            ratio=ratio,
+        ),
     ]
     return "\n".join(lines)
+
+
+#: The phrases of a trace's note (written by the layer types, in English), in the catalog:
+#: a Chinese explanation shows the note with each phrase translated.
+NOTE_PHRASES = (
+    N_("claim no. {n} this year ({count}): "),
+    N_("deductibles borne this year reach the ceiling {amount}"),
+    N_("limited from {amount} by: "),
+    N_("no layer pays more than what is left of the claim's total"),
+    N_("the ratio is 0"),
+    N_("the base does not exceed the deductible"),
+    N_("nothing to pay on this base"),
+    N_("earlier layers already reach the target {amount}"),
+)
+_NOTE_VALUES = (N_("same tier"), N_("any tier"))
+_FIELD = re.compile(r"\\\{(\w+)\\\}")
+
+
+@functools.cache
+def _note_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for phrase in NOTE_PHRASES:
+        pattern = _FIELD.sub(
+            lambda m: f"(?P<{m[1]}>[^)]+)" if m[1] == "count" else f"(?P<{m[1]}>[0-9.,]+)",
+            re.escape(phrase),
+        )
+        out.append((re.compile(pattern), phrase))
+    return tuple(out)
+
+
+def note_text(note: str) -> str:
+    """A trace's note in the current language: in Chinese, each phrase of the note that the
+    catalog knows is translated (amounts, clauses and reasons are kept as they are).
+
+    >>> note_text("the base does not exceed the deductible")
+    'the base does not exceed the deductible'
+    """
+    if get_language() != "zh" or not note:
+        return note
+    for pattern, phrase in _note_patterns():
+
+        def translated(m: re.Match[str], phrase: str = phrase) -> str:
+            values = {k: _(v) if k == "count" else v for k, v in m.groupdict().items()}
+            return _(phrase).format(**values)
+
+        note = pattern.sub(translated, note)
+    return note.replace("; ", "；")
+
+
+def _yes(flag: bool) -> str:
+    """是 yes / 否 no in English (the Chinese term kept), 是 / 否 in Chinese."""
+    if get_language() == "zh":
+        return yes_no(flag, "zh")
+    return "是 yes" if flag else "否 no"
+
+
+#: The words of the trace inputs an explanation shows (the keys stay the JSON's).
+INPUT_LABELS: dict[str, str] = {
+    "base": N_("base"),
+    "deductible": N_("deductible"),
+    "deductible_borne": N_("deductible borne"),
+    "ratio": N_("ratio"),
+    "computed": N_("computed"),
+    "cumulative_before": N_("year's base before"),
+    "cumulative_after": N_("year's base after"),
+    "target": N_("target"),
+    "target_ratio": N_("target ratio"),
+    "target_of": N_("target of"),
+    "earlier_layers": N_("earlier layers"),
+    "cap": N_("cap"),
+    "amount": N_("amount"),
+}
+
+
+def input_label(key: str) -> str:
+    """A trace input's key in words, in the current language (``deductible_borne`` →
+    ``deductible borne`` / ``已承担起付线``); an unknown key with its underscores as spaces.
+
+    >>> input_label("deductible_borne")
+    'deductible borne'
+    """
+    if key in INPUT_LABELS:
+        return _(INPUT_LABELS[key])
+    return key.replace("_", " ")

@@ -11,10 +11,11 @@ contract's form), never as a float. The words are in :data:`TEXT`.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from zjj_medical.i18n import N_, gettext, yes_no
 from zjj_medical.money import format_money
 from zjj_medical.render.explain import layer_label
 from zjj_medical.render.notes import DOCS, assumed_zero_layers, note
@@ -39,31 +40,49 @@ __all__ = [
     "summary_repr",
 ]
 
-#: The words of the reprs, keyed by what they name.
-TEXT: dict[str, str] = {
-    "settlement": "Settlement {claim_id}: {kind} {date}, total {total}, reimbursed {reimbursed}, patient pays {patient_pay}, actual ratio {ratio}",
-    "summary": "Summary of {policy_id}: {persons} persons ({poor} registered poor), {claims} claims ({errors} not settled); total cost {total}, reimbursed {reimbursed}, out of pocket {oop}",
-    "comparison": "Comparison of {reform} with {baseline}: reimbursed {reimbursed:+}, out of pocket {oop:+}; {better} better off, {worse} worse off",
-    "policy": "Policy {id} ({name}): in force {dates}, {layers} layers, from {file}",
-    "dates": "from {start}",
-    "dates.until": "from {start} until {until}",
-    "payer": "支付方 payer",
-    "amount": "金额 amount",
-    "note": "note",
-    "reimbursed": "报销合计 reimbursed",
-    "patient_pay": "个人自付 patient pays",
-    "actual_ratio": "实际报销比例 actual ratio",
-    "total": "医疗费总额 total cost",
-    "in_scope": "政策范围内费用 in-scope cost",
-    "in_county": "县域内 in-county",
-    "fund_cost": "Fund cost by layer",
-    "totals": "Totals",
-    "targets": "Registered poor: targets",
-    "layers": "Layers",
-    "persons": "Persons better and worse off (out-of-pocket over the year)",
-    "worse_off": "{count} persons worse off; see comparison.worse_off() for who and why ({docs})",
-    "errors": "{errors} rows not settled: see summary.error_table",
-}
+
+class _Translated(dict[str, str]):
+    """Words keyed by what they name, each read in the current language."""
+
+    def __getitem__(self, key: str) -> str:
+        return gettext(super().__getitem__(key))
+
+
+#: The words of the reprs, keyed by what they name (in the current language when read).
+TEXT: Mapping[str, str] = _Translated(
+    {
+        "settlement": N_(
+            "Settlement {claim_id}: {kind} {date}, total {total}, reimbursed {reimbursed}, patient pays {patient_pay}, actual ratio {ratio}"
+        ),
+        "summary": N_(
+            "Summary of {policy_id}: {persons} persons ({poor} registered poor), {claims} claims ({errors} not settled); total cost {total}, reimbursed {reimbursed}, out of pocket {oop}"
+        ),
+        "comparison": N_(
+            "Comparison of {reform} with {baseline}: reimbursed {reimbursed:+}, out of pocket {oop:+}; {better} better off, {worse} worse off"
+        ),
+        "policy": N_("Policy {id} ({name}): in force {dates}, {layers} layers, from {file}"),
+        "dates": N_("from {start}"),
+        "dates.until": N_("from {start} until {until}"),
+        "payer": N_("支付方 payer"),
+        "amount": N_("金额 amount"),
+        "note": N_("note"),
+        "reimbursed": N_("报销合计 reimbursed"),
+        "patient_pay": N_("个人自付 patient pays"),
+        "actual_ratio": N_("实际报销比例 actual ratio"),
+        "total": N_("医疗费总额 total cost"),
+        "in_scope": N_("政策范围内费用 in-scope cost"),
+        "in_county": N_("县域内 in-county"),
+        "fund_cost": N_("Fund cost by layer"),
+        "totals": N_("Totals"),
+        "targets": N_("Registered poor: targets"),
+        "layers": N_("Layers"),
+        "persons": N_("Persons better and worse off (out-of-pocket over the year)"),
+        "worse_off": N_(
+            "{count} persons worse off; see comparison.worse_off() for who and why ({docs})"
+        ),
+        "errors": N_("{errors} rows not settled: see summary.error_table"),
+    }
+)
 
 
 def _e(value: object) -> str:
@@ -133,7 +152,7 @@ def settlement_html(s: Settlement) -> str:
         [
             (TEXT["total"], format_money(s.total)),
             (TEXT["in_scope"], format_money(s.in_scope)),
-            (TEXT["in_county"], "是 yes" if s.in_county else "否 no"),
+            (TEXT["in_county"], yes_no(s.in_county)),
         ],
     )
     rows = [

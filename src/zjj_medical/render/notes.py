@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from zjj_medical.i18n import N_, gettext
 from zjj_medical.policy.model import Param, Policy
 
 __all__ = ["DOCS", "NOTES", "assumed_zero_layers", "is_assumed_zero", "note"]
@@ -30,19 +31,21 @@ DOCS: dict[str, str] = {
     "worse_off": "how-to/reform-notebook/#who-is-worse-off",
 }
 
-#: The analyst-facing notes, in English; each may read ``{reason}`` and ``{docs}``.
+#: The analyst-facing notes, in English (translated when shown); each may read ``{reason}`` and ``{docs}``.
 NOTES: dict[str, str] = {
-    "zero_rate": "rate assumed 0 ({reason}): pays nothing until the policy file gives it a rate",
-    "zero_rate.short": "rate assumed 0",
-    "zero_rate.sheet": "比例未列明，按 0 计 rate not stated, assumed 0: {layers}",
-    "worse_off.critical_illness": (
+    "zero_rate": N_(
+        "rate assumed 0 ({reason}): pays nothing until the policy file gives it a rate"
+    ),
+    "zero_rate.short": N_("rate assumed 0"),
+    "zero_rate.sheet": N_("比例未列明，按 0 计 rate not stated, assumed 0: {layers}"),
+    "worse_off.critical_illness": N_(
         "pays more out of pocket because critical-illness insurance paid less: the reform "
         "left a smaller in-scope remainder on the year's base, so less of a later claim is "
         "above the deductible or in a higher band (see {docs})"
     ),
-    "worse_off.other": "pays more out of pocket under the reform (see {docs})",
-    "worse_off.title": "Worse off under the reform",
-    "worse_off.none": "Nobody is worse off under the reform.",
+    "worse_off.other": N_("pays more out of pocket under the reform (see {docs})"),
+    "worse_off.title": N_("Worse off under the reform"),
+    "worse_off.none": N_("Nobody is worse off under the reform."),
 }
 
 
@@ -53,7 +56,7 @@ def note(key: str, **params: object) -> str:
     'rate assumed 0'
     """
     topic = key.split(".")[0]
-    return NOTES[key].format(docs=DOCS.get(topic, ""), **params)
+    return gettext(NOTES[key]).format(docs=DOCS.get(topic, ""), **params)
 
 
 def _all_zero(value: object) -> bool:

@@ -234,8 +234,8 @@ def issue_token(
 
     Raises:
         StoreError: ``service.token.role`` (a role not in :data:`ROLES`) or
-            ``service.token.facility`` (a facility token needs a facility, a bureau
-            token takes none).
+            ``service.token.facility`` (a facility token needs a facility) or
+            ``service.token.bureau`` (a bureau token takes none).
     """
     if role not in ROLES:
         raise StoreError(
@@ -243,11 +243,8 @@ def issue_token(
             field="role",
         )  # fmt: skip
     if (role == "facility") != bool(facility):
-        need = "needs a facility" if role == "facility" else "takes no facility"
-        raise StoreError(
-            code="service.token.facility", params={"role": role, "need": need},
-            field="facility",
-        )  # fmt: skip
+        code = "service.token.facility" if role == "facility" else "service.token.bureau"
+        raise StoreError(code=code, params={"role": role}, field="facility")
     secret = new_secret()
     record = TokenRecord(new_token_id(), token_hash(secret), role, facility or None, _now(),
                          note=note)  # fmt: skip
