@@ -330,9 +330,12 @@ def simulate_dask(
         out = None if out_dir is None else Path(out_dir).resolve()
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
+        # The policies go to each worker once: its tasks share them, and with them the
+        # cache of their resolved numbers.
+        shared = client.scatter(dict(policies), broadcast=True)
         futures = client.map(
             _settle_task, [str(d)] * k, range(k), [None if out is None else str(out)] * k,
-            [dict(policies)] * k, [on] * k, pure=False,
+            [shared] * k, [on] * k, pure=False,
         )  # fmt: skip
         if progress:
             dask_progress(futures)  # type: ignore[no-untyped-call]
