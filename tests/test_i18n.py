@@ -132,12 +132,14 @@ def test_the_catalog_ships_with_the_package() -> None:
     import tomllib
     from pathlib import Path
 
+    import zjj_medical
     from zjj_medical.i18n import catalog_path
 
     root = Path(__file__).resolve().parents[1]
+    package = Path(zjj_medical.__file__).resolve().parent  # the checkout's or the installed one
     data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = data["tool"]["setuptools"]["package-data"]["zjj_medical"]
     for suffix in (".po", ".mo"):
         path = Path(str(catalog_path("zh", suffix)))
-        relative = path.relative_to(root / "src" / "zjj_medical")
+        relative = path.resolve().relative_to(package)
         assert any(relative.match(p) for p in patterns), suffix
