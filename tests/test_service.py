@@ -312,6 +312,46 @@ def test_every_write_is_in_the_audit_trail(
     assert [] == audit_chain_problems(store.audit())
 
 
+def test_a_settlement_and_its_audit_record_are_committed_together(
+    client: TestClient, keys: Tokens, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit record of a settlement or a reversal is written in the write's own
+    transaction: when it cannot be written, nothing of the write is stored either (the
+    refusal is audited after), so no write is ever stored without its record."""
+    from zjj_medical.errors import StoreError
+
+    real = store.add_audit
+    calls: list[str] = []
+    fail = [True]  # the next call fails
+
+    def fails_once(record: Any) -> Any:
+        calls.append(record.outcome)
+        if fail[0]:
+            fail[0] = False
+            raise StoreError(code="store.sqlite", params={"db": "t.db", "detail": "disk full"})
+        return real(record)
+
+    monkeypatch.setattr(store, "add_audit", fails_once)
+    r = _settle(client, keys.h1, document("C1"))
+    assert 503 == r.status_code
+    assert store.settlement("C1") is None  # rolled back with its audit record
+    assert ["ok", "store.sqlite"] == calls  # the success inside, then the refusal after
+    assert [(503, "store.sqlite")] == [(a.status, a.outcome) for a in store.audit()
+                                   if a.action == "settle"]  # fmt: skip
+
+    calls.clear()
+    assert 200 == _settle(client, keys.h1, document("C1")).status_code
+    assert store.settlement("C1") is not None
+    assert ["ok"] == calls  # one record, written inside the settlement's transaction
+
+    calls.clear()
+    fail[0] = True
+    r = client.post("/v1/claims/C1/reverse", content=b"", headers=auth(keys.h1))
+    assert 503 == r.status_code
+    assert [] == store.reversals("C1")  # the reversal rolled back with its record
+    assert store.settlement("C1") is not None
+
+
 def test_tokens_never_reach_the_log(
     client: TestClient, keys: Tokens, caplog: pytest.LogCaptureFixture
 ) -> None:

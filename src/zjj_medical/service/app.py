@@ -45,7 +45,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -71,7 +71,13 @@ from zjj_medical.store.book import LedgerBook, PolicyVersion
 __all__ = ["STATIC", "create_app"]
 
 _Handler = TypeVar("_Handler", bound=Callable[..., Awaitable[Response]])
-_Work = Callable[[LedgerBook, ops.Call, TokenRecord], tuple[ops.Reply, str]]
+
+
+class _Work(Protocol):
+    def __call__(
+        self, book: LedgerBook, call: ops.Call, who: TokenRecord, *, audit: ops.AuditInside
+    ) -> tuple[ops.Reply, str]: ...
+
 
 log = logging.getLogger("zjj_medical.service")
 
@@ -296,7 +302,9 @@ def create_app(
 
     async def _write(action: str, call: ops.Call, work: _Work) -> Response:
         return await service.run(
-            lambda book: ops.write(book, call, action, lambda who: work(book, call, who))
+            lambda book: ops.write(
+                book, call, action, lambda who, audit: work(book, call, who, audit=audit)
+            )
         )
 
     @route("POST", "/v1/settle", "SettlementInput", "SettlementOutput", writes,

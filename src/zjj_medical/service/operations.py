@@ -175,11 +175,23 @@ def _check_claims(book: LedgerBook, who: TokenRecord, claims: list[Claim]) -> No
             )  # fmt: skip
 
 
+#: Records a write's success in the audit trail: called with the write's target inside the
+#: write's own transaction, so the write and its audit record are committed together.
+AuditInside = Callable[[str], object]
+
+
 def settle(
-    book: LedgerBook, call: Call, who: TokenRecord, *, write: bool, platform: bool
+    book: LedgerBook,
+    call: Call,
+    who: TokenRecord,
+    *,
+    write: bool,
+    platform: bool,
+    audit: AuditInside | None = None,
 ) -> tuple[Reply, str]:
     """Settle (or pre-settle) a person-year document, or a platform request; the reply and
-    the claim ids it names (for the audit trail)."""
+    the claim ids it names (for the audit trail, written by ``audit`` inside the
+    settlement's transaction when given)."""
     _need_role(who, "facility")
     data = _read(call.body)
     doc = request_document(data) if platform else data
@@ -196,7 +208,8 @@ def settle(
                 field="ledger", path="ledger",
             )  # fmt: skip
     if write:
-        settlements = [r.settlement for r in book.settle_all(claims, person)]
+        then = None if audit is None else (lambda _records: audit(target))
+        settlements = [r.settlement for r in book.settle_all(claims, person, then=then)]
     else:
         settlements = book.presettle_all(claims, person)
     last: Ledger | None = settlements[-1].ledger if settlements else given
@@ -229,10 +242,16 @@ def _platform_claim_id(body: bytes) -> str:
 
 
 def reverse(
-    book: LedgerBook, call: Call, who: TokenRecord, claim_id: str | None
+    book: LedgerBook,
+    call: Call,
+    who: TokenRecord,
+    claim_id: str | None,
+    *,
+    audit: AuditInside | None = None,
 ) -> tuple[Reply, str]:
     """Reverse a claim (``claim_id``, or the platform body's ``mdtrt_id``). A claim already
-    reversed and not settled again answers with its last reversal (a retry)."""
+    reversed and not settled again answers with its last reversal (a retry). ``audit``, when
+    given, records the reversal inside its transaction."""
     _need_role(who, "facility")
     cid = claim_id if claim_id is not None else _platform_claim_id(call.body)
     record = book.store.settlement(cid)
@@ -240,7 +259,8 @@ def reverse(
         raise _forbidden(cid)
     if record is not None:
         try:
-            reversal: Reversal = book.reverse(cid)
+            then = None if audit is None else (lambda _reversal: audit(cid))
+            reversal: Reversal = book.reverse(cid, then=then)
             return _json(reversal.to_dict()), cid
         except UnknownClaim:
             pass  # reversed meanwhile by a request running beside this one: a retry
@@ -254,9 +274,13 @@ def write(
     book: LedgerBook,
     call: Call,
     action: str,
-    work: Callable[[TokenRecord], tuple[Reply, str]],
+    work: Callable[[TokenRecord, AuditInside], tuple[Reply, str]],
 ) -> Reply:
-    """Run a write for an authenticated caller: idempotency, the work, the audit record."""
+    """Run a write for an authenticated caller: idempotency, the work, the audit record.
+
+    A write that succeeds is audited inside its own transaction (the work calls the
+    ``AuditInside`` it is given), so no settlement or reversal is ever stored without its
+    record; a refusal, a replay or a retry that writes nothing is audited after it."""
     who = authenticate(book, call.authorization)
     key = call.idempotency_key
     body_hash = _sha256(f"{call.method} {call.path}\n".encode() + call.body)
@@ -266,6 +290,15 @@ def write(
             raise ServiceError(code="service.idempotency.key", params={"value": key[:300]})
         kept = book.store.idempotent(key, who.id)
     target = ""
+    audited: list[AuditRecord] = []
+
+    def record(target: str, status: int, outcome: str) -> AuditRecord:
+        return AuditRecord(0, _now(), action, who.id, who.role, who.facility, call.request_id,
+                           target, _sha256(call.body), status, outcome)  # fmt: skip
+
+    def inside(target: str) -> None:  # a success, in the write's own transaction
+        audited.append(book.store.add_audit(record(target, 200, "ok")))
+
     if kept is not None and kept.body_hash == body_hash:
         reply, outcome = Reply(kept.status, kept.body), "replay"
     else:
@@ -273,11 +306,9 @@ def write(
             error = DuplicateClaim(code="service.idempotency.conflict", params={"key": key})
             reply, outcome = problem_reply(error, call.lang), error.code
         else:
-            reply, target, outcome = attempt(lambda: work(who), call.lang)
-    book.store.add_audit(
-        AuditRecord(0, _now(), action, who.id, who.role, who.facility, call.request_id, target,
-                    _sha256(call.body), reply.status, outcome)
-    )  # fmt: skip
+            reply, target, outcome = attempt(lambda: work(who, inside), call.lang)
+    if not (audited and outcome == "ok"):
+        book.store.add_audit(record(target, reply.status, outcome))
     if key is not None and kept is None and 200 <= reply.status < 300:
         kept = book.store.add_idempotent(
             IdempotentResponse(key, who.id, body_hash, reply.status, reply.body, _now())

@@ -275,8 +275,18 @@ class LedgerBook:
         """
         return self.settle_all([claim], person)[0]
 
-    def settle_all(self, claims: Iterable[Claim], person: Person) -> list[StoredSettlement]:
+    def settle_all(
+        self,
+        claims: Iterable[Claim],
+        person: Person,
+        *,
+        then: Callable[[list[StoredSettlement]], object] | None = None,
+    ) -> list[StoredSettlement]:
         """Settle a person's claims of one year in order, in one transaction (all or none stored).
+
+        ``then``, when given, is called with the records inside that transaction, after
+        the postings and before the commit: what it writes to the store (the service's
+        audit record) is committed with them, or not at all.
 
         Raises:
             InvalidClaim: the claims are of more than one year (nothing is written).
@@ -305,6 +315,8 @@ class LedgerBook:
                 ledger, seq = record.settlement.ledger, seq + 1
                 latest = after_posting(latest, claim)
                 out.append(record)
+            if then is not None:
+                then(out)
         return out
 
     def verify(self) -> VerifyReport:
@@ -312,7 +324,9 @@ class LedgerBook:
         return verify(self)
 
     # -- reversing ----------------------------------------------------------------------------
-    def reverse(self, claim_id: str) -> Reversal:
+    def reverse(
+        self, claim_id: str, *, then: Callable[[Reversal], object] | None = None
+    ) -> Reversal:
         """冲正 / 退费重算: reverse a claim's settlement and re-settle the person-year's later claims.
 
         Nothing is erased: the store appends a reversing posting for the claim and an
@@ -320,7 +334,8 @@ class LedgerBook:
         order, each under the policy in force on its date, from the ledger as it stood
         before the reversed claim. Each one's change per layer (new − old) is stored and
         returned, so every fund can be refunded or charged the difference. All in one
-        transaction of the person-year.
+        transaction of the person-year; ``then``, when given, is called with the reversal
+        inside it, before the commit (as in :meth:`settle_all`).
 
         Raises:
             UnknownClaim: the claim id is not stored.
@@ -331,7 +346,10 @@ class LedgerBook:
                 target = self.settlement(claim_id)
                 if (target.person_id, target.year) != (seen.person_id, seen.year):
                     continue  # reversed and settled again elsewhere meanwhile: lock that one
-                return self._reverse(target)
+                reversal = self._reverse(target)
+                if then is not None:
+                    then(reversal)
+                return reversal
 
     def _reverse(self, target: StoredSettlement) -> Reversal:
         records = self.store.settlements(target.person_id, target.year)
