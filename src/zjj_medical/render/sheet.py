@@ -51,7 +51,9 @@ def how_text(entry: TraceEntry, layer_type: str) -> str:
                 cap=cap["cap"], per=per, shared=shared, remaining=cap["remaining"]
             )
         )
-    if i.get("cap"):
+    if str(i.get("cap") or "").startswith("none"):  # the trace's "none (上不封顶)"
+        parts.append(_("no cap (上不封顶)"))
+    elif i.get("cap"):
         parts.append(_("cap: {cap}").format(cap=i["cap"]))
     text = ("；" if zh else "; ").join(parts)
     if entry.note and zh:
@@ -125,7 +127,9 @@ def settlement_sheet(
             _("参保人 person"),
             f"{person.id}  {poor_label if person.poor else ''}",
         )
-        head.add_row(_("类别 kind / 日期 date"), f"{s.kind} / {s.date}")
+        kind = policy.claim_kinds.get(s.kind)
+        shown = kind.name if kind is not None and get_language() == "zh" else s.kind
+        head.add_row(_("类别 kind / 日期 date"), f"{shown} / {s.date}")
         head.add_row(_("县域内 in-county"), _yes(s.in_county))
         head.add_row(_("先诊疗、后付费 pay-later"), _yes(s.pay_later))
         head.add_row(_("医疗费总额 total cost"), format_money(s.total))
