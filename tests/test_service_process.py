@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -49,7 +50,7 @@ def _cli(*args: str) -> _Done:
 class Server:
     """A ``zjj-medical serve`` subprocess on a free port."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path | str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -82,7 +83,7 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "ledger.db"
 
 
-def _token(db: Path, *args: str) -> str:
+def _token(db: Path | str, *args: str) -> str:
     done = _cli("token", "create", "--db", str(db), *args)
     assert 0 == done.returncode, done.stderr
     assert 1 == len(done.stdout.splitlines())  # the token alone on standard output
@@ -191,3 +192,76 @@ def test_kill_9_under_load_loses_no_acknowledged_settlement(db: Path) -> None:
     verify = _cli("ledger", "--db", str(db), "verify")
     assert 0 == verify.returncode, verify.stdout + verify.stderr
     assert os.path.exists(db)
+
+
+# -- two servers, one PostgreSQL database --------------------------------------------------
+def _pg_document(cid: str, i: int, person: int) -> dict[str, Any]:
+    """Claim i of person P<person> at facility H1: amounts and dates differ by claim, so the
+    order of posting changes what each claim pays (caps and deductibles carry over)."""
+    total = f"{2500 + 1013 * i}.00"
+    return {
+        "person": {"id": f"P{person}", "poor": person % 2 == 0, "county": "cili"},
+        "claims": [{
+            "id": cid, "kind": "inpatient", "date": f"2019-{1 + i % 12:02d}-{1 + i % 27:02d}",
+            "facility": {"id": "H1", "level": "county", "county": "cili"},
+            "total": total, "in_scope": total,
+        }],
+    }  # fmt: skip
+
+
+def test_two_servers_on_one_postgresql_database_lose_no_update() -> None:
+    """Two ``zjj-medical serve`` processes on one PostgreSQL database, 8 client threads
+    settling 60 claims of the same 3 persons through both at once: every claim stored
+    exactly once, each person-year equal to settling its claims in memory in the order
+    they were posted (no lost update), the journal and the audit trail whole."""
+    from store_helpers import pg_schema
+    from zjj_medical import settle_year
+    from zjj_medical.contract.documents import parse_document
+
+    with pg_schema() as url:
+        token = _token(url, "--facility", "H1")
+        servers = [Server(url), Server(url)]
+        docs = [_pg_document(f"C{i:03d}", i, i % 3) for i in range(60)]
+        answers: dict[str, int] = {}
+        lock = threading.Lock()
+
+        def client(k: int) -> None:
+            with httpx.Client(timeout=60) as http:
+                for i in range(k, len(docs), 8):
+                    server = servers[i % 2]
+                    r = http.post(server.url + "/v1/settle", content=body(docs[i]),
+                                  headers=auth(token))  # fmt: skip
+                    with lock:
+                        answers[docs[i]["claims"][0]["id"]] = r.status_code
+
+        try:
+            threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(300)
+        finally:
+            for server in servers:
+                server.stop()
+        assert {200} == set(answers.values())
+        assert 60 == len(answers)
+        claims = {}
+        for doc in docs:
+            person, (parsed,), _ = parse_document(doc)
+            claims[parsed.id] = (parsed, person)
+        with LedgerBook.open(url) as book:
+            seen: list[str] = []
+            for k in range(3):
+                stored = book.settlements(f"P{k}", 2019)
+                order = [r.claim_id for r in stored]
+                seen += order
+                person = claims[order[0]][1]
+                again = settle_year([claims[cid][0] for cid in order], person)
+                assert [s.payments for s in again] == [r.settlement.payments for r in stored]
+                assert again[-1].ledger == book.ledger(f"P{k}", 2019)
+            assert sorted(seen) == sorted(claims)  # each claim once
+            report = book.verify()
+            assert report.ok, [p.message for p in report.problems]
+            audit = json.loads(_cli("ledger", "audit", "--db", url, "--json").stdout)
+            assert audit["ok"]
+            assert 60 == sum(1 for r in audit["records"] if r["action"] == "settle")
