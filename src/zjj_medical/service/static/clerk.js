@@ -28,7 +28,7 @@ const I18N = {
     reimbursed: "报销合计", patientPay: "个人自付", actualRatio: "实际报销比例", ratioHow: "报销合计 ÷ 医疗费总额",
     base: "基数", deductible: "起付线", ratio: "比例", yearBase: "年度累计", annualDeductible: "年度起付线",
     bands: "分段", capYear: "年度封顶 {cap}，剩余 {left}", capClaim: "每次封顶 {cap}，剩余 {left}",
-    sharedBy: "（与 {who} 共用）", cap: "封顶", targetOf: { total: "医疗费总额", in_scope: "政策范围内费用" },
+    sharedBy: "（与 {who} 共用）", cap: "封顶", noCap: "上不封顶", targetOf: { total: "医疗费总额", in_scope: "政策范围内费用" },
     lessPaid: "减去以上已付 {paid}",
     confirmText: "冲销单据 {id}？本年度该参保人此后的单据将按顺序重新结算。此操作会记入台账，不可撤回。",
     reversedMsg: "单据 {id} 已冲销。各基金退回：{refund}。", adjusted: "重新结算的后续单据：{n} 张。",
@@ -67,7 +67,7 @@ const I18N = {
     reimbursed: "Reimbursed", patientPay: "Patient pays", actualRatio: "Actual ratio", ratioHow: "reimbursed ÷ total cost",
     base: "base", deductible: "deductible", ratio: "ratio", yearBase: "year's base", annualDeductible: "annual deductible",
     bands: "bands", capYear: "cap {cap} a year, {left} left", capClaim: "cap {cap} a claim, {left} left",
-    sharedBy: " (shared by {who})", cap: "cap", targetOf: { total: "total cost", in_scope: "in-scope cost" },
+    sharedBy: " (shared by {who})", cap: "cap", noCap: "no cap (上不封顶)", targetOf: { total: "total cost", in_scope: "in-scope cost" },
     lessPaid: "less {paid} paid above",
     confirmText: "Reverse claim {id}? The person's later claims of the year are settled again in order. This is posted to the ledger and cannot be undone.",
     reversedMsg: "Claim {id} is reversed. Refunded per fund: {refund}.", adjusted: "Later claims settled again: {n}.",
@@ -401,7 +401,8 @@ function how(inputs) {
     if (c.shared_by) s += t("sharedBy", { who: [].concat(c.shared_by).join("、") });
     parts.push(s);
   }
-  if (i.cap) parts.push(`${t("cap")}${colon}${i.cap}`);
+  if (String(i.cap || "").startsWith("none")) parts.push(t("noCap"));  // the trace's "none (上不封顶)"
+  else if (i.cap) parts.push(`${t("cap")}${colon}${i.cap}`);
   return parts.join(semi);
 }
 
