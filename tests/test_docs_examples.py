@@ -210,6 +210,8 @@ FIRST_READ = [
     "tutorial/first-simulation.md",
     "how-to/county-policy.md",
     "how-to/billing-integration.md",
+    "how-to/his-http.md",
+    "how-to/clerk-page.md",
     "glossary.md",
     "reference/errors.md",
 ]
