@@ -54,8 +54,11 @@ def test_every_error_code_has_a_chinese_template_with_the_same_fields() -> None:
 
 def test_no_template_entry_is_lost() -> None:
     pot = template()
-    codes = {m.context for m in pot if m.context}
+    contexts = {m.context for m in pot if m.context}
+    codes = {c for c in contexts if not c.startswith(en.MEANING_CONTEXT)}
+    families = {c.removeprefix(en.MEANING_CONTEXT) for c in contexts - codes}
     assert set(en.MESSAGES) == codes
+    assert set(en.MEANINGS) == families
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@
 
 - the error templates of :data:`zjj_medical.messages.en.MESSAGES`, each under its code as
   the entry's context;
+- what each family of codes means (:data:`zjj_medical.messages.en.MEANINGS`), each under
+  ``meaning:`` and its family as the entry's context;
 - the texts marked in the code with ``_()`` or ``N_()`` (Babel's Python extractor);
 - the help of every command and option of the ``zjj-medical`` command line;
 
@@ -76,6 +78,10 @@ def template() -> Catalog:
     pot = Catalog(domain=DOMAIN, project="zjj_medical", fuzzy=False)
     for code, text in sorted(en.MESSAGES.items()):
         pot.add(text, context=code, locations=[("zjj_medical/messages/en.py", 0)])
+    for family, text in sorted(en.MEANINGS.items()):
+        pot.add(
+            text, context=en.MEANING_CONTEXT + family, locations=[("zjj_medical/messages/en.py", 0)]
+        )
     for filename, lineno, message in source_texts():
         pot.add(message, locations=[(f"zjj_medical/{filename}", lineno)])
     for where, text in command_texts(cli):
