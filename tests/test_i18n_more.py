@@ -4,6 +4,7 @@ the ledger store's words, and the policy's names in tables."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from decimal import Decimal
@@ -179,3 +180,48 @@ def test_audit_problems_in_chinese_and_the_json_stays_english(tmp_path: Path) ->
         assert heading in table.stdout, heading
     as_json = _cli("--lang", "zh", "ledger", "--db", str(path), "audit", "--json")
     assert json.loads(as_json.stdout)["problems"] == []
+
+
+# -- the policy's names in Chinese -------------------------------------------------------------
+
+
+def _policy_text(lang: str) -> str:
+    from rich.console import Console
+
+    from zjj_medical.policy.loader import load_policy
+    from zjj_medical.render.policy_table import policy_tables
+
+    out = io.StringIO()
+    console = Console(file=out, width=200, color_system=None)
+    with use_language(lang):
+        console.print(policy_tables(load_policy("zhangjiajie"), dt.date(2019, 11, 3), 200))
+    return out.getvalue()
+
+
+def test_policy_show_in_chinese_keys_tier_tables_by_name() -> None:
+    """The deductible (起付线) table keyed by tier: 乡镇卫生院 in Chinese, township in English."""
+    from zjj_medical.policy.loader import load_policy
+    from zjj_medical.render.policy_table import format_value
+
+    policy = load_policy("zhangjiajie")
+    table = {"township": Decimal("200.00"), "county": None}
+    with use_language("zh"):
+        assert format_value(table, "CNY", policy) == "乡镇卫生院 200.00，县级医院 不封顶"
+    with use_language("en"):
+        assert format_value(table, "CNY", policy) == "township 200.00, county no limit"
+    zh = " ".join(_policy_text("zh").split())
+    assert "乡镇卫生院 " in zh
+    assert re.search(r"\btownship \d", zh) is None
+    assert re.search(r"\btownship \d", " ".join(_policy_text("en").split()))
+
+
+def test_explain_in_chinese_names_the_claim_kind() -> None:
+    from zjj_medical import settle
+
+    s = settle(_claim("C1", "2019-11-03"), _PERSON)
+    with use_language("zh"):
+        first = s.explain().splitlines()[0]
+    assert "（住院，2019-11-03）" in first
+    assert "inpatient" not in first
+    with use_language("en"):
+        assert "inpatient" in s.explain().splitlines()[0]
