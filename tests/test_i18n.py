@@ -19,6 +19,7 @@ from zjj_medical.i18n import (
 from zjj_medical.i18n.catalog import (
     _read,
     compiled_is_current,
+    source_texts,
     template,
     untranslated,
     update,
@@ -54,8 +55,12 @@ def test_every_error_code_has_a_chinese_template_with_the_same_fields() -> None:
 
 def test_no_template_entry_is_lost() -> None:
     pot = template()
-    codes = {m.context for m in pot if m.context}
+    in_code = {context for *_where, context in source_texts() if context}
+    contexts = {m.context for m in pot if m.context} - in_code
+    codes = {c for c in contexts if not c.startswith(en.MEANING_CONTEXT)}
+    families = {c.removeprefix(en.MEANING_CONTEXT) for c in contexts - codes}
     assert set(en.MESSAGES) == codes
+    assert set(en.MEANINGS) == families
 
 
 @pytest.mark.parametrize(

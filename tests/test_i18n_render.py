@@ -54,7 +54,7 @@ def test_the_explanation_in_chinese_and_english() -> None:
         zh = explain_settlement(settlements[0])  # type: ignore[arg-type]
     with use_language("en"):
         en = explain_settlement(settlements[0])  # type: ignore[arg-type]
-    assert zh.startswith("理赔 SZ-0001-A1（inpatient，2019-11-03）— 医疗费总额 20000.00")
+    assert zh.startswith("理赔 SZ-0001-A1（住院，2019-11-03）— 医疗费总额 20000.00")
     assert "基数 18000.00, 起付线 0.00, 已承担起付线 0.00, 比例 0.85, 计算结果 15300.00" in zh
     assert "依据：" in zh
     assert "报销合计 17000.00；个人自付 3000.00；实际报销比例 85.00%" in zh

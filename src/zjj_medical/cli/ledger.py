@@ -25,13 +25,15 @@ from zjj_medical.contract.documents import output_document, parse_document
 from zjj_medical.contract.fhir import claim_response, fhir_json, to_fhir_claim_response
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import InvalidClaim, LedgerMismatch, ReimbursementError
-from zjj_medical.i18n import get_language
+from zjj_medical.i18n import get_language, name_with_id, pgettext
 from zjj_medical.i18n import gettext as _
 from zjj_medical.messages import render
+from zjj_medical.render.explain import LAYER_TERMS
 from zjj_medical.render.sheet import settlement_sheet
 from zjj_medical.store.access import audit_chain_problems
 from zjj_medical.store.backends import is_store_url, persists
 from zjj_medical.store.book import LedgerBook, PolicyVersion
+from zjj_medical.store.order import posting_note_text
 from zjj_medical.store.report import (
     reconciliation,
     reconciliation_table,
@@ -136,7 +138,7 @@ def _settle_doc(book: LedgerBook, doc: Any, *, write: bool, trace: bool) -> dict
             if r.posting_note:
                 click.echo(
                     _("note: claim {claim_id}: {note}").format(
-                        claim_id=r.claim_id, note=r.posting_note
+                        claim_id=r.claim_id, note=posting_note_text(r.posting_note)
                     ),
                     err=True,
                 )
@@ -229,8 +231,11 @@ def _ledger_table(ledger_dict: dict[str, Any]) -> Table:
     headings = (_("Layer"), _("Base"), _("Paid"), _("Deductible borne"))
     for i, name in enumerate(headings):
         table.add_column(name, justify="left" if i == 0 else "right")
+    lang = get_language()
     for layer, state in ledger_dict["layers"].items():
-        table.add_row(layer, state["base"], state["paid"], state["deductible"])
+        chinese = LAYER_TERMS.get(layer, ("",))[0] if lang == "zh" else ""
+        shown = name_with_id(layer, chinese or None, lang)
+        table.add_row(shown, state["base"], state["paid"], state["deductible"])
     return table
 
 
@@ -382,17 +387,28 @@ def audit_command(
     book = _book(ctx)
     records = book.store.audit(after=after, limit=limit)
     whole = book.store.audit() if after == 0 and limit is None else None
-    problems = audit_chain_problems(records if whole is None else whole) if after == 0 else []
+    lang = "en" if as_json else get_language()  # the JSON output's texts stay English
+    problems = audit_chain_problems(records if whole is None else whole, lang) if after == 0 else []
     if as_json:
         out = {"ok": not problems, "problems": problems,
                "records": [r.to_dict() for r in records]}  # fmt: skip
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         table = Table(title=_("audit trail"))
-        columns = ("seq", "at", "action", "actor", "role", "facility", "request_id", "target",
-                   "status", "outcome")  # fmt: skip
-        for name in columns:
-            table.add_column(name, justify="right" if name in ("seq", "status") else "left")
+        columns = (
+            ("seq", pgettext("audit", "seq", lang)),
+            ("at", pgettext("audit", "at", lang)),
+            ("action", pgettext("audit", "action", lang)),
+            ("actor", pgettext("audit", "actor", lang)),
+            ("role", pgettext("audit", "role", lang)),
+            ("facility", pgettext("audit", "facility", lang)),
+            ("request_id", pgettext("audit", "request_id", lang)),
+            ("target", pgettext("audit", "target", lang)),
+            ("status", pgettext("audit", "status", lang)),
+            ("outcome", pgettext("audit", "outcome", lang)),
+        )
+        for name, heading in columns:
+            table.add_column(heading, justify="right" if name in ("seq", "status") else "left")
         for r in records:
             table.add_row(str(r.seq), r.at, r.action, r.actor, r.role, r.facility or "",
                           r.request_id, r.target, str(r.status), r.outcome)  # fmt: skip

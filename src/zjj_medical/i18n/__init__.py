@@ -6,7 +6,8 @@ One mechanism, GNU gettext catalogs read with Babel:
   string, a table heading, an error template) and is its own translation.
 - ``locale/zh_CN/LC_MESSAGES/zjj_medical.po`` holds the Chinese. An error template is the
   entry whose context (``msgctxt``) is the error's code, so codes stay the stable key and
-  the English template is what the translator reads; any other text is an entry without
+  the English template is what the translator reads; what a family of codes means is the
+  entry whose context is ``meaning:`` and the family; any other text is an entry without
   context.
 - The compiled ``zjj_medical.mo`` beside it is what is read, with the standard library's
   :mod:`gettext` (7 ms; compiling the ``.po`` with Babel at first use took 90 ms, and

@@ -4,7 +4,11 @@
 
 - the error templates of :data:`zjj_medical.messages.en.MESSAGES`, each under its code as
   the entry's context;
-- the texts marked in the code with ``_()`` or ``N_()`` (Babel's Python extractor);
+- what each family of codes means (:data:`zjj_medical.messages.en.MEANINGS`), each under
+  ``meaning:`` and its family as the entry's context;
+- the texts marked in the code with ``_()`` or ``N_()``, and those of a
+  ``pgettext("context", "…")`` call under their context (a word that needs another
+  translation in one place: Babel's Python extractor);
 - the help of every command and option of the ``zjj-medical`` command line;
 
 merges them into the Chinese ``.po`` file (a new text comes in untranslated; one the code
@@ -19,6 +23,7 @@ import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 from babel.messages.catalog import Catalog
@@ -40,17 +45,18 @@ __all__ = [
 ]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-_KEYWORDS = {"_": None, "N_": None}
+_KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "pgettext": ((1, "c"), 2)}
 
 
-def source_texts() -> Iterator[tuple[str, int, str]]:
-    """``(file, line, text)`` for every ``_("…")`` and ``N_("…")`` in the package."""
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+def source_texts() -> Iterator[tuple[str, int, str, str | None]]:
+    """``(file, line, text, context)`` for every ``_("…")``, ``N_("…")`` and
+    ``pgettext("context", "…")`` in the package (``context`` ``None`` for the first two)."""
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(_PACKAGE), method_map=[("**.py", "python")], keywords=_KEYWORDS,
         comment_tags=(), strip_comment_tags=True,
     ):  # fmt: skip
         if isinstance(message, str) and message:
-            yield filename, lineno, message
+            yield filename, lineno, message, context
 
 
 def command_texts(command: click.Command, path: str = "zjj-medical") -> Iterator[tuple[str, str]]:
@@ -76,8 +82,12 @@ def template() -> Catalog:
     pot = Catalog(domain=DOMAIN, project="zjj_medical", fuzzy=False)
     for code, text in sorted(en.MESSAGES.items()):
         pot.add(text, context=code, locations=[("zjj_medical/messages/en.py", 0)])
-    for filename, lineno, message in source_texts():
-        pot.add(message, locations=[(f"zjj_medical/{filename}", lineno)])
+    for family, text in sorted(en.MEANINGS.items()):
+        pot.add(
+            text, context=en.MEANING_CONTEXT + family, locations=[("zjj_medical/messages/en.py", 0)]
+        )
+    for filename, lineno, message, context in source_texts():
+        pot.add(message, context=context, locations=[(f"zjj_medical/{filename}", lineno)])
     for where, text in command_texts(cli):
         pot.add(text, locations=[(where.replace(" ", "/"), 0)])
     return pot

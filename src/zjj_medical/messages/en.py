@@ -6,7 +6,7 @@ A template is :meth:`str.format` text over the error's params (see
 
 from __future__ import annotations
 
-__all__ = ["MEANINGS", "MESSAGES", "meaning"]
+__all__ = ["MEANINGS", "MEANING_CONTEXT", "MESSAGES", "meaning"]
 
 #: The claim prefix: ``claim C1: `` then the field.
 _CLAIM = "claim {claim_id}: "
@@ -651,15 +651,29 @@ MEANINGS: dict[str, str] = {
 }
 
 
-def meaning(code: str) -> str:
-    """What a code means: the entry of its longest family in :data:`MEANINGS`.
+#: The catalog context of a family's meaning: ``meaning:`` and the family
+#: (``meaning:claim.kind``), so a meaning is translated apart from a template of the same code.
+MEANING_CONTEXT = "meaning:"
+
+
+def meaning(code: str, lang: str = "en") -> str:
+    """What a code means, in ``lang``: the entry of its longest family in :data:`MEANINGS`
+    (English, the source), translated through the catalog (context ``meaning:<family>``)
+    for another language; English where the catalog has no translation.
 
     >>> meaning("claim.cell.money.decimals")
     'a cell of a claims-table row cannot be read'
+    >>> meaning("claim.cell.money.decimals", "zh")
+    '理赔表某行的单元格无法读取'
     """
     parts = code.split(".")
     for n in range(len(parts), 0, -1):
-        found = MEANINGS.get(".".join(parts[:n]))
+        family = ".".join(parts[:n])
+        found = MEANINGS.get(family)
         if found is not None:
-            return found
+            if lang == "en":
+                return found
+            from zjj_medical.i18n import pgettext
+
+            return pgettext(MEANING_CONTEXT + family, found, lang)
     return ""

@@ -12,6 +12,7 @@ from zjj_medical.money import format_money
 
 if TYPE_CHECKING:
     from zjj_medical.engine.settlement import Settlement
+    from zjj_medical.policy.model import Policy
 
 __all__ = [
     "INPUT_LABELS",
@@ -19,6 +20,7 @@ __all__ = [
     "NOTE_PHRASES",
     "explain_settlement",
     "input_label",
+    "kind_name",
     "layer_label",
     "note_text",
 ]
@@ -51,9 +53,35 @@ def layer_label(layer_id: str, name: str | None = None) -> str:
     return name if chinese_only else f"{name} {layer_id.replace('_', ' ')}"
 
 
-def explain_settlement(s: Settlement) -> str:
+def kind_name(kind: str, policy_id: str, policy: Policy | None = None) -> str:
+    """A claim kind as a reader of the current language knows it: in Chinese, the name the
+    policy gives it (``policy``, else the built-in policy ``policy_id``); else (and for a
+    kind no policy at hand names) its id.
+
+    >>> from zjj_medical.i18n import use_language
+    >>> with use_language("zh"):
+    ...     kind_name("inpatient", "zhangjiajie"), kind_name("inpatient", "my_county")
+    ('住院', 'inpatient')
+    >>> with use_language("en"):
+    ...     kind_name("inpatient", "zhangjiajie")
+    'inpatient'
+    """
+    if get_language() != "zh":
+        return kind
+    if policy is None:
+        from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy
+
+        if policy_id not in BUILTIN_POLICIES:
+            return kind
+        policy = load_policy(policy_id)
+    found = policy.claim_kinds.get(kind)
+    return found.name if found is not None and found.name else kind
+
+
+def explain_settlement(s: Settlement, policy: Policy | None = None) -> str:
     """A plain-text explanation of a settlement, one paragraph per layer, in the current
-    language (:mod:`zjj_medical.i18n`)."""
+    language (:mod:`zjj_medical.i18n`); in Chinese the claim kind by the policy's name
+    (``policy``, else the built-in policy the settlement names)."""
     ratio = "—" if s.actual_ratio is None else f"{s.actual_ratio * 100:.2f}%"
     lines = [
         _(
@@ -61,7 +89,7 @@ def explain_settlement(s: Settlement) -> str:
             "政策范围内费用 in-scope cost {in_scope}"
         ).format(
             claim_id=s.claim_id,
-            kind=s.kind,
+            kind=kind_name(s.kind, s.policy_id, policy),
             date=s.date,
             total=format_money(s.total),
             in_scope=format_money(s.in_scope),

@@ -130,13 +130,31 @@ def _bands(bands: tuple[Band, ...]) -> str:
     )
 
 
-def format_value(value: Value, unit: str) -> str:
-    """A value as text: a scalar, a band list or a table keyed by tier."""
+def _key_name(key: object, policy: Policy | None) -> str:
+    """A table's key (a tier, a claim kind, a county …) by the policy's name for it, in
+    Chinese; its id in English or when the policy has no name for it."""
+    if policy is None or get_language() != "zh":
+        return str(key)
+    for group in _GROUPS.values():
+        declared: Mapping[Any, Any] = getattr(policy, group, None) or {}
+        if key in declared:
+            return getattr(declared[key], "name", None) or str(key)
+    return str(key)
+
+
+def format_value(value: Value, unit: str, policy: Policy | None = None) -> str:
+    """A value as text: a scalar, a band list or a table keyed by tier (or claim kind …);
+    given the ``policy``, a key is shown in Chinese by the policy's name for it.
+
+    >>> from decimal import Decimal
+    >>> format_value({"township": Decimal("200.00"), "county": None}, "CNY")
+    'township 200.00, county no limit'
+    """
     if isinstance(value, tuple):
         return _bands(value)
     if isinstance(value, Mapping):
         return _(", ").join(
-            f"{k} {_bands(v) if isinstance(v, tuple) else _scalar(v, unit)}"
+            f"{_key_name(k, policy)} {_bands(v) if isinstance(v, tuple) else _scalar(v, unit)}"
             for k, v in value.items()
         )
     return _scalar(value, unit)
@@ -285,9 +303,11 @@ class _Grid:
         return t
 
 
-def _param_cell(p: Param, on: dt.date, label: str, layer: PolicyLayer | None) -> str:
+def _param_cell(
+    p: Param, on: dt.date, label: str, layer: PolicyLayer | None, policy: Policy | None = None
+) -> str:
     raw = p.raw_at(on)
-    shown = _("not in force") if isinstance(raw, _NotInForce) else format_value(raw, p.unit)
+    shown = _("not in force") if isinstance(raw, _NotInForce) else format_value(raw, p.unit, policy)
     if label == "bands" and layer is not None:
         shown += _(" (measured {how})").format(how=_(layer.measured.replace("_", " ")))
     return shown
@@ -354,7 +374,7 @@ def _layer_table(policy: Policy, layer: PolicyLayer, on: dt.date, width: int) ->
         t.add(_("accumulation"), per, "", "")
     for label, p in layer.labelled_params():
         t.add(
-            _label(label) + _assumed(p.assumed), _param_cell(p, on, label, layer),
+            _label(label) + _assumed(p.assumed), _param_cell(p, on, label, layer, policy),
             _mods(p, on, policy), p.reference,
         )  # fmt: skip
     for rule in layer.repeats:
@@ -366,7 +386,7 @@ def _layer_table(policy: Policy, layer: PolicyLayer, on: dt.date, width: int) ->
             t.add(
                 _("shared cap {id} per {per}").format(id=shared.id, per=_(shared.per))
                 + _assumed(shared.amount.assumed),
-                _param_cell(shared.amount, on, "", None)
+                _param_cell(shared.amount, on, "", None, policy)
                 + _(" with {layers}").format(layers=others),
                 _mods(shared.amount, on, policy), shared.amount.reference,
             )  # fmt: skip
@@ -401,11 +421,11 @@ def policy_tables(policy: Policy, on: dt.date, width: int = 100) -> RenderableTy
     if policy.premium:
         t = _Grid(_("premium 个人缴费"), (_("parameter"), _("in force"), _("clause")), width)
         amount = policy.premium.amount
-        t.add(_("premium"), _param_cell(amount, on, "", None), amount.reference)
+        t.add(_("premium"), _param_cell(amount, on, "", None, policy), amount.reference)
         for s in policy.premium.subsidies:
             t.add(
                 _("subsidy if {condition}").format(condition=condition_words(s.when, policy)),
-                _param_cell(s.amount, on, "", None), s.amount.reference,
+                _param_cell(s.amount, on, "", None, policy), s.amount.reference,
             )  # fmt: skip
         parts.append(t.table())
     return Group(*parts)

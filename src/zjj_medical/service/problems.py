@@ -90,10 +90,16 @@ def status_of(exc: ReimbursementError) -> int:
 
 
 def problem_body(exc: ReimbursementError, lang: str = "en") -> dict[str, Any]:
-    """The problem details of an error (``detail`` in ``lang``, English as the fallback)."""
+    """The problem details of an error: ``title`` (what its code means) and ``detail`` in
+    ``lang``, English as the fallback.
+
+    >>> from zjj_medical.errors import UnknownClaim
+    >>> problem_body(UnknownClaim(code="store.claim.unknown", params={"claim_id": "C9"}), "zh")["title"]
+    '台账库无法使用，或没有该理赔'
+    """
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + exc.code,
-        "title": meaning(exc.code) or type(exc).__name__,
+        "title": meaning(exc.code, lang) or type(exc).__name__,
         "status": status_of(exc),
         "detail": exc.render(lang),
         "code": exc.code,

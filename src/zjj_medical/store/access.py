@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from zjj_medical.errors import StoreError
+from zjj_medical.i18n import N_, gettext
 from zjj_medical.store.journal import GENESIS, dump
 
 if TYPE_CHECKING:  # the interface names these records
@@ -179,16 +180,23 @@ def audit_hash(previous: str, record: AuditRecord, seq: int) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def audit_chain_problems(records: Iterable[AuditRecord]) -> list[str]:
+def audit_chain_problems(records: Iterable[AuditRecord], lang: str = "en") -> list[str]:
     """What is wrong with an audit trail read back from its start: records out of sequence,
-    or a hash that does not follow from the record and the one before (``[]``: nothing)."""
+    or a hash that does not follow from the record and the one before (``[]``: nothing),
+    in ``lang`` (English by default, as the JSON output gives them)."""
     problems: list[str] = []
     previous, expected = GENESIS, 1
     for r in records:
         if r.seq != expected:
-            problems.append(f"audit record {r.seq}: out of sequence (expected {expected})")
+            problems.append(
+                gettext(N_("audit record {seq}: out of sequence (expected {expected})"), lang)
+                .format(seq=r.seq, expected=expected)
+            )  # fmt: skip
         if audit_hash(previous, r, r.seq) != r.hash:
-            problems.append(f"audit record {r.seq}: its hash does not match its content")
+            problems.append(
+                gettext(N_("audit record {seq}: its hash does not match its content"), lang)
+                .format(seq=r.seq)
+            )  # fmt: skip
         previous, expected = r.hash, r.seq + 1
     return problems
 

@@ -30,13 +30,15 @@ from typing import IO
 import attrs
 from rich.table import Table
 
+from zjj_medical.i18n import N_, get_language, gettext, name_with_id, pgettext
 from zjj_medical.money import ZERO, format_money
-from zjj_medical.render.explain import layer_label
+from zjj_medical.render.explain import LAYER_TERMS, layer_label
 from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.records import StoredSettlement
 
 __all__ = [
     "CSV_COLUMNS",
+    "TABLE_COLUMNS",
     "ReconciliationRow",
     "reconciliation",
     "reconciliation_rows",
@@ -48,6 +50,28 @@ __all__ = [
 CSV_COLUMNS = ("date", "facility", "layer", "name", "claims", "amount")
 _PSEUDO = ("total", "patient_pay")
 _PSEUDO_NAMES = {"total": "医疗费总额 total cost", "patient_pay": "个人自付 patient pays"}
+#: The table's column headings (English, the source text of :func:`_headings`).
+TABLE_COLUMNS = ("date", "facility", "layer", "claims", "amount")
+
+
+def _headings(lang: str) -> tuple[str, ...]:
+    """The column headings in ``lang`` (catalog context ``reconciliation``)."""
+    return (
+        pgettext("reconciliation", "date", lang),
+        pgettext("reconciliation", "facility", lang),
+        pgettext("reconciliation", "layer", lang),
+        pgettext("reconciliation", "claims", lang),
+        pgettext("reconciliation", "amount", lang),
+    )
+
+
+def _layer_cell(layer: str, lang: str) -> str:
+    """A layer in the table: its id, and in Chinese its Chinese name beside it."""
+    if lang != "zh":
+        return layer
+    pseudo = _PSEUDO_NAMES.get(layer)
+    chinese = pseudo.split(" ")[0] if pseudo else LAYER_TERMS.get(layer, ("",))[0]
+    return name_with_id(layer, chinese or None, lang)
 
 
 @attrs.frozen
@@ -104,22 +128,41 @@ def write_reconciliation_csv(rows: Sequence[ReconciliationRow], out: IO[str]) ->
 
 
 def reconciliation_table(rows: Sequence[ReconciliationRow], *, title: str = "") -> Table:
-    """The rows as a rich table, with each fund's total over all dates and facilities."""
-    table = Table(title=title or "对账 reconciliation", show_lines=False)
-    for column in ("date", "facility", "layer"):
-        table.add_column(column, overflow="fold")
-    table.add_column("claims", justify="right")
-    table.add_column("amount", justify="right")
+    """The rows as a rich table, with each fund's total over all dates and facilities, in
+    the current language (in Chinese each layer id has its Chinese name beside it).
+
+    >>> from zjj_medical.i18n import use_language
+    >>> row = ReconciliationRow(dt.date(2019, 10, 1), "township@cili", "outpatient_pooling",
+    ...                         2, Decimal("420.00"))
+    >>> with use_language("zh"):
+    ...     table = reconciliation_table([row])
+    >>> [c.header for c in table.columns], table.title
+    (['日期', '医疗机构', '支付层', '理赔数', '金额'], '对账')
+    >>> list(table.columns[2].cells), list(table.columns[0].cells)[1]
+    (['outpatient_pooling（门诊统筹）', 'outpatient_pooling（门诊统筹）'], '[bold]合计[/]')
+    """
+    lang = get_language()
+    table = Table(title=title or gettext(N_("reconciliation"), lang), show_lines=False)
+    for i, column in enumerate(_headings(lang)):
+        if i < 3:
+            table.add_column(column, overflow="fold")
+        else:
+            table.add_column(column, justify="right")
     totals: dict[str, tuple[int, Decimal]] = {}
     for r in rows:
         table.add_row(
-            r.date.isoformat(), r.facility, r.layer, str(r.claims), format_money(r.amount)
-        )
+            r.date.isoformat(), r.facility, _layer_cell(r.layer, lang), str(r.claims),
+            format_money(r.amount),
+        )  # fmt: skip
         n, amount = totals.get(r.layer, (0, ZERO))
         totals[r.layer] = (n + r.claims, amount + r.amount)
     table.add_section()
     order = [k for k in totals if k not in _PSEUDO] + [k for k in _PSEUDO if k in totals]
+    every = gettext(N_("all"), lang)
     for layer in order:
         n, amount = totals[layer]
-        table.add_row("[bold]all[/]", "", layer, str(n), f"[bold]{format_money(amount)}[/]")
+        table.add_row(
+            f"[bold]{every}[/]", "", _layer_cell(layer, lang), str(n),
+            f"[bold]{format_money(amount)}[/]",
+        )  # fmt: skip
     return table
