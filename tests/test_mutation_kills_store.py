@@ -1,0 +1,282 @@
+"""Behaviour checks of the store's journal and its verification, added while mutation-testing
+them (tests/MUTATION.md lists the survivors and their verdicts).
+
+The chain is checked on postings built here, each hash computed in the test with hashlib as
+the journal's rule says: SHA-256 over the previous posting's hash followed by the posting's
+content, ``sha256:`` before the hex digest, 64 zeros before the first posting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from zjj_medical import Claim, Facility, Person
+from zjj_medical.store.book import LedgerBook
+from zjj_medical.store.journal import (
+    GENESIS,
+    Posting,
+    Problem,
+    chain_problems,
+    dump,
+    posting_content,
+    posting_hash,
+)
+from zjj_medical.store.verify import _Replay
+
+CILI = Facility(level="county", county="cili")
+CILI_PERSON = Person("P1", poor=False, county="cili")
+
+ZEROS = "sha256:" + "0" * 64
+
+
+def _sha(previous: str, content: str) -> str:
+    return "sha256:" + hashlib.sha256((previous + content).encode("utf-8")).hexdigest()
+
+
+def _content(seq: int, kind: str = "settle", claim: str = "C1", **more: Any) -> str:
+    head = {"seq": seq, "kind": kind, "person_id": "P1", "year": 2019, "claim_id": claim}
+    return json.dumps({**head, **more}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _chain(*contents: str) -> list[Posting]:
+    """Postings of ``contents`` (seq 1, 2, …), each correctly chained to the one before."""
+    out, previous = [], ZEROS
+    for seq, content in enumerate(contents, 1):
+        data = json.loads(content)
+        h = _sha(previous, content)
+        out.append(Posting(seq, data["kind"], "P1", 2019, data["claim_id"], content, h))
+        previous = h
+    return out
+
+
+def test_genesis_is_64_zeros() -> None:
+    assert ZEROS == GENESIS
+
+
+def test_posting_hash_is_sha256_of_the_previous_hash_then_the_content() -> None:
+    content = _content(1)
+    assert _sha(ZEROS, content) == posting_hash(ZEROS, content)
+
+
+def test_posting_content_is_compact_json_identity_first_non_ascii_kept() -> None:
+    text = posting_content(2, "adjust", "P1", 2019, "C2", {"note": "冲正", "a": 1})
+    assert (
+        '{"seq":2,"kind":"adjust","person_id":"P1","year":2019,"claim_id":"C2","note":"冲正","a":1}'
+    ) == text
+    assert '{"b":[1,2],"a":"乙"}' == dump({"b": [1, 2], "a": "乙"})
+
+
+def test_a_sound_chain_has_no_problem() -> None:
+    postings = _chain(_content(1), _content(2, "reverse"), _content(3, claim="C2"))
+    assert [] == chain_problems(postings, (3, postings[-1].hash))
+
+
+def test_an_empty_journal_has_its_head_at_genesis() -> None:
+    assert [] == chain_problems([], (0, ZEROS))
+    [problem] = chain_problems([], (1, ZEROS))
+    assert "store.verify.head" == problem.code
+
+
+def test_a_changed_content_breaks_its_own_hash_only_once() -> None:
+    """Posting 2's content is changed after it was hashed: its hash no longer matches. Posting
+    3 was chained to the hash stored for 2, so it still checks: one problem, at seq 2."""
+    postings = _chain(_content(1), _content(2), _content(3))
+    changed = _content(2, amount="9.00")
+    p2 = postings[1]
+    postings[1] = Posting(2, p2.kind, "P1", 2019, p2.claim_id, changed, p2.hash)
+    [problem] = chain_problems(postings, (3, postings[-1].hash))
+    assert "store.verify.hash" == problem.code
+    assert 2 == problem.seq
+    computed = _sha(postings[0].hash, changed)
+    assert {"seq": 2, "kind": "settle", "claim_id": "C1", "stored": p2.hash,
+            "computed": computed} == dict(problem.params)  # fmt: skip
+    assert (
+        f"posting 2 (settle C1): hash {p2.hash} does not match its content and the previous "
+        f"hash ({computed})"
+    ) == problem.message
+    assert {"code": "store.verify.hash", "seq": 2, "message": problem.message} == (
+        problem.to_dict()
+    )
+
+
+def test_a_removed_posting_is_out_of_sequence() -> None:
+    """Posting 2 of 4 removed: 3 comes where 2 is expected (and its hash, chained to 2's,
+    no longer matches); 4 follows 3 and is in sequence again."""
+    postings = _chain(_content(1), _content(2), _content(3), _content(4))
+    del postings[1]
+    problems = chain_problems(postings, (4, postings[-1].hash))
+    assert [("store.verify.seq", 3), ("store.verify.hash", 3)] == [
+        (p.code, p.seq) for p in problems
+    ]
+    assert {"seq": 3, "expected": 2} == dict(problems[0].params)
+    assert "posting 3: out of sequence (expected 2)" == problems[0].message
+
+
+def test_a_content_that_is_not_a_posting_is_reported_and_not_compared() -> None:
+    for content, detail in (
+        ("[1, 2]", "a posting's content is a JSON object"),
+        ('{"seq": 1}', "'kind'"),
+    ):
+        h = _sha(ZEROS, content)
+        [problem] = chain_problems([Posting(1, "settle", "P1", 2019, "C1", content, h)], (1, h))
+        assert ("store.verify.content", 1) == (problem.code, problem.seq)
+        assert {"seq": 1, "detail": detail} == dict(problem.params)
+
+
+def test_columns_that_do_not_say_what_the_content_says_are_reported() -> None:
+    content = _content(1)
+    h = _sha(ZEROS, content)
+    for column in ({"kind": "adjust"}, {"person_id": "P2"}, {"year": 2020}, {"claim_id": "C9"}):
+        fields = {"seq": 1, "kind": "settle", "person_id": "P1", "year": 2019,
+                  "claim_id": "C1", **column}  # fmt: skip
+        posting = Posting(content=content, hash=h, **fields)  # type: ignore[arg-type]
+        [problem] = chain_problems([posting], (1, h))
+        assert Problem("store.verify.columns", {"seq": 1}, 1) == problem
+        assert "posting 1: its columns do not say what its content says" == problem.message
+
+
+def test_a_head_that_is_not_the_last_posting_is_reported() -> None:
+    postings = _chain(_content(1), _content(2))
+    for head in ((1, postings[0].hash), (2, postings[0].hash), (1, postings[1].hash)):
+        [problem] = chain_problems(postings, head)
+        assert "store.verify.head" == problem.code
+        assert problem.seq is None
+        assert {"head_seq": head[0], "head_hash": head[1], "last_seq": 2,
+                "last_hash": postings[1].hash} == dict(problem.params)  # fmt: skip
+
+
+# -- the replay of verify: each posting re-settled in order (store/verify.py) -------------------
+#
+# Postings of a real store: C1 and C2 (2019-01-10, 2019-02-10, 40000.00 each at a 慈利县 county
+# hospital) settled, then C1 reversed and C2 re-settled (adjusted). The replay is fed postings
+# changed here; the hash chain is not its business (chain_problems above).
+
+
+def _book_postings() -> tuple[list[Posting], dict[str, Any]]:
+    with LedgerBook.open(":memory:") as book:
+        for i in (1, 2):
+            book.settle(
+                Claim(f"C{i}", "inpatient", f"2019-0{i}-10", CILI, "40000", "40000"), CILI_PERSON
+            )
+        book.reverse("C1")
+        postings = list(book.store.postings())
+        versions = {pv.version: pv for pv in book.policies}
+    assert ["settle", "settle", "reverse", "adjust"] == [p.kind for p in postings]
+    return postings, versions
+
+
+def _replayed(versions: dict[str, Any], *postings: Posting) -> _Replay:
+    replay = _Replay(versions)
+    for p in postings:
+        replay.posting(p)
+    return replay
+
+
+def _with(p: Posting, change: Callable[[dict[str, Any]], None], **columns: Any) -> Posting:
+    data = p.data()
+    change(data)
+    return attrs.evolve(p, content=dump(data), **columns)
+
+
+def test_the_replay_of_a_sound_journal_ends_with_the_current_claims() -> None:
+    postings, versions = _book_postings()
+    replay = _replayed(versions, *postings)
+    assert [] == replay.problems
+    assert {("P1", 2019): ["C2"]} == {k: [r.claim_id for r in v] for k, v in replay.current.items()}
+
+
+def test_the_replay_reports_postings_about_the_wrong_claims() -> None:
+    (s1, _, rev, adj), versions = _book_postings()
+    cases = [
+        ((rev,), "reverse", "reverses a claim that is not current in its person-year"),
+        ((s1, s1), "settle", "settles a claim that is already current"),
+        ((adj,), "adjust", "adjusts a claim that is not current in its person-year"),
+    ]
+    for postings, kind, detail in cases:
+        [problem] = _replayed(versions, *postings).problems
+        seq = postings[-1].seq
+        assert "store.verify.claim" == problem.code
+        assert {"seq": seq, "kind": kind, "claim_id": postings[-1].claim_id,
+                "detail": detail} == dict(problem.params)  # fmt: skip
+        assert seq == problem.seq
+
+
+def test_the_replay_reports_an_unknown_kind() -> None:
+    postings, versions = _book_postings()
+    [problem] = _replayed(versions, attrs.evolve(postings[0], kind="refund")).problems
+    assert Problem("store.verify.kind", {"seq": 1, "kind": "refund"}, 1) == problem
+    assert "posting 1: unknown kind 'refund'" == problem.message
+
+
+def test_the_replay_reports_a_record_of_another_claim_or_person_year() -> None:
+    postings, versions = _book_postings()
+    for column in ({"claim_id": "C9"}, {"person_id": "P9"}, {"year": 2020}):
+        [problem] = _replayed(versions, attrs.evolve(postings[0], **column)).problems
+        assert "store.verify.claim" == problem.code
+        assert "its record is of another claim or person-year" == problem.params["detail"]
+
+
+def test_the_replay_reports_a_record_it_cannot_read() -> None:
+    postings, versions = _book_postings()
+    broken = _with(postings[0], lambda d: d["record"].pop("settlement"))
+    [problem] = _replayed(versions, broken).problems
+    assert "store.verify.claim" == problem.code
+    assert str(problem.params["detail"]).startswith("its record cannot be read: ")
+
+
+def test_the_replay_reports_a_policy_version_not_given() -> None:
+    postings, _ = _book_postings()
+    [problem] = _replayed({}, postings[0]).problems
+    record = postings[0].data()["record"]
+    assert Problem(
+        "store.verify.policy",
+        {"seq": 1, "claim_id": "C1", "policy_id": "zhangjiajie",
+         "version": record["policy_version"]},
+        1,
+    ) == problem  # fmt: skip
+
+
+def test_the_replay_names_at_most_three_differences_of_a_posting() -> None:
+    """C2's posting with four payments changed: the first three fields are named, in order."""
+    postings, versions = _book_postings()
+
+    def change(d: dict[str, Any]) -> None:
+        payments = d["record"]["settlement"]["payments"]
+        for layer in ("basic_insurance", "critical_illness", "special_poverty_insurance",
+                      "medical_assistance"):  # fmt: skip
+            payments[layer] = "1.00"
+
+    problems = _replayed(versions, postings[0], _with(postings[1], change)).problems
+    assert [
+        ("settlement.payments.basic_insurance", "29625.00", "1.00"),
+        ("settlement.payments.critical_illness", "6225.00", "1.00"),
+        ("settlement.payments.special_poverty_insurance", "0.00", "1.00"),
+    ] == [(p.params["field"], p.params["computed"], p.params["stored"]) for p in problems]
+    assert {"store.verify.settlement"} == {p.code for p in problems}
+    assert {(2, "settle", "C2")} == {
+        (p.params["seq"], p.params["kind"], p.params["claim_id"]) for p in problems
+    }
+
+
+def test_the_replay_checks_the_posting_note_except_on_a_migrated_posting() -> None:
+    """C2 follows C1 in date order: its note is empty. A note stored on it is reported,
+    unless the posting was migrated from a store that wrote no notes."""
+    postings, versions = _book_postings()
+
+    def note(d: dict[str, Any]) -> None:
+        d["record"]["posting_note"] = "posted late"
+
+    def migrated(d: dict[str, Any]) -> None:
+        note(d)
+        d["migrated"] = True
+
+    [problem] = _replayed(versions, postings[0], _with(postings[1], note)).problems
+    assert ("posting_note", "", "posted late") == (
+        problem.params["field"], problem.params["computed"], problem.params["stored"]
+    )  # fmt: skip
+    assert [] == _replayed(versions, postings[0], _with(postings[1], migrated)).problems
