@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -26,10 +28,14 @@ from zjj_medical.store.journal import (
     posting_content,
     posting_hash,
 )
-from zjj_medical.store.verify import _Replay
+from zjj_medical.store.verify import _Replay, verify
 
 CILI = Facility(level="county", county="cili")
 CILI_PERSON = Person("P1", poor=False, county="cili")
+COLUMNS = (
+    "claim_id, person_id, year, seq, date, facility, settlement, ledger, claim, person, "
+    "content_hash, policy_id, policy_version, settled_at, posting_note"
+)
 
 ZEROS = "sha256:" + "0" * 64
 
@@ -280,3 +286,118 @@ def test_the_replay_checks_the_posting_note_except_on_a_migrated_posting() -> No
         problem.params["field"], problem.params["computed"], problem.params["stored"]
     )  # fmt: skip
     assert [] == _replayed(versions, postings[0], _with(postings[1], migrated)).problems
+
+
+# -- verify on a store: the summary and the current tables (store/verify.py) --------------------
+
+
+def _store(tmp_path: Path) -> Path:
+    """A store file: C1, C2 settled, C1 reversed (C2 re-settled) — one current claim."""
+    path = tmp_path / "ledger.db"
+    with LedgerBook.open(path) as book:
+        for i in (1, 2):
+            book.settle(
+                Claim(f"C{i}", "inpatient", f"2019-0{i}-10", CILI, "40000", "40000"), CILI_PERSON
+            )
+        book.reverse("C1")
+    return path
+
+
+def _sql(path: Path, *statements: str) -> None:
+    con = sqlite3.connect(path)
+    try:
+        for s in statements:
+            con.execute(s)
+        con.commit()
+    finally:
+        con.close()
+
+
+def _verified(path: Path) -> Any:
+    with LedgerBook.open(path) as book:
+        return verify(book)
+
+
+def test_verify_counts_what_it_checked_and_says_so(tmp_path: Path) -> None:
+    path = _store(tmp_path)
+    report = _verified(path)
+    last = sqlite3.connect(path).execute("SELECT hash FROM journal WHERE seq = 4").fetchone()[0]
+    assert (4, (4, last), 1, 1, ()) == (
+        report.postings, report.head, report.person_years, report.claims, report.problems
+    )  # fmt: skip
+    assert report.ok
+    assert (
+        f"4 postings, chain head 4 {last}; 1 person-year(s), 1 current claims re-settled from "
+        "the journal: ok"
+    ) == report.summary()
+
+
+def test_verify_reports_a_current_settlement_the_journal_does_not_have(tmp_path: Path) -> None:
+    """C2's row deleted from the settlements table: the person-year's claims differ."""
+    path = _store(tmp_path)
+    _sql(path, "DELETE FROM settlements WHERE claim_id = 'C2'")
+    report = _verified(path)
+    [problem] = report.problems
+    assert Problem(
+        "store.verify.current",
+        {"person_id": "P1", "year": 2019, "what": "settlements",
+         "detail": "claims [], the journal's ['C2']"},
+    ) == problem  # fmt: skip
+    assert not report.ok
+    assert report.summary().endswith(": 1 problem(s)")
+
+
+def test_verify_reports_a_settlement_row_of_a_claim_not_in_the_journal(tmp_path: Path) -> None:
+    """C2's row copied as claim C9 of another person, P9: C9 is not current in the journal."""
+    path = _store(tmp_path)
+    con = sqlite3.connect(path)
+    row = list(con.execute(f"SELECT {COLUMNS} FROM settlements WHERE claim_id = 'C2'").fetchone())
+    con.close()
+    names = COLUMNS.split(", ")
+    settlement, ledger, claim, person = (
+        json.loads(row[names.index(k)]) for k in ("settlement", "ledger", "claim", "person")
+    )
+    settlement["claim_id"] = claim["id"] = "C9"
+    ledger["person_id"] = person["id"] = "P9"
+    ledger["claim_ids"] = ["C9"]
+    for key, value in (("claim_id", "C9"), ("person_id", "P9"), ("settlement", settlement),
+                       ("ledger", ledger), ("claim", claim), ("person", person)):  # fmt: skip
+        row[names.index(key)] = value if isinstance(value, str) else dump(value)
+    con = sqlite3.connect(path)
+    con.execute(f"INSERT INTO settlements ({COLUMNS}) VALUES ({', '.join('?' * len(row))})", row)
+    con.commit()
+    con.close()
+    [problem] = _verified(path).problems
+    assert Problem(
+        "store.verify.current",
+        {"person_id": "P9", "year": 2019, "what": "settlements",
+         "detail": "claim C9 is not current in the journal"},
+    ) == problem  # fmt: skip
+
+
+def test_verify_reports_a_changed_person_year_ledger_and_the_field(tmp_path: Path) -> None:
+    """The ledgers table says basic insurance paid 1.00 this year; the journal's C2 (the
+    only current claim) left 29625.00."""
+    path = _store(tmp_path)
+    con = sqlite3.connect(path)
+    [(text,)] = con.execute("SELECT ledger FROM ledgers").fetchall()
+    con.close()
+    ledger = json.loads(text)
+    assert "29625.00" == ledger["layers"]["basic_insurance"]["paid"]
+    ledger["layers"]["basic_insurance"]["paid"] = "1.00"
+    _sql(path, f"UPDATE ledgers SET ledger = '{json.dumps(ledger, ensure_ascii=False)}'")
+    [problem] = _verified(path).problems
+    assert Problem(
+        "store.verify.current",
+        {"person_id": "P1", "year": 2019, "what": "ledger",
+         "detail": "layers.basic_insurance.paid is 1.00, the journal's 29625.00"},
+    ) == problem  # fmt: skip
+
+
+def test_verify_reports_a_missing_person_year_ledger(tmp_path: Path) -> None:
+    path = _store(tmp_path)
+    _sql(path, "DELETE FROM ledgers")
+    [problem] = _verified(path).problems
+    assert ("store.verify.current", "ledger") == (problem.code, problem.params["what"])
+    # the first field of the journal's ledger, its person, is missing from the table
+    assert "person_id is None, the journal's P1" == problem.params["detail"]
