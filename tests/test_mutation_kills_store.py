@@ -401,3 +401,28 @@ def test_verify_reports_a_missing_person_year_ledger(tmp_path: Path) -> None:
     assert ("store.verify.current", "ledger") == (problem.code, problem.params["what"])
     # the first field of the journal's ledger, its person, is missing from the table
     assert "person_id is None, the journal's P1" == problem.params["detail"]
+
+
+def test_verify_counts_the_current_claims_of_every_person_year(tmp_path: Path) -> None:
+    """P1 has two claims in 2019 and one in 2020, P2 one in 2019: three person-years, four
+    current claims."""
+    path = tmp_path / "ledger.db"
+    p2 = Person("P2", poor=False, county="cili")
+    with LedgerBook.open(path) as book:
+        for cid, day, person in (("C1", "2019-01-10", CILI_PERSON), ("C2", "2019-02-10",
+                                 CILI_PERSON), ("C3", "2020-01-10", CILI_PERSON),
+                                 ("C4", "2019-03-10", p2)):  # fmt: skip
+            book.settle(Claim(cid, "inpatient", day, CILI, "40000", "40000"), person)
+    report = _verified(path)
+    assert (4, 3, 4, True) == (report.postings, report.person_years, report.claims, report.ok)
+
+
+def test_verify_accepts_a_person_year_whose_every_claim_is_reversed(tmp_path: Path) -> None:
+    """C1 settled and reversed: the person-year has no current claim; nothing is wrong."""
+    path = tmp_path / "ledger.db"
+    with LedgerBook.open(path) as book:
+        book.settle(Claim("C1", "inpatient", "2019-01-10", CILI, "40000", "40000"), CILI_PERSON)
+        book.reverse("C1")
+    report = _verified(path)
+    assert (2, 1, 0, ()) == (report.postings, report.person_years, report.claims,
+                             report.problems)  # fmt: skip
