@@ -12,6 +12,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,20 @@ def test_a_content_that_is_not_a_posting_is_reported_and_not_compared() -> None:
         [problem] = chain_problems([Posting(1, "settle", "P1", 2019, "C1", content, h)], (1, h))
         assert ("store.verify.content", 1) == (problem.code, problem.seq)
         assert {"seq": 1, "detail": detail} == dict(problem.params)
+
+
+def test_the_postings_after_one_that_is_not_a_posting_are_still_checked() -> None:
+    """Posting 1's content is not an object; posting 2 is sound and the head is at 2: the one
+    problem is posting 1's (the check goes on to the end of the chain)."""
+    bad = "[1]"
+    h1 = _sha(ZEROS, bad)
+    good = _content(2)
+    h2 = _sha(h1, good)
+    postings = [Posting(1, "settle", "P1", 2019, "C1", bad, h1),
+                Posting(2, "settle", "P1", 2019, "C1", good, h2)]  # fmt: skip
+    assert [("store.verify.content", 1)] == [
+        (p.code, p.seq) for p in chain_problems(postings, (2, h2))
+    ]
 
 
 def test_columns_that_do_not_say_what_the_content_says_are_reported() -> None:
@@ -264,6 +279,7 @@ def test_the_replay_names_at_most_three_differences_of_a_posting() -> None:
         ("settlement.payments.special_poverty_insurance", "0.00", "1.00"),
     ] == [(p.params["field"], p.params["computed"], p.params["stored"]) for p in problems]
     assert {"store.verify.settlement"} == {p.code for p in problems}
+    assert {2} == {p.seq for p in problems}
     assert {(2, "settle", "C2")} == {
         (p.params["seq"], p.params["kind"], p.params["claim_id"]) for p in problems
     }
@@ -426,3 +442,40 @@ def test_verify_accepts_a_person_year_whose_every_claim_is_reversed(tmp_path: Pa
     report = _verified(path)
     assert (2, 1, 0, ()) == (report.postings, report.person_years, report.claims,
                              report.problems)  # fmt: skip
+
+
+def test_the_replay_reports_a_claim_that_cannot_be_settled_again() -> None:
+    """C1's stored claim says in-scope 50000.00 of a total of 40000.00: settling it again is
+    refused, and the replay says so instead of stopping."""
+    postings, versions = _book_postings()
+
+    def change(d: dict[str, Any]) -> None:
+        d["record"]["claim"]["in_scope"] = "50000.00"
+
+    [problem] = _replayed(versions, _with(postings[0], change)).problems
+    assert ("store.verify.claim", 1) == (problem.code, problem.seq)
+    assert {"seq": 1, "kind": "settle", "claim_id": "C1"} == {
+        k: problem.params[k] for k in ("seq", "kind", "claim_id")
+    }
+    assert str(problem.params["detail"]).startswith(
+        "settling it again fails: claim C1: in_scope 50000.00 is more than total 40000.00"
+    )
+
+
+MINIMAL = Path(__file__).parent / "fixtures" / "policies" / "minimal.yaml"
+
+
+def test_verify_settles_again_under_the_policy_the_claim_was_settled_under(
+    tmp_path: Path,
+) -> None:
+    """A store of the minimal test policy (basic: 0.75 above a county deductible of 500.00):
+    a claim of 10000.00 pays 0.75 × 9500.00 = 7125.00 from basic; verify re-settles it under
+    that policy, not the built-in one, and finds nothing wrong."""
+    path = tmp_path / "ledger.db"
+    with LedgerBook.open(path, MINIMAL) as book:
+        claim = Claim("C1", "inpatient", "2019-03-01", Facility(level="county", county=None),
+                      "10000", "10000")  # fmt: skip
+        settled = book.settle(claim, Person("P1", poor=False, county="x"))
+        assert Decimal("7125.00") == settled.settlement.payments["basic"]
+        report = verify(book)
+    assert (1, 1, ()) == (report.postings, report.claims, report.problems)
