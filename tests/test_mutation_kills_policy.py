@@ -254,3 +254,42 @@ def test_each_catalogue_value_is_checked_at_its_path(section: dict[str, Any], pa
         top["reference"] = section["reference"]
     error = _refused(catalogue=top)
     assert path == error.to_dict()["path"]
+
+
+@pytest.mark.parametrize(
+    ("catalogue", "path"),
+    [
+        ([], "catalogue"),
+        ({"classes": {"a b": {"name": "甲类"}}}, "catalogue.classes.a b"),
+        ({"classes": {"A": "甲类"}}, "catalogue.classes.A"),
+    ],
+)
+def test_a_malformed_catalogue_is_refused_at_its_path(catalogue: Any, path: str) -> None:
+    assert path == _refused(catalogue=catalogue).to_dict()["path"]
+
+
+def test_a_catalogue_and_a_platform_section_may_be_described() -> None:
+    policy = _policy(
+        catalogue={"classes": _classes(), "description": "目录"},
+        platform=_platform(description="接口"),
+    )
+    assert policy.catalogue is not None
+    assert policy.platform is not None
+
+
+@pytest.mark.parametrize(
+    ("platform", "path"),
+    [
+        ([], "platform"),
+        (_platform(assumed="yes"), "platform.assumed"),
+        (_platform(assumed=True, reason=" "), "platform.reason"),
+        ({"reference": " ", "layers": FUNDS}, "platform.reference"),
+        (_platform({**FUNDS, "a": "hifp_pay"}), "platform.layers.a"),
+        (
+            _platform({**FUNDS, "b": {"field": "hosp_part_amt", "name": ""}}),
+            "platform.layers.b.name",
+        ),
+    ],
+)
+def test_a_malformed_platform_section_is_refused_at_its_path(platform: Any, path: str) -> None:
+    assert path == _refused(platform=platform).to_dict()["path"]
