@@ -136,3 +136,53 @@ def test_a_repeat_rule_until_before_from_is_refused_at_the_rule() -> None:
     assert ("policy.until.order", "layers[0].deductible_repeat.until") == _where(
         deductible_repeat=rule
     )
+
+
+# -- the keys every layer has (read_layer, read_caps) -------------------------------------------
+
+
+def test_a_layers_own_keys_as_read() -> None:
+    layer = _policy(
+        name=" 基本  医疗 ", description=" Basic  insurance ", reference=" 第一条 ",
+        effective={"from": "2019-07-01", "until": "2020-01-01", "reference": " 有效期 "},
+        base={"of": "in_scope", "minus": "earlier"},
+    ).layers[0]  # fmt: skip
+    assert ("基本 医疗", "Basic insurance", "第一条") == (
+        layer.name, layer.description, layer.reference
+    )  # fmt: skip
+    assert (dt.date(2019, 7, 1), dt.date(2020, 1, 1), "有效期") == (
+        layer.start, layer.until, layer.effective_reference
+    )  # fmt: skip
+    assert () == layer.base_minus  # the first layer has no earlier one
+
+
+def test_a_layer_without_description_is_described_by_its_name() -> None:
+    assert "基本医疗" == _policy(name="基本医疗").layers[0].description
+
+
+@pytest.mark.parametrize(
+    ("keys", "where"),
+    [
+        ({"id": "a b"}, ("policy.id", "layers[0].id")),
+        ({"name": " "}, ("policy.text", "layers[0].name")),
+        ({"description": ""}, ("policy.text", "layers[0].description")),
+        ({"reference": " "}, ("policy.text", "layers[0].reference")),
+        ({"caps": {"per": "year"}}, ("policy.caps.list", "layers[0].caps")),
+        ({"caps": ["x"]}, ("policy.per", "layers[0].caps[0].per")),
+    ],
+)
+def test_each_layer_key_error_at_its_path(keys: dict[str, Any], where: tuple[str, str]) -> None:
+    assert where == _where(**keys)
+
+
+def test_a_layer_that_is_not_a_mapping_is_refused_at_its_place() -> None:
+    doc = {
+        "format": "zjj-medical-policy/1", "id": "lr", "name": "示例", "source": "test",
+        "effective": {"from": "2019-01-01"}, "tiers": {"county": {"name": "县级医院"}},
+        "claim_kinds": {"inpatient": {"name": "住院"}}, "layers": ["basic"],
+    }  # fmt: skip
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(doc, "l.yaml")
+    assert ("policy.mapping", "layers[0]") == (
+        caught.value.code, caught.value.to_dict()["path"]
+    )  # fmt: skip
