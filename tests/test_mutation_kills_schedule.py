@@ -54,7 +54,7 @@ RATIO = _param({"2019-01-01": "0.5"})
 
 def test_sheet_line_of_a_ratio_on_the_years_base() -> None:
     """An annual layer with one ratio: the year's base before → after, the annual deductible
-    and the ratio (the amount is on the line below it, not in it)."""
+    and the ratio; the line writes no amount."""
     inputs = {
         "ratio": "0.6", "base": "7000.00", "deductible": "5000.00",
         "cumulative_before": "3000.00", "cumulative_after": "10000.00", "computed": "3000.00",
@@ -80,9 +80,10 @@ def test_sheet_lines_of_bands_on_one_claim() -> None:
 
 
 def test_sheet_lines_of_bands_on_the_years_base_leave_out_the_bands_not_reached() -> None:
-    """Critical-illness insurance as the tutorial shows it: year's base 0.00 → 30000.00 above
-    an annual deductible of 10000.00, 0.6 up to 50000.00: 0.6 × 20000.00 = 12000.00; the
-    band above 50000.00 pays 0.00 on this claim and is not written."""
+    """A critical-illness claim (the tutorial's sheet writes its line the same way, with a
+    base below the deductible): year's base 0.00 → 30000.00 above an annual deductible of
+    10000.00, 0.6 up to 50000.00: 0.6 × 20000.00 = 12000.00; the band above 50000.00 pays
+    0.00 on this claim and is not written."""
     inputs = {
         "base": "30000.00", "deductible": "10000.00", "computed": "12000.00",
         "cumulative_before": "0.00", "cumulative_after": "30000.00",
