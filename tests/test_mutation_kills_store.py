@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pytest
 
-from zjj_medical import Claim, Facility, Person
-from zjj_medical.store.book import LedgerBook
+from zjj_medical import Claim, Facility, Person, load_policy
+from zjj_medical.errors import DuplicateClaim, UnknownClaim
+from zjj_medical.store.book import LedgerBook, facility_key
 from zjj_medical.store.journal import (
     GENESIS,
     Posting,
@@ -479,3 +481,57 @@ def test_verify_settles_again_under_the_policy_the_claim_was_settled_under(
         assert Decimal("7125.00") == settled.settlement.payments["basic"]
         report = verify(book)
     assert (1, 1, ()) == (report.postings, report.claims, report.problems)
+
+
+# -- the ledger book (store/book.py) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("facility", "key"),
+    [
+        # a facility id: the policy's id for it (an alias is resolved), else the id as given
+        (Facility(id="市人民医院", level="municipal", county=None), "zjj-peoples-hospital"),
+        (Facility(id="H001", level="county", county="cili"), "H001"),
+        # no id: tier@county in the policy's ids, a name it does not know as given, "-" for none
+        (Facility(level="县级医院", county="桑植县"), "county@sangzhi"),
+        (Facility(level="诊所", county="外省"), "诊所@外省"),
+        (Facility(level=None, county=None), "-@-"),
+    ],
+)
+def test_the_facility_a_report_groups_a_claim_under(facility: Facility, key: str) -> None:
+    claim = Claim("C1", "inpatient", "2019-11-03", facility, total="100", in_scope="100")
+    assert key == facility_key(claim, load_policy())
+
+
+def test_a_claim_id_the_book_does_not_hold_is_an_unknown_claim() -> None:
+    with LedgerBook.open(":memory:") as book, pytest.raises(UnknownClaim) as caught:
+        book.settlement("C9")
+    assert ("store.claim.unknown", "C9", "id") == (
+        caught.value.code, caught.value.claim_id, caught.value.field
+    )  # fmt: skip
+
+
+def test_a_claim_id_settled_with_other_content_is_refused_by_whose_it_is() -> None:
+    """C1 settled for P1; C1 again with another total: for P1 the other content is named
+    with the first one's date; for P2 the claim is only said to be taken."""
+    first = Claim("C1", "inpatient", "2019-01-10", CILI, "40000", "40000")
+    other = Claim("C1", "inpatient", "2019-01-10", CILI, "30000", "30000")
+    with LedgerBook.open(":memory:") as book:
+        book.settle(first, CILI_PERSON)
+        with pytest.raises(DuplicateClaim) as mine:
+            book.settle(other, CILI_PERSON)
+        with pytest.raises(DuplicateClaim) as theirs:
+            book.settle(other, Person("P2", poor=False, county="cili"))
+    assert ("store.claim.other_content", "C1", "id", "2019-01-10") == (
+        mine.value.code, mine.value.claim_id, mine.value.field, mine.value.params["date"]
+    )  # fmt: skip
+    assert ("store.claim.taken", "C1", "id") == (
+        theirs.value.code, theirs.value.claim_id, theirs.value.field
+    )  # fmt: skip
+    assert "date" not in theirs.value.params
+
+
+def test_the_ledger_of_a_person_year_with_nothing_settled_is_empty_and_theirs() -> None:
+    with LedgerBook.open(":memory:") as book:
+        ledger = book.ledger("P7", 2021)
+    assert ("P7", 2021, ()) == (ledger.person_id, ledger.year, tuple(ledger.claim_ids))
