@@ -8,8 +8,10 @@ content, ``sha256:`` before the hex digest, 64 zeros before the first posting.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Callable
 from decimal import Decimal
@@ -535,3 +537,14 @@ def test_the_ledger_of_a_person_year_with_nothing_settled_is_empty_and_theirs() 
     with LedgerBook.open(":memory:") as book:
         ledger = book.ledger("P7", 2021)
     assert ("P7", 2021, ()) == (ledger.person_id, ledger.year, tuple(ledger.claim_ids))
+
+
+def test_a_settlement_is_stamped_in_utc() -> None:
+    """``settled_at`` is an ISO time in UTC, to the microsecond, whatever the machine's zone."""
+    with LedgerBook.open(":memory:") as book:
+        stored = book.settle(
+            Claim("C1", "inpatient", "2019-01-10", CILI, "40000", "40000"), CILI_PERSON
+        )
+    stamp = dt.datetime.fromisoformat(stored.settled_at)
+    assert dt.timedelta(0) == stamp.utcoffset()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", stored.settled_at)
