@@ -22,7 +22,8 @@ import attrs
 import pytest
 
 from zjj_medical import Claim, Facility, Person, load_policy
-from zjj_medical.errors import DuplicateClaim, UnknownClaim
+from zjj_medical.errors import DuplicateClaim, StoreError, UnknownClaim
+from zjj_medical.store import SQLiteStore
 from zjj_medical.store.book import LedgerBook, facility_key
 from zjj_medical.store.journal import (
     GENESIS,
@@ -548,3 +549,17 @@ def test_a_settlement_is_stamped_in_utc() -> None:
     stamp = dt.datetime.fromisoformat(stored.settled_at)
     assert dt.timedelta(0) == stamp.utcoffset()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", stored.settled_at)
+
+
+def test_a_book_opens_its_store_with_the_wait_and_durability_asked(tmp_path: Path) -> None:
+    """``timeout`` (seconds to wait for another writer; 30 by default) and ``synchronous``
+    reach the SQLite store: its busy timeout is in milliseconds, and a durability SQLite does
+    not have is refused."""
+    path = tmp_path / "ledger.db"
+    for kwargs, busy in (({}, 30000), ({"timeout": 2.5}, 2500)):
+        with LedgerBook.open(path, **kwargs) as book:
+            assert isinstance(book.store, SQLiteStore)
+            assert (busy,) == book.store._conn.execute("PRAGMA busy_timeout").fetchone()
+    with pytest.raises(StoreError) as caught:
+        LedgerBook.open(path, synchronous="SOMETIMES")
+    assert "store.synchronous" == caught.value.code
