@@ -22,9 +22,9 @@ import attrs
 import pytest
 
 from zjj_medical import Claim, Facility, Person, load_policy
-from zjj_medical.errors import DuplicateClaim, StoreError, UnknownClaim
+from zjj_medical.errors import DuplicateClaim, PolicyError, StoreError, UnknownClaim
 from zjj_medical.store import SQLiteStore
-from zjj_medical.store.book import LedgerBook, facility_key
+from zjj_medical.store.book import LedgerBook, PolicyVersion, facility_key
 from zjj_medical.store.journal import (
     GENESIS,
     Posting,
@@ -38,6 +38,7 @@ from zjj_medical.store.verify import _Replay, verify
 
 CILI = Facility(level="county", county="cili")
 CILI_PERSON = Person("P1", poor=False, county="cili")
+MINIMAL = Path(__file__).parent / "fixtures" / "policies" / "minimal.yaml"
 COLUMNS = (
     "claim_id, person_id, year, seq, date, facility, settlement, ledger, claim, person, "
     "content_hash, policy_id, policy_version, settled_at, posting_note"
@@ -467,9 +468,6 @@ def test_the_replay_reports_a_claim_that_cannot_be_settled_again() -> None:
     )
 
 
-MINIMAL = Path(__file__).parent / "fixtures" / "policies" / "minimal.yaml"
-
-
 def test_verify_settles_again_under_the_policy_the_claim_was_settled_under(
     tmp_path: Path,
 ) -> None:
@@ -563,3 +561,31 @@ def test_a_book_opens_its_store_with_the_wait_and_durability_asked(tmp_path: Pat
     with pytest.raises(StoreError) as caught:
         LedgerBook.open(path, synchronous="SOMETIMES")
     assert "store.synchronous" == caught.value.code
+
+
+def test_a_policy_version_of_a_built_in_policy_by_name() -> None:
+    version = PolicyVersion.load("zhangjiajie_2024")
+    assert "zhangjiajie_2024" == version.policy.id
+    assert version.version != PolicyVersion.load().version
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a policy with one defect (no claim kinds): refused by the policy reader
+        MINIMAL.read_text("utf-8").replace("claim_kinds:", "claim_kindz:"),
+        # not YAML at all: refused by the YAML reader
+        "format: [unclosed\n",
+    ],
+)
+def test_a_policy_file_of_a_store_is_refused_naming_the_file(tmp_path: Path, text: str) -> None:
+    """A store's policy file that does not load is refused as loading it would be: the same
+    error, naming the file."""
+    path = tmp_path / "county.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(PolicyError) as direct:
+        load_policy(path)
+    with pytest.raises(PolicyError) as versioned:
+        PolicyVersion.load(path)
+    assert str(direct.value) == str(versioned.value)
+    assert "county.yaml" in str(versioned.value)
