@@ -589,3 +589,72 @@ def test_a_policy_file_of_a_store_is_refused_naming_the_file(tmp_path: Path, tex
         PolicyVersion.load(path)
     assert str(direct.value) == str(versioned.value)
     assert "county.yaml" in str(versioned.value)
+
+
+def _claim(cid: str, day: str, amount: str = "40000") -> Claim:
+    return Claim(cid, "inpatient", day, CILI, amount, amount)
+
+
+def test_one_batch_numbers_its_claims_and_notes_those_posted_out_of_date_order() -> None:
+    """C3 (March), C2 (February), C1 (January) settled in that order in one call: posted as
+    1, 2, 3; C2 and C1 are dated before C3, the latest claim already posted, and say so."""
+    with LedgerBook.open(":memory:") as book:
+        out = book.settle_all(
+            [_claim("C3", "2019-03-10"), _claim("C2", "2019-02-10"), _claim("C1", "2019-01-10")],
+            CILI_PERSON,
+        )
+    assert [1, 2, 3] == [r.seq for r in out]
+    later = "already posted for P1 2019; settled after it, on the ledger as it stands"
+    assert [
+        "",
+        f"posting order: dated 2019-02-10, before claim C3 (2019-03-10) {later}",
+        f"posting order: dated 2019-01-10, before claim C3 (2019-03-10) {later}",
+    ] == [r.posting_note for r in out]
+
+
+def test_a_retry_in_a_batch_does_not_end_the_batch() -> None:
+    """C1 settled, then C1 (the same content, a retry) and C2 in one call: C1's first response
+    and C2 settled."""
+    with LedgerBook.open(":memory:") as book:
+        first = book.settle(_claim("C1", "2019-01-10"), CILI_PERSON)
+        out = book.settle_all([_claim("C1", "2019-01-10"), _claim("C2", "2019-02-10")],
+                              CILI_PERSON)  # fmt: skip
+        assert ["C1", "C2"] == [r.claim_id for r in out]
+        assert first == out[0]
+        assert out[1] == book.settlement("C2")
+
+
+def test_a_presettlement_of_a_stored_claim_is_its_stored_settlement() -> None:
+    """预结算 of C1 (stored with the same content) and of C2 (new): C1's stored settlement,
+    then C2 as settling it would give; nothing is written."""
+    with LedgerBook.open(":memory:") as book:
+        stored = book.settle(_claim("C1", "2019-01-10"), CILI_PERSON)
+        pre = book.presettle_all([_claim("C1", "2019-01-10"), _claim("C2", "2019-02-10")],
+                                 CILI_PERSON)  # fmt: skip
+        assert 2 == len(pre)
+        assert stored.settlement == pre[0]
+        assert 1 == len(book.settlements("P1", 2019))
+        assert book.settle(_claim("C2", "2019-02-10"), CILI_PERSON).settlement == pre[1]
+
+
+def test_a_claim_presettled_twice_in_one_call_is_computed_once() -> None:
+    """The same new claim twice in one 预结算: the second is the first's settlement (a retry),
+    not a second claim on the ledger the first left."""
+    with LedgerBook.open(":memory:") as book:
+        a, b = book.presettle_all([_claim("C1", "2019-01-10")] * 2, CILI_PERSON)
+        assert a == b
+        assert a == book.settle(_claim("C1", "2019-01-10"), CILI_PERSON).settlement
+
+
+def test_a_presettlement_of_a_claim_id_stored_with_other_content_is_refused() -> None:
+    with LedgerBook.open(":memory:") as book:
+        book.settle(_claim("C1", "2019-01-10"), CILI_PERSON)
+        with pytest.raises(DuplicateClaim) as caught:
+            book.presettle(_claim("C1", "2019-01-10", "30000"), CILI_PERSON)
+    assert "store.claim.other_content" == caught.value.code
+
+
+def test_a_book_keeps_a_policy_version_given_as_is() -> None:
+    version = PolicyVersion.load("zhangjiajie_2024")
+    with LedgerBook.open(":memory:", version) as book:
+        assert [version] == list(book.policies)
