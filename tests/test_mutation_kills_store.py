@@ -658,3 +658,23 @@ def test_a_book_keeps_a_policy_version_given_as_is() -> None:
     version = PolicyVersion.load("zhangjiajie_2024")
     with LedgerBook.open(":memory:", version) as book:
         assert [version] == list(book.policies)
+
+
+def test_a_reversal_re_notes_the_later_claims_by_the_posting_order_left() -> None:
+    """Posted: C4 (April), then C1 (January), C3 (March), C2 (February) — each of the last three
+    dated before C4 and noted so. C1 reversed: C3 and C2 are settled again after C4, the
+    latest claim posted before them, and each says it is dated before C4 (C2 also before C3,
+    but C4 is the latest)."""
+    later = "already posted for P1 2019; settled after it, on the ledger as it stands"
+    with LedgerBook.open(":memory:") as book:
+        book.settle_all(
+            [_claim("C4", "2019-04-10"), _claim("C1", "2019-01-10"), _claim("C3", "2019-03-10"),
+             _claim("C2", "2019-02-10")],
+            CILI_PERSON,
+        )  # fmt: skip
+        reversal = book.reverse("C1")
+        assert ["C3", "C2"] == [a.claim_id for a in reversal.adjustments]
+        assert [
+            f"posting order: dated 2019-03-10, before claim C4 (2019-04-10) {later}",
+            f"posting order: dated 2019-02-10, before claim C4 (2019-04-10) {later}",
+        ] == [book.settlement(c).posting_note for c in ("C3", "C2")]
