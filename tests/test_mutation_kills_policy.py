@@ -19,6 +19,7 @@ from zjj_medical.errors import PolicyError
 from zjj_medical.policy.catalogue import ratio_of
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.platform import FIELDS, PlatformLayer
+from zjj_medical.policy.reader import condition_text
 
 ON = dt.date(2019, 6, 1)
 
@@ -293,3 +294,25 @@ def test_a_catalogue_and_a_platform_section_may_be_described() -> None:
 )
 def test_a_malformed_platform_section_is_refused_at_its_path(platform: Any, path: str) -> None:
     assert path == _refused(platform=platform).to_dict()["path"]
+
+
+# -- a condition in words (policy/reader.py, condition_text): ids as written, no Python reprs ---
+
+
+@pytest.mark.parametrize(
+    ("condition", "words"),
+    [
+        ({"poor": True}, "poor=true"),
+        ({"accident": False, "county": None}, "accident=false, county=null"),
+        ({"tier": "county"}, "tier=county"),
+        ({"tier": ["county"]}, "tier is county"),
+        ({"tier": ["township", "county"]}, "tier is township or county"),
+        ({"tier": ["township", "county", "community"]}, "tier is township, county or community"),
+        ({"any": [{"poor": True}, {"tier": "county", "kind": "inpatient"}]},
+         "any of (poor=true; tier=county, kind=inpatient)"),
+        ({"not": {"accident": True}, "kind": "inpatient"}, "not (accident=true), kind=inpatient"),
+        ({"not": {"any": [{"poor": True}, {"age": 65}]}}, "not (any of (poor=true; age=65))"),
+    ],
+)  # fmt: skip
+def test_a_condition_in_words(condition: dict[str, Any], words: str) -> None:
+    assert words == condition_text(condition)
