@@ -19,7 +19,7 @@ from zjj_medical.errors import PolicyError
 from zjj_medical.policy.catalogue import ratio_of
 from zjj_medical.policy.model import Policy
 from zjj_medical.policy.platform import FIELDS, PlatformLayer
-from zjj_medical.policy.reader import condition_text
+from zjj_medical.policy.reader import condition_text, known_list
 
 ON = dt.date(2019, 6, 1)
 
@@ -316,3 +316,8 @@ def test_a_malformed_platform_section_is_refused_at_its_path(platform: Any, path
 )  # fmt: skip
 def test_a_condition_in_words(condition: dict[str, Any], words: str) -> None:
     assert words == condition_text(condition)
+
+
+def test_a_list_of_known_ids_in_words() -> None:
+    assert "county, township" == known_list(["township", "county"])
+    assert "none" == known_list([])
