@@ -152,9 +152,9 @@ class _Replay:
                         seq=p.seq)
             )  # fmt: skip
             return
-        claim = record.parsed_claim()
         ledger = before[-1].settlement.ledger if before else None
-        try:
+        try:  # a stored claim the engine refuses is reported, as its re-settlement failing
+            claim = record.parsed_claim()
             again = stored_form(
                 settle(claim, record.parsed_person(), policy=pv.policy, ledger=ledger)
             )
