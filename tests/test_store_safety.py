@@ -325,3 +325,29 @@ def test_writes_need_the_transaction_of_their_person_year(tmp_path: Path) -> Non
         with store.transaction("P-shared", 2019):
             store.add_settlement(record)
         assert record == store.settlement("K01")
+
+
+def test_a_row_under_another_key_is_damaged_and_verify_says_so(tmp_path: Path) -> None:
+    """A copy of K01's settlement row keyed as another claim of another person (K09 of P9)
+    is not served as K01 under K09: reading it is a damaged-row error naming both keys, and
+    ``ledger verify`` reports it instead of passing."""
+    db = tmp_path / "ledger.db"
+    with LedgerBook.open(db) as book:
+        book.settle(claim(1), PERSON)
+    con = sqlite3.connect(db)
+    columns = [r[1] for r in con.execute("PRAGMA table_info(settlements)")]
+    picked = ", ".join(
+        {"claim_id": "'K09'", "person_id": "'P9'"}.get(c, c) for c in columns
+    )  # every column as it is, the keys changed
+    con.execute(f"INSERT INTO settlements ({', '.join(columns)}) "
+                f"SELECT {picked} FROM settlements WHERE claim_id = 'K01'")  # fmt: skip
+    con.commit()
+    con.close()
+    with SQLiteStore(db) as store, pytest.raises(StoreError) as info:
+        store.settlement("K09")
+    assert "store.settlement.damaged" == info.value.code
+    assert "keyed K09 of P9 2019, its record is K01 of" in str(info.value)
+    with LedgerBook.open(db) as book:
+        report = book.verify()
+    assert not report.ok
+    assert any("K09" in p.message for p in report.problems)

@@ -407,6 +407,7 @@ MESSAGES: dict[str, str] = {
     "store.verify.head": "the journal's head is recorded as posting {head_seq} ({head_hash});"
     " the last posting is {last_seq} ({last_hash})",
     "store.verify.kind": "posting {seq}: unknown kind {kind!r}",
+    "store.verify.row": "a row of the current tables cannot be read: {detail}",
     "store.verify.claim": "posting {seq} ({kind} {claim_id}): {detail}",
     "store.verify.policy": "posting {seq} ({claim_id}): settled under policy {policy_id}"
     " version {version}, which was not given (--policy)",

@@ -96,7 +96,7 @@ class SQLTables:
     def _record(self, row: Sequence[Any]) -> StoredSettlement:
         claim_id = row[0]
         try:
-            return record_from_dict(
+            record = record_from_dict(
                 {
                     "settlement": json.loads(row[6]),
                     "ledger": json.loads(row[7]),
@@ -113,6 +113,12 @@ class SQLTables:
             )
         except (ValueError, TypeError, KeyError) as exc:
             raise self._damaged(claim_id, exc) from None
+        keys = (row[0], row[1], row[2])  # the row's key columns must name its own record
+        if keys != (record.claim_id, record.person_id, record.year):
+            said = f"{record.claim_id} of {record.person_id} {record.year}"
+            detail = f"its row is keyed {row[0]} of {row[1]} {row[2]}, its record is {said}"
+            raise self._damaged(claim_id, ValueError(detail))
+        return record
 
     def _damaged(self, claim_id: str, exc: Exception) -> StoreError:
         """The error of a stored settlement that cannot be read back."""

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from zjj_medical.engine.settlement import settle
-from zjj_medical.errors import ReimbursementError
+from zjj_medical.errors import ReimbursementError, StoreError
 from zjj_medical.store.journal import Posting, Problem, chain_problems
 from zjj_medical.store.order import latest_of, posting_note
 from zjj_medical.store.records import StoredSettlement, record_from_dict, stored_form
@@ -195,9 +195,17 @@ def verify(book: LedgerBook) -> VerifyReport:
         claims = 0
         for (person_id, year), records in sorted(replay.current.items()):
             claims += len(records)
-            problems.extend(_current(book, person_id, year, records))
+            try:
+                problems.extend(_current(book, person_id, year, records))
+            except StoreError as exc:
+                problems.append(_unreadable(exc))
         journal_ids = {r.claim_id for records in replay.current.values() for r in records}
-        for r in store.find():
+        try:
+            current = store.find()
+        except StoreError as exc:
+            problems.append(_unreadable(exc))
+            current = []
+        for r in current:
             if r.claim_id not in journal_ids:
                 problems.append(
                     Problem(code="store.verify.current", params={"person_id": r.person_id,
@@ -205,6 +213,14 @@ def verify(book: LedgerBook) -> VerifyReport:
                             "detail": f"claim {r.claim_id} is not current in the journal"})
                 )  # fmt: skip
     return VerifyReport(len(postings), head, len(replay.current), claims, tuple(problems))
+
+
+def _unreadable(exc: StoreError) -> Problem:
+    """A current-table row that cannot be read back as what its keys say (``verify`` reports
+    it beside the other problems); any other store error stops ``verify``."""
+    if exc.code != "store.settlement.damaged":
+        raise exc
+    return Problem(code="store.verify.row", params={"detail": exc.render()})
 
 
 def _current(
