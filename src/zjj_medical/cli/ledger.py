@@ -24,7 +24,7 @@ from zjj_medical.cli.jsonio import (
 from zjj_medical.contract.documents import output_document, parse_document
 from zjj_medical.contract.fhir import claim_response, fhir_json, to_fhir_claim_response
 from zjj_medical.engine.ledger import Ledger
-from zjj_medical.errors import InvalidClaim, LedgerMismatch, ReimbursementError
+from zjj_medical.errors import InvalidClaim, ReimbursementError
 from zjj_medical.i18n import get_language, name_with_id, pgettext
 from zjj_medical.i18n import gettext as _
 from zjj_medical.messages import render
@@ -118,15 +118,7 @@ def ledger_group(ctx: click.Context, db: str | None, policies: tuple[str, ...]) 
 
 def _settle_doc(book: LedgerBook, doc: Any, *, write: bool, trace: bool) -> dict[str, Any]:
     person, claims, given = parse_document(doc)
-    if given is not None and claims:
-        stored = book.ledger(person.id, claims[0].date.year)
-        fresh = any(book.store.settlement(c.id) is None for c in claims)
-        if fresh and given != stored:
-            raise LedgerMismatch(
-                code="store.ledger.document",
-                params={"person_id": person.id, "year": stored.year},
-                field="ledger", path="ledger",
-            )  # fmt: skip
+    book.check_carried_ledger(person, claims, given)
     last: Ledger | None
     if write:
         records = book.settle_all(claims, person)

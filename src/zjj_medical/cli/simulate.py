@@ -504,15 +504,7 @@ def simulate_command(
         raise click.UsageError(_("--lines needs CLAIMS --people PEOPLE"))
     if lines_file is not None and reform_file is not None:
         raise click.UsageError(_("--lines cannot be combined with --reform"))
-    try:
-        threshold = Decimal(catastrophic_threshold)
-        if not threshold.is_finite() or threshold < 0:
-            raise ArithmeticError
-    except ArithmeticError:
-        raise click.BadParameter(
-            _("{value!r} is not an amount ≥ 0").format(value=catastrophic_threshold),
-            param_hint="--catastrophic-threshold",
-        ) from None
+    threshold = _threshold(catastrophic_threshold)
     try:
         policy = load_policy(policy_name)
     except ReimbursementError as exc:
@@ -621,7 +613,7 @@ def _threshold(text: str) -> Decimal:
             raise ArithmeticError
     except ArithmeticError:
         raise click.BadParameter(
-            _("{text!r} is not an amount ≥ 0").format(text=text),
+            _("{value!r} is not an amount ≥ 0").format(value=text),
             param_hint="--catastrophic-threshold",
         ) from None
     return threshold

@@ -27,7 +27,6 @@ from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.errors import (
     DuplicateClaim,
-    LedgerMismatch,
     ReimbursementError,
     UnknownClaim,
     problem_of,
@@ -198,15 +197,7 @@ def settle(
     person, claims, given = parse_document(doc)
     target = ",".join(c.id for c in claims)
     _check_claims(book, who, claims)
-    if given is not None and claims:
-        stored = book.ledger(person.id, claims[0].date.year)
-        fresh = any(book.store.settlement(c.id) is None for c in claims)
-        if fresh and given != stored:
-            raise LedgerMismatch(
-                code="store.ledger.document",
-                params={"person_id": person.id, "year": stored.year},
-                field="ledger", path="ledger",
-            )  # fmt: skip
+    book.check_carried_ledger(person, claims, given)
     if write:
         then = None if audit is None else (lambda _records: audit(target))
         settlements = [r.settlement for r in book.settle_all(claims, person, then=then)]

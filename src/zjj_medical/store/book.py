@@ -36,7 +36,7 @@ from zjj_medical.engine.claims import Claim
 from zjj_medical.engine.ledger import Ledger
 from zjj_medical.engine.people import Person
 from zjj_medical.engine.settlement import Settlement, settle
-from zjj_medical.errors import DuplicateClaim, InvalidClaim, UnknownClaim
+from zjj_medical.errors import DuplicateClaim, InvalidClaim, LedgerMismatch, UnknownClaim
 from zjj_medical.policy.fingerprint import text_fingerprint
 from zjj_medical.policy.loader import BUILTIN_POLICIES, load_policy, parse_policy, policy_source
 from zjj_medical.policy.model import Policy
@@ -229,6 +229,29 @@ class LedgerBook:
             policy_version=pv.version, facility=facility_key(claim, pv.policy), seq=seq,
             settled_at=self._clock(), posting_note=note,
         )  # fmt: skip
+
+    def check_carried_ledger(
+        self, person: Person, claims: Sequence[Claim], given: Ledger | None
+    ) -> None:
+        """Refuse a document's carried ``ledger`` that is not the store's for its person-year.
+
+        A document may carry the ledger its billing system last saw; when it settles a claim
+        not yet stored, that ledger must be the stored one (a retry of stored claims may carry
+        an older one).
+
+        Raises:
+            LedgerMismatch: the carried ledger is not the stored one.
+        """
+        if given is None or not claims:
+            return
+        stored = self.ledger(person.id, claims[0].date.year)
+        fresh = any(self.store.settlement(c.id) is None for c in claims)
+        if fresh and given != stored:
+            raise LedgerMismatch(
+                code="store.ledger.document",
+                params={"person_id": person.id, "year": stored.year},
+                field="ledger", path="ledger",
+            )  # fmt: skip
 
     def presettle(self, claim: Claim, person: Person) -> Settlement:
         """预结算: the settlement the claim would get now, computed without writing anything.
