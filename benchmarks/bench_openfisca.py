@@ -6,7 +6,8 @@ installed next to zjj_medical (it is not a dependency of the project).
 
 Data: the files of ``bench_scale.py`` (its ``_write_files``: the seeded tables of
 ``bench_simulate.py``, string ids, dates as ISO text, money as float yuan), written once
-as CSV and Parquet. Every measured run is a fresh process; best of R:
+as CSV and Parquet. Every measured run is a fresh process; best of R, the runs of the
+sides interleaved:
 
 * compute — the tables read from Parquet before the clock starts, then
   - OpenFisca (``openfisca_model.py``): the model's input arrays from the tables (person
@@ -111,29 +112,36 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, "PYTHONHASHSEED": "0"}
 
 
-def _child(what: str, d: Path, repeat: int) -> list[float]:
-    """Best of ``repeat`` fresh processes of ``run_child`` (by its first figure)."""
-    runs = []
+def _children(whats: list[str], d: Path, repeat: int) -> list[list[float]]:
+    """Best of ``repeat`` fresh processes of ``run_child`` each (by its first figure).
+
+    The runs are interleaved (a, b, c, a, b, c, …) so a change of load on a shared machine
+    falls on every side alike.
+    """
+    runs: list[list[list[float]]] = [[] for _ in whats]
     for _ in range(repeat):
-        res = subprocess.run(
-            [sys.executable, __file__, "--run", what, str(d)], env=_env(), check=True,
-            capture_output=True, text=True,
-        )  # fmt: skip
-        runs.append([float(x) for x in res.stdout.strip().splitlines()[-1].split()])
-    return min(runs)
+        for i, what in enumerate(whats):
+            res = subprocess.run(
+                [sys.executable, __file__, "--run", what, str(d)], env=_env(), check=True,
+                capture_output=True, text=True,
+            )  # fmt: skip
+            runs[i].append([float(x) for x in res.stdout.strip().splitlines()[-1].split()])
+    return [min(r) for r in runs]
 
 
-def _timed(cmd: list[str], repeat: int) -> tuple[float, float]:
-    """Best wall time of ``repeat`` fresh processes, and the peak RSS (MiB) of that run."""
-    runs = []
+def _timed(cmds: list[list[str]], repeat: int) -> list[tuple[float, float]]:
+    """Best wall time of ``repeat`` fresh processes of each command (interleaved), and the
+    peak RSS (MiB) of that run."""
+    runs: list[list[tuple[float, float]]] = [[] for _ in cmds]
     for _ in range(repeat):
-        res = subprocess.run(
-            ["/usr/bin/time", "-f", "%e %M", *cmd], env=_env(), check=True,
-            capture_output=True, text=True,
-        )  # fmt: skip
-        wall, kib = res.stderr.strip().splitlines()[-1].split()
-        runs.append((float(wall), int(kib) / 1024))
-    return min(runs)
+        for i, cmd in enumerate(cmds):
+            res = subprocess.run(
+                ["/usr/bin/time", "-f", "%e %M", *cmd], env=_env(), check=True,
+                capture_output=True, text=True,
+            )  # fmt: skip
+            wall, kib = res.stderr.strip().splitlines()[-1].split()
+            runs[i].append((float(wall), int(kib) / 1024))
+    return [min(r) for r in runs]
 
 
 def main() -> None:
@@ -162,9 +170,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="zjj-of-bench-") as tmp:
         d = Path(tmp)
         _write_files(n, d)
-        of_c = _child("of-compute", d, r)
-        ours_c = _child("ours-compute", d, r)
-        ref = _child("numpy", d, r)
+        of_c, ours_c, ref = _children(["of-compute", "ours-compute", "numpy"], d, r)
         diff = (ours_c[1] - of_c[1]) / ours_c[1]
         print(f"\n## compute, {n:,} claims, tables in memory, best of {r} fresh processes")
         print(f"total reimbursed: zjj_medical {ours_c[1]:,.2f} yuan, OpenFisca {of_c[1]:,.2f} "
@@ -188,8 +194,7 @@ def main() -> None:
             of_cmd = [sys.executable, __file__, "--run", f"of-{kind}", str(d)]
             ours_cmd = [sys.executable, "-c", MAIN, "simulate", str(d / f"claims.{kind}"),
                         "--people", str(d / f"people.{kind}"), "-o", str(d / f"out.{kind}")]  # fmt: skip
-            e2e["OpenFisca", kind] = _timed(of_cmd, r)
-            e2e["zjj_medical", kind] = _timed(ours_cmd, r)
+            e2e["OpenFisca", kind], e2e["zjj_medical", kind] = _timed([of_cmd, ours_cmd], r)
             for who in ("OpenFisca", "zjj_medical"):
                 wall, rss = e2e[who, kind]
                 print(f"| {who} | {kind} → {kind} | {wall:.2f} s | {n / wall:,.0f} | "
