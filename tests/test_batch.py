@@ -500,3 +500,14 @@ def test_error_columns_carry_type_field_and_code(run: Any) -> None:
     assert [None, *(f"{t}: " for t in out["error_type"][1:])] == [
         e and e[: e.index(":") + 2] for e in out["error"]
     ]
+
+
+def test_rounds_split_in_chunks_equal_settle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A round settled in chunks of 7 claims (the kernels' calls are capped at a chunk of a
+    round; here the 300 people's rounds are split many times) still equals settle row by row."""
+    from zjj_medical.batch import _rounds
+
+    monkeypatch.setattr(_rounds, "_CHUNK", 7)
+    policy = load_policy()
+    claims, people = random_tables(policy, 3, n_people=300, n_claims=1200)
+    assert_matches_settle(claims, people, policy)

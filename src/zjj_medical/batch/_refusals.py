@@ -110,6 +110,12 @@ def mark_duplicates(
         return
     ids, _ = pd.factorize(pd.Series(cid[candidates], dtype=object))
     key, _ = combine_codes([person_year[candidates], ids.astype(np.int64)], len(candidates))
+    # Only a (person-year, claim id) met twice or more can be a duplicate: the rest (almost
+    # every row) leave before the sort.
+    twice = np.bincount(key)[key] >= 2
+    candidates, key = candidates[twice], key[twice]
+    if len(candidates) == 0:
+        return
     day = date[candidates].astype(np.int64) if by_date else np.zeros(len(candidates), np.int64)
     order = np.lexsort((candidates, day, key))
     seen: set[int] = set()

@@ -85,6 +85,10 @@ class RoundBooks:
         return np.asarray(out, dtype=np.int64)
 
 
+#: The most claims settled by one kernel call.
+_CHUNK = 1 << 17
+
+
 def run_rounds(
     layers: Sequence[LayerRun],
     rounds: list[IntArray],
@@ -106,7 +110,10 @@ def run_rounds(
     borne: list[IntArray | None] = [None] * m
     counts: list[npt.NDArray[np.int32] | None] = [None] * m
     done = 0
-    for rows in rounds:
+    # A round holds each person-year once, so its claims settle in any split: in chunks of
+    # at most _CHUNK rows, the kernels' working arrays stay small (a run's memory peak).
+    chunks = (r[a : a + _CHUNK] for r in rounds for a in range(0, len(r), _CHUNK))
+    for rows in chunks:
         so_far = np.zeros(len(rows), dtype=np.int64)
         for j, run in enumerate(layers):
             p_all = run.rows[rows]

@@ -237,6 +237,9 @@ def simulate(
     )  # fmt: skip
     if progress is not None:
         progress(n, n)
+    # The run's working arrays go back before the result is built (the peak of a run).
+    del plans, rounds, ordered, by_round, nth, py_sorted, starts, codes, group, epoch, year
+    del person_year, case_of_row, case_code, tier, candidates, date, in_scope, who, flagged
     return build_frame(
         cid_text, pid_text, in_county, pay_later,
         [layer.id for layer in policy.layers], pay, total, settled,

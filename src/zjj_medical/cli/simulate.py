@@ -564,6 +564,8 @@ def simulate_command(
                 )  # fmt: skip
     except (ReimbursementError, ValueError, KeyError) as exc:
         refuse(exc, as_json=False)
+    # The input tables are read no more: their memory goes back before the result is written.
+    del claims, people, lines
 
     _print(out, _summary_tables(summary, policy))
     if summary.errors:
