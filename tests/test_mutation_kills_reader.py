@@ -709,3 +709,103 @@ def test_an_attribute_error_message_names_the_attribute() -> None:
     assert str(error) == (
         "p.yaml: person_attributes.poor: 'poor' is a built-in fact and cannot be redeclared"
     )
+
+
+# -- value types (the "Value types" table) ------------------------------------------------------
+
+D = f"layers[0].deductible.values.{ON}"
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("500", "500.00"), ("0.5", "0.50"), ("1500.00", "1500.00"), ("1e3", "1000.00"),
+     ("-0", "0.00"), (" 12.3 ", "12.30")],
+)  # fmt: skip
+def test_money_as_read_to_the_fen(written: str, read: str) -> None:
+    p = _policy({"deductible": _param({ON: written}, unit="CNY")}).layers[0].deductible
+    assert p is not None
+    assert str(p.values[0][1]) == read
+
+
+@pytest.mark.parametrize(
+    ("written", "code", "params"),
+    [
+        ("-1", "policy.money.negative", {"value": "-1"}),
+        ("-0.01", "policy.money.negative", {"value": "-0.01"}),
+        ("1e60", "policy.money.large", {"value": "1e60"}),
+        ("0.001", "policy.money.decimals", {"value": "0.001"}),
+        ("abc", "policy.number", {"shown": "'abc'"}),
+        ("NaN", "policy.number", {"shown": "'NaN'"}),
+        ("Infinity", "policy.number", {"shown": "'Infinity'"}),
+        ("70%", "policy.number", {"shown": "'70%'"}),
+        (True, "policy.number", {"shown": "true"}),
+        ([], "policy.number", {"shown": "list"}),
+    ],
+)  # fmt: skip
+def test_each_money_error(written: object, code: str, params: dict[str, object]) -> None:
+    _check(_refused({"deductible": _param({ON: written}, unit="CNY")}), code, D, params)
+
+
+def test_money_errors_show_the_value_as_written() -> None:
+    error = _refused({"deductible": _param({ON: "0.001"}, unit="CNY")})
+    assert str(error) == (
+        f"p.yaml: {D}: 0.001 has more than 2 decimal places (money is in yuan and fen)"
+    )
+    error = _refused({"deductible": _param({ON: "1e60"}, unit="CNY")})
+    assert str(error) == f"p.yaml: {D}: 1e60 is too large for an amount"
+
+
+@pytest.mark.parametrize(
+    ("written", "ok"),
+    [("0", True), ("1", True), ("0.055", True), ("0.123456", True), ("1.000000", True),
+     ("0.1234567", False), ("-0.1", False), ("1.000001", False)],
+)  # fmt: skip
+def test_a_ratio_is_in_0_to_1_with_at_most_6_places(written: str, ok: bool) -> None:
+    if ok:
+        p = _policy({"ratio": _param({ON: written})}).layers[0].ratio
+        assert p is not None
+        assert p.values[0][1] == Decimal(written)
+        return
+    code = "policy.ratio.decimals" if written == "0.1234567" else "policy.ratio.range"
+    _check(_refused({"ratio": _param({ON: written})}), code,
+           f"layers[0].ratio.values.{ON}", {"value": written})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tier", "code", "shown"),
+    [("a.b", "policy.id", "'a.b'"), ("a[1]", "policy.id", "'a[1]'"), ("a]", "policy.id", "'a]'")],
+)
+def test_an_id_has_no_spaces_dots_or_brackets(tier: str, code: str, shown: str) -> None:
+    _check(_refused(tiers={tier: {"name": "x"}}), code, f"tiers.{tier}", {"shown": shown})
+
+
+def test_an_id_may_be_chinese() -> None:
+    assert list(_policy(tiers={"三级": {"name": "三级医院"}, "county": {"name": "县"},
+                               "municipal": {"name": "市"}}).tiers) == [
+        "三级", "county", "municipal",
+    ]  # fmt: skip
+
+
+def test_the_first_missing_key_in_order_is_named() -> None:
+    error = _refused({"ratio": {"description": "x", "reference": "r"}})
+    _check(error, "policy.key.missing", "layers[0].ratio.unit", {})
+
+
+def test_a_name_equal_to_another_declarations_id_is_refused() -> None:
+    tiers = {"county": {"name": "县级医院"}, "municipal": {"name": "市级", "aliases": ["county"]}}
+    _check(_refused(tiers=tiers), "policy.alias.shadow", "tiers.municipal.aliases[0]",
+           {"shown": "county", "what": "tiers", "first": "county", "second": "municipal"})  # fmt: skip
+
+
+def test_names_are_compared_with_white_space_joined() -> None:
+    tiers = {"county": {"name": "县级  医院"}, "municipal": {"name": " 县级 医院"}}
+    _check(_refused(tiers=tiers), "policy.alias.shadow", "tiers.municipal.name",
+           {"shown": "县级 医院", "what": "tiers", "first": "county", "second": "municipal"})  # fmt: skip
+
+
+def test_a_table_may_be_keyed_by_a_name_with_white_space_joined() -> None:
+    ratio = _param({ON: {"县级医院": "0.5", "municipal": "0.4"}}, by="tier")
+    tiers = {"county": {"name": " 县级医院 "}, "municipal": {"name": "市级医院"}}
+    p = _policy({"ratio": ratio}, tiers=tiers).layers[0].ratio
+    assert p is not None
+    assert p.values[0][1] == {"county": Decimal("0.5"), "municipal": Decimal("0.4")}
