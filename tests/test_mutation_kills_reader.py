@@ -809,3 +809,71 @@ def test_a_table_may_be_keyed_by_a_name_with_white_space_joined() -> None:
     p = _policy({"ratio": ratio}, tiers=tiers).layers[0].ratio
     assert p is not None
     assert p.values[0][1] == {"county": Decimal("0.5"), "municipal": Decimal("0.4")}
+
+
+# -- the last survivors: each a case the tests above left out -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("effective", "reference"),
+    [(None, ""), ({"from": "2019-09-01"}, "")],
+)
+def test_a_layer_without_an_effective_reference_has_none(
+    effective: dict[str, Any] | None, reference: str
+) -> None:
+    layer = _policy({} if effective is None else {"effective": effective}).layers[0]
+    assert layer.effective_reference == reference
+
+
+@pytest.mark.parametrize(("written", "shown"), [(True, "true"), ([ON], "list")])
+def test_a_date_that_is_not_a_text_is_refused(written: object, shown: str) -> None:
+    _check(_refused({"effective": {"from": written}}), "policy.date",
+           "layers[0].effective.from", {"shown": shown})  # fmt: skip
+
+
+def test_a_band_start_is_money_checked_at_its_path() -> None:
+    _check(_bands_refused({"from": "0.001", "upto": "100", "ratio": "0.5"}),
+           "policy.money.decimals", f"{P}[0].from", {"value": "0.001"})  # fmt: skip
+
+
+def test_multiply_by_zero_is_accepted() -> None:
+    # "multiply: number ≥ 0" (the Modifiers table)
+    p = _policy({"ratio": _param(modifiers=[_mod(multiply="0")])}).layers[0].ratio
+    assert p is not None
+    assert [(m.op, m.value) for m in p.modifiers] == [("multiply", Decimal(0))]
+
+
+def test_set_on_a_cap_is_read_as_money_to_the_fen() -> None:
+    cap = {"per": "year", **_param({ON: "300000"}, unit="CNY",
+                                    modifiers=[_mod(set="0.5")])}  # fmt: skip
+    [read] = _policy({"caps": [cap]}).layers[0].caps
+    [m] = read.amount.modifiers
+    assert str(m.value) == "0.50"
+
+
+def test_money_takes_any_size_a_decimal_reads_exactly() -> None:
+    # "money (CNY): a number ≥ 0 with at most 2 decimal places" — no upper bound on a file's
+    # amount (10^30 yuan needs 33 digits, beyond the 28 of Python's default context)
+    p = _policy({"deductible": _param({ON: "1e30"}, unit="CNY")}).layers[0].deductible
+    assert p is not None
+    assert p.values[0][1] == Decimal("1e30")
+
+
+@pytest.mark.parametrize(
+    ("by", "table", "read"),
+    [("kind", {"住院": "0.5"}, {"inpatient": Decimal("0.5")}),
+     ("county", {"永定区": "0.5", "cili": "0.4"},
+      {"yongding": Decimal("0.5"), "cili": Decimal("0.4")})],
+)  # fmt: skip
+def test_a_table_by_kind_or_county(by: str, table: dict[str, str], read: dict[str, Any]) -> None:
+    counties = {"yongding": {"name": "永定区"}, "cili": {"name": "慈利县"}}
+    p = _policy({"ratio": _param({ON: table}, by=by)}, counties=counties).layers[0].ratio
+    assert p is not None
+    assert (p.by, p.values[0][1]) == (by, read)
+
+
+def test_a_count_that_is_not_a_number_is_refused_at_its_path() -> None:
+    chronic = {"description": "d", "reference": "r", "conditions": {"htn": {"name": "高血压"}},
+               "services_per_year": _param({ON: "four"}, unit="services")}  # fmt: skip
+    _check(_refused(chronic_care=chronic), "policy.number",
+           f"chronic_care.services_per_year.values.{ON}", {"shown": "'four'"})  # fmt: skip
