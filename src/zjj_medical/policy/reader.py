@@ -175,7 +175,7 @@ class Reader:
         out = []
         for i, item in enumerate(obj):
             item = self.canonical(what, item)
-            if item not in known:
+            if not isinstance(item, str) or item not in known:
                 self.fail(
                     f"{path}[{i}]", "policy.ids.unknown",
                     what=what, shown=show(item), declared=sorted(known),
@@ -236,7 +236,7 @@ class Reader:
         if fact is not None:
             known, what = declared[fact.domain]
             value = self.canonical(fact.domain, value)
-            if value not in known:
+            if not isinstance(value, str) or value not in known:
                 self.fail(
                     path,
                     "policy.fact.value.unknown",
@@ -266,7 +266,9 @@ class Reader:
         by = None
         if "by" in m:
             by = m["by"]
-            if by not in ("tier", "kind", "county") and by not in self.attributes:
+            if not isinstance(by, str) or (
+                by not in ("tier", "kind", "county") and by not in self.attributes
+            ):
                 self.fail(join(path, "by"), "policy.by", shown=show(by))
         values_obj = m["values"]
         vpath = join(path, "values")
