@@ -302,6 +302,12 @@ def _cases(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
         (
             "ledger.malformed",
             lambda: Ledger.from_dict(
+                {"person_id": "P", "year": 2019, "claim_ids": [], "layers": ["a"]}
+            ),
+        ),
+        (
+            "ledger.layer.count.type",
+            lambda: Ledger.from_dict(
                 {
                     "person_id": "P",
                     "year": 2019,

@@ -114,7 +114,13 @@ class Ledger:
                         f"ledger.layers.{layer_id}", "ledger.layer.keys",
                         layer=layer_id, keys=sorted(s),
                     )  # fmt: skip
-                counts = {str(k): int(v) for k, v in s["claims"].items()}
+                for key, v in s["claims"].items():  # an int: no bool, float or text read as one
+                    if isinstance(v, bool) or not isinstance(v, int):
+                        raise fail(
+                            f"ledger.layers.{layer_id}.claims.{key}", "ledger.layer.count.type",
+                            layer=layer_id, key=key, value=v,
+                        )  # fmt: skip
+                counts = {str(k): v for k, v in s["claims"].items()}
                 if any(v < 0 for v in counts.values()):
                     raise fail(
                         f"ledger.layers.{layer_id}.claims", "ledger.layer.count", layer=layer_id

@@ -316,6 +316,8 @@ MESSAGES: dict[str, str] = {
     "ledger.year": "ledger: year {value!r} is not an integer",
     "ledger.layer.keys": "ledger: layers.{layer}: keys {keys:py}",
     "ledger.layer.count": "ledger: layers.{layer}.claims: negative count",
+    "ledger.layer.count.type": "ledger: layers.{layer}.claims.{key}: {value!r} is not a whole"
+    " number of claims",
     "ledger.claim_ids": "ledger: claim_ids is not a list of texts",
     "ledger.malformed": "ledger: {detail}",
     "ledger.signature.missing": "ledger.signature: missing; this deployment signs the ledgers"
