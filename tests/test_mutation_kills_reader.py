@@ -859,6 +859,17 @@ def test_money_takes_any_size_a_decimal_reads_exactly() -> None:
     assert p.values[0][1] == Decimal("1e30")
 
 
+def test_money_of_more_than_28_digits_is_read_to_the_fen() -> None:
+    # 10^28 + 0.01 yuan has 31 significant digits: read exactly, never rounded to 10^28
+    big = "10000000000000000000000000000.01"
+    p = _policy({"deductible": _param({ON: big}, unit="CNY")}).layers[0].deductible
+    assert p is not None
+    assert str(p.values[0][1]) == big
+    zero = _policy({"deductible": _param({ON: "-0"}, unit="CNY")}).layers[0].deductible
+    assert zero is not None
+    assert "0.00" == str(zero.values[0][1])  # -0 is 0, written without a sign
+
+
 @pytest.mark.parametrize(
     ("by", "table", "read"),
     [("kind", {"住院": "0.5"}, {"inpatient": Decimal("0.5")}),

@@ -148,7 +148,7 @@ class Reader:
             self.fail(path, "policy.money.large", value=obj)
         if d != fen:
             self.fail(path, "policy.money.decimals", value=obj)
-        return fen + Decimal("0.00")  # + 0.00 turns -0 into 0
+        return fen.copy_abs()  # -0.00 → 0.00 exactly (no context, so no rounding)
 
     def ratio(self, obj: Any, path: str) -> Decimal:
         d = self.number(obj, path)
