@@ -52,7 +52,7 @@ import pyarrow.parquet as pq
 
 from zjj_medical.batch._output import ERROR_COLUMNS, money_from_fen
 from zjj_medical.batch._run import simulate
-from zjj_medical.batch.files import _batches, _kind, _partition_of
+from zjj_medical.batch.files import _batches, _kind, _partition_of, _write_partitions
 from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy
 
@@ -146,14 +146,12 @@ def _write(
                 )
             schema = batch.schema
             part = _partition_of(batch.column("person_id"), k)
-            for p in range(k):
-                chosen = batch.filter(pa.array(part == p))
-                if chosen.num_rows == 0:
-                    continue
-                writer = writers[p]
-                if writer is None:
-                    writer = writers[p] = pq.ParquetWriter(into / _part_name(p), batch.schema)
-                writer.write_batch(chosen)
+            _write_partitions(
+                batch,
+                part,
+                writers,
+                lambda p, schema: pq.ParquetWriter(into / _part_name(p), schema),
+            )
             rows += batch.num_rows
     finally:
         for writer in writers:

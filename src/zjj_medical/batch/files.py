@@ -138,7 +138,7 @@ def _split(
             if keys is not None and "claim_id" in columns:
                 ids = batch.column("claim_id").to_pandas()
                 keys.append((id_text(pd.Series(ids, dtype=object)), part))
-            _write_parts(batch, part, k, writers, into, name)
+            _write_partitions(batch, part, writers, _stream(into, name))
             rows += batch.num_rows
     finally:
         for writer in writers:
@@ -147,22 +147,27 @@ def _split(
     return rows, columns
 
 
-def _write_parts(
+def _stream(into: Path, name: str) -> Callable[[int, pa.Schema], Any]:
+    """Opens partition ``p``'s Arrow stream ``<into>/<name>-<p>.arrow``."""
+    return lambda p, schema: pa.ipc.new_stream(into / f"{name}-{p}.arrow", schema)
+
+
+def _write_partitions(
     batch: pa.RecordBatch,
     part: npt.NDArray[np.int64],
-    k: int,
-    writers: list[pa.ipc.RecordBatchStreamWriter | None],
-    into: Path,
-    name: str,
+    writers: list[Any],
+    open_writer: Callable[[int, pa.Schema], Any],
 ) -> None:
-    """Append each row of ``batch`` to its partition's Arrow stream (opened on first use)."""
-    for p in range(k):
+    """Append each row of ``batch`` to the writer of its partition ``part[row]`` (one of
+    ``len(writers)``), opening a partition's writer with ``open_writer(p, schema)`` on first
+    use; a partition with no row of the batch is not opened."""
+    for p in range(len(writers)):
         chosen = batch.filter(pa.array(part == p))
         if chosen.num_rows == 0:
             continue
         writer = writers[p]
         if writer is None:
-            writer = writers[p] = pa.ipc.new_stream(into / f"{name}-{p}.arrow", batch.schema)
+            writer = writers[p] = open_writer(p, batch.schema)
         writer.write_batch(chosen)
 
 
@@ -204,7 +209,7 @@ def _split_lines(
                 raise problem(
                     ValueError, "lines.claim_id.unknown", row=int(rows + j), claim_id=str(text[j])
                 )
-            _write_parts(batch, part_of[at], k, writers, into, "lines")
+            _write_partitions(batch, part_of[at], writers, _stream(into, "lines"))
             rows += batch.num_rows
     finally:
         for writer in writers:
