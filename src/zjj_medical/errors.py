@@ -98,12 +98,12 @@ class ReimbursementError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.__dict__))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The error as the JSON contract reports it: ``type``, ``message``, ``claim_id``,
-        ``field``, ``code``, ``params`` and ``path`` when there is one."""
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The error as the JSON contract reports it: ``type``, ``message`` (in ``lang``),
+        ``claim_id``, ``field``, ``code``, ``params`` and ``path`` when there is one."""
         out: dict[str, Any] = {
             "type": type(self).__name__,
-            "message": self.message,
+            "message": self.message if lang == "en" else self.render(lang),
             "claim_id": self.claim_id,
             "field": self.field,
             "code": self.code,

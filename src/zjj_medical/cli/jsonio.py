@@ -48,9 +48,7 @@ def error_json(exc: ReimbursementError | ValueError) -> dict[str, Any]:
     The message is in the current language (:func:`zjj_medical.i18n.get_language`); every
     other member is language-neutral."""
     if isinstance(exc, ReimbursementError):
-        out = exc.to_dict()
-        out["message"] = exc.render(get_language())
-        return {"error": out}
+        return {"error": exc.to_dict(get_language())}
     error: dict[str, Any] = {
         "type": type(exc).__name__, "message": error_text(exc), "claim_id": None,
         "field": None,

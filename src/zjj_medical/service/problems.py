@@ -101,15 +101,11 @@ def problem_body(exc: ReimbursementError, lang: str = "en") -> dict[str, Any]:
         "type": PROBLEM_TYPE + exc.code,
         "title": meaning(exc.code, lang) or type(exc).__name__,
         "status": status_of(exc),
-        "detail": exc.render(lang),
-        "code": exc.code,
-        "error_type": type(exc).__name__,
-        "claim_id": exc.claim_id,
-        "field": exc.field,
-        "params": dict(exc.params),
     }
-    if exc.path is not None:
-        body["path"] = exc.path
+    error = exc.to_dict(lang)  # the contract's error: its message is the problem's detail
+    body["detail"] = error.pop("message")
+    body["error_type"] = error.pop("type")
+    body.update(error)  # code, claim_id, field, params and path when there is one
     return body
 
 
