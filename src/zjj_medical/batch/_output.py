@@ -82,8 +82,11 @@ def error_text(exc: ReimbursementError) -> str:
     return f"{type(exc).__name__}: {exc.render(get_language())}"
 
 
-def error_columns(errors: Sequence[ReimbursementError | None]) -> dict[str, pd.Series]:
-    """The :data:`ERROR_COLUMNS` of rows with these errors (``None``: the row settled).
+def error_columns(
+    errors: Sequence[ReimbursementError | None], at: Sequence[int] | None = None
+) -> dict[str, pd.Series]:
+    """The :data:`ERROR_COLUMNS` of rows with these errors (``None``: the row settled);
+    ``at``, when given: the only rows that may hold an error (the others are not looked at).
 
     >>> from zjj_medical.errors import InvalidClaim
     >>> e = InvalidClaim(code="claim.column.missing", params={"claim_id": "C2", "column": "kind"},
@@ -93,9 +96,8 @@ def error_columns(errors: Sequence[ReimbursementError | None]) -> dict[str, pd.S
     """
 
     n = len(errors)
-    cells = np.empty(n, dtype=object)
-    cells[:] = errors
-    at = np.flatnonzero(pd.notna(cells)).tolist()  # few: only the refused rows
+    rows = range(n) if at is None else at
+    at = [int(i) for i in rows if errors[i] is not None]  # few: only the refused rows
     refused = [errors[i] for i in at]
 
     def column(values: list[str | None]) -> pd.Series:
@@ -133,11 +135,13 @@ def build_frame(
     settled: npt.NDArray[np.bool_],
     errors: Sequence[ReimbursementError | None],
     money: Money,
+    refused: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Assemble the result table (``payments``: one array of fen per layer).
 
     A row not ``settled`` has no payments, a patient pay of 0 and no ratio, whatever its
-    ``total``; its error fills the error columns (:data:`ERROR_COLUMNS`).
+    ``total``; its error fills the error columns (:data:`ERROR_COLUMNS`). ``refused``, when
+    given: the only rows that may hold an error.
     """
     if money not in ("yuan", "fen", "decimal"):
         raise problem(ValueError, "table.money_unit", value=money)
@@ -166,6 +170,6 @@ def build_frame(
     })  # fmt: skip
     tail = pd.DataFrame({
         "actual_ratio": ratio.astype(np.float64),
-        **error_columns(errors),
+        **error_columns(errors, refused),
     })  # fmt: skip
     return pd.concat([head, amounts, tail], axis=1)

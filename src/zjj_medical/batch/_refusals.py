@@ -98,18 +98,23 @@ def mark_duplicates(
     errors: list[ReimbursementError | None],
     *,
     by_date: bool = True,
+    cid_codes: IntArray | None = None,
 ) -> None:
     """A claim id met again in a person-year after one settled: ``DuplicateClaim``.
 
     "After" is in posting order: by date, then input row (``by_date``), or by input row.
+    ``cid_codes``: a code per row, equal where the claim ids are equal, when known already.
     """
     # Only a person-year with two claims or more can hold a claim id twice.
     many = np.bincount(person_year[candidates])[person_year[candidates]] >= 2
     candidates = candidates[many]
     if len(candidates) == 0:
         return
-    ids, _ = pd.factorize(pd.Series(cid[candidates], dtype=object))
-    key, _ = combine_codes([person_year[candidates], ids.astype(np.int64)], len(candidates))
+    if cid_codes is None:
+        ids = pd.factorize(pd.Series(cid[candidates], dtype=object))[0].astype(np.int64)
+    else:
+        ids = cid_codes[candidates]
+    key, _ = combine_codes([person_year[candidates], ids], len(candidates))
     # Only a (person-year, claim id) met twice or more can be a duplicate: the rest (almost
     # every row) leave before the sort.
     twice = np.bincount(key)[key] >= 2

@@ -1,0 +1,131 @@
+"""The batch engine's fast ways to number and order rows, against the plain NumPy and pandas
+calls they stand for (``pd.factorize``, ``np.unique``, ``np.argsort(kind="stable")``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zjj_medical.batch import columns
+from zjj_medical.batch._run import _stable_argsort, _unique_first, _years
+from zjj_medical.batch.columns import combine_codes, text_factorize
+
+# Short texts with the characters that could fool a packing of bytes: NUL, multi-byte
+# UTF-8, texts that are prefixes of others, the empty text.
+_TEXT = st.text(alphabet=st.sampled_from(["a", "b", "\x00", "中", "é", "1", " "]), max_size=12)
+
+
+def _same_partition(codes: np.ndarray, texts: list[str]) -> None:
+    expected = pd.factorize(pd.Series(texts, dtype=object))[0]
+    # equal texts ⇔ equal codes, and the codes are 0 … k-1
+    assert len(codes) == len(texts)
+    pairs = set(zip(codes.tolist(), expected.tolist(), strict=True))
+    assert len({c for c, _ in pairs}) == len(pairs) == len({e for _, e in pairs})
+    assert sorted(set(codes.tolist())) == list(range(len(set(texts))))
+
+
+@given(st.lists(st.lists(_TEXT, max_size=30), min_size=1, max_size=3))
+@settings(max_examples=200, deadline=None)
+def test_text_factorize_numbers_equal_texts_alike_across_parts(parts: list[list[str]]) -> None:
+    series = [pd.Series(p, dtype="str") for p in parts]
+    found = text_factorize(series)
+    assert found is not None
+    codes, same = found
+    texts = [t for p in parts for t in p]
+    _same_partition(codes, texts)
+    assert [texts[i] for i in same.tolist()] == texts  # a row with the same text
+
+
+def test_text_factorize_worked_example() -> None:
+    # "a" and "a\x00" differ only by a NUL byte, "中文" is 6 bytes of UTF-8, "" is empty
+    texts = ["a", "ab", "a\x00", "", "ab", "中文", "中文x", "a"]
+    found = text_factorize([pd.Series(texts, dtype="str")])
+    assert found is not None
+    codes = found[0].tolist()
+    assert codes[0] == codes[7]
+    assert codes[1] == codes[4]
+    assert len(set(codes)) == 6
+
+
+def test_text_factorize_reads_texts_of_32_bytes_and_leaves_longer_ones() -> None:
+    at_edge = ["x" * 32, "x" * 31 + "y", "x" * 32]
+    found = text_factorize([pd.Series(at_edge, dtype="str")])
+    assert found is not None
+    assert found[0].tolist()[0] == found[0].tolist()[2] != found[0].tolist()[1]
+    assert text_factorize([pd.Series(["x" * 33], dtype="str")]) is None
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        pd.Series(["a", None], dtype="str"),  # a missing id: the general path reads it
+        pd.Series(["a", "b"], dtype=object),  # not Arrow text
+        pd.Series([1, 2]),
+        pd.Series(["a"], dtype=pd.StringDtype("python")),
+    ],
+)
+def test_text_factorize_leaves_other_columns_to_the_general_path(series: pd.Series) -> None:
+    assert text_factorize([series]) is None
+
+
+def test_text_factorize_reads_a_slice_of_a_column() -> None:
+    # an Arrow array that starts inside its buffers (a slice) is read from its offset
+    whole = pd.Series(["zz", "a", "b", "a"], dtype="str")
+    found = text_factorize([whole.iloc[1:]])
+    assert found is not None
+    codes = found[0].tolist()
+    assert codes[0] == codes[2] != codes[1]
+
+
+def test_text_factorize_refuses_when_two_texts_share_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every text hashed to one key: the comparison of the words finds the difference
+    monkeypatch.setattr(columns, "_mix", lambda key, word: key * np.uint64(0))
+    assert text_factorize([pd.Series(["a", "b"], dtype="str")]) is None
+    found = text_factorize([pd.Series(["a", "a"], dtype="str")])
+    assert found is not None
+    assert found[0].tolist() == [0, 0]
+
+
+@given(st.lists(st.integers(0, 40), max_size=200), st.integers(0, 3))
+@settings(max_examples=200, deadline=None)
+def test_combine_codes_is_factorize_of_the_combinations(values: list[int], shift: int) -> None:
+    a = np.array(values, dtype=np.int64)
+    b = (a * 7 + shift) % 5
+    codes, first = combine_codes([a, b], len(a))
+    pairs = pd.Series(list(zip(a.tolist(), b.tolist(), strict=True)), dtype=object)
+    expected = pd.factorize(pairs)[0]
+    assert codes.tolist() == expected.tolist()
+    assert first.tolist() == pd.Series(expected).drop_duplicates().index.tolist()
+
+
+@given(st.lists(st.integers(0, 2**20), max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_stable_argsort_is_numpys_stable_argsort(values: list[int]) -> None:
+    key = np.array(values, dtype=np.int64)
+    assert _stable_argsort(key).tolist() == np.argsort(key, kind="stable").tolist()
+
+
+def test_stable_argsort_of_keys_too_large_to_pack() -> None:
+    key = np.array([2**61, 5, 2**61, 0, 5], dtype=np.int64)
+    assert _stable_argsort(key).tolist() == [3, 1, 4, 0, 2]
+
+
+@given(st.lists(st.integers(-5, 60), max_size=300), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_unique_first_is_numpys_unique(values: list[int], wide: bool) -> None:
+    v = np.array(values, dtype=np.int64) * (10**9 if wide else 1)  # wide: np.unique itself
+    uniques, first, code = _unique_first(v)
+    want_u, want_first = np.unique(v, return_index=True)
+    assert uniques.tolist() == want_u.tolist()
+    assert first.tolist() == want_first.tolist()
+    assert code.tolist() == np.searchsorted(want_u, v).tolist()
+
+
+def test_years_worked_example() -> None:
+    # the last day of 2019, the first of 2020, a leap day, and 1970-01-01 (day 0)
+    days = np.array(["2019-12-31", "2020-01-01", "2020-02-29", "1970-01-01"], "datetime64[D]")
+    assert _years(days).tolist() == [2019, 2020, 2020, 1970]
+    assert _years(np.array([], "datetime64[D]")).tolist() == []
