@@ -36,6 +36,7 @@ __all__ = [
     "build_frame",
     "error_columns",
     "error_text",
+    "given_ids",
     "money_from_fen",
     "ratio_4",
 ]
@@ -124,9 +125,26 @@ def ratio_4(reimbursed: npt.NDArray[np.int64], total: npt.NDArray[np.int64]) -> 
     return np.where(t > 0, q / 10000.0, np.nan)
 
 
+def given_ids(
+    column: pd.Series, texts: Sequence[object] | npt.NDArray[Any]
+) -> pd.Series | Sequence[object] | npt.NDArray[Any]:
+    """An id column for the result: the input's own column when it is Arrow text (pandas'
+    ``str``: the very texts, missing ones missing, without a Python string per row), else
+    ``texts``, the ids as read."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        return column
+    return texts
+
+
+def _ids(values: Sequence[object] | npt.NDArray[Any] | pd.Series) -> pd.Series:
+    if isinstance(values, pd.Series):
+        return values.reset_index(drop=True)
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
 def build_frame(
-    claim_ids: Sequence[object] | npt.NDArray[Any],
-    person_ids: Sequence[object] | npt.NDArray[Any],
+    claim_ids: Sequence[object] | npt.NDArray[Any] | pd.Series,
+    person_ids: Sequence[object] | npt.NDArray[Any] | pd.Series,
     in_county: npt.NDArray[np.bool_],
     pay_later: npt.NDArray[np.bool_],
     layer_ids: Sequence[str],
@@ -163,8 +181,8 @@ def build_frame(
             block if money == "fen" else block / 100.0, columns=names, copy=False
         )
     head = pd.DataFrame({
-        "claim_id": pd.Series(np.asarray(claim_ids, dtype=object), dtype=object),
-        "person_id": pd.Series(np.asarray(person_ids, dtype=object), dtype=object),
+        "claim_id": _ids(claim_ids),
+        "person_id": _ids(person_ids),
         "in_county": np.asarray(in_county, dtype=bool),
         "pay_later": np.asarray(pay_later, dtype=bool),
     })  # fmt: skip

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from zjj_medical.batch._lines import LinesOf, lines_by_claim
-from zjj_medical.batch._output import Money, Order, build_frame
+from zjj_medical.batch._output import Money, Order, build_frame, given_ids
 from zjj_medical.batch._refusals import mark_duplicates, person_lookup, row_checked, row_error
 from zjj_medical.batch._rounds import LayerRun, run_rounds
 from zjj_medical.batch.columns import (
@@ -226,7 +226,7 @@ def simulate(
     if order == "date":
         ordered = rows[_settle_order(rows, person_year, date, cid_text)]
     else:
-        ordered = rows[np.argsort(person_year[rows], kind="stable")]
+        ordered = rows[_stable_argsort(person_year[rows])]
     py_sorted = person_year[ordered]
     starts = np.r_[0, np.flatnonzero(py_sorted[1:] != py_sorted[:-1]) + 1]
     nth = np.arange(len(ordered)) - np.repeat(starts, np.diff(np.r_[starts, len(ordered)]))
@@ -244,7 +244,7 @@ def simulate(
     del plans, rounds, ordered, by_round, nth, py_sorted, starts, codes, group, epoch, year
     del person_year, case_of_row, case_code, tier, candidates, date, in_scope, who, flagged
     return build_frame(
-        cid_text, pid_text, in_county, pay_later,
+        given_ids(cids, cid_text), given_ids(pids, pid_text), in_county, pay_later,
         [layer.id for layer in policy.layers], pay, total, settled,
         errors, money, with_error.tolist(),
     )  # fmt: skip

@@ -283,13 +283,18 @@ def text_factorize(parts: list[pd.Series]) -> tuple[IntArray, IntArray] | None:
         key = _mix(key, word)
     # Equal keys side by side (a sort of 64-bit numbers, faster here than a hash table),
     # numbered in the order of their runs.
+    del word_at, data, start  # the working arrays go as soon as they are read
     order = np.argsort(key)
     ranked = key[order]
+    del key
     new_run = np.ones(n, dtype=bool)
     new_run[1:] = ranked[1:] != ranked[:-1]
+    del ranked
     codes = np.empty(n, dtype=np.int64)
     codes[order] = np.cumsum(new_run) - 1
-    rep = order[np.flatnonzero(new_run)][codes]  # a row of each code
+    heads = order[np.flatnonzero(new_run)]
+    del order, new_run
+    rep = heads[codes]  # a row of each code
     if not (lengths == lengths[rep]).all() or any((w != w[rep]).any() for w in words):
         return None  # two texts with one key
     return codes, rep

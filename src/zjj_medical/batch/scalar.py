@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from zjj_medical.batch._lines import lines_by_claim
-from zjj_medical.batch._output import Money, Order, build_frame, error_text
+from zjj_medical.batch._output import Money, Order, build_frame, error_text, given_ids
 from zjj_medical.batch.columns import date_column
 from zjj_medical.contract.rows import claim_from_row, is_missing, person_from_row, read_id
 from zjj_medical.engine.claims import Claim
@@ -194,6 +194,7 @@ def simulate_scalar(
     if progress is not None:
         progress(n, n)
     return build_frame(
-        [read_id(r.get("claim_id")) for r in rows], [read_id(r.get("person_id")) for r in rows],
+        given_ids(claims["claim_id"], [read_id(r.get("claim_id")) for r in rows]),
+        given_ids(claims["person_id"], [read_id(r.get("person_id")) for r in rows]),
         in_county, pay_later, layer_ids, list(payments.T), totals, settled, errors, money,
     )  # fmt: skip

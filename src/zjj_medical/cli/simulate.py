@@ -45,7 +45,14 @@ from zjj_medical.i18n import gettext as _
 from zjj_medical.policy.loader import load_policy
 from zjj_medical.policy.model import Policy
 
-__all__ = ["read_table", "simulate_command", "write_result", "yuan_decimal", "yuan_text"]
+__all__ = [
+    "read_table",
+    "simulate_command",
+    "write_result",
+    "yuan_decimal",
+    "yuan_strings",
+    "yuan_text",
+]
 
 _NUMERIC = re.compile(r"^[-+0-9.,%—]*$")
 GROUPS = {"all": N_("All 全体"), "poor": N_("Poor 贫困"), "not_poor": N_("Others 非贫困")}
@@ -168,6 +175,23 @@ def yuan_decimal(fen: npt.NDArray[np.int64]) -> pa.Array:
     )
 
 
+def yuan_strings(fen: npt.NDArray[np.int64]) -> pa.Array:
+    """Integer fen as an Arrow array of exact yuan text, the text of :func:`yuan_decimal`
+    (cast by Arrow). In a column mostly of zeros — a safety-net layer pays on few claims —
+    only the other amounts are cast, and the zeros read ``0.00`` from a one-word dictionary.
+
+    >>> yuan_strings(np.array([0, 1530000, 0, -5, 0])).to_pylist()
+    ['0.00', '15300.00', '0.00', '-0.05', '0.00']
+    """
+    paying = np.flatnonzero(fen)
+    if 2 * len(paying) > len(fen):
+        return pc.cast(yuan_decimal(fen), pa.string())
+    words = pa.concat_arrays([pa.array(["0.00"]), pc.cast(yuan_decimal(fen[paying]), pa.string())])
+    word_of = np.zeros(len(fen), dtype=np.int64)
+    word_of[paying] = np.arange(1, len(paying) + 1, dtype=np.int64)
+    return pc.take(words, pa.array(word_of))
+
+
 def _as_yuan(result: pd.DataFrame, policy: Policy, parquet: bool) -> pa.Table:
     """The result as an Arrow table, money columns (fen) as exact yuan: ``decimal128(18, 2)``
     for Parquet, text with two decimals for CSV (the decimal's own text, cast by Arrow — no
@@ -176,8 +200,8 @@ def _as_yuan(result: pd.DataFrame, policy: Policy, parquet: bool) -> pa.Table:
     columns: dict[str, pa.Array] = {}
     for col in result.columns:
         if col in money:
-            dec = yuan_decimal(fen_column(result[col], "fen"))
-            columns[str(col)] = dec if parquet else pc.cast(dec, pa.string())
+            fen = fen_column(result[col], "fen")
+            columns[str(col)] = yuan_decimal(fen) if parquet else yuan_strings(fen)
             continue
         values = result[col]
         arr = pa.array(values.to_numpy(dtype=object) if values.dtype == object else values,

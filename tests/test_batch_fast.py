@@ -1,5 +1,6 @@
-"""The batch engine's fast ways to number and order rows, against the plain NumPy and pandas
-calls they stand for (``pd.factorize``, ``np.unique``, ``np.argsort(kind="stable")``)."""
+"""The batch engine's fast ways to number, order and write rows, against the plain NumPy, pandas
+and Python codings they stand for (``pd.factorize``, ``np.unique``, ``np.argsort(kind="stable")``,
+the yuan text of each amount)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from zjj_medical.batch import columns
 from zjj_medical.batch._run import _stable_argsort, _unique_first, _years
 from zjj_medical.batch.columns import combine_codes, text_factorize
+from zjj_medical.cli.simulate import yuan_strings, yuan_text
 
 # Short texts with the characters that could fool a packing of bytes: NUL, multi-byte
 # UTF-8, texts that are prefixes of others, the empty text.
@@ -129,3 +131,22 @@ def test_years_worked_example() -> None:
     days = np.array(["2019-12-31", "2020-01-01", "2020-02-29", "1970-01-01"], "datetime64[D]")
     assert _years(days).tolist() == [2019, 2020, 2020, 1970]
     assert _years(np.array([], "datetime64[D]")).tolist() == []
+
+
+@given(st.lists(st.integers(-(10**12), 10**12), max_size=60), st.floats(0, 1))
+@settings(max_examples=200, deadline=None)
+def test_yuan_strings_is_the_yuan_text_of_every_amount(fen: list[int], zeros: float) -> None:
+    # a share of the amounts set to 0, below and above half (the two ways of writing)
+    values = np.array([0 if (k % 100) < zeros * 100 else v for k, v in enumerate(fen)], np.int64)
+    assert yuan_strings(values).to_pylist() == yuan_text(values).tolist()
+
+
+def test_yuan_strings_worked_example() -> None:
+    # 4 of 5 zeros: only 15300.00 is cast; 3 of 5 paying: all are cast
+    assert yuan_strings(np.array([0, 1530000, 0, 0, 0])).to_pylist() == [
+        "0.00", "15300.00", "0.00", "0.00", "0.00",
+    ]  # fmt: skip
+    assert yuan_strings(np.array([5, -5, 0, 100, 0])).to_pylist() == [
+        "0.05", "-0.05", "0.00", "1.00", "0.00",
+    ]  # fmt: skip
+    assert yuan_strings(np.array([], dtype=np.int64)).to_pylist() == []
