@@ -280,3 +280,27 @@ def test_errors_grouped_by_the_error_columns_not_the_words() -> None:
     old = result.drop(columns=["error_type", "error_field", "error_code"])
     table = summarize(old, PEOPLE, claims=_claims()).error_table
     assert [("", "", 1)] == list(zip(table["type"], table["field"], table["count"], strict=True))
+
+
+@pytest.mark.parametrize("id_dtype", ["str", object])
+def test_ids_as_arrow_text_or_python_objects_give_the_same_summary(id_dtype: object) -> None:
+    """Ids of pandas' Arrow text and ids as Python objects are joined alike; a person id
+    given twice in the people table is read from its last row."""
+    result, claims = _result(), _claims()
+    result["person_id"] = result["person_id"].astype(id_dtype)
+    twice = pd.concat(
+        [pd.DataFrame({"person_id": ["P1"], "poor": [False], "county": ["cili"]}), PEOPLE],
+        ignore_index=True,
+    )  # P1 first not poor, then poor (the row of the fixture): poor
+    twice["person_id"] = twice["person_id"].astype(id_dtype)
+    got = summarize(result, twice, claims=claims).to_dict()
+    want = summarize(_result(), PEOPLE, claims=claims).to_dict()
+    # the extra row is one more person (without claims), the rest is the fixture's summary
+    assert got["persons"] == want["persons"] + 1
+    assert got["fund_cost"] == want["fund_cost"]
+    assert got["poor"] == want["poor"]
+    # P1's claims count among the poor's (read from P1's last row): C1, C2, C6 and P2's C3
+    assert [dict(g, persons=None) for g in got["totals"]] == [
+        dict(g, persons=None) for g in want["totals"]
+    ]
+    assert got["totals"][1]["claims"] == 4

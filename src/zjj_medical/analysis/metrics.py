@@ -53,7 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zjj_medical.batch._output import MONEY_DTYPE, money_from_fen
-from zjj_medical.batch.columns import date_column, id_text
+from zjj_medical.batch.columns import date_column, id_text, text_factorize
 from zjj_medical.errors import problem
 from zjj_medical.i18n import read_yes_no
 from zjj_medical.money import from_fen
@@ -501,15 +501,13 @@ def summary_part(
     oop = np.where(settled, fen_column(result["patient_pay"], money), 0)
     total = reimbursed + oop
     in_county = result["in_county"].to_numpy(dtype=bool) & settled
-    pids = ids_column(result["person_id"]).to_numpy()
-
-    people_ids = ids_column(people["person_id"]).to_numpy()
     people_poor = flags(people["poor"])
-    # The join of claims to people: one hash pass over both id columns (the last occurrence
-    # of a person id given twice wins, as a dict built from the table would keep it).
-    codes, uniques = pd.factorize(np.concatenate([people_ids, pids]))
-    n_people = len(people_ids)
-    poor_by_code = np.zeros(len(uniques) + 1, dtype=bool)
+    # The join of claims to people: one pass over both id columns (the last occurrence of a
+    # person id given twice wins, as a dict built from the table would keep it).
+    codes = _person_codes(people["person_id"], result["person_id"])
+    n_codes = int(codes.max(initial=-1)) + 1
+    n_people = len(people)
+    poor_by_code = np.zeros(n_codes + 1, dtype=bool)
     poor_by_code[codes[:n_people]] = people_poor
     poor = poor_by_code[codes[n_people:]]
     if claims is not None:
@@ -532,11 +530,10 @@ def summary_part(
             layers[layer.id] = [int(paid.sum()), int((paid > 0).sum())]
 
     # Sums per person id code, in int64 fen (exact), then read back in the people's order.
-    per_code = np.zeros(len(uniques) + 1, dtype=np.int64)
-    sums_by_code = pd.Series(oop).groupby(codes[n_people:]).sum()
-    per_code[sums_by_code.index.to_numpy()] = sums_by_code.to_numpy(dtype=np.int64)
+    per_code = np.zeros(n_codes + 1, dtype=np.int64)
+    np.add.at(per_code, codes[n_people:], oop)
     person_oop = per_code[codes[:n_people]]
-    with_claims = np.zeros(len(uniques) + 1, dtype=bool)
+    with_claims = np.zeros(n_codes + 1, dtype=bool)
     with_claims[codes[n_people:][settled]] = True
     person_claims = with_claims[codes[:n_people]]
 
@@ -548,15 +545,15 @@ def summary_part(
         pos = t_sel > 0
         counts["reach"] = int(_reaches(r_sel[pos], t_sel[pos], ratio_target).sum())
         counts["reach_of"] = int(pos.sum())
-        sums = pd.DataFrame({"p": codes[n_people:][sel], "r": r_sel, "t": t_sel})
-        sums = sums.groupby("p")[["r", "t"]].sum()
-        sums = sums[sums["t"] > 0]
+        r_of = np.zeros(n_codes + 1, dtype=np.int64)
+        t_of = np.zeros(n_codes + 1, dtype=np.int64)
+        np.add.at(r_of, codes[n_people:][sel], r_sel)
+        np.add.at(t_of, codes[n_people:][sel], t_sel)
+        has = t_of > 0
         # A person-year reaches the target when its actual ratio Σreimbursed ÷ Σtotal, to 4
         # places half up as actual_ratio is rounded, is at least the target (per-claim
         # half-fen roundings of the backstop do not count against the person).
-        per = _ratio_reaches(
-            sums["r"].to_numpy(np.int64), sums["t"].to_numpy(np.int64), ratio_target
-        )
+        per = _ratio_reaches(r_of[has], t_of[has], ratio_target)
         counts["persons_reach"], counts["persons_reach_of"] = int(per.sum()), len(per)
     poor_claims = settled & poor
     counts["poor_claims"] = int(poor_claims.sum())
@@ -584,6 +581,15 @@ def summary_part(
         person_oop=person_oop, person_poor=people_poor, person_claims=person_claims,
         counts=counts, errors=error_groups,
     )  # fmt: skip
+
+
+def _person_codes(people_ids: pd.Series, claim_pids: pd.Series) -> npt.NDArray[np.int64]:
+    """A code per person id of the people, then of the claims: equal ids, equal codes."""
+    fast = text_factorize([people_ids, claim_pids])
+    if fast is not None:
+        return fast[0]
+    joint = np.concatenate([ids_column(people_ids).to_numpy(), ids_column(claim_pids).to_numpy()])
+    return pd.factorize(joint)[0].astype(np.int64)
 
 
 def combine_parts(
