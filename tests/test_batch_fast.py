@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from zjj_medical.batch import columns
 from zjj_medical.batch._run import _stable_argsort, _unique_first, _years
-from zjj_medical.batch.columns import combine_codes, text_factorize
+from zjj_medical.batch.columns import IdTexts, combine_codes, id_text, text_factorize
 from zjj_medical.cli.simulate import yuan_strings, yuan_text
 
 # Short texts with the characters that could fool a packing of bytes: NUL, multi-byte
@@ -150,3 +150,29 @@ def test_yuan_strings_worked_example() -> None:
         "0.05", "-0.05", "0.00", "1.00", "0.00",
     ]  # fmt: skip
     assert yuan_strings(np.array([], dtype=np.int64)).to_pylist() == []
+
+
+@given(
+    st.lists(st.one_of(_TEXT, st.none()), min_size=1, max_size=30),
+    st.sampled_from(["str", object]),
+    st.data(),
+)
+@settings(max_examples=200, deadline=None)
+def test_id_texts_read_rows_as_id_text_reads_the_column(
+    values: list[str | None], dtype: object, data: st.DataObject
+) -> None:
+    column = pd.Series(values, dtype=dtype)
+    whole = id_text(column)
+    texts = IdTexts(column)
+    i = data.draw(st.integers(0, len(values) - 1))
+    rows = np.array(data.draw(st.lists(st.integers(0, len(values) - 1), max_size=10)), np.int64)
+    assert texts[i] == whole[i]
+    assert texts[rows].tolist() == whole[rows].tolist()
+    assert texts.all().tolist() == whole.tolist()
+    assert len(texts) == len(values)
+
+
+def test_id_texts_of_numbers_read_from_a_csv_give_their_digits() -> None:
+    texts = IdTexts(pd.Series([7, 12]))
+    assert texts[0] == "7"
+    assert texts[np.array([1])].tolist() == ["12"]

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from zjj_medical.batch.columns import id_text
 from zjj_medical.errors import ReimbursementError, problem
 from zjj_medical.i18n import get_language
 
@@ -126,14 +127,14 @@ def ratio_4(reimbursed: npt.NDArray[np.int64], total: npt.NDArray[np.int64]) -> 
 
 
 def given_ids(
-    column: pd.Series, texts: Sequence[object] | npt.NDArray[Any]
+    column: pd.Series, texts: Sequence[object] | npt.NDArray[Any] | None = None
 ) -> pd.Series | Sequence[object] | npt.NDArray[Any]:
     """An id column for the result: the input's own column when it is Arrow text (pandas'
     ``str``: the very texts, missing ones missing, without a Python string per row), else
-    ``texts``, the ids as read."""
+    ``texts``, the ids as read (by default :func:`~zjj_medical.batch.columns.id_text`)."""
     if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
         return column
-    return texts
+    return id_text(column) if texts is None else texts
 
 
 def _ids(values: Sequence[object] | npt.NDArray[Any] | pd.Series) -> pd.Series:

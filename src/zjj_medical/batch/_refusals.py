@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zjj_medical.batch.columns import IntArray, combine_codes
+from zjj_medical.batch.columns import IntArray, Texts, combine_codes
 from zjj_medical.batch.scalar import check_row, read_people
 from zjj_medical.engine.normalize import Normalized, normalize
 from zjj_medical.engine.people import Person
@@ -92,7 +92,7 @@ def mark_duplicates(
     candidates: IntArray,
     person_year: IntArray,
     date: np.ndarray[Any, Any],
-    cid: np.ndarray[Any, Any],
+    cid: Texts,
     settled: np.ndarray[Any, Any],
     flagged: np.ndarray[Any, Any],
     errors: list[ReimbursementError | None],

@@ -32,7 +32,9 @@ from zjj_medical.batch._output import Money, Order, build_frame, given_ids
 from zjj_medical.batch._refusals import mark_duplicates, person_lookup, row_checked, row_error
 from zjj_medical.batch._rounds import LayerRun, run_rounds
 from zjj_medical.batch.columns import (
+    IdTexts,
     IntArray,
+    Texts,
     combine_codes,
     date_column,
     flag_column,
@@ -126,19 +128,18 @@ def simulate(
         policy = builtin_for_dates(date[~bad_date])
     report = None if progress is None else (lambda done: progress(done, n))
     pids = claims["person_id"]
-    pid_text = id_text(pids)
-    people_ix, person_group, person_obj, who = _people(people, policy, pids, pid_text)
+    people_ix, person_group, person_obj, who = _people(people, policy, pids)
     col = claims.get
     total, bad_total = money_column(claims["total"])
     in_scope, bad_scope = money_column(claims["in_scope"])
     accident, bad_accident = flag_column(col("accident"), n)
     cids = claims["claim_id"]
-    cid_text = id_text(cids)
+    cid_text = IdTexts(cids)
     # Claims with fee lines: read and normalised one by one, their amounts from the split.
     early: dict[int, tuple[ReimbursementError, bool]] = {}
     if lines_of:
         early = _split_lines(
-            claims, people, people_ix, who, cid_text, lines_of, policy,
+            claims, people, people_ix, who, cid_text.all(), lines_of, policy,
             (total, bad_total, in_scope, bad_scope),
         )  # fmt: skip
     flagged = (
@@ -244,7 +245,7 @@ def simulate(
     del plans, rounds, ordered, by_round, nth, py_sorted, starts, codes, group, epoch, year
     del person_year, case_of_row, case_code, tier, candidates, date, in_scope, who, flagged
     return build_frame(
-        given_ids(cids, cid_text), given_ids(pids, pid_text), in_county, pay_later,
+        given_ids(cids), given_ids(pids), in_county, pay_later,
         [layer.id for layer in policy.layers], pay, total, settled,
         errors, money, with_error.tolist(),
     )  # fmt: skip
@@ -292,7 +293,7 @@ def _years(date: np.ndarray[Any, Any]) -> IntArray:
 
 
 def _settle_order(
-    rows: IntArray, person_year: IntArray, date: np.ndarray[Any, Any], cid: np.ndarray[Any, Any]
+    rows: IntArray, person_year: IntArray, date: np.ndarray[Any, Any], cid: Texts
 ) -> IntArray:
     """Positions of ``rows`` in (person-year, date, claim id, input row) order."""
     day = date[rows].astype(np.int64)
@@ -348,26 +349,22 @@ def _rank(values: np.ndarray[Any, Any]) -> IntArray:
 
 
 def _people(
-    people: pd.DataFrame,
-    policy: Policy,
-    claim_pid_column: pd.Series,
-    claim_pids: np.ndarray[Any, Any],
+    people: pd.DataFrame, policy: Policy, claim_pids: pd.Series
 ) -> tuple[pd.Index, IntArray, list[Person], IntArray]:
     """The people index, each person's group (``-1``: unreadable person), a Person per group,
     and each claim's row in the people table (``-1``: unknown person).
 
-    One hash pass over the people's ids and the claims' person ids together (``claim_pids``,
-    the texts of ``claim_pid_column``) gives both the check that no person id is given twice
-    and the join.
+    One pass over the people's ids and the claims' person ids together gives both the check
+    that no person id is given twice and the join.
     """
     m = len(people)
-    ids = id_text(people["person_id"])
-    fast = text_factorize([people["person_id"], claim_pid_column])
+    ids = IdTexts(people["person_id"])
+    fast = text_factorize([people["person_id"], claim_pids])
     if fast is not None:
         joint = fast[0]
     else:
         joint = pd.factorize(
-            np.concatenate([np.asarray(ids, dtype=object), np.asarray(claim_pids, dtype=object)])
+            np.concatenate([ids.all(), np.asarray(id_text(claim_pids), dtype=object)])
         )[0].astype(np.int64)
     own = joint[:m]
     if m and int(np.bincount(own).max()) > 1:
@@ -376,7 +373,7 @@ def _people(
     row_of = np.full(int(joint.max(initial=-1)) + 2, -1, dtype=np.int64)
     row_of[own] = np.arange(m, dtype=np.int64)
     who = row_of[joint[m:]]
-    index = pd.Index(ids, dtype=object)
+    index = pd.Index(people["person_id"]) if fast is not None else pd.Index(ids.all(), dtype=object)
     codes = [text_codes(people.get(c), m)[0] for c in fact_inputs(policy, "person")]
     group, first = combine_codes(codes, m)
     persons: list[Person] = []

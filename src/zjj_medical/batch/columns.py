@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +29,9 @@ from zjj_medical.contract.rows import is_missing, read_bool, read_date, read_id
 from zjj_medical.money import MAX_FEN, parse_fen
 
 __all__ = [
+    "IdTexts",
     "IntArray",
+    "Texts",
     "combine_codes",
     "date_column",
     "flag_column",
@@ -307,6 +309,44 @@ def _mix(key: npt.NDArray[np.uint64], word: npt.NDArray[np.uint64]) -> npt.NDArr
     """A 64-bit key and the next word of the text, mixed (a multiply-xorshift step)."""
     key = (key ^ word) * np.uint64(0xBF58476D1CE4E5B9)
     return key ^ (key >> np.uint64(31))
+
+
+class Texts(Protocol):
+    """Texts by row: one row's (``texts[i]``) or some rows' (``texts[rows]``)."""
+
+    def __getitem__(self, at: Any, /) -> Any: ...
+
+
+class IdTexts:
+    """The ids of a column as texts (:func:`id_text`), read only for the rows asked when the
+    column is Arrow text: a text per row is made only for a row's message or a tie of
+    dates, not for every row of the run.
+
+    >>> texts = IdTexts(pd.Series(["C1", "C2", "C3"], dtype="str"))
+    >>> texts[1], texts[np.array([2, 0])].tolist(), texts.all().tolist()
+    ('C2', ['C3', 'C1'], ['C1', 'C2', 'C3'])
+    """
+
+    def __init__(self, column: pd.Series) -> None:
+        self._column = column
+        arrow = isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
+        self._all: np.ndarray[Any, Any] | None = None if arrow else id_text(column)
+
+    def __len__(self) -> int:
+        return len(self._column)
+
+    def __getitem__(self, at: Any) -> Any:
+        if self._all is not None:
+            return self._all[at]
+        if np.ndim(at) == 0:
+            return id_text(self._column.iloc[[int(at)]])[0]
+        return id_text(self._column.iloc[np.asarray(at, dtype=np.int64)])
+
+    def all(self) -> np.ndarray[Any, Any]:
+        """Every row's text."""
+        if self._all is None:
+            self._all = id_text(self._column)
+        return self._all
 
 
 def text_codes(values: pd.Series | None, n: int) -> tuple[IntArray, list[object]]:
