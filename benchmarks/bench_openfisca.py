@@ -57,15 +57,17 @@ def _read(d: Path, kind: str):  # type: ignore[no-untyped-def]
 
 
 def run_child(what: str, d: Path) -> None:
-    """One measured run in this fresh process; prints seconds, total reimbursed, peak RSS."""
+    """One measured run in this fresh process; prints seconds, total reimbursed, peak RSS,
+    CPU seconds (and, for OpenFisca's compute, the seconds and CPU seconds of ``calculate``)."""
     sys.path.insert(0, str(HERE))
     extra = ""
+    cpu = time.process_time()
     if what in ("of-compute", "of-calculate", "ours-compute", "numpy"):
         claims, people = _read(d, "parquet")
         if what == "ours-compute":
             from zjj_medical.batch import simulate
 
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             out = simulate(claims, people, money="fen")
             wall = time.perf_counter() - t
             total = int(out["reimbursed"].sum()) / 100
@@ -74,7 +76,7 @@ def run_child(what: str, d: Path) -> None:
             from bench_simulate import reference
 
             claims["date"] = pd.to_datetime(claims["date"])
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             ref = reference(claims, people)
             wall = time.perf_counter() - t
             total = sum(int(v.sum()) for v in ref.values()) / 100
@@ -82,12 +84,12 @@ def run_child(what: str, d: Path) -> None:
             import openfisca_model as model
 
             tbs = model.tax_benefit_system()
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             arrays = model.inputs(claims, people)
-            t_calc = time.perf_counter()
+            t_calc, cpu_calc = time.perf_counter(), time.process_time()
             res = model.calculate(tbs, arrays)
             wall = time.perf_counter() - t
-            extra = f" {time.perf_counter() - t_calc:.4f}"
+            extra = f" {time.perf_counter() - t_calc:.4f} {time.process_time() - cpu_calc:.4f}"
             total = float(res["reimbursed"].astype("float64").sum())
     else:  # of-csv, of-parquet: end to end, timed by the parent
         import openfisca_model as model
@@ -104,7 +106,7 @@ def run_child(what: str, d: Path) -> None:
         else:
             out.to_parquet(d / "out-openfisca.parquet", index=False)
         wall, total = 0.0, float(res["reimbursed"].astype("float64").sum())
-    print(f"{wall:.4f} {total:.2f} {_vmhwm():.0f}{extra}")
+    print(f"{wall:.4f} {total:.2f} {_vmhwm():.0f} {time.process_time() - cpu:.4f}{extra}")
 
 
 def _env() -> dict[str, str]:
@@ -113,7 +115,8 @@ def _env() -> dict[str, str]:
 
 
 def _children(whats: list[str], d: Path, repeat: int) -> list[list[float]]:
-    """Best of ``repeat`` fresh processes of ``run_child`` each (by its first figure).
+    """The best of ``repeat`` fresh processes of ``run_child`` each, figure by figure (the
+    least wall time, the least CPU time …).
 
     The runs are interleaved (a, b, c, a, b, c, …) so a change of load on a shared machine
     falls on every side alike.
@@ -126,22 +129,22 @@ def _children(whats: list[str], d: Path, repeat: int) -> list[list[float]]:
                 capture_output=True, text=True,
             )  # fmt: skip
             runs[i].append([float(x) for x in res.stdout.strip().splitlines()[-1].split()])
-    return [min(r) for r in runs]
+    return [[min(column) for column in zip(*r, strict=True)] for r in runs]
 
 
-def _timed(cmds: list[list[str]], repeat: int) -> list[tuple[float, float]]:
-    """Best wall time of ``repeat`` fresh processes of each command (interleaved), and the
-    peak RSS (MiB) of that run."""
-    runs: list[list[tuple[float, float]]] = [[] for _ in cmds]
+def _timed(cmds: list[list[str]], repeat: int) -> list[tuple[float, float, float]]:
+    """Best wall time of ``repeat`` fresh processes of each command (interleaved), the peak
+    RSS (MiB) of that run, and the least CPU time (user + system) of the runs."""
+    runs: list[list[tuple[float, float, float]]] = [[] for _ in cmds]
     for _ in range(repeat):
         for i, cmd in enumerate(cmds):
             res = subprocess.run(
-                ["/usr/bin/time", "-f", "%e %M", *cmd], env=_env(), check=True,
+                ["/usr/bin/time", "-f", "%e %M %U %S", *cmd], env=_env(), check=True,
                 capture_output=True, text=True,
             )  # fmt: skip
-            wall, kib = res.stderr.strip().splitlines()[-1].split()
-            runs[i].append((float(wall), int(kib) / 1024))
-    return [min(r) for r in runs]
+            wall, kib, user, system = res.stderr.strip().splitlines()[-1].split()
+            runs[i].append((float(wall), int(kib) / 1024, float(user) + float(system)))
+    return [(*min(r)[:2], min(x[2] for x in r)) for r in runs]
 
 
 def main() -> None:
@@ -176,19 +179,22 @@ def main() -> None:
         print(f"total reimbursed: zjj_medical {ours_c[1]:,.2f} yuan, OpenFisca {of_c[1]:,.2f} "
               f"yuan ({diff:+.2%}); numpy reference {ref[1]:,.2f} yuan")  # fmt: skip
         assert abs(diff) < 0.01, "OpenFisca and zjj_medical differ by more than 1 %"
-        print("| | time | claims/s | zjj_medical ÷ this (time) | peak RSS of the process |")
-        print("|---|---:|---:|---:|---:|")
+        print("| | time | claims/s | zjj_medical ÷ this (time) | CPU time | zjj_medical ÷ this "
+              "(CPU) | peak RSS of the process |")  # fmt: skip
+        print("|---|---:|---:|---:|---:|---:|---:|")
         rows = [
-            ("OpenFisca: inputs from the tables + calculate", of_c[0], of_c[2]),
-            ("OpenFisca: calculate alone (arrays built)", of_c[3], of_c[2]),
-            ("numpy reference (no accumulation)", ref[0], ref[2]),
-            ("zjj_medical `simulate`", ours_c[0], ours_c[2]),
+            ("OpenFisca: inputs from the tables + calculate", of_c[0], of_c[3], of_c[2]),
+            ("OpenFisca: calculate alone (arrays built)", of_c[4], of_c[5], of_c[2]),
+            ("numpy reference (no accumulation)", ref[0], ref[3], ref[2]),
+            ("zjj_medical `simulate`", ours_c[0], ours_c[3], ours_c[2]),
         ]
-        for name, t, rss in rows:
-            print(f"| {name} | {t:.3f} s | {n / t:,.0f} | {ours_c[0] / t:.2f} | {rss:,.0f} MiB |")
+        for name, t, c, rss in rows:
+            print(f"| {name} | {t:.3f} s | {n / t:,.0f} | {ours_c[0] / t:.2f} | {c:.3f} s | "
+                  f"{ours_c[3] / c:.2f} | {rss:,.0f} MiB |")  # fmt: skip
         print(f"\n## end to end, {n:,} claims, a fresh process each, best of {r}")
-        print("| | input → output | wall | claims/s | peak RSS | MiB per M claims |")
-        print("|---|---|---:|---:|---:|---:|")
+        print("| | input → output | wall | claims/s | CPU (user + system) | peak RSS | "
+              "MiB per M claims |")  # fmt: skip
+        print("|---|---|---:|---:|---:|---:|---:|")
         e2e = {}
         for kind in ("csv", "parquet"):
             of_cmd = [sys.executable, __file__, "--run", f"of-{kind}", str(d)]
@@ -196,15 +202,17 @@ def main() -> None:
                         "--people", str(d / f"people.{kind}"), "-o", str(d / f"out.{kind}")]  # fmt: skip
             e2e["OpenFisca", kind], e2e["zjj_medical", kind] = _timed([of_cmd, ours_cmd], r)
             for who in ("OpenFisca", "zjj_medical"):
-                wall, rss = e2e[who, kind]
+                wall, rss, cpu = e2e[who, kind]
                 print(f"| {who} | {kind} → {kind} | {wall:.2f} s | {n / wall:,.0f} | "
-                      f"{rss:,.0f} MiB | {rss * 1e6 / n:,.0f} |")  # fmt: skip
+                      f"{cpu:.2f} s | {rss:,.0f} MiB | {rss * 1e6 / n:,.0f} |")  # fmt: skip
         print("\n## ratios, zjj_medical ÷ OpenFisca (time: below 1 is faster)")
-        print(f"compute (inputs + calculate): {ours_c[0] / of_c[0]:.2f}; "
-              f"against calculate alone: {ours_c[0] / of_c[3]:.2f}")  # fmt: skip
+        print(f"compute (inputs + calculate): time {ours_c[0] / of_c[0]:.2f}, CPU "
+              f"{ours_c[3] / of_c[3]:.2f}; against calculate alone: time "
+              f"{ours_c[0] / of_c[4]:.2f}, CPU {ours_c[3] / of_c[5]:.2f}")  # fmt: skip
         for kind in ("csv", "parquet"):
-            (ow, orss), (zw, zrss) = e2e["OpenFisca", kind], e2e["zjj_medical", kind]
-            print(f"end to end {kind}: time {zw / ow:.2f}, peak RSS {zrss / orss:.2f}")
+            (ow, orss, oc), (zw, zrss, zc) = e2e["OpenFisca", kind], e2e["zjj_medical", kind]
+            print(f"end to end {kind}: time {zw / ow:.2f}, CPU {zc / oc:.2f}, "
+                  f"peak RSS {zrss / orss:.2f}")  # fmt: skip
     print(f"load at end: {os.getloadavg()}")
 
 
