@@ -455,3 +455,33 @@ def test_show_outpatient_pooling_not_in_force_on_2019_08_31() -> None:
     assert "not in force (from 2019-09-01)" == rows["layer"][0]
     assert "not in force" == rows["ratio"][0]
     assert "not in force" == rows["cap per year"][0]
+
+
+@pytest.mark.parametrize("policy_id", ["zhangjiajie", "zhangjiajie_2024"])
+@pytest.mark.parametrize(
+    ("short", "county"),
+    [("永定", "yongding"), ("武陵源", "wulingyuan"), ("慈利", "cili"), ("桑植", "sangzhi")],
+)
+def test_a_county_is_read_from_its_short_name(policy_id: str, short: str, county: str) -> None:
+    """The short name said at the desk (桑植 for 桑植县) is the county, as its full name is."""
+    policy = load_policy(policy_id)
+    assert policy.lookup("counties", short) == county
+    assert policy.lookup("counties", policy.counties[county].name) == county
+
+
+def test_a_claim_of_a_county_by_its_short_name_settles_as_by_its_id() -> None:
+    """桑植 for person and facility: a poor person at a county hospital of Sangzhi, total
+    10,000.00, in scope 9,000.00 — basic 9,000.00 × (75 % + 10 %) = 7,650.00, no deductible
+    for the poor; the fiscal backstop tops up to 85 % of 10,000.00: 850.00."""
+    from zjj_medical import Claim, Facility, Person, settle
+
+    def settled(county: str) -> dict[str, Decimal]:
+        person = Person("P1", poor=True, county=county)
+        claim = Claim("C1", "inpatient", D(2019, 11, 1), Facility(level="county", county=county),
+                      Decimal("10000"), Decimal("9000"))  # fmt: skip
+        return dict(settle(claim, person, policy=POLICY).payments)
+
+    by_name = settled("桑植")
+    assert by_name == settled("sangzhi")
+    assert by_name["basic_insurance"] == Decimal("7650.00")
+    assert by_name["fiscal_backstop"] == Decimal("850.00")

@@ -70,15 +70,15 @@ def test_another_word_is_still_refused_in_chinese() -> None:
 
 
 def test_an_unknown_county_lists_ids_with_their_chinese_names() -> None:
-    """桑植 is not a name of the county (桑植县 is): the error shows every id with its name."""
-    result = _settle(_doc(county="桑植"), "--lang", "zh")
+    """张家界 (the city) is no county of the policy: the error shows every id with its name."""
+    result = _settle(_doc(county="张家界"), "--lang", "zh")
     assert 1 == result.exit_code
     error = json.loads(result.stderr)["error"]
     assert "claim.person.county.unknown" == error["code"]
     assert "person.county" == error["field"]
     assert ["yongding", "wulingyuan", "cili", "sangzhi"] == error["params"]["accepted"]
     assert (
-        "理赔 A1：person.county：未知区县 '桑植'（可接受：yongding（永定区）、wulingyuan（武陵源区）、"
+        "理赔 A1：person.county：未知区县 '张家界'（可接受：yongding（永定区）、wulingyuan（武陵源区）、"
         "cili（慈利县）、sangzhi（桑植县））" == error["message"]
     )
 
