@@ -159,3 +159,27 @@ def test_mixed_cells_are_partitioned_as_the_row_rule_reads_them(tmp_path: Path) 
     got = pd.read_parquet(tmp_path / "o").sort_values("row").reset_index(drop=True)
     assert fen_column(got["reimbursed"]).tolist() == whole["reimbursed"].tolist()
     assert run.summary.totals.equals(summarize(whole, people, claims=claims).totals)
+
+
+def test_refusals_of_the_partitioner_carry_their_codes(tmp_path: Path) -> None:
+    """A table without person ids, a number of partitions below 1, a local cluster without
+    a number of workers and a folder that is no dataset are refused with their error code."""
+    from zjj_medical.batch.distributed import _client
+    from zjj_medical.errors import problem_of
+
+    people = pd.DataFrame({"person_id": ["P1"], "poor": [False], "county": ["cili"]})
+    claims = pd.DataFrame({"claim_id": ["C1"], "total": ["1.00"]})
+    with pytest.raises(ValueError, match=r"^claims: the table has no person_id column$") as info:
+        partition_dataset(claims, people, tmp_path / "a", partitions=2)
+    assert problem_of(info.value) == (
+        "table.column.missing",
+        {"table": "claims", "column": "person_id"},
+    )
+    with pytest.raises(ValueError, match=r"^partitions: 0 is not a number of partitions ≥ 1$"):
+        partition_dataset(people, people, tmp_path / "b", partitions=0)
+    with pytest.raises(ValueError, match=r"^--dask 'local:x': local:N needs a number") as info:
+        _client("local:x")
+    assert (problem_of(info.value) or ("",))[0] == "dask.address"
+    with pytest.raises(ValueError, match="not a partitioned dataset") as info:
+        simulate_dask(tmp_path, address="local:1:threads", progress=False)
+    assert (problem_of(info.value) or ("",))[0] == "dask.dataset"

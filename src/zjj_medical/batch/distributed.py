@@ -53,6 +53,7 @@ import pyarrow.parquet as pq
 from zjj_medical.batch._output import ERROR_COLUMNS, money_from_fen
 from zjj_medical.batch._run import simulate
 from zjj_medical.batch.files import _batches, _kind, _partition_of, _write_partitions
+from zjj_medical.errors import problem
 from zjj_medical.policy.loader import builtin_for_dates
 from zjj_medical.policy.model import Policy
 
@@ -91,7 +92,7 @@ def partition_dataset(
         partitions = max(1, math.ceil(estimate / partition_claims))
     k = int(partitions)
     if k < 1:
-        raise ValueError(f"partitions: {k} is not a number of partitions ≥ 1")
+        raise problem(ValueError, "dask.partitions", value=k)
     for name, source in (("claims", claims), ("people", people)):
         (out / name).mkdir(parents=True, exist_ok=True)
         _write(name, source, out / name, k, numbered=name == "claims")
@@ -138,7 +139,7 @@ def _write(
     try:
         for batch in _source_batches(source):
             if "person_id" not in batch.schema.names:
-                raise ValueError(f"{name}: no person_id column")
+                raise problem(ValueError, "table.column.missing", table=name, column="person_id")
             if numbered:
                 index = pa.array(np.arange(rows, rows + batch.num_rows, dtype=np.int64))
                 batch = pa.RecordBatch.from_arrays(
@@ -176,10 +177,7 @@ def read_dataset_partition(
 def _partitions(dataset: Path) -> int:
     parts = sorted((dataset / "claims").glob("part-*.parquet"))
     if not parts or not (dataset / "people").is_dir():
-        raise ValueError(
-            f"{dataset}: not a partitioned dataset (claims/part-*.parquet and people/part-*."
-            "parquet, written by partition_dataset or zjj-medical simulate --partition-to)"
-        )
+        raise problem(ValueError, "dask.dataset", dataset=str(dataset))
     return len(parts)
 
 
@@ -267,7 +265,7 @@ def _client(address: Any) -> tuple[Any, Any]:
         try:
             n = int(bits[1]) if len(bits) > 1 and bits[1] else 1
         except ValueError:
-            raise ValueError(f"--dask {text!r}: local:N needs a number of workers N") from None
+            raise problem(ValueError, "dask.address", value=text) from None
         threads = len(bits) > 2 and bits[2] == "threads"
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=n, threads_per_worker=1, processes=not threads,

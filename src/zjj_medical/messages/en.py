@@ -462,6 +462,11 @@ MESSAGES: dict[str, str] = {
     " one value a row (text, number, boolean or date)",
     "table.column.missing": "{table}: the table has no {column} column",
     "table.person_id.twice": "people: person_id {value!r} is given twice",
+    "dask.partitions": "partitions: {value!r} is not a number of partitions ≥ 1",
+    "dask.dataset": "{dataset}: not a partitioned dataset (claims/part-*.parquet and"
+    " people/part-*.parquet, written by partition_dataset or zjj-medical simulate"
+    " --partition-to)",
+    "dask.address": "--dask {value!r}: local:N needs a number of workers N",
     "table.file.kind": "{file}: not a .csv or .parquet file",
     "table.file.person_id": "{file}: the table has no person_id column",
     "table.money_unit": "money: {value!r} is not 'yuan', 'fen' or 'decimal'",
