@@ -2,7 +2,9 @@
 
 A book opened from a URL is opened again for each worker that needs one (up to ``size``);
 a store object handed in is one book, used by one request at a time. A request that
-cannot have a book within its time gets ``service.timeout`` (503).
+cannot have a book within its time gets ``service.timeout`` (503). A book whose store lost
+its connection (a PostgreSQL server restarted) is closed when its request ends, and a new
+one is opened for the next request.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from zjj_medical.service.problems import ServiceError
 from zjj_medical.store.book import LedgerBook
@@ -38,11 +40,12 @@ class BookPool:
         self._size = size if opener is not None else 1
         self._lock = threading.Lock()
         self._all = [first]
+        self._first = first
 
     @property
     def first(self) -> LedgerBook:
         """The book opened first (its policies are every book's)."""
-        return self._all[0]
+        return self._first
 
     @contextmanager
     def book(self, deadline: float, seconds: float) -> Iterator[LedgerBook]:
@@ -52,7 +55,19 @@ class BookPool:
         try:
             yield book
         finally:
-            self._free.put(book)
+            if self._opener is not None and book.store.lost():
+                self._drop(book)
+            else:
+                self._free.put(book)
+
+    def _drop(self, book: LedgerBook) -> None:
+        """Close a book whose store lost its connection; the next request opens another."""
+        with self._lock:
+            self._all = [b for b in self._all if b is not book]
+            self._open -= 1
+        if book is not self._first or self._owns_first:
+            with suppress(Exception):
+                book.close()
 
     def _take(self, deadline: float, seconds: float) -> LedgerBook:
         try:
@@ -82,5 +97,6 @@ class BookPool:
         """Close every book opened here (the first one only when it was opened here too)."""
         with self._lock:
             books, self._all = self._all, []
-        for book in books[0 if self._owns_first else 1 :]:
-            book.close()
+        for book in books:
+            if book is not self._first or self._owns_first:
+                book.close()

@@ -151,6 +151,10 @@ class LedgerStore(Protocol):
         """Keep a response for its ``(key, principal)``; when one is already kept (a
         concurrent retry won the race), keep nothing and return the one kept."""
 
+    def lost(self) -> bool:
+        """True when the store cannot be used again (its connection to a server is gone):
+        a long-running user (the settlement service) opens it anew."""
+
     def close(self) -> None:
         """Release the store's resources."""
 

@@ -341,6 +341,11 @@ class PostgresStore(SQLTables, SQLiteAccess):
             self._in_read = False
             self._rollback()
 
+    def lost(self) -> bool:
+        """True when the connection to the server is closed or broken (the server went
+        away, restarted, or ended this session)."""
+        return bool(self._conn.closed or self._conn.broken)
+
     def close(self) -> None:
         """Close the connection (an open transaction is rolled back by the server)."""
         self._conn.close()

@@ -326,6 +326,10 @@ class SQLiteStore(SQLTables, SQLiteAccess):
             with suppress(sqlite3.Error):
                 self._conn.execute("COMMIT")
 
+    def lost(self) -> bool:
+        """False: a file has no connection to lose."""
+        return False
+
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()
