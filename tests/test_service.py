@@ -365,6 +365,24 @@ def test_tokens_never_reach_the_log(
     assert keys.revoked not in text
 
 
+def test_the_api_page_loads_nothing_from_outside_the_service(client: TestClient) -> None:
+    """/docs (Swagger UI) takes its script and style from the service itself, so it works
+    on a hospital network without internet; both are served."""
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources, page.text
+    assert all(u.startswith("/") and not u.startswith("//") for u in sources), sources
+    assert "cdn" not in page.text.lower()
+    assert "/openapi.json" in page.text
+    for url in ("/docs-static/swagger-ui-bundle.js", "/docs-static/swagger-ui.css"):
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        assert len(asset.content) > 10_000, url
+
+
 def test_openapi_uses_the_shipped_schema_files(client: TestClient) -> None:
     """/openapi.json is OpenAPI 3.1; the settle body is the contract's input schema file,
     its $defs made components and its references rewritten to them."""

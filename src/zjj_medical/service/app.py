@@ -55,6 +55,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -245,13 +246,16 @@ def create_app(
         yield
         pool.close()
 
-    app = FastAPI(
+    # The interactive API page (/docs) from files shipped with the service, not a CDN: a
+    # hospital's network often reaches no internet.
+    app = FastAPIOffline(
         title="zjj-medical settlement service",
         version="1",
         summary="One-stop settlement (一站式结算) against the ledger store, over HTTP.",
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        static_url="/docs-static",
     )
     app.state.service = service
     app.add_middleware(_RequestId)
