@@ -422,7 +422,7 @@ def test_simulate_file_refuses_a_line_of_an_unknown_claim(tmp_path: Path) -> Non
 
 def test_cli_simulate_reads_a_lines_file(tmp_path: Path) -> None:
     """``zjj-medical simulate CLAIMS --people PEOPLE --lines LINES -o OUT`` settles the claims
-    with their lines (the result file is simulate's), and refuses --lines with --reform."""
+    with their lines (the result file is simulate's)."""
     from click.testing import CliRunner
 
     from zjj_medical.cli import cli
@@ -440,6 +440,3 @@ def test_cli_simulate_reads_a_lines_file(tmp_path: Path) -> None:
         "basic_insurance"
     ].tolist()
     assert expected["error_code"].fillna("").tolist() == got["error_code"].tolist()
-    refused = CliRunner().invoke(cli, [*args, "--reform", str(tmp_path / "lines.csv")])
-    assert 2 == refused.exit_code
-    assert "--lines cannot be combined with --reform" in refused.output

@@ -41,6 +41,35 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
     return claims, people
 
 
+def test_reform_with_fee_lines_settles_the_lines_under_both_policies(tmp_path: Path) -> None:
+    """--lines with --reform: claim L1 is given by two class-A lines of 500.00 each (no
+    total): (1,000.00 − 500.00) × 0.75 = 375.00 under the baseline, × 0.80 = 400.00 under
+    the county-ratio reform; no row is refused."""
+    claims = tmp_path / "claims.csv"
+    claims.write_text(
+        "claim_id,person_id,kind,date,facility_id,facility_level,facility_county,total,in_scope\n"
+        "L1,P2,inpatient,2019-11-03,,county,cili,,\n",
+        encoding="utf-8",
+    )
+    people = tmp_path / "people.csv"
+    people.write_text("person_id,poor,county\nP2,false,cili\n", encoding="utf-8")
+    lines = tmp_path / "lines.csv"
+    lines.write_text(
+        "claim_id,code,name,class,quantity,price\nL1,BED,床位费,A,10,50.00\n"
+        "L1,DRUG,药品,A,5,100.00\n",
+        encoding="utf-8",
+    )
+    out_csv = tmp_path / "out.csv"
+    code, out = _run(str(claims), "--people", str(people), "--lines", str(lines),
+                     "--reform", EXAMPLE_REFORM, "-o", str(out_csv))  # fmt: skip
+    assert 0 == code, out
+    table = pd.read_csv(out_csv, dtype=str, keep_default_na=False)
+    assert ["375.00", "400.00"] == table.loc[
+        0, ["basic_insurance", "reform_basic_insurance"]
+    ].tolist()
+    assert ["", ""] == table.loc[0, ["error", "reform_error"]].tolist()
+
+
 def test_synthetic_run_prints_the_summary() -> None:
     """A small synthetic run prints the run, fund cost, totals, targets and percentiles."""
     code, out = _run("--synthetic", "300", "--seed", "1")

@@ -254,3 +254,25 @@ def test_compare_needs_the_source_of_a_file_policy(tmp_path: Path) -> None:
         compare(claims, people, load_policy(path), {COUNTY: "0.80"})
     c = compare(claims, people, path, {COUNTY: "0.80"})
     assert D("500.00") == c.layers.loc["basic_insurance", "change"]
+
+
+def test_a_comparison_splits_fee_lines_under_each_policy() -> None:
+    """A claim given by its fee lines alone (no total, no in-scope): two class-A lines of
+    500.00 each, 1,000.00 in scope. Not poor, county hospital of Cili: basic insurance pays
+    (1,000.00 − 500.00 deductible) × 0.75 = 375.00; under the reform (0.80) 400.00."""
+    people = pd.DataFrame({"person_id": ["P1"], "poor": [False], "county": ["cili"]})
+    claims = pd.DataFrame({
+        "claim_id": ["C1"], "person_id": ["P1"], "kind": ["inpatient"],
+        "date": ["2019-05-01"], "facility_id": [None], "facility_level": ["county"],
+        "facility_county": ["cili"], "total": [None], "in_scope": [None]})  # fmt: skip
+    lines = pd.DataFrame({
+        "claim_id": ["C1", "C1"], "code": ["BED", "DRUG"], "name": ["床位费", "药品"],
+        "class": ["A", "A"], "quantity": ["10", "5"], "price": ["50.00", "100.00"]})  # fmt: skip
+    c = compare(claims, people, None,
+                {"layers[basic_insurance].ratio.values.2019-01-01.county": "0.80"},
+                lines=lines)  # fmt: skip
+    assert c.layers.loc["basic_insurance", ["baseline", "reform", "change"]].tolist() == [
+        Decimal("375.00"), Decimal("400.00"), Decimal("25.00"),
+    ]  # fmt: skip
+    assert c.baseline.errors == 0
+    assert c.reform.errors == 0

@@ -419,6 +419,7 @@ def compare(
     baseline: Policy | str | Path | None,
     reform: Policy | Reform | Mapping[str, Any] | str | Path,
     *,
+    lines: pd.DataFrame | None = None,
     catastrophic_threshold: Decimal | str | int = DEFAULT_CATASTROPHIC_THRESHOLD,
     progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
@@ -431,6 +432,9 @@ def compare(
             ``None`` (``zhangjiajie``).
         reform: the reformed :class:`Policy`, or a reform (:func:`load_reform` accepts it)
             applied to the baseline.
+        lines: the claims' fee lines (as :func:`~zjj_medical.batch.simulate` takes them);
+            each run splits them by its own policy's catalogue rules, so a reform of the
+            catalogue changes what is in scope.
         catastrophic_threshold: passed to :func:`~zjj_medical.analysis.metrics.summarize`.
         progress: passed to both runs of :func:`~zjj_medical.batch.simulate`.
 
@@ -456,7 +460,9 @@ def compare(
     base_policy = baseline if isinstance(baseline, Policy) else load_policy(baseline)
     runs = []
     for policy in (base_policy, reformed):
-        result = simulate(claims, people, policy=policy, money="fen", progress=progress)
+        result = simulate(
+            claims, people, lines=lines, policy=policy, money="fen", progress=progress
+        )
         summary = summarize(
             result, people, claims=claims, policy=policy,
             catastrophic_threshold=catastrophic_threshold, money="fen",

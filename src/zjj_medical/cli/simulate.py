@@ -526,8 +526,6 @@ def simulate_command(
         raise click.UsageError(_("CLAIMS needs --people PEOPLE"))
     if lines_file is not None and claims_file is None:
         raise click.UsageError(_("--lines needs CLAIMS --people PEOPLE"))
-    if lines_file is not None and reform_file is not None:
-        raise click.UsageError(_("--lines cannot be combined with --reform"))
     threshold = _threshold(catastrophic_threshold)
     try:
         policy = load_policy(policy_name)
@@ -572,7 +570,8 @@ def simulate_command(
             if reform_file is not None:
                 comparison = compare(
                     claims, people, policy_name if policy_name is not None else policy.id,
-                    reform_file, catastrophic_threshold=threshold, progress=progress,
+                    reform_file, lines=lines, catastrophic_threshold=threshold,
+                    progress=progress,
                 )  # fmt: skip
                 summary, result = comparison.baseline, comparison.baseline_result
             else:
