@@ -176,3 +176,31 @@ def test_id_texts_of_numbers_read_from_a_csv_give_their_digits() -> None:
     texts = IdTexts(pd.Series([7, 12]))
     assert texts[0] == "7"
     assert texts[np.array([1])].tolist() == ["12"]
+
+
+_DATE_CHARS = st.sampled_from(["0", "1", "9", "2", "-", "/", " ", "a", "１", "٣", "\x00", "é"])
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.dates().map(lambda d: d.isoformat()),
+            st.text(alphabet=_DATE_CHARS, min_size=8, max_size=11),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_iso_shape_from_the_bytes_is_the_regular_expression(texts: list[str]) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from zjj_medical.batch.columns import _ISO_DATE, _all_iso_shaped
+
+    text = pa.array(texts, type=pa.string())
+    expected = bool(pc.all(pc.match_substring_regex(text, _ISO_DATE)).as_py())
+    assert _all_iso_shaped(text) == expected
+    assert _all_iso_shaped(text.slice(1)) == bool(
+        pc.all(pc.match_substring_regex(text.slice(1), _ISO_DATE)).as_py()
+    )
