@@ -233,3 +233,21 @@ def test_report_csv_file(book: LedgerBook, tmp_path: Path) -> None:
         "2019-11-03,county@sangzhi,basic_insurance,基本医疗保险 basic medical insurance,1,15300.00",
     ]
     assert expected == first
+
+
+def test_report_names_are_chinese_alone_in_chinese(book: LedgerBook) -> None:
+    """In Chinese every name of the report is the Chinese name alone, the layers' and the
+    two pseudo-layers' (医疗费总额, 个人自付) alike; in English both names."""
+    from zjj_medical.i18n import use_language
+
+    book.settle(A1, POOR)
+    rows = reconciliation(book.store)
+    with use_language("zh"):
+        names = {r.layer: r.name for r in rows}
+    assert names["basic_insurance"] == "基本医疗保险"
+    assert names["total"] == "医疗费总额"
+    assert names["patient_pay"] == "个人自付"
+    with use_language("en"):
+        names = {r.layer: r.name for r in rows}
+    assert names["total"] == "医疗费总额 total cost"
+    assert names["patient_pay"] == "个人自付 patient pays"

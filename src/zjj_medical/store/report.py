@@ -86,9 +86,11 @@ class ReconciliationRow:
 
     @property
     def name(self) -> str:
-        """The layer's Chinese and English names."""
+        """The layer's Chinese and English names (its Chinese name alone when the language
+        is Chinese, as for a layer: :func:`~zjj_medical.render.explain.layer_label`)."""
         if self.layer in _PSEUDO_NAMES:
-            return _PSEUDO_NAMES[self.layer]
+            both = _PSEUDO_NAMES[self.layer]
+            return both.split(" ")[0] if get_language() == "zh" else both
         return layer_label(self.layer)
 
 
