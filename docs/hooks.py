@@ -282,27 +282,32 @@ def _comparison(root: Path) -> Any:
     return compare(claims, people, None, examples.path(str(SIMULATION["reform"])))
 
 
-def sheet_svg() -> bytes:
-    """The tutorial's settlement sheet as the terminal draws it, as SVG.
+def sheet_svg(lang: str = "en") -> bytes:
+    """The tutorial's settlement sheet as the terminal draws it, as SVG (``lang``: the
+    language of the sheet, ``zh`` for the Chinese page).
 
     Rich places every character on its own cell grid, so Chinese (two columns) and the
     box-drawing lines stay aligned whatever fonts the reader's browser has.
     """
     from rich.console import Console
 
+    from zjj_medical.i18n import use_language
     from zjj_medical.render.sheet import settlement_sheet
 
     person = Person("SZ-0001", poor=True, county="桑植县")
     hospital = Facility(level="县级医院", county="桑植县")
     claim = Claim("SZ-0001-A1", "inpatient", "2019-11-03", hospital, "20000.00", "18000.00")
     console = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
-    console.print(settlement_sheet([settle(claim, person)], person, load_policy()))
-    svg = console.export_svg(title="zjj-medical settle first.json --format sheet")
+    with use_language(lang):
+        console.print(settlement_sheet([settle(claim, person)], person, load_policy()))
+    command = "zjj-medical" + (" --lang zh" if lang == "zh" else "")
+    svg = console.export_svg(title=f"{command} settle first.json --format sheet")
     return svg.encode("utf-8")
 
 
 FIGURES: dict[str, Callable[[Path], bytes]] = {
     "assets/figures/settlement-sheet.svg": lambda root: sheet_svg(),
+    "assets/figures/settlement-sheet-zh.svg": lambda root: sheet_svg("zh"),
     "assets/figures/layer-stack.png": lambda root: layer_stack_png(),
     "assets/figures/curves.png": lambda root: curves_png(),
 }

@@ -241,9 +241,28 @@ def test_the_first_read_pages_are_in_chinese_and_are_run() -> None:
 
 @pytest.mark.parametrize("page", [p for p in FIRST_READ if p != "index.md"])
 def test_a_chinese_page_runs_the_examples_of_its_english_page(page: str) -> None:
-    """A translation shows the same examples and outputs as the English page, in the same
-    order (the home page is the exception: the Chinese one holds the quick start)."""
-    assert _runnable(DOCS / page) == _runnable(_zh(page))
+    """A translation shows the same examples as the English page, in the same order (the home
+    page is the exception: the Chinese one holds the quick start): the same code and output;
+    for the command line, the same commands, run in Chinese (``--lang zh``) on the Chinese
+    page, whose outputs (checked by ``test_page_examples``) are then in Chinese."""
+
+    def commands(blocks: list[tuple[str, str]], chinese: bool) -> list[tuple[str, str]]:
+        out = []
+        for lang, code in blocks:
+            if lang == "console" and chinese:
+                lines = [ln for ln in code.splitlines() if ln.startswith("$ ")]
+                in_chinese = ("$ zjj-medical --lang zh ", "$ zjj-medical --version")
+                assert all(ln.startswith(in_chinese) for ln in lines), lines
+                code = "\n".join(ln.replace(" --lang zh", "", 1) for ln in lines)
+            elif lang == "console":
+                code = "\n".join(ln for ln in code.splitlines() if ln.startswith("$ "))
+            out.append((lang, code))
+        return out
+
+    english, chinese = _runnable(DOCS / page), _runnable(_zh(page))
+    assert commands(english, False) == commands(chinese, True)
+    # outputs of Python and of text blocks are the same in both languages
+    assert [b for b in english if b[0] != "console"] == [b for b in chinese if b[0] != "console"]
 
 
 def test_the_chinese_error_table_lists_every_code_in_chinese() -> None:
