@@ -7,6 +7,7 @@ import re
 import pytest
 
 from zjj_medical.i18n import (
+    POLICY_TEXT,
     get_language,
     gettext,
     language_from_env,
@@ -56,7 +57,7 @@ def test_every_error_code_has_a_chinese_template_with_the_same_fields() -> None:
 def test_no_template_entry_is_lost() -> None:
     pot = template()
     in_code = {context for *_where, context in source_texts() if context}
-    contexts = {m.context for m in pot if m.context} - in_code
+    contexts = {m.context for m in pot if m.context} - in_code - {POLICY_TEXT}
     codes = {c for c in contexts if not c.startswith(en.MEANING_CONTEXT)}
     families = {c.removeprefix(en.MEANING_CONTEXT) for c in contexts - codes}
     assert set(en.MESSAGES) == codes
@@ -148,3 +149,30 @@ def test_the_catalog_ships_with_the_package() -> None:
         path = Path(str(catalog_path("zh", suffix)))
         relative = path.resolve().relative_to(package)
         assert any(relative.match(p) for p in patterns), suffix
+
+
+def test_every_reason_of_the_built_in_policies_is_in_the_catalog_and_shown_in_chinese() -> None:
+    """Each assumption's reason in a built-in policy file is a catalog entry (context
+    policy-text) with a Chinese translation; the Chinese sheet of a claim shows it in Chinese,
+    the English one as the file writes it."""
+    from zjj_medical import Claim, Facility, Person, load_policy, settle
+    from zjj_medical.i18n import policy_text, use_language
+    from zjj_medical.i18n.catalog import policy_file_texts
+    from zjj_medical.render.explain import explain_settlement as explain
+
+    texts = {text for _file, text in policy_file_texts()}
+    assert "I-5: rate not stated in the source; configure for your county" in texts
+    for text in texts:
+        assert policy_text(text, "zh") != text, text
+        assert policy_text(text, "en") == text
+    person = Person("P1", poor=True, county="sangzhi")
+    claim = Claim("C1", "inpatient", "2019-11-01", Facility(level="county", county="sangzhi"),
+                  "20000", "18000")  # fmt: skip
+    s = settle(claim, person, policy=load_policy())
+    with use_language("zh"):
+        chinese = explain(s)
+    with use_language("en"):
+        english = explain(s)
+    assert "I-5：政策原文未列明比例；请按本县政策配置" in chinese
+    assert "rate not stated in the source" not in chinese
+    assert "I-5: rate not stated in the source; configure for your county" in english

@@ -44,6 +44,7 @@ __all__ = [
     "DOMAIN",
     "LANGUAGES",
     "N_",
+    "POLICY_TEXT",
     "YES_NO",
     "get_language",
     "gettext",
@@ -52,6 +53,8 @@ __all__ = [
     "ngettext",
     "normalize_language",
     "pgettext",
+    "policy_text",
+    "policy_texts_in",
     "read_yes_no",
     "set_language",
     "translations",
@@ -175,6 +178,50 @@ def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str
 def pgettext(context: str, message: str, lang: str | None = None) -> str:
     """``message`` in ``lang``, the entry of ``context`` (an error code for an error template)."""
     return translations(lang or get_language()).pgettext(context, message)
+
+
+#: The catalog context of the texts of the built-in policy files (the reasons of their
+#: assumptions), which the catalog translates like the code's own texts.
+POLICY_TEXT = "policy-text"
+
+
+def policy_text(text: str, lang: str | None = None) -> str:
+    """A text of a built-in policy file (an assumption's reason) in ``lang``: the catalog's
+    translation of its words (runs of spaces as one), else the text as written (a county's
+    own file is shown in the words it was written in).
+
+    >>> policy_text("I-5: rate not stated in the source; configure for your county", "zh")
+    'I-5：政策原文未列明比例；请按本县政策配置'
+    >>> policy_text("a reason no catalog knows", "zh")
+    'a reason no catalog knows'
+    """
+    words = " ".join(text.split())
+    found = translations(lang or get_language()).pgettext(POLICY_TEXT, words)
+    return text if found == words else found
+
+
+def policy_texts_in(text: str, lang: str | None = None) -> str:
+    """``text`` with every text of a built-in policy file in it translated (a note that
+    quotes an assumption's reason).
+
+    >>> policy_texts_in("the ratio is 0 (I-5: rate not stated in the source; configure for "
+    ...                 "your county)", "zh")
+    'the ratio is 0 (I-5：政策原文未列明比例；请按本县政策配置)'
+    """
+    for words, found in _policy_texts(normalize_language(lang or get_language()) or "en"):
+        if words in text:
+            text = text.replace(words, found)
+    return text
+
+
+@functools.cache
+def _policy_texts(lang: str) -> tuple[tuple[str, str], ...]:
+    """The policy texts the catalog of ``lang`` translates, longest first."""
+    catalog = getattr(translations(lang), "_catalog", {})
+    prefix = POLICY_TEXT + "\x04"
+    found = [(k[len(prefix) :], v) for k, v in catalog.items()
+             if isinstance(k, str) and k.startswith(prefix) and v]  # fmt: skip
+    return tuple(sorted(found, key=lambda kv: -len(kv[0])))
 
 
 def yes_no(value: bool, lang: str | None = None) -> str:

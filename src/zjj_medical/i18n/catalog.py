@@ -10,6 +10,8 @@
   ``pgettext("context", "…")`` call under their context (a word that needs another
   translation in one place: Babel's Python extractor);
 - the help of every command and option of the ``zjj-medical`` command line;
+- the reasons of the assumptions of the built-in policy files, under ``policy-text``
+  (:func:`zjj_medical.i18n.policy_text`);
 
 merges them into the Chinese ``.po`` file (a new text comes in untranslated; one the code
 no longer has is dropped), compiles the ``.mo`` file that is read at run time, and lists
@@ -31,13 +33,14 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from zjj_medical.i18n import DOMAIN, catalog_path
+from zjj_medical.i18n import DOMAIN, POLICY_TEXT, catalog_path
 from zjj_medical.i18n.clicktext import help_text
 
 __all__ = [
     "command_texts",
     "compiled",
     "compiled_is_current",
+    "policy_file_texts",
     "source_texts",
     "template",
     "untranslated",
@@ -90,7 +93,35 @@ def template() -> Catalog:
         pot.add(message, context=context, locations=[(f"zjj_medical/{filename}", lineno)])
     for where, text in command_texts(cli):
         pot.add(text, locations=[(where.replace(" ", "/"), 0)])
+    for where, text in policy_file_texts():
+        pot.add(text, context=POLICY_TEXT, locations=[(where, 0)])
     return pot
+
+
+def policy_file_texts() -> Iterator[tuple[str, str]]:
+    """``(file, text)`` for the reason of every assumption of the built-in policy files
+    (runs of spaces as one), in the files' order."""
+    from zjj_medical.policy.yamlio import read_policy_file
+
+    folder = _PACKAGE / "data" / "policies"
+    for path in sorted(folder.glob("*.yaml")):
+
+        def walk(node: Any) -> Iterator[str]:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "reason" and isinstance(value, str):
+                        yield " ".join(value.split())
+                    else:
+                        yield from walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    yield from walk(value)
+
+        from zjj_medical.policy.yamlio import read_policy_text
+
+        doc = read_policy_text(read_policy_file(path), str(path))
+        for text in walk(doc):
+            yield f"zjj_medical/data/policies/{path.name}", text
 
 
 def _read(lang: str) -> Catalog:

@@ -650,8 +650,7 @@ MEANINGS: dict[str, str] = {
     "service.internal": "an unexpected error (500); never the answer to any input",
     "service.token": "a token command's arguments are not accepted, or no such token",
     "table": "a claims or people table (or file) lacks what every row needs",
-    "dask": "a partitioned run's number of partitions, dataset or cluster address is not"
-    " accepted",
+    "dask": "a partitioned run's number of partitions, dataset or cluster address is not accepted",
     "metrics": "an argument of the run's summary is not accepted",
     "plots": "an argument of a plot is not accepted",
     "population.n_people": "the number of people to draw is negative",

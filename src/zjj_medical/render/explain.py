@@ -6,7 +6,7 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
-from zjj_medical.i18n import N_, get_language, yes_no
+from zjj_medical.i18n import N_, get_language, policy_texts_in, yes_no
 from zjj_medical.i18n import gettext as _
 from zjj_medical.money import format_money
 
@@ -160,7 +160,8 @@ def _note_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 def note_text(note: str) -> str:
     """A trace's note in the current language: in Chinese, each phrase of the note that the
-    catalog knows is translated (amounts, clauses and reasons are kept as they are).
+    catalog knows is translated, and so is the reason of a built-in policy's assumption
+    (:func:`~zjj_medical.i18n.policy_texts_in`); amounts and clauses are kept as they are.
 
     >>> note_text("the base does not exceed the deductible")
     'the base does not exceed the deductible'
@@ -174,7 +175,7 @@ def note_text(note: str) -> str:
             return _(phrase).format(**values)
 
         note = pattern.sub(translated, note)
-    return note.replace("; ", "；")
+    return policy_texts_in(note).replace("; ", "；")
 
 
 def _yes(flag: bool) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from zjj_medical.i18n import N_, gettext
+from zjj_medical.i18n import N_, gettext, policy_text
 from zjj_medical.policy.model import Param, Policy
 
 __all__ = ["DOCS", "NOTES", "assumed_zero_layers", "is_assumed_zero", "note"]
@@ -56,6 +56,8 @@ def note(key: str, **params: object) -> str:
     'rate assumed 0'
     """
     topic = key.split(".")[0]
+    if isinstance(params.get("reason"), str):  # a built-in policy's reason, in the language
+        params["reason"] = policy_text(str(params["reason"]))
     return gettext(NOTES[key]).format(docs=DOCS.get(topic, ""), **params)
 
 
