@@ -83,10 +83,16 @@ def test_text_factorize_reads_a_slice_of_a_column() -> None:
 
 
 def test_text_factorize_refuses_when_two_texts_share_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    # every text hashed to one key: the comparison of the words finds the difference
+    # texts of 8 bytes or more are hashed; every text hashed to one key: the comparison of
+    # the words finds the difference
     monkeypatch.setattr(columns, "_mix", lambda key, word: key * np.uint64(0))
-    assert text_factorize([pd.Series(["a", "b"], dtype="str")]) is None
-    found = text_factorize([pd.Series(["a", "a"], dtype="str")])
+    assert text_factorize([pd.Series(["abcdefgh", "abcdefgi"], dtype="str")]) is None
+    assert text_factorize([pd.Series(["abcdefgh", "abcdefg"], dtype="str")]) is None
+    # shorter texts are their own keys: no hash to collide
+    found = text_factorize([pd.Series(["a", "b", "a"], dtype="str")])
+    assert found is not None
+    assert found[0][0] == found[0][2] != found[0][1]
+    found = text_factorize([pd.Series(["abcdefgh", "abcdefgh"], dtype="str")])
     assert found is not None
     assert found[0].tolist() == [0, 0]
 

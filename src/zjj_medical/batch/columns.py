@@ -289,26 +289,39 @@ def text_factorize(parts: list[pd.Series]) -> tuple[IntArray, IntArray] | None:
     longest = int(lengths.max()) if n else 0
     if longest > _PACKED_BYTES:
         return None
-    data = np.zeros(hi - lo + 8, dtype=np.uint8)  # 8 bytes of zeros after the last text
+    n_words = max(1, -(-longest // 8))
+    data = np.zeros(hi - lo + 8 * n_words, dtype=np.uint8)  # zeros after the last text
     if hi > lo and data_buf is not None:
         data[: hi - lo] = np.frombuffer(data_buf, dtype=np.uint8, count=hi - lo, offset=lo)
     # word_at[i]: the 8 bytes from byte i on, as a little-endian 64-bit number
     word_at = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
     start = offsets[:-1] - lo
-    key = lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     words = []
-    for k in range(max(1, -(-longest // 8))):
-        left = np.clip(lengths - 8 * k, 0, 8).astype(np.uint64)
+    for k in range(n_words):
         # the text's bytes of this word, the bytes after its end zeroed
-        low = np.where(left == 8, ~np.uint64(0), (np.uint64(1) << (left * np.uint64(8))) - 1)
-        word = np.bitwise_and(
-            word_at[np.minimum(start + 8 * k, len(word_at) - 1)], low, dtype=np.uint64
-        )
-        words.append(word)
-        key = _mix(key, word)
-    # Equal keys side by side (a sort of 64-bit numbers, faster here than a hash table),
-    # numbered in the order of their runs.
+        low = _LOW_BYTES[np.clip(lengths - 8 * k, 0, 8)]
+        words.append(np.bitwise_and(word_at[start + 8 * k], low, dtype=np.uint64))
     del word_at, data, start  # the working arrays go as soon as they are read
+    if longest < 8:
+        # one word and a byte to spare: the text's length in its top byte makes the key
+        # the text itself, so equal keys are equal texts (nothing to check after)
+        key = words[0] | (lengths.astype(np.uint64) << np.uint64(56))
+        codes, rep = _sorted_codes(key)
+        return codes, rep
+    key = lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    for word in words:
+        key = _mix(key, word)
+    codes, rep = _sorted_codes(key)
+    if not (lengths == lengths[rep]).all() or any((w != w[rep]).any() for w in words):
+        return None  # two texts with one key
+    return codes, rep
+
+
+def _sorted_codes(key: npt.NDArray[np.uint64]) -> tuple[IntArray, IntArray]:
+    """Codes ``0 … k-1`` of the distinct keys (in the keys' order), and a row of each row's
+    code. Equal keys are brought side by side by a sort (of 64-bit numbers: faster here than
+    a hash table) and numbered in the order of their runs."""
+    n = len(key)
     order = np.argsort(key)
     ranked = key[order]
     del key
@@ -319,13 +332,12 @@ def text_factorize(parts: list[pd.Series]) -> tuple[IntArray, IntArray] | None:
     codes[order] = np.cumsum(new_run) - 1
     heads = order[np.flatnonzero(new_run)]
     del order, new_run
-    rep = heads[codes]  # a row of each code
-    if not (lengths == lengths[rep]).all() or any((w != w[rep]).any() for w in words):
-        return None  # two texts with one key
-    return codes, rep
+    return codes, heads[codes]
 
 
 _PACKED_BYTES = 32
+#: A mask of the low ``j`` bytes of a 64-bit word, for ``j`` = 0 … 8.
+_LOW_BYTES = np.array([(1 << (8 * j)) - 1 for j in range(9)], dtype=np.uint64)
 
 
 def _mix(key: npt.NDArray[np.uint64], word: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
