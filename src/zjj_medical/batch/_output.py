@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from zjj_medical.batch.columns import id_text
+from zjj_medical.batch.columns import id_text, is_arrow_text
 from zjj_medical.errors import ReimbursementError, problem
 from zjj_medical.i18n import get_language
 
@@ -132,7 +132,7 @@ def given_ids(
     """An id column for the result: the input's own column when it is Arrow text (pandas'
     ``str``: the very texts, missing ones missing, without a Python string per row), else
     ``texts``, the ids as read (by default :func:`~zjj_medical.batch.columns.id_text`)."""
-    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+    if is_arrow_text(column):
         return column
     return id_text(column) if texts is None else texts
 

@@ -36,6 +36,7 @@ __all__ = [
     "date_column",
     "flag_column",
     "id_text",
+    "is_arrow_text",
     "money_column",
     "text_codes",
     "text_factorize",
@@ -265,7 +266,7 @@ def text_factorize(parts: list[pd.Series]) -> tuple[IntArray, IntArray] | None:
     """
     chunks: list[pa.Array] = []
     for part in parts:
-        if not (isinstance(part.dtype, pd.StringDtype) and part.dtype.storage == "pyarrow"):
+        if not is_arrow_text(part):
             return None
         arrow = pa.chunked_array(pa.array(part, from_pandas=True))
         chunks.extend(arrow.chunks)
@@ -346,6 +347,17 @@ def _mix(key: npt.NDArray[np.uint64], word: npt.NDArray[np.uint64]) -> npt.NDArr
     return key ^ (key >> np.uint64(31))
 
 
+def is_arrow_text(column: pd.Series) -> bool:
+    """Whether a column is pandas' text of Arrow strings (the ``str`` dtype with pyarrow, the
+    default of pandas 3): its texts can be read from Arrow's buffers without a Python string
+    per row.
+
+    >>> is_arrow_text(pd.Series(["a"], dtype="str")), is_arrow_text(pd.Series(["a"], dtype=object))
+    (True, False)
+    """
+    return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
+
+
 class Texts(Protocol):
     """Texts by row: one row's (``texts[i]``) or some rows' (``texts[rows]``)."""
 
@@ -364,8 +376,7 @@ class IdTexts:
 
     def __init__(self, column: pd.Series) -> None:
         self._column = column
-        arrow = isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
-        self._all: np.ndarray[Any, Any] | None = None if arrow else id_text(column)
+        self._all: np.ndarray[Any, Any] | None = None if is_arrow_text(column) else id_text(column)
 
     def __len__(self) -> int:
         return len(self._column)
