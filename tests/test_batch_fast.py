@@ -121,6 +121,24 @@ def test_stable_argsort_of_keys_too_large_to_pack() -> None:
     assert _stable_argsort(key).tolist() == [3, 1, 4, 0, 2]
 
 
+@pytest.mark.parametrize("scale", [1, 2**14, 2**61])
+def test_stable_argsort_keeps_the_input_order_of_equal_keys_among_many(scale: int) -> None:
+    """A thousand keys of three values (small, 16-bit, too large to pack): equal keys stay
+    in their input order, in every way of sorting."""
+    key = np.random.default_rng(7).integers(0, 3, 1000).astype(np.int64) * scale
+    order = _stable_argsort(key)
+    assert order.tolist() == np.argsort(key, kind="stable").tolist()
+    for value in (0, scale, 2 * scale):
+        rows = order[key[order] == value]
+        assert rows.tolist() == sorted(rows.tolist())
+
+
+def test_stable_argsort_of_keys_at_the_16_bit_edge() -> None:
+    """2**15 does not fit a signed 16-bit number: it is sorted as itself."""
+    key = np.array([2**15, 0, 2**15 - 1, 2**15], dtype=np.int64)
+    assert _stable_argsort(key).tolist() == [1, 2, 0, 3]
+
+
 @given(st.lists(st.integers(-5, 60), max_size=300), st.booleans())
 @settings(max_examples=200, deadline=None)
 def test_unique_first_is_numpys_unique(values: list[int], wide: bool) -> None:
@@ -136,7 +154,13 @@ def test_years_worked_example() -> None:
     # the last day of 2019, the first of 2020, a leap day, and 1970-01-01 (day 0)
     days = np.array(["2019-12-31", "2020-01-01", "2020-02-29", "1970-01-01"], "datetime64[D]")
     assert _years(days).tolist() == [2019, 2020, 2020, 1970]
+    # the first day of the table not 1970-01-01 (the day numbers start at the earliest date)
+    days = np.array(["2020-01-01", "2019-12-31", "2019-06-30"], "datetime64[D]")
+    years = _years(days)
+    assert years.tolist() == [2020, 2019, 2019]
+    assert years.dtype == np.int64
     assert _years(np.array([], "datetime64[D]")).tolist() == []
+    assert _years(np.array([], "datetime64[D]")).dtype == np.int64
 
 
 @given(st.lists(st.integers(-(10**12), 10**12), max_size=60), st.floats(0, 1))
