@@ -1,0 +1,396 @@
+"""The batch engine's edges, worked by hand: which rows settle, under which numbers, in
+which groups, and what the result table holds (tests/MUTATION.md, run mutbatch).
+
+Each test also holds the batch to its definition, :func:`~zjj_medical.batch.simulate_scalar`
+(``settle`` one claim at a time), where that adds a check the hand figures do not.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from zjj_medical import load_policy
+from zjj_medical.batch import MONEY_DTYPE, simulate, simulate_scalar
+
+SHAPES = Path(__file__).parent / "fixtures" / "policies" / "shapes"
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "fee_lines.yaml").read_text("utf-8"))
+#: Four fee lines of a county stay: total 1467.05, in scope 569.34 (tests/data/fee_lines.yaml).
+STAY = next(c for c in CASES if c["name"].startswith("a stay of four lines"))["lines"]
+LINE_KEYS = ("code", "name", "class", "quantity", "price", "amount", "limit", "self_pay_ratio")
+ERRORS = ["error", "error_type", "error_field", "error_code"]
+
+
+def _claims(*rows: dict[str, Any]) -> pd.DataFrame:
+    """Claims with the defaults of an outpatient visit at a township clinic of Cili."""
+    base = {
+        "person_id": "P1", "kind": "outpatient", "date": "2019-10-01", "facility_id": None,
+        "facility_level": "township", "facility_county": "cili", "total": "100.00",
+        "in_scope": "100.00",
+    }  # fmt: skip
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def _people(*rows: tuple[str, bool, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "person_id": [r[0] for r in rows],
+            "poor": [r[1] for r in rows],
+            "county": [r[2] for r in rows],
+        }
+    )
+
+
+def _same_as_scalar(claims: pd.DataFrame, people: pd.DataFrame, **kw: Any) -> pd.DataFrame:
+    out = simulate(claims, people, money="fen", **kw)
+    pd.testing.assert_frame_equal(simulate_scalar(claims, people, money="fen", **kw), out)
+    return out
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def test_progress_reports_done_of_all_rows_while_settling_and_at_the_end() -> None:
+    """progress(done, total): total is the number of input rows (4, one of them refused) on
+    every call; done never goes back and ends at 4; a person's three claims settle one after
+    the other, so some call comes before the end."""
+    seen: list[tuple[int, int]] = []
+    claims = _claims(
+        {"claim_id": "A", "date": "2019-10-01"},
+        {"claim_id": "B", "date": "2019-10-02"},
+        {"claim_id": "C", "date": "2019-10-03"},
+        {"claim_id": "X", "person_id": "nobody"},
+    )
+    simulate(claims, _people(("P1", False, "cili")), progress=lambda d, t: seen.append((d, t)))
+    assert {4} == {t for _, t in seen}
+    done = [d for d, _ in seen]
+    assert done == sorted(done)
+    assert (4, 4) == seen[-1]
+    assert any(d < 4 for d in done)
+    assert all(0 <= d <= 4 for d in done)
+
+
+# --- the policy's dates -----------------------------------------------------------------------
+
+
+def test_a_value_changing_on_a_date_applies_from_that_very_date() -> None:
+    """Outpatient pooling starts 2019-09-01 (70 % at township clinics): a visit of 100.00 on
+    2019-08-31 gets 0, one on 2019-09-01 gets 70.00 (separate persons, so no cap is shared)."""
+    people = _people(("P1", False, "cili"), ("P2", False, "cili"))
+    claims = _claims(
+        {"claim_id": "A", "person_id": "P1", "date": "2019-08-31"},
+        {"claim_id": "B", "person_id": "P2", "date": "2019-09-01"},
+    )
+    out = _same_as_scalar(claims, people)
+    assert [0, 7000] == out["outpatient_pooling"].tolist()
+    assert [None, None] == out["error"].tolist()
+
+
+def test_policy_period_edges_and_a_dated_deductible() -> None:
+    """The dates shape (in force from 2021-01-01 until 2022-01-01; deductible 1000, from
+    2021-07-01 800; ratio 0.60; a pilot layer paying 50 % of what is left, 2021-04-01 until
+    2021-09-01). Each claim (inpatient, 2000.00 in scope) is a different person:
+
+    - 2020-12-31 and 2022-01-01: outside the period, PolicyNotInForce;
+    - 2021-01-01: (2000 − 1000) × 0.60 = 600.00, no pilot yet;
+    - 2021-07-01: (2000 − 800) × 0.60 = 720.00; pilot (2000 − 720) × 0.50 = 640.00;
+    - 2021-09-01: 720.00; the pilot has ended (0);
+    - 2021-12-31: 720.00.
+    """
+    policy = load_policy(str(SHAPES / "dates.yaml"))
+    dates = ["2020-12-31", "2021-01-01", "2021-07-01", "2021-09-01", "2021-12-31", "2022-01-01"]
+    people = _people(*((f"P{k}", False, "here") for k in range(len(dates))))
+    claims = _claims(
+        *(
+            {
+                "claim_id": f"C{k}",
+                "person_id": f"P{k}",
+                "kind": "inpatient",
+                "date": d,
+                "facility_level": "county",
+                "facility_county": "here",
+                "total": "2000.00",
+                "in_scope": "2000.00",
+            }
+            for k, d in enumerate(dates)
+        )
+    )
+    out = _same_as_scalar(claims, people, policy=policy)
+    assert [0, 60000, 72000, 72000, 72000, 0] == out["basic_insurance"].tolist()
+    assert [0, 0, 64000, 0, 0, 0] == out["pilot_insurance"].tolist()
+    assert ["PolicyNotInForce", None, None, None, None, "PolicyNotInForce"] == out[
+        "error_type"
+    ].tolist()
+    assert ["date", None, None, None, None, "date"] == out["error_field"].tolist()
+
+
+def test_the_built_in_policy_is_chosen_by_the_good_dates() -> None:
+    """policy=None: the claims of 2024 settle under the 2024 policy (no fiscal backstop layer;
+    a "primary" tier, which the 2019 policy does not have); a row with a date that is not one
+    is refused and does not take part in the choice."""
+    people = _people(("P1", False, "cili"))
+    claims = _claims(
+        {"claim_id": "A", "date": "2024-03-01", "facility_level": "primary"},
+        {"claim_id": "B", "date": "not a date", "facility_level": "primary"},
+    )
+    out = simulate(claims, people, money="fen")
+    assert "fiscal_backstop" not in out.columns
+    assert [None, "date"] == out["error_field"].tolist()
+    pd.testing.assert_frame_equal(
+        simulate_scalar(claims, people, money="fen", policy=load_policy("zhangjiajie_2024")), out
+    )
+
+
+def test_annual_caps_start_again_on_the_first_of_january() -> None:
+    """Outpatient pooling: 70 % up to 350.00 a person-year. 600.00 on 2019-12-31 pays 350.00
+    (the cap: 600 × 0.70 = 420 > 350); 600.00 on 2020-01-02 pays 350.00 again, a new year."""
+    claims = _claims(
+        {"claim_id": "A", "date": "2019-12-31", "total": "600", "in_scope": "600"},
+        {"claim_id": "B", "date": "2020-01-02", "total": "600", "in_scope": "600"},
+    )
+    out = _same_as_scalar(claims, _people(("P1", False, "cili")))
+    assert [35000, 35000] == out["outpatient_pooling"].tolist()
+
+
+# --- rows refused ---------------------------------------------------------------------------
+
+
+def test_rows_missing_an_id_or_kind_are_refused_and_the_rest_settle() -> None:
+    """A row without claim_id, person_id or kind is refused (InvalidClaim, naming the field);
+    the person's other claims settle as if it were absent: 100 × 0.70 = 70.00, then 200 ×
+    0.70 = 140.00, 210.00 in all, below the 350.00 cap."""
+    claims = _claims(
+        {"claim_id": "A", "date": "2019-10-01"},
+        {"claim_id": None, "date": "2019-10-02"},
+        {"claim_id": "C", "person_id": None, "date": "2019-10-03"},
+        {"claim_id": "D", "kind": None, "date": "2019-10-04"},
+        {"claim_id": "E", "date": "2019-10-05", "total": "200", "in_scope": "200"},
+    )
+    out = _same_as_scalar(claims, _people(("P1", False, "cili")))
+    assert [7000, 0, 0, 0, 14000] == out["outpatient_pooling"].tolist()
+    assert [None, "InvalidClaim", "InvalidClaim", "InvalidClaim", None] == out[
+        "error_type"
+    ].tolist()
+    assert [None, "claim_id", "person_id", "kind", None] == out["error_field"].tolist()
+
+
+def test_in_scope_equal_to_total_settles_and_above_it_is_refused() -> None:
+    """in_scope = total is allowed (70.00 paid on 100.00); in_scope > total by a fen is not."""
+    claims = _claims(
+        {"claim_id": "A", "person_id": "P1"},
+        {"claim_id": "B", "person_id": "P2", "in_scope": "100.01"},
+    )
+    out = _same_as_scalar(claims, _people(("P1", False, "cili"), ("P2", False, "cili")))
+    assert [7000, 0] == out["outpatient_pooling"].tolist()
+    assert [None, "InvalidClaim"] == out["error_type"].tolist()
+
+
+def test_a_person_who_cannot_be_read_refuses_only_their_claims() -> None:
+    """A person whose county is not one of the policy's: their claim is refused; another
+    person of the same table settles (70.00)."""
+    people = _people(("P1", False, "cili"), ("P2", False, "atlantis"))
+    claims = _claims({"claim_id": "A", "person_id": "P2"}, {"claim_id": "B", "person_id": "P1"})
+    out = _same_as_scalar(claims, people)
+    assert [0, 7000] == out["outpatient_pooling"].tolist()
+    assert ["InvalidClaim", None] == out["error_type"].tolist()
+
+
+def test_a_person_id_given_twice_is_refused() -> None:
+    people = _people(("P1", False, "cili"), ("P1", True, "cili"))
+    with pytest.raises(ValueError, match="P1"):
+        simulate(_claims({"claim_id": "A"}), people)
+
+
+def test_people_ids_join_claims_whatever_the_order() -> None:
+    """Three people in one order, their claims in another: each claim settles for its own
+    person (the poor one at a county hospital gets the fiscal backstop; the others not)."""
+    people = _people(("P3", False, "cili"), ("P1", True, "sangzhi"), ("P2", False, "cili"))
+    claims = _claims(
+        *(
+            {
+                "claim_id": f"C{p}",
+                "person_id": p,
+                "kind": "inpatient",
+                "date": "2019-11-03",
+                "facility_level": "county",
+                "facility_county": c,
+                "total": "20000.00",
+                "in_scope": "18000.00",
+            }
+            for p, c in (("P1", "sangzhi"), ("P2", "cili"), ("P3", "cili"))
+        )
+    )
+    out = _same_as_scalar(claims, people)
+    # P1 poor: 18000 × 0.85 = 15300; backstop 0.85 × 20000 − 15300 = 1700 (as the worked
+    # example of the batch docs). P2, P3: (18000 − 500) × 0.75 = 13125, no backstop.
+    assert [1530000, 1312500, 1312500] == out["basic_insurance"].tolist()
+    assert [170000, 0, 0] == out["fiscal_backstop"].tolist()
+    assert [True, False, False] == out["pay_later"].tolist()
+
+
+# --- what the policy can tell apart ----------------------------------------------------------
+
+
+def test_an_accident_is_kept_apart_from_a_claim_like_it() -> None:
+    """Pay later is for the poor's in-county inpatient claims, accidents excepted: two such
+    claims of one poor person, one an accident, pay later False and True."""
+    claims = _claims(
+        *(
+            {
+                "claim_id": cid,
+                "kind": "inpatient",
+                "date": day,
+                "facility_level": "county",
+                "facility_county": "sangzhi",
+                "accident": acc,
+            }
+            for cid, day, acc in (("A", "2019-11-03", True), ("B", "2019-11-04", False))
+        )
+    )
+    out = _same_as_scalar(claims, _people(("P1", True, "sangzhi")))
+    assert [True, True] == out["in_county"].tolist()
+    assert [False, True] == out["pay_later"].tolist()
+
+
+@pytest.mark.parametrize("first", ["known", "unknown"])
+def test_a_designated_hospital_is_kept_apart_from_an_unknown_one(first: str) -> None:
+    """Yongding's people are in-county at the designated municipal hospitals: a claim at
+    zjj-peoples-hospital (tier municipal from the facility) is in-county; one at an unknown
+    facility given as municipal is not — whichever of the two rows comes first."""
+    rows = {
+        "known": {"claim_id": "K", "person_id": "P1", "facility_id": "zjj-peoples-hospital",
+                  "facility_level": None},
+        "unknown": {"claim_id": "U", "person_id": "P2", "facility_id": "H-elsewhere",
+                    "facility_level": "municipal"},
+    }  # fmt: skip
+    order = [first, "unknown" if first == "known" else "known"]
+    claims = _claims(
+        *(
+            {**rows[k], "kind": "inpatient", "date": "2019-11-03", "facility_county": "yongding"}
+            for k in order
+        )
+    )
+    people = _people(("P1", True, "yongding"), ("P2", True, "yongding"))
+    out = _same_as_scalar(claims, people)
+    assert [k == "known" for k in order] == out["in_county"].tolist()
+    assert [k == "known" for k in order] == out["pay_later"].tolist()
+
+
+def test_two_unknown_facilities_settle_alike() -> None:
+    """Two facility ids the policy does not know, of the same level and county, settle alike
+    (each 100 × 0.70 = 70.00), and a known one by its alias gives its tier."""
+    people = _people(("P1", False, "cili"), ("P2", False, "cili"), ("P3", False, "cili"))
+    claims = _claims(
+        {"claim_id": "A", "person_id": "P1", "facility_id": "H-1"},
+        {"claim_id": "B", "person_id": "P2", "facility_id": "H-2"},
+        {"claim_id": "C", "person_id": "P3", "facility_id": "市人民医院", "facility_level": None},
+    )
+    out = _same_as_scalar(claims, people)
+    # C: a municipal hospital is not a primary facility: no outpatient pooling.
+    assert [7000, 7000, 0] == out["outpatient_pooling"].tolist()
+
+
+# --- empty tables ----------------------------------------------------------------------------
+
+
+def test_no_claims_give_an_empty_table_with_every_column() -> None:
+    policy = load_policy()
+    claims = _claims({"claim_id": "A"}).iloc[:0]
+    out = simulate(claims, _people(("P1", False, "cili")), policy=policy, money="fen")
+    layers = [layer.id for layer in policy.layers]
+    assert [
+        "claim_id", "person_id", "in_county", "pay_later", *layers, "reimbursed",
+        "patient_pay", "actual_ratio", *ERRORS,
+    ] == list(out.columns)  # fmt: skip
+    assert 0 == len(out)
+
+
+def test_every_row_refused() -> None:
+    claims = _claims({"claim_id": "A", "person_id": "nobody"})
+    out = _same_as_scalar(claims, _people(("P1", False, "cili")))
+    assert ["InvalidClaim"] == out["error_type"].tolist()
+    assert [0] == out["reimbursed"].tolist()
+    assert np.isnan(out.loc[0, "actual_ratio"])
+
+
+# --- the result table --------------------------------------------------------------------------
+
+
+def test_money_units_of_the_result() -> None:
+    """One poor person's county admission (20000.00, 18000.00 in scope): reimbursed 17000.00,
+    patient pay 3000.00, ratio 0.85, in fen, yuan and exact decimal yuan."""
+    claims = _claims(
+        {"claim_id": "C1", "kind": "inpatient", "date": "2019-11-03", "facility_level": "county",
+         "facility_county": "sangzhi", "total": "20000.00", "in_scope": "18000.00"},
+    )  # fmt: skip
+    people = _people(("P1", True, "sangzhi"))
+    fen = simulate(claims, people, money="fen")
+    yuan = simulate(claims, people, money="yuan")
+    dec = simulate(claims, people, money="decimal")
+    assert [1700000, 300000] == fen[["reimbursed", "patient_pay"]].iloc[0].tolist()
+    assert [17000.0, 3000.0] == yuan[["reimbursed", "patient_pay"]].iloc[0].tolist()
+    assert [Decimal("17000.00"), Decimal("3000.00")] == dec[["reimbursed", "patient_pay"]].iloc[
+        0
+    ].tolist()
+    assert MONEY_DTYPE == dec["reimbursed"].dtype
+    assert MONEY_DTYPE == dec["basic_insurance"].dtype
+    assert 0.85 == fen.loc[0, "actual_ratio"] == dec.loc[0, "actual_ratio"]
+    with pytest.raises(ValueError, match="cents"):
+        simulate(claims, people, money="cents")  # type: ignore[arg-type]
+
+
+# --- fee lines ---------------------------------------------------------------------------------
+
+
+def test_claims_with_lines_among_claims_without() -> None:
+    """Two poor persons of Sangzhi at a county hospital (deductible waived, 0.75 + 0.10 =
+    0.85; the backstop tops up to 85 % of the total). Rows, in input order:
+
+    - V0 (P2, 100.00 given): basic 100 × 0.85 = 85.00, backstop 0;
+    - S1 (P1, the stay's four lines, amounts left empty): total 1467.05, in scope 569.34 →
+      basic 569.34 × 0.85 = 483.939 → 483.94, backstop round(0.85 × 1467.05) − 483.94 =
+      1246.99 − 483.94 = 763.05, patient 1467.05 − 1246.99 = 220.06;
+    - B1 (P2, the stay's lines with a class the catalogue does not have): refused,
+      ``claim.line.class`` at ``lines[2].class``;
+    - V1 (P1, 100.00 given, the day after S1): basic 85.00.
+    """
+    claims = _claims(
+        *(
+            {
+                "claim_id": cid,
+                "person_id": pid,
+                "kind": "inpatient",
+                "date": day,
+                "facility_level": "county",
+                "facility_county": "sangzhi",
+                "total": amount,
+                "in_scope": amount,
+            }
+            for cid, pid, day, amount in (
+                ("V0", "P2", "2019-11-02", "100"),
+                ("S1", "P1", "2019-11-03", None),
+                ("B1", "P2", "2019-11-03", None),
+                ("V1", "P1", "2019-11-04", "100"),
+            )
+        )
+    )
+    bad = [dict(x) for x in STAY]
+    bad[2]["class"] = "D"
+    lines = pd.DataFrame(
+        [{"claim_id": cid, **{k: x.get(k) for k in LINE_KEYS}} for x in STAY for cid in ["S1"]]
+        + [{"claim_id": "B1", **{k: x.get(k) for k in LINE_KEYS}} for x in bad]
+    )
+    people = _people(("P1", True, "sangzhi"), ("P2", True, "sangzhi"))
+    out = simulate(claims, people, lines=lines, money="fen")
+    pd.testing.assert_frame_equal(simulate_scalar(claims, people, lines=lines, money="fen"), out)
+    assert [8500, 48394, 0, 8500] == out["basic_insurance"].tolist()
+    assert [0, 76305, 0, 0] == out["fiscal_backstop"].tolist()
+    assert [1500, 22006, 0, 1500] == out["patient_pay"].tolist()
+    assert [None, None, "claim.line.class", None] == out["error_code"].tolist()
+    assert [None, None, "lines[2].class", None] == out["error_field"].tolist()
