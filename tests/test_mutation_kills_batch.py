@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from zjj_medical import load_policy
-from zjj_medical.batch import MONEY_DTYPE, simulate, simulate_scalar
+from zjj_medical import Claim, Facility, InvalidClaim, load_policy
+from zjj_medical.batch import MONEY_DTYPE, money_from_fen, simulate, simulate_scalar
+from zjj_medical.i18n import use_language
 
 SHAPES = Path(__file__).parent / "fixtures" / "policies" / "shapes"
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "fee_lines.yaml").read_text("utf-8"))
@@ -353,11 +354,11 @@ def test_claims_with_lines_among_claims_without() -> None:
     0.85; the backstop tops up to 85 % of the total). Rows, in input order:
 
     - V0 (P2, 100.00 given): basic 100 × 0.85 = 85.00, backstop 0;
+    - B1 (P2, the stay's lines with a class the catalogue does not have): refused,
+      ``claim.line.class`` at ``lines[2].class``;
     - S1 (P1, the stay's four lines, amounts left empty): total 1467.05, in scope 569.34 →
       basic 569.34 × 0.85 = 483.939 → 483.94, backstop round(0.85 × 1467.05) − 483.94 =
       1246.99 − 483.94 = 763.05, patient 1467.05 − 1246.99 = 220.06;
-    - B1 (P2, the stay's lines with a class the catalogue does not have): refused,
-      ``claim.line.class`` at ``lines[2].class``;
     - V1 (P1, 100.00 given, the day after S1): basic 85.00.
     """
     claims = _claims(
@@ -374,8 +375,8 @@ def test_claims_with_lines_among_claims_without() -> None:
             }
             for cid, pid, day, amount in (
                 ("V0", "P2", "2019-11-02", "100"),
-                ("S1", "P1", "2019-11-03", None),
                 ("B1", "P2", "2019-11-03", None),
+                ("S1", "P1", "2019-11-03", None),
                 ("V1", "P1", "2019-11-04", "100"),
             )
         )
@@ -389,8 +390,135 @@ def test_claims_with_lines_among_claims_without() -> None:
     people = _people(("P1", True, "sangzhi"), ("P2", True, "sangzhi"))
     out = simulate(claims, people, lines=lines, money="fen")
     pd.testing.assert_frame_equal(simulate_scalar(claims, people, lines=lines, money="fen"), out)
-    assert [8500, 48394, 0, 8500] == out["basic_insurance"].tolist()
-    assert [0, 76305, 0, 0] == out["fiscal_backstop"].tolist()
-    assert [1500, 22006, 0, 1500] == out["patient_pay"].tolist()
-    assert [None, None, "claim.line.class", None] == out["error_code"].tolist()
-    assert [None, None, "lines[2].class", None] == out["error_field"].tolist()
+    assert [8500, 0, 48394, 8500] == out["basic_insurance"].tolist()
+    assert [0, 0, 76305, 0] == out["fiscal_backstop"].tolist()
+    assert [1500, 0, 22006, 1500] == out["patient_pay"].tolist()
+    assert [None, "claim.line.class", None, None] == out["error_code"].tolist()
+    assert [None, "lines[2].class", None, None] == out["error_field"].tolist()
+
+
+def test_a_claim_with_lines_of_an_unknown_person_is_refused() -> None:
+    """A claim with fee lines whose person is not in the people table: refused for its
+    person (as a claim without lines is); the other person's visit settles (70.00)."""
+    claims = _claims(
+        {"claim_id": "S1", "person_id": "nobody", "kind": "inpatient", "date": "2019-11-03",
+         "facility_level": "county", "facility_county": "sangzhi", "total": None,
+         "in_scope": None},
+        {"claim_id": "V1", "person_id": "P1"},
+    )  # fmt: skip
+    lines = pd.DataFrame([{"claim_id": "S1", **{k: x.get(k) for k in LINE_KEYS}} for x in STAY])
+    people = _people(("P1", False, "cili"))
+    out = simulate(claims, people, lines=lines, money="fen")
+    pd.testing.assert_frame_equal(simulate_scalar(claims, people, lines=lines, money="fen"), out)
+    assert ["InvalidClaim", None] == out["error_type"].tolist()
+    assert ["person_id", None] == out["error_field"].tolist()
+    assert [0, 7000] == out["outpatient_pooling"].tolist()
+
+
+# --- duplicates and the errors before them ---------------------------------------------------
+
+
+def test_two_claim_ids_each_met_twice_in_a_person_year() -> None:
+    """Claims A, B, A, B, C of one person-year, by date: the second A and the second B are
+    duplicates; A, B, C settle (70.00 each, 210.00 in all, under the 350.00 cap)."""
+    claims = _claims(
+        *(
+            {"claim_id": cid, "date": f"2019-10-0{k + 1}"}
+            for k, cid in enumerate(["A", "B", "A", "B", "C"])
+        )
+    )
+    out = _same_as_scalar(claims, _people(("P1", False, "cili")))
+    assert [None, None, "DuplicateClaim", "DuplicateClaim", None] == out["error_type"].tolist()
+    assert [7000, 7000, 0, 0, 7000] == out["outpatient_pooling"].tolist()
+
+
+def test_a_row_refused_for_its_fields_keeps_its_error_beside_a_settled_claim_of_its_id() -> None:
+    """Claim A settles on 10-01; a row with the same id on 10-02 has a total of three decimals:
+    its fields are checked before the ledger, so its error is that total, not a duplicate."""
+    claims = _claims(
+        {"claim_id": "A", "date": "2019-10-01"},
+        {"claim_id": "A", "date": "2019-10-02", "total": "100.005"},
+    )
+    out = _same_as_scalar(claims, _people(("P1", False, "cili")))
+    assert [None, "claim.money.decimals"] == out["error_code"].tolist()
+    assert [None, "total"] == out["error_field"].tolist()
+
+
+def test_a_row_outside_the_policy_keeps_its_error_beside_a_settled_claim_of_its_id(
+    tmp_path: Path,
+) -> None:
+    """A policy in force from 2021-01-01 until 2021-12-01 (the dates shape, cut short): claim A
+    settles on 2021-04-01 ((2000 − 1000) × 0.60 = 600.00); a row of the same id and person on
+    2021-12-15 is outside the policy — checked before the ledger: PolicyNotInForce, not a
+    duplicate."""
+    text = (SHAPES / "dates.yaml").read_text("utf-8")
+    text = text.replace(
+        "effective: {from: 2021-01-01, until: 2022-01-01}",
+        "effective: {from: 2021-01-01, until: 2021-12-01}",
+    )
+    (tmp_path / "cut.yaml").write_text(text, "utf-8")
+    policy = load_policy(str(tmp_path / "cut.yaml"))
+    row = {
+        "claim_id": "A", "kind": "inpatient", "facility_level": "county",
+        "facility_county": "here", "total": "2000.00", "in_scope": "2000.00",
+    }  # fmt: skip
+    claims = _claims({**row, "date": "2021-04-01"}, {**row, "date": "2021-12-15"})
+    out = _same_as_scalar(claims, _people(("P1", False, "here")), policy=policy)
+    assert [60000, 0] == out["basic_insurance"].tolist()
+    assert [None, "PolicyNotInForce"] == out["error_type"].tolist()
+
+
+def test_a_duplicate_is_found_before_the_policys_checks_of_the_claim() -> None:
+    """Claim A settles on 10-01; a row with the same id on 10-02 is an inpatient claim at a
+    village clinic, which the policy refuses — but the ledger is looked at first: it is a
+    duplicate."""
+    claims = _claims(
+        {"claim_id": "A", "date": "2019-10-01"},
+        {"claim_id": "A", "date": "2019-10-02", "kind": "inpatient",
+         "facility_level": "village_clinic"},
+    )  # fmt: skip
+    out = _same_as_scalar(claims, _people(("P1", False, "cili")))
+    assert [None, "DuplicateClaim"] == out["error_type"].tolist()
+    assert [None, "claim.duplicate.ledger"] == out["error_code"].tolist()
+
+
+# --- the result table's money and words -----------------------------------------------------
+
+
+def test_money_from_fen_of_negative_zero_and_several_amounts() -> None:
+    """Fen to exact yuan: 1530000 → 15300.00, 0 → 0.00, −5 → −0.05, 1 → 0.01, in order and
+    with the index asked for."""
+    got = money_from_fen(np.array([1530000, 0, -5, 1]), index=["a", "b", "c", "d"])
+    assert [Decimal("15300.00"), Decimal("0.00"), Decimal("-0.05"), Decimal("0.01")] == got.tolist()
+    assert ["a", "b", "c", "d"] == got.index.tolist()
+    assert MONEY_DTYPE == got.dtype
+
+
+def test_decimal_money_of_several_rows() -> None:
+    """money="decimal" over three visits of one person: 70.00, 140.00, then the year's cap
+    leaves 350.00 − 210.00 = 140.00 of 70 % × 300.00 = 210.00."""
+    claims = _claims(
+        {"claim_id": "A", "date": "2019-10-01"},
+        {"claim_id": "B", "date": "2019-10-02", "total": "200", "in_scope": "200"},
+        {"claim_id": "C", "date": "2019-10-03", "total": "300", "in_scope": "300"},
+    )
+    out = simulate(claims, _people(("P1", False, "cili")), money="decimal")
+    assert [Decimal("70.00"), Decimal("140.00"), Decimal("140.00")] == out[
+        "outpatient_pooling"
+    ].tolist()
+    assert [Decimal("30.00"), Decimal("60.00"), Decimal("160.00")] == out["patient_pay"].tolist()
+
+
+def test_the_error_column_is_in_the_current_language() -> None:
+    """Under Chinese the error column holds the class and the Chinese message."""
+    try:
+        Claim("C1", "outpatient", "2019-10-01", Facility(level="township", county="cili"),
+              "100.005", "100.00")  # fmt: skip
+    except InvalidClaim as exc:
+        error = exc
+    zh = f"InvalidClaim: {error.render('zh')}"
+    assert zh != f"InvalidClaim: {error.render('en')}"
+    claims = _claims({"claim_id": "C1", "total": "100.005"})
+    with use_language("zh"):
+        out = simulate(claims, _people(("P1", False, "cili")))
+    assert [zh] == out["error"].tolist()
