@@ -19,6 +19,7 @@ import yaml
 from zjj_medical import Claim, Facility, InvalidClaim, load_policy
 from zjj_medical.batch import MONEY_DTYPE, money_from_fen, simulate, simulate_scalar
 from zjj_medical.i18n import use_language
+from zjj_medical.policy.loader import policy_source
 
 SHAPES = Path(__file__).parent / "fixtures" / "policies" / "shapes"
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "fee_lines.yaml").read_text("utf-8"))
@@ -259,14 +260,19 @@ def test_an_accident_is_kept_apart_from_a_claim_like_it() -> None:
     assert [False, True] == out["pay_later"].tolist()
 
 
+@pytest.mark.parametrize("level", [None, "municipal"])
+@pytest.mark.parametrize("known_id", ["zjj-peoples-hospital", "市人民医院"])
 @pytest.mark.parametrize("first", ["known", "unknown"])
-def test_a_designated_hospital_is_kept_apart_from_an_unknown_one(first: str) -> None:
+def test_a_designated_hospital_is_kept_apart_from_an_unknown_one(
+    first: str, known_id: str, level: str | None
+) -> None:
     """Yongding's people are in-county at the designated municipal hospitals: a claim at
-    zjj-peoples-hospital (tier municipal from the facility) is in-county; one at an unknown
-    facility given as municipal is not — whichever of the two rows comes first."""
+    zjj-peoples-hospital (by its id or its alias 市人民医院; tier municipal from the facility,
+    or given) is in-county; one at an unknown facility given as municipal is not — whichever
+    of the two rows comes first, and even when every other input of the two is the same."""
     rows = {
-        "known": {"claim_id": "K", "person_id": "P1", "facility_id": "zjj-peoples-hospital",
-                  "facility_level": None},
+        "known": {"claim_id": "K", "person_id": "P1", "facility_id": known_id,
+                  "facility_level": level},
         "unknown": {"claim_id": "U", "person_id": "P2", "facility_id": "H-elsewhere",
                     "facility_level": "municipal"},
     }  # fmt: skip
@@ -281,6 +287,42 @@ def test_a_designated_hospital_is_kept_apart_from_an_unknown_one(first: str) -> 
     out = _same_as_scalar(claims, people)
     assert [k == "known" for k in order] == out["in_county"].tolist()
     assert [k == "known" for k in order] == out["pay_later"].tolist()
+
+
+def test_known_facilities_of_different_tiers_are_kept_apart(tmp_path: Path) -> None:
+    """The built-in policy with two more facilities, designated for no county: a county
+    hospital and a township health centre of Cili. Claims at each (level left to the
+    facility, 1000.00 in scope, non-poor, each a different person): (1000 − 500) × 0.75 =
+    375.00 at the county tier, (1000 − 200) × 1.00 = 800.00 at the township tier."""
+    text, _ = policy_source("zhangjiajie")
+    text = text.replace(
+        "facilities:\n",
+        "facilities:\n"
+        "  cili-county: {name: 慈利县人民医院, tier: county, county: cili}\n"
+        "  cili-town: {name: 慈利县某乡镇卫生院, tier: township, county: cili}\n",
+        1,
+    )
+    (tmp_path / "more.yaml").write_text(text, "utf-8")
+    policy = load_policy(str(tmp_path / "more.yaml"))
+    people = _people(("P1", False, "cili"), ("P2", False, "cili"))
+    claims = _claims(
+        *(
+            {
+                "claim_id": f"C{pid}",
+                "person_id": pid,
+                "kind": "inpatient",
+                "date": "2019-11-03",
+                "facility_id": fid,
+                "facility_level": None,
+                "facility_county": "cili",
+                "total": "1000.00",
+                "in_scope": "1000.00",
+            }
+            for pid, fid in (("P1", "cili-county"), ("P2", "cili-town"))
+        )
+    )
+    out = _same_as_scalar(claims, people, policy=policy)
+    assert [37500, 80000] == out["basic_insurance"].tolist()
 
 
 def test_two_unknown_facilities_settle_alike() -> None:
