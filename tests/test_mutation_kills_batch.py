@@ -441,20 +441,22 @@ def test_claims_with_lines_among_claims_without() -> None:
 
 def test_a_claim_with_lines_of_an_unknown_person_is_refused() -> None:
     """A claim with fee lines whose person is not in the people table: refused for its
-    person (as a claim without lines is); the other person's visit settles (70.00)."""
+    person (as a claim without lines is); a visit after it settles (70.00), and a later row
+    with a total of three decimals is refused for it."""
     claims = _claims(
         {"claim_id": "S1", "person_id": "nobody", "kind": "inpatient", "date": "2019-11-03",
          "facility_level": "county", "facility_county": "sangzhi", "total": None,
          "in_scope": None},
         {"claim_id": "V1", "person_id": "P1"},
+        {"claim_id": "V2", "person_id": "P1", "date": "2019-10-02", "total": "100.005"},
     )  # fmt: skip
     lines = pd.DataFrame([{"claim_id": "S1", **{k: x.get(k) for k in LINE_KEYS}} for x in STAY])
     people = _people(("P1", False, "cili"))
     out = simulate(claims, people, lines=lines, money="fen")
     pd.testing.assert_frame_equal(simulate_scalar(claims, people, lines=lines, money="fen"), out)
-    assert ["InvalidClaim", None] == out["error_type"].tolist()
-    assert ["person_id", None] == out["error_field"].tolist()
-    assert [0, 7000] == out["outpatient_pooling"].tolist()
+    assert ["InvalidClaim", None, "InvalidClaim"] == out["error_type"].tolist()
+    assert ["person_id", None, "total"] == out["error_field"].tolist()
+    assert [0, 7000, 0] == out["outpatient_pooling"].tolist()
 
 
 # --- duplicates and the errors before them ---------------------------------------------------
@@ -564,3 +566,99 @@ def test_the_error_column_is_in_the_current_language() -> None:
     with use_language("zh"):
         out = simulate(claims, _people(("P1", False, "cili")))
     assert [zh] == out["error"].tolist()
+
+
+# --- columns and tiers ------------------------------------------------------------------------
+
+
+def test_a_claims_table_without_total_is_refused() -> None:
+    """Without fee lines, total is a required column: ValueError naming it."""
+    claims = _claims({"claim_id": "A"}).drop(columns=["total"])
+    with pytest.raises(ValueError, match="total"):
+        simulate(claims, _people(("P1", False, "cili")))
+
+
+def test_the_facility_columns_may_be_left_out() -> None:
+    """A claims table with facility_id only (no facility_level, facility_county columns): a
+    poor Yongding person's admission at the designated zjj-peoples-hospital takes the
+    facility's tier (municipal) and is in-county."""
+    claims = _claims(
+        {"claim_id": "A", "kind": "inpatient", "date": "2019-11-03",
+         "facility_id": "zjj-peoples-hospital"},
+    ).drop(columns=["facility_level", "facility_county"])  # fmt: skip
+    out = _same_as_scalar(claims, _people(("P1", True, "yongding")))
+    assert [None] == out["error"].tolist()
+    assert [True] == out["in_county"].tolist()
+    # Municipal, poor: deductible waived, 0.65 + 0.10 = 0.75 of 100.00 = 75.00.
+    assert [7500] == out["basic_insurance"].tolist()
+
+
+def test_a_repeat_admission_counts_only_the_same_tier() -> None:
+    """The 2024 policy halves the deductible of a later admission at the same grade. One
+    person, 10,000.00 in scope each (CI: 2210 + 2640 + 2005 = 6855 of base, under its 16,000
+    deductible, so 0):
+
+    - 02-01, first level: (10000 − 500) × 0.82 = 7790.00;
+    - 03-01, second level (its first there): (10000 − 800) × 0.80 = 7360.00;
+    - 04-01, first level again: (10000 − 250) × 0.82 = 7995.00.
+    """
+    claims = _claims(
+        *(
+            {
+                "claim_id": cid,
+                "kind": "inpatient",
+                "date": day,
+                "facility_level": tier,
+                "total": "10000",
+                "in_scope": "10000",
+            }
+            for cid, day, tier in (
+                ("A", "2024-02-01", "first_level"),
+                ("B", "2024-03-01", "second_level"),
+                ("C", "2024-04-01", "first_level"),
+            )
+        )
+    )
+    policy = load_policy("zhangjiajie_2024")
+    out = _same_as_scalar(claims, _people(("P1", False, "cili")), policy=policy)
+    assert [779000, 736000, 799500] == out["basic_insurance"].tolist()
+    assert [0, 0, 0] == out["critical_illness"].tolist()
+
+
+def test_given_order_keeps_each_persons_rows_in_their_order() -> None:
+    """order="given", two persons' visits interleaved, 20 each, dated backwards (so the date
+    order is the other way round): each person's first five rows take the year's 350.00 of
+    outpatient pooling (5 × 70.00), the fifteen after them nothing."""
+    claims = _claims(
+        *(
+            {"claim_id": f"{p}-{k}", "person_id": p, "date": f"2019-10-{30 - k:02d}"}
+            for k in range(20)
+            for p in ("P1", "P2")
+        )
+    )
+    people = _people(("P1", False, "cili"), ("P2", False, "cili"))
+    out = _same_as_scalar(claims, people, order="given")
+    for p in ("P1", "P2"):
+        paid = out.loc[out["person_id"] == p, "outpatient_pooling"].tolist()
+        assert [7000] * 5 + [0] * 15 == paid
+
+
+def test_a_row_with_a_bad_date_is_refused_under_a_policy_from_1970(tmp_path: Path) -> None:
+    """The dates shape moved to 1970 (in force 1970-01-01 until 1971-01-01): a claim of
+    1970-03-01 settles ((2000 − 1000) × 0.60 = 600.00); a row dated 1970-13-01 is refused for
+    its date — a date that cannot be read is never read as some day of the policy."""
+    text = (SHAPES / "dates.yaml").read_text("utf-8").replace("2022-", "1971-")
+    (tmp_path / "old.yaml").write_text(text.replace("2021-", "1970-"), "utf-8")
+    policy = load_policy(str(tmp_path / "old.yaml"))
+    row = {
+        "kind": "inpatient", "facility_level": "county", "facility_county": "here",
+        "total": "2000.00", "in_scope": "2000.00",
+    }  # fmt: skip
+    claims = _claims(
+        {**row, "claim_id": "A", "date": "1970-03-01"},
+        {**row, "claim_id": "B", "person_id": "P2", "date": "1970-13-01"},
+    )
+    people = _people(("P1", False, "here"), ("P2", False, "here"))
+    out = _same_as_scalar(claims, people, policy=policy)
+    assert [60000, 0] == out["basic_insurance"].tolist()
+    assert [None, "date"] == out["error_field"].tolist()
