@@ -18,6 +18,7 @@ import yaml
 
 from zjj_medical import Claim, Facility, InvalidClaim, load_policy
 from zjj_medical.batch import MONEY_DTYPE, money_from_fen, simulate, simulate_scalar
+from zjj_medical.batch._output import ratio_4
 from zjj_medical.i18n import use_language
 from zjj_medical.policy.loader import policy_source
 
@@ -204,9 +205,31 @@ def test_a_person_who_cannot_be_read_refuses_only_their_claims() -> None:
 
 
 def test_a_person_id_given_twice_is_refused() -> None:
-    people = _people(("P1", False, "cili"), ("P1", True, "cili"))
-    with pytest.raises(ValueError, match="P1"):
+    """The people table names P2 twice (after P1): the run is refused, naming P2."""
+    people = _people(("P1", False, "cili"), ("P2", False, "cili"), ("P2", True, "cili"))
+    with pytest.raises(ValueError, match="given twice") as caught:
         simulate(_claims({"claim_id": "A"}), people)
+    assert "people: person_id 'P2' is given twice" == str(caught.value)
+
+
+def test_a_person_who_cannot_be_read_under_a_policy_without_counties() -> None:
+    """The dates shape declares no counties (any county is taken). A person whose poor is
+    "maybe" cannot be read: their claim is refused for it; P1's settles ((2000 − 1000) × 0.60
+    = 600.00). So does P3's, who comes after the unreadable person in the table."""
+    policy = load_policy(str(SHAPES / "dates.yaml"))
+    people = pd.DataFrame(
+        {"person_id": ["P1", "P2", "P3"], "poor": [False, "maybe", False],
+         "county": ["here"] * 3}
+    )  # fmt: skip
+    row = {
+        "kind": "inpatient", "date": "2021-02-01", "facility_level": "county",
+        "facility_county": "here", "total": "2000.00", "in_scope": "2000.00",
+    }  # fmt: skip
+    claims = _claims(*({**row, "claim_id": f"C{p}", "person_id": p} for p in ("P2", "P1", "P3")))
+    out = _same_as_scalar(claims, people, policy=policy)
+    assert [0, 60000, 60000] == out["basic_insurance"].tolist()
+    assert ["InvalidClaim", None, None] == out["error_type"].tolist()
+    assert ["person.poor", None, None] == out["error_field"].tolist()
 
 
 def test_people_ids_join_claims_whatever_the_order() -> None:
@@ -662,3 +685,36 @@ def test_a_row_with_a_bad_date_is_refused_under_a_policy_from_1970(tmp_path: Pat
     out = _same_as_scalar(claims, people, policy=policy)
     assert [60000, 0] == out["basic_insurance"].tolist()
     assert [None, "date"] == out["error_field"].tolist()
+
+
+# --- the actual ratio -------------------------------------------------------------------------
+
+
+def test_actual_ratio_half_up_to_four_places_in_integers() -> None:
+    """reimbursed ÷ total, half up to 4 places: 1/1 = 1.0, 0/1 = 0.0, 1/20000 = 0.00005 →
+    0.0001, 1/20001 → 0.0; NaN where the total is 0, as a float column. And near the largest
+    amounts (a total of 9,999,999,819.99 yuan, 8,999,499,838.00 reimbursed): the quotient
+    is 0.899949999999999949999… → 0.8999, which a computation in doubles would round to
+    0.9000 (20000 × reimbursed exceeds 2^53)."""
+    got = ratio_4(
+        np.array([1, 0, 1, 1, 0, 899949983800], dtype=np.int64),
+        np.array([1, 1, 20000, 20001, 0, 999999981999], dtype=np.int64),
+    )
+    assert np.dtype("float64") == got.dtype
+    assert [1.0, 0.0, 0.0001, 0.0, 0.8999] == got[[0, 1, 2, 3, 5]].tolist()
+    assert np.isnan(got[4])
+
+
+def test_a_claim_of_total_zero_has_no_actual_ratio() -> None:
+    """A visit of 0.00 settles (0 paid) with no actual ratio (NaN); one of 0.01 pays
+    round(0.01 × 0.70) and its ratio is that over 0.01."""
+    claims = _claims(
+        {"claim_id": "A", "person_id": "P1", "total": "0", "in_scope": "0"},
+        {"claim_id": "B", "person_id": "P2", "total": "0.01", "in_scope": "0.01"},
+    )
+    out = _same_as_scalar(claims, _people(("P1", False, "cili"), ("P2", False, "cili")))
+    assert [None, None] == out["error"].tolist()
+    assert np.isnan(out.loc[0, "actual_ratio"])
+    paid = out.loc[1, "reimbursed"]
+    assert paid in (0, 1)  # 0.7 fen, to the fen
+    assert float(paid) == out.loc[1, "actual_ratio"]
