@@ -718,3 +718,35 @@ def test_a_claim_of_total_zero_has_no_actual_ratio() -> None:
     paid = out.loc[1, "reimbursed"]
     assert paid in (0, 1)  # 0.7 fen, to the fen
     assert float(paid) == out.loc[1, "actual_ratio"]
+
+
+def test_a_claim_with_lines_first_in_a_table_without_amount_columns() -> None:
+    """Every claim has lines, so the claims table may leave out total and in_scope; the claim
+    with lines is the first of its kind (the stay, then a second stay a day later, both of a
+    poor person of Sangzhi at a county hospital): basic 483.94 and backstop 763.05 on the
+    first (as worked above), and the same on the second: the year's critical-illness base
+    (569.34 − 483.94 = 85.40 a stay) stays far below its deductible, the caps far away."""
+    claims = _claims(
+        *(
+            {
+                "claim_id": cid,
+                "kind": "inpatient",
+                "date": day,
+                "facility_level": "county",
+                "facility_county": "sangzhi",
+            }
+            for cid, day in (("S1", "2019-11-03"), ("S2", "2019-11-04"))
+        )
+    ).drop(columns=["total", "in_scope"])
+    lines = pd.DataFrame(
+        [
+            {"claim_id": cid, **{k: x.get(k) for k in LINE_KEYS}}
+            for cid in ("S1", "S2")
+            for x in STAY
+        ]
+    )
+    people = _people(("P1", True, "sangzhi"))
+    out = simulate(claims, people, lines=lines, money="fen")
+    pd.testing.assert_frame_equal(simulate_scalar(claims, people, lines=lines, money="fen"), out)
+    assert [48394, 48394] == out["basic_insurance"].tolist()
+    assert [76305, 76305] == out["fiscal_backstop"].tolist()
