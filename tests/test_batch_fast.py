@@ -4,6 +4,8 @@ the yuan text of each amount)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -234,3 +236,41 @@ def test_iso_shape_from_the_bytes_is_the_regular_expression(texts: list[str]) ->
     assert _all_iso_shaped(text.slice(1)) == bool(
         pc.all(pc.match_substring_regex(text.slice(1), _ISO_DATE)).as_py()
     )
+
+
+@given(st.integers(1, 400), st.integers(1, 200), st.randoms(use_true_random=False))
+@settings(max_examples=200, deadline=None)
+def test_appearance_codes_are_factorize_from_the_table_or_the_hash(
+    n: int, span: int, rnd: Any
+) -> None:
+    """Codes numbered in order of first appearance, as pandas numbers them, whether the span
+    is small against the rows (the table) or not (pandas' hash table)."""
+    from zjj_medical.batch.columns import _appearance_codes
+
+    code = np.array([rnd.randrange(span) for _ in range(n)], dtype=np.int64)
+    assert _appearance_codes(code, span).tolist() == pd.factorize(code)[0].tolist()
+
+
+def test_appearance_codes_worked_example() -> None:
+    # 12 rows over a span of 3 (a quarter of the rows: the table): first seen 2, then 0, then 1
+    code = np.array([2, 2, 0, 2, 1, 0, 0, 1, 2, 2, 0, 1], dtype=np.int64)
+    assert _appearance_codes_of(code, 3) == [0, 0, 1, 0, 2, 1, 1, 2, 0, 0, 1, 2]
+    # a span larger than a quarter of the rows: the same numbers from pandas
+    assert _appearance_codes_of(code, 4) == [0, 0, 1, 0, 2, 1, 1, 2, 0, 0, 1, 2]
+
+
+def _appearance_codes_of(code: np.ndarray, span: int) -> list[int]:
+    from zjj_medical.batch.columns import _appearance_codes
+
+    out = _appearance_codes(code, span)
+    assert out.dtype == np.int64
+    return out.tolist()
+
+
+def test_combine_codes_past_63_bits_factorises_on_the_way() -> None:
+    """Columns whose widths multiply past 2**62 are numbered step by step: the same codes."""
+    rows = 6
+    wide = [np.array([0, 2**40, 0, 5, 2**40, 0], dtype=np.int64) for _ in range(3)]
+    codes, first = combine_codes(wide, rows)
+    assert codes.tolist() == [0, 1, 0, 2, 1, 0]
+    assert first.tolist() == [0, 1, 3]
