@@ -405,3 +405,108 @@ def test_a_table_by_tier_is_checked_after_parameters_by_nothing() -> None:
     assert (caught.value.code, caught.value.params["tiers"]) == (
         "policy.tier_table.missing", ["municipal"],
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "shown"), [([], "policy.mapping", "list"), (1.5, "policy.float", "1.5")]
+)
+def test_a_document_that_is_not_a_mapping_is_refused_at_the_top(
+    data: Any, code: str, shown: str
+) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(data, "p.yaml")
+    error = caught.value
+    assert (error.code, error.to_dict()["path"]) == (code, "")  # the top: the empty key path
+    assert shown in str(error)
+    assert "None" not in str(error)
+
+
+# -- declarations --------------------------------------------------------------------------------
+
+DECLS: dict[str, Any] = {
+    "tiers": {
+        "county": {"name": "县级医院", "aliases": ["县级", "二级"], "assumed": True,
+                   "reason": " read as  second level "},
+        "municipal": {"name": "市级医院"},
+    },
+    "claim_kinds": {
+        "inpatient": {"name": "住院", "aliases": ["住院治疗"]},
+        "outpatient": {"name": "门诊", "tiers": ["县级"]},
+    },
+    "categories": {"extreme": {"name": "特困", "aliases": ["特困人员"]}, "low": {"name": "低保"}},
+    "counties": {
+        "sangzhi": {"name": "桑植县", "aliases": ["桑植"], "designated_in_county": ["h1"]},
+        "cili": {"name": "慈利县"},
+    },
+    "facilities": {
+        "h1": {"name": "桑植县人民医院", "tier": "县级", "county": "桑植", "aliases": ["县医院"]},
+        "h2": {"name": "市人民医院", "tier": "市级医院"},
+    },
+}  # fmt: skip
+
+
+def test_declarations_as_read() -> None:
+    p = _policy(**DECLS)
+    county = p.tiers["county"]
+    assert (county.id, county.name, county.aliases, county.assumed, county.reason) == (
+        "county", "县级医院", ("县级", "二级"), True, "read as second level",
+    )  # fmt: skip
+    municipal = p.tiers["municipal"]
+    assert (municipal.id, municipal.aliases, municipal.assumed, municipal.reason) == (
+        "municipal", (), False, None,
+    )  # fmt: skip
+    assert [(k.id, k.name, k.tiers, k.aliases) for k in p.claim_kinds.values()] == [
+        ("inpatient", "住院", ("county", "municipal"), ("住院治疗",)),  # all tiers by default
+        ("outpatient", "门诊", ("county",), ()),
+    ]
+    assert [(c.id, c.name, c.aliases) for c in p.categories.values()] == [
+        ("extreme", "特困", ("特困人员",)), ("low", "低保", ()),
+    ]  # fmt: skip
+    assert [(c.id, c.name, c.aliases, c.designated_in_county) for c in p.counties.values()] == [
+        ("sangzhi", "桑植县", ("桑植",), ("h1",)), ("cili", "慈利县", (), ()),
+    ]  # fmt: skip
+    assert [(f.id, f.name, f.tier, f.county, f.aliases) for f in p.facilities.values()] == [
+        ("h1", "桑植县人民医院", "county", "sangzhi", ("县医院",)),  # aliases read as ids
+        ("h2", "市人民医院", "municipal", None, ()),
+    ]  # fmt: skip
+
+
+def _without(key: str, inner: str) -> dict[str, Any]:
+    return {k: v for k, v in DECLS[key][inner].items() if k != "name"}
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "path", "params"),
+    [
+        ({"tiers": {}}, "policy.tiers.none", "tiers", {}),
+        ({"categories": {"low": {}}}, "policy.key.missing", "categories.low.name", {}),
+        ({"categories": {"low": {"name": "低保", "tier": "x"}}}, "policy.key.unknown",
+         "categories.low.tier", None),
+        ({"counties": {"cili": {}}}, "policy.key.missing", "counties.cili.name", {}),
+        ({"counties": {**DECLS["counties"],
+                       "cili": {"name": "慈利县", "designated_in_county": ["h3"]}}},
+         "policy.ids.unknown", "counties.cili.designated_in_county[0]",
+         {"what": "facility", "shown": "'h3'", "declared": ["h1", "h2"]}),
+        ({"facilities": {"h2": _without("facilities", "h2")}}, "policy.key.missing",
+         "facilities.h2.name", {}),
+        ({"facilities": {"h2": {"name": "x", "tier": "省级"}}}, "policy.facility.tier",
+         "facilities.h2.tier", {"shown": "'省级'", "declared": ["county", "municipal"]}),
+        ({"facilities": {"h2": {"name": "x"}}}, "policy.facility.tier", "facilities.h2.tier",
+         {"shown": "null", "declared": ["county", "municipal"]}),
+        ({"facilities": {"h2": {"name": "x", "tier": "county", "county": "永定"}}},
+         "policy.facility.county", "facilities.h2.county", {"shown": "'永定'"}),
+        ({"claim_kinds": {"inpatient": {"name": "住院", "tiers": []}}},
+         "policy.claim_kind.tiers", "claim_kinds.inpatient.tiers", {}),
+        ({"claim_kinds": {"inpatient": {"name": "住院", "tiers": ["省级"]}}},
+         "policy.ids.unknown", "claim_kinds.inpatient.tiers[0]",
+         {"what": "tier", "shown": "'省级'", "declared": ["county", "municipal"]}),
+    ],
+)  # fmt: skip
+def test_each_declaration_error_at_its_path(
+    change: dict[str, Any], code: str, path: str, params: dict[str, object] | None
+) -> None:
+    error = _refused(**{**DECLS, **change})
+    if params is None:
+        assert (error.code, error.to_dict()["path"]) == (code, path)
+    else:
+        _check(error, code, path, params)
