@@ -510,3 +510,88 @@ def test_each_declaration_error_at_its_path(
         assert (error.code, error.to_dict()["path"]) == (code, path)
     else:
         _check(error, code, path, params)
+
+
+# -- the policy as read --------------------------------------------------------------------------
+
+
+def test_the_top_level_as_read() -> None:
+    p = parse_policy(
+        _doc(
+            description="  One  paragraph ", effective={"from": ON, "until": "2024-01-01"},
+            in_county={"tiers": ["县级医院"], "reference": " 县域内 ", "description": "x"},
+            pay_later={"when": {"poor": True}, "reference": " 先诊疗、后付费 "},
+            targets={"in_county_rate": _param({ON: "0.85"}, unit="ratio")},
+            **{k: v for k, v in DECLS.items() if k != "claim_kinds"},
+        ),
+        "my_county.yaml",
+    )  # fmt: skip
+    assert (p.id, p.name, p.description, p.source, p.start, p.until, p.file) == (
+        "ld", "示例", "One paragraph", "test", D0, dt.date(2024, 1, 1), "my_county.yaml",
+    )  # fmt: skip
+    assert (p.in_county_tiers, p.in_county_reference) == (frozenset({"county"}), "县域内")
+    assert p.pay_later_reference == "先诊疗、后付费"
+    assert p.pay_later.matches({"poor": True})
+    assert not p.pay_later.matches({"poor": False})
+    assert [layer.id for layer in p.layers] == ["a", "b"]
+    target = p.targets["in_county_rate"]
+    assert (target.path, target.unit, target.values) == (
+        "targets.in_county_rate", "ratio", ((D0, Decimal("0.85")),),
+    )  # fmt: skip
+    assert p.change_dates == (D0, dt.date(2024, 1, 1))  # the start and the end
+    assert p.warnings == ()
+    bare = _policy()
+    assert (bare.description, bare.until, bare.in_county_tiers, bare.in_county_reference) == (
+        "示例", None, frozenset(), "",
+    )  # fmt: skip
+    assert bare.pay_later_reference == ""
+    assert not bare.pay_later.matches({"poor": True})  # without pay_later, nobody is
+    assert bare.targets == {}
+
+
+def test_change_dates_are_every_date_a_value_starts_and_warnings_are_kept() -> None:
+    doc = _doc()
+    doc["layers"][0]["ratio"] = _param(
+        {ON: "0.95", "2020-07-01": "0.9"}, unit="ratio",
+        modifiers=[{"when": {"poor": True}, "add": "0.10", "reference": "提高10%"}],
+    )  # fmt: skip
+    doc["layers"][1]["ratio"] = _param({ON: "0.5", "2021-01-01": "0.6"}, unit="ratio")
+    p = parse_policy(doc, "p.yaml")
+    assert p.change_dates == (D0, dt.date(2020, 7, 1), dt.date(2021, 1, 1))
+    [warning] = p.warnings
+    assert warning.path.startswith("layers[0].ratio")
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "path"),
+    [
+        ({"layers": []}, "policy.layers.list", "layers"),
+        ({"layers": {"a": {}}}, "policy.layers.list", "layers"),
+        ({"targets": ["x"]}, "policy.targets.mapping", "targets"),
+        ({"targets": {"in county": _param({ON: "0.5"}, unit="ratio")}}, "policy.id",
+         "targets.in county"),
+        ({"targets": {"rate": _param({ON: "85"}, unit="ratio")}}, "policy.ratio.range",
+         f"targets.rate.values.{ON}"),
+        ({"in_county": {"tiers": ["省级"], "reference": "x"}}, "policy.ids.unknown",
+         "in_county.tiers[0]"),
+        ({"in_county": {"tiers": ["county"]}}, "policy.key.missing", "in_county.reference"),
+        ({"in_county": {"tiers": ["county"], "reference": []}}, "policy.text",
+         "in_county.reference"),
+        ({"pay_later": {"when": {"poorr": True}, "reference": "x"}}, "policy.fact.unknown",
+         "pay_later.when.poorr"),
+        ({"pay_later": {"when": {"poor": True}}}, "policy.key.missing", "pay_later.reference"),
+        ({"pay_later": {"when": {"poor": True}, "reference": []}}, "policy.text",
+         "pay_later.reference"),
+        ({"format": "zjj-medical-policy/2"}, "policy.format", "format"),
+        ({"id": "my county"}, "policy.id", "id"),
+        ({"name": []}, "policy.text", "name"),
+        ({"description": []}, "policy.text", "description"),
+        ({"source": []}, "policy.text", "source"),
+        ({"person_attributes": {"x": {"name": "x", "type": "bool", "default": False}},
+          "claim_attributes": {"x": {"name": "x", "type": "bool", "default": False}}},
+         "policy.attribute.clash", "claim_attributes.x"),
+    ],
+)  # fmt: skip
+def test_each_policy_error_at_its_path(change: dict[str, Any], code: str, path: str) -> None:
+    error = _refused(**change)
+    assert (error.code, error.to_dict()["path"], error.source) == (code, path, "p.yaml")
