@@ -431,16 +431,17 @@ DECLS: dict[str, Any] = {
     },
     "claim_kinds": {
         "inpatient": {"name": "住院", "aliases": ["住院治疗"]},
-        "outpatient": {"name": "门诊", "tiers": ["县级"]},
+        "outpatient": {"name": "门诊", "tiers": ["县级"], "assumed": True, "reason": "k"},
     },
-    "categories": {"extreme": {"name": "特困", "aliases": ["特困人员"]}, "low": {"name": "低保"}},
+    "categories": {"extreme": {"name": "特困", "aliases": ["特困人员"]},
+                   "low": {"name": "低保", "assumed": True, "reason": "c"}},
     "counties": {
         "sangzhi": {"name": "桑植县", "aliases": ["桑植"], "designated_in_county": ["h1"]},
-        "cili": {"name": "慈利县"},
+        "cili": {"name": "慈利县", "assumed": True, "reason": "n"},
     },
     "facilities": {
         "h1": {"name": "桑植县人民医院", "tier": "县级", "county": "桑植", "aliases": ["县医院"]},
-        "h2": {"name": "市人民医院", "tier": "市级医院"},
+        "h2": {"name": "市人民医院", "tier": "市级医院", "assumed": True, "reason": "f"},
     },
 }  # fmt: skip
 
@@ -459,6 +460,15 @@ def test_declarations_as_read() -> None:
         ("inpatient", "住院", ("county", "municipal"), ("住院治疗",)),  # all tiers by default
         ("outpatient", "门诊", ("county",), ()),
     ]
+    # each declaration keeps its own assumed and reason
+    assumed = [p.claim_kinds["outpatient"], p.categories["low"], p.counties["cili"],
+               p.facilities["h2"]]  # fmt: skip
+    assert [(d.assumed, d.reason) for d in assumed] == [
+        (True, "k"), (True, "c"), (True, "n"), (True, "f"),
+    ]  # fmt: skip
+    not_assumed = [p.claim_kinds["inpatient"], p.categories["extreme"], p.counties["sangzhi"],
+                   p.facilities["h1"]]  # fmt: skip
+    assert [(d.assumed, d.reason) for d in not_assumed] == [(False, None)] * 4
     assert [(c.id, c.name, c.aliases) for c in p.categories.values()] == [
         ("extreme", "特困", ("特困人员",)), ("low", "低保", ()),
     ]  # fmt: skip
