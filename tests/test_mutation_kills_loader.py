@@ -605,3 +605,63 @@ def test_change_dates_are_every_date_a_value_starts_and_warnings_are_kept() -> N
 def test_each_policy_error_at_its_path(change: dict[str, Any], code: str, path: str) -> None:
     error = _refused(**change)
     assert (error.code, error.to_dict()["path"], error.source) == (code, path, "p.yaml")
+
+
+# -- more of the top level -----------------------------------------------------------------------
+
+
+def test_a_wrong_format_is_shown_with_the_one_expected() -> None:
+    error = _refused(format="zjj-medical-policy/2")
+    _check(error, "policy.format", "format",
+           {"shown": "'zjj-medical-policy/2'", "format": "zjj-medical-policy/1"})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "path"),
+    [
+        ({"effective": {"from": ON, "until": "2018-01-01"}}, "policy.until.order",
+         "effective.until"),
+        ({"effective": {"from": "2019-02-30"}}, "policy.date", "effective.from"),
+        ({"claim_kinds": {"inpatient": {}}}, "policy.key.missing", "claim_kinds.inpatient.name"),
+        ({"person_attributes": {"x": {"type": "bool", "default": False}}}, "policy.key.missing",
+         "person_attributes.x.name"),
+        ({"claim_attributes": {"x": {"type": "bool", "default": False}}}, "policy.key.missing",
+         "claim_attributes.x.name"),
+        ({"premium": {"amount": _param(), "subsidies": "x"}}, "policy.subsidies.list",
+         "premium.subsidies"),
+    ],
+)  # fmt: skip
+def test_more_errors_at_their_paths(change: dict[str, Any], code: str, path: str) -> None:
+    error = _refused(**change)
+    assert (error.code, error.to_dict()["path"]) == (code, path)
+
+
+def test_person_and_claim_attributes_as_read() -> None:
+    flag = {"name": "x", "type": "bool", "default": False}
+    p = _policy(person_attributes={"retiree": flag}, claim_attributes={"referred": flag})
+    assert (list(p.person_attributes), list(p.claim_attributes)) == (["retiree"], ["referred"])
+    assert list(_policy(person_attributes={"retiree": flag}).person_attributes) == ["retiree"]
+    assert list(_policy(claim_attributes={"referred": flag}).claim_attributes) == ["referred"]
+
+
+def test_without_pay_later_nobody_is_and_it_says_never() -> None:
+    assert _policy().pay_later.text == "never"
+
+
+def test_the_catalogue_and_platform_of_a_file_are_read() -> None:
+    builtin = load_policy("zhangjiajie")
+    assert builtin.catalogue is not None
+    assert builtin.platform is not None
+    assert (_policy().catalogue, _policy().platform) == (None, None)
+
+
+def test_a_file_that_is_not_yaml_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "my_county.yaml"
+    path.write_text("a: [1\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    error = caught.value
+    assert (error.code, error.source, error.params["source"]) == (
+        "policy.yaml.invalid", "my_county.yaml", "my_county.yaml",
+    )  # fmt: skip
+    assert '"my_county.yaml"' in str(error.params["detail"])
