@@ -8,6 +8,8 @@ most 64 deep (aliases counted where used) and holds at most 100,000 values.
 
 from __future__ import annotations
 
+import inspect
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,69 @@ def test_a_file_that_cannot_be_read_names_its_path_and_why(tmp_path: Path) -> No
     assert (error.code, error.source, error.params["source"], error.params["detail"]) == (
         "policy.file.read", str(path), str(path), "No such file or directory",
     )  # fmt: skip
+
+
+def test_a_text_of_exactly_4_mib_is_read_and_one_byte_more_refused() -> None:
+    # "县" is 3 bytes in UTF-8: "a: " (3 bytes) and 1,398,100 of them (4,194,300 bytes) and
+    # "x" (1 byte) are 4,194,304 bytes = 4 MiB; one "x" more is 4,194,305
+    text = "a: " + "县" * 1_398_100 + "x"
+    assert len(text.encode()) == MAX_FILE_BYTES
+    assert read_policy_text(text, "p.yaml") == {"a": "县" * 1_398_100 + "x"}
+    error = _refused(text + "x")
+    assert (error.code, error.source, error.params["source"]) == (
+        "policy.file.size", "p.yaml", "p.yaml",
+    )  # fmt: skip
+    assert (error.params["size"], error.params["limit"]) == (4_194_305, 4_194_304)
+
+
+@pytest.mark.parametrize("text", ["", "# nothing but a comment\n"])
+def test_an_empty_file_is_refused_naming_it(text: str) -> None:
+    error = _refused(text)
+    assert (error.code, error.source, error.params["source"]) == (
+        "policy.file.empty", "p.yaml", "p.yaml",
+    )  # fmt: skip
+
+
+def test_the_path_of_an_item_of_a_top_level_list_is_its_index() -> None:
+    error = _refused('- a\n- "\\ud800"\n')
+    assert (error.code, error.to_dict()["path"], error.params["line"]) == (
+        "policy.yaml.surrogate", "[1]", 2,
+    )  # fmt: skip
+
+
+def test_the_depth_error_names_the_line_where_the_65th_level_opens() -> None:
+    # level k (k = 1, 2, …) opens a list on line 3k - 2, then, nested in it, a short list
+    # on line 3k - 1 whose "x" is on line 3k; the short list of level k is k + 1 deep, and
+    # closes before level k + 1 opens. The first list 65 deep is level 64's short list,
+    # opened on line 3 × 64 - 1 = 191.
+    text = "[\n[\nx],\n" * 70 + "x" + "]" * 70 + "\n"
+    error = _refused(text)
+    assert (error.code, error.source, error.params["limit"], error.params["line"]) == (
+        "policy.yaml.depth", "p.yaml", 64, 191,
+    )  # fmt: skip
+
+
+def test_an_alias_used_too_deep_is_refused_at_the_line_of_its_anchor() -> None:
+    # the anchored block (line 2) nests 10 deep; used under 60 lists in b's value (61 deep
+    # with the top mapping), it would nest 71 deep
+    text = f"c: 1\na: &x {_nested(10)}\nb: {_nested(60, '*x')}\n"
+    error = _refused(text)
+    assert (error.code, error.source, error.params["limit"], error.params["line"]) == (
+        "policy.yaml.depth", "p.yaml", 64, 2,
+    )  # fmt: skip
+
+
+def test_a_file_read_with_little_stack_left_is_refused_as_too_deep() -> None:
+    # a caller deep in its own recursion, with about 60 frames left: reading 60 nested lists
+    # needs more, and is refused as too deep (at no line) rather than ending in a traceback
+    here = len(inspect.stack(0))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(here + 60)
+    try:
+        error = _refused(_nested(60))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert (error.code, error.source, error.params["source"]) == (
+        "policy.yaml.depth", "p.yaml", "p.yaml",
+    )  # fmt: skip
+    assert (error.params["limit"], error.params["line"]) == (64, 0)
