@@ -6,9 +6,11 @@ mutation-testing it (tests/MUTATION.md lists the survivors and their verdicts).
 from __future__ import annotations
 
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from zjj_medical.errors import StoreError
@@ -131,3 +133,387 @@ def test_persists_of_urls_and_sqlite_uris(name: str, kept: bool) -> None:
     """Names that would keep nothing (no file, SQLite's in-memory database) do not persist;
     a sqlite:/// URL persists as the absolute path it names."""
     assert kept is persists(name)
+
+
+# -- the file check on open (store/sqlite_schema.py) -------------------------------------------
+# A SQLite file starts with a 100-byte header: the page size at bytes 16-17 (big-endian; 1
+# means 65536), the change counter at 24-27, the page count at 28-31, the version-valid-for
+# number at 92-95 (https://www.sqlite.org/fileformat2.html#the_database_header).
+
+
+def _new_store(path: Path, page_size: int | None = None) -> int:
+    """A new, closed store at ``path`` (with ``page_size``-byte pages); its page count."""
+    if page_size is not None:  # an empty SQLite file of that page size; the store fills it
+        con = sqlite3.connect(path)
+        con.execute(f"PRAGMA page_size={page_size}")
+        con.execute("CREATE TABLE x (a)")
+        con.execute("DROP TABLE x")
+        con.commit()
+        con.close()
+    SQLiteStore(path).close()
+    assert not Path(f"{path}-wal").exists()
+    header = path.read_bytes()[:100]
+    assert header[24:28] == header[92:96]  # the header's page count is valid
+    return int.from_bytes(header[28:32], "big")
+
+
+def _damaged(path: Path) -> StoreError:
+    """The error of opening ``path`` without the cheap check (the file check runs anyway)."""
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(path, check=False)
+    assert ("store.damaged", "db", str(path)) == (
+        info.value.code,
+        info.value.field,
+        info.value.params["db"],
+    )
+    return info.value
+
+
+def test_a_file_cut_inside_a_page_is_refused_even_without_the_check(tmp_path: Path) -> None:
+    """4096-byte pages: a file 3 bytes short of them is not a whole number of pages."""
+    db = tmp_path / "ledger.db"
+    pages = _new_store(db)
+    with db.open("r+b") as f:
+        f.truncate(pages * 4096 - 3)
+    detail = f"{pages * 4096 - 3} bytes is not a whole number of 4096-byte pages"
+    assert f"{detail}: the file was cut short" == _damaged(db).params["detail"]
+
+
+def test_a_file_cut_by_a_page_is_refused_even_without_the_check(tmp_path: Path) -> None:
+    """A whole number of pages, one fewer than the header says."""
+    db = tmp_path / "ledger.db"
+    pages = _new_store(db)
+    with db.open("r+b") as f:
+        f.truncate((pages - 1) * 4096)
+    detail = f"{(pages - 1) * 4096} bytes, the header says {pages} pages of 4096 bytes"
+    assert f"{detail}: the file was cut short" == _damaged(db).params["detail"]
+
+
+def test_a_file_of_its_header_alone_is_cut_short(tmp_path: Path) -> None:
+    """The first 100 bytes of a store (its header, no whole page) are a file cut short."""
+    db = tmp_path / "ledger.db"
+    _new_store(db)
+    with db.open("r+b") as f:
+        f.truncate(100)
+    assert _damaged(db).params["detail"].startswith("100 bytes is not a whole number of 4096")
+
+
+@pytest.mark.parametrize("size", [256, 1000, 4095, 0])
+def test_a_header_page_size_that_sqlite_never_writes_is_refused(tmp_path: Path, size: int) -> None:
+    """Page sizes are powers of two from 512 to 65536 (written 1 for 65536): another is damage."""
+    db = tmp_path / "ledger.db"
+    _new_store(db)
+    data = bytearray(db.read_bytes())
+    data[16:18] = size.to_bytes(2, "big")
+    db.write_bytes(bytes(data))
+    assert f"page size {size} in the header" == _damaged(db).params["detail"]
+    assert f"page size {size} in the header" in str(_damaged(db))
+
+
+@pytest.mark.parametrize("page_size", [512, 65536])
+def test_stores_of_the_smallest_and_the_largest_pages_open(tmp_path: Path, page_size: int) -> None:
+    """512 and 65536 bytes (the header says 1) are page sizes SQLite writes: the store opens."""
+    db = tmp_path / "ledger.db"
+    pages = _new_store(db, page_size)
+    assert pages * page_size == db.stat().st_size
+    assert (1 if page_size == 65536 else page_size) == int.from_bytes(db.read_bytes()[16:18], "big")
+    with SQLiteStore(db) as store:
+        assert page_size == store._conn.execute("PRAGMA page_size").fetchone()[0]
+
+
+def test_the_page_count_is_not_checked_beside_a_log_with_frames(tmp_path: Path) -> None:
+    """A write-ahead log of more than its 32-byte header holds frames, which SQLite reads the
+    pages from: then a file shorter than its header says is not refused by the file check."""
+    from zjj_medical.store.sqlite_schema import check_file
+
+    db = tmp_path / "ledger.db"
+    pages = _new_store(db)
+    with db.open("r+b") as f:
+        f.truncate((pages - 1) * 4096)
+    wal = Path(f"{db}-wal")
+    wal.write_bytes(b"\0" * 32)  # its header alone: no frames
+    with pytest.raises(StoreError, match="the header says"):
+        check_file(str(db))
+    wal.write_bytes(b"\0" * 33)
+    check_file(str(db))  # nothing said
+
+
+def test_a_header_page_count_is_read_from_all_four_bytes(tmp_path: Path) -> None:
+    """A header saying 2^24 pages more than the file has (its first count byte 1) is a file cut
+    short, read from the four bytes of the count."""
+    db = tmp_path / "ledger.db"
+    pages = _new_store(db)
+    data = bytearray(db.read_bytes())
+    data[28:32] = (2**24 + pages).to_bytes(4, "big")
+    db.write_bytes(bytes(data))
+    size = pages * 4096
+    said = f"{size} bytes, the header says {2**24 + pages} pages of 4096 bytes"
+    assert f"{said}: the file was cut short" == _damaged(db).params["detail"]
+
+
+def _null_roles(path: Path, rows: int) -> None:
+    """``rows`` token rows with no role in the store at ``path``, the column declared
+    ``NOT NULL`` (written while the schema said otherwise): SQLite's quick check reports each."""
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA writable_schema=ON")
+    con.execute("UPDATE sqlite_master SET sql = replace(sql, 'role TEXT NOT NULL', 'role TEXT') "
+                "WHERE name = 'tokens'")  # fmt: skip
+    con.commit()
+    con.close()
+    con = sqlite3.connect(path)
+    for i in range(rows):
+        con.execute("INSERT INTO tokens (id, hash, role, created_at) VALUES (?, ?, NULL, '')",
+                    (f"t{i}", f"h{i}"))  # fmt: skip
+    con.execute("PRAGMA writable_schema=ON")
+    con.execute("UPDATE sqlite_master SET sql = replace(sql, 'role TEXT,', 'role TEXT NOT NULL,') "
+                "WHERE name = 'tokens'")  # fmt: skip
+    con.commit()
+    con.close()
+
+
+def test_the_quick_check_shows_its_first_three_findings(tmp_path: Path) -> None:
+    """A small store failing SQLite's quick check (four rows breaking ``NOT NULL``) is
+    ``store.damaged`` of the ``db`` field, showing the first three findings, "; "-separated."""
+    db = tmp_path / "ledger.db"
+    _new_store(db)
+    _null_roles(db, 4)
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(db)
+    found = "; ".join(["NULL value in tokens.role"] * 3)
+    assert ("store.damaged", "db") == (info.value.code, info.value.field)
+    assert f"SQLite's quick check: {found}" == info.value.params["detail"]
+    SQLiteStore(db, check=False).close()
+
+
+def test_the_quick_check_runs_on_stores_of_at_most_its_page_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick check runs on a store of ``QUICK_CHECK_PAGES`` pages, not of one page more."""
+    from zjj_medical.store import sqlite_schema
+
+    db = tmp_path / "ledger.db"
+    pages = _new_store(db)
+    _null_roles(db, 1)
+    monkeypatch.setattr(sqlite_schema, "QUICK_CHECK_PAGES", pages)
+    with pytest.raises(StoreError, match="SQLite's quick check: NULL value in tokens.role"):
+        SQLiteStore(db)
+    monkeypatch.setattr(sqlite_schema, "QUICK_CHECK_PAGES", pages - 1)
+    SQLiteStore(db).close()
+
+
+def test_a_table_sqlite_cannot_read_is_damage_in_its_words(tmp_path: Path) -> None:
+    """The journal's root page made no b-tree page: SQLite's error is the detail."""
+    db = tmp_path / "ledger.db"
+    _new_store(db)
+    con = sqlite3.connect(db)
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'journal'").fetchone()[0]
+    con.close()
+    data = bytearray(db.read_bytes())
+    data[(root - 1) * 4096] = 0  # the page type byte
+    db.write_bytes(bytes(data))
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(db)
+    assert ("store.damaged", "db") == (info.value.code, info.value.field)
+    assert "database disk image is malformed" == info.value.params["detail"]
+
+
+# -- the shared SQL of the tables (store/sql_tables.py) ----------------------------------------
+# Mutants that only change the case of SQL keywords or unquoted names are equivalent (both
+# databases read them case-blind); the checks below are of what the tables hold and say.
+
+
+def _book_of_three(path: Path) -> Any:
+    """A store at ``path`` holding C1, C2, C3 of P-cili 2019 (40000.00 each, county hospital)."""
+    from zjj_medical import Claim, Facility, Person
+    from zjj_medical.store import LedgerBook
+
+    person = Person("P-cili", poor=False, county="cili")
+    hospital = Facility(level="county", county="cili")
+    book = LedgerBook.open(path)
+    for i in (1, 2, 3):
+        book.settle(Claim(f"C{i}", "inpatient", f"2019-0{i}-10", hospital, "40000", "40000"),
+                    person)  # fmt: skip
+    return book
+
+
+def _sql(path: Path, *statements: str) -> None:
+    con = sqlite3.connect(path)
+    for statement in statements:
+        con.execute(statement)
+    con.commit()
+    con.close()
+
+
+def test_a_settlement_row_that_cannot_be_read_names_its_claim(tmp_path: Path) -> None:
+    """A settlements row whose JSON is cut: ``store.settlement.damaged`` of that claim id,
+    naming the store and JSON's own words."""
+    db = tmp_path / "ledger.db"
+    _book_of_three(db).close()
+    _sql(db, "UPDATE settlements SET settlement = '{\"x\":' WHERE claim_id = 'C2'")
+    with SQLiteStore(db) as store:
+        with pytest.raises(StoreError) as info:
+            store.settlement("C2")
+    e = info.value
+    assert ("store.settlement.damaged", "C2") == (e.code, e.claim_id)
+    assert {"db", "claim_id", "detail"} == set(e.params)
+    assert (str(db), "C2") == (e.params["db"], e.params["claim_id"])
+    assert e.params["detail"].startswith("Expecting value: line 1 column 6")
+    assert f"{db}: the stored settlement of claim C2 is damaged" in str(e)
+
+
+def test_a_settlement_row_under_another_key_says_both(tmp_path: Path) -> None:
+    """C2's row keyed as C9 of P-other 2020: damaged, saying the row's keys and the record's."""
+    db = tmp_path / "ledger.db"
+    _book_of_three(db).close()
+    _sql(db, "UPDATE settlements SET claim_id = 'C9', person_id = 'P-other', year = 2020 "
+             "WHERE claim_id = 'C2'")  # fmt: skip
+    with SQLiteStore(db) as store:
+        with pytest.raises(StoreError) as info:
+            store.settlement("C9")
+    e = info.value
+    assert ("store.settlement.damaged", "C9", "C9") == (e.code, e.claim_id, e.params["claim_id"])
+    said = "its row is keyed C9 of P-other 2020, its record is C2 of P-cili 2019"
+    assert said == e.params["detail"]
+
+
+def test_a_ledger_row_that_cannot_be_read_names_its_person_year(tmp_path: Path) -> None:
+    """A ledgers row that is no ledger: ``store.ledger.damaged`` naming store and person-year."""
+    db = tmp_path / "ledger.db"
+    _book_of_three(db).close()
+    _sql(db, "UPDATE ledgers SET ledger = '{\"x\": 1}'")
+    with SQLiteStore(db) as store:
+        with pytest.raises(StoreError) as info:
+            store.ledger("P-cili", 2019)
+    e = info.value
+    assert "store.ledger.damaged" == e.code
+    assert {"db": str(db), "person_id": "P-cili", "year": 2019} == {
+        k: e.params[k] for k in ("db", "person_id", "year")
+    }
+    assert f"{db}: the ledger of P-cili 2019 is damaged: " in str(e)
+
+
+def test_a_first_response_that_cannot_be_read_names_its_claim(tmp_path: Path) -> None:
+    """The journal's ``settle`` posting of C1 changed into no record: ``original("C1")`` is
+    ``store.settlement.damaged`` of C1."""
+    db = tmp_path / "ledger.db"
+    _book_of_three(db).close()
+    _sql(db, "DROP TRIGGER journal_no_update",
+         "UPDATE journal SET content = '{\"record\": {}}' WHERE claim_id = 'C1'")  # fmt: skip
+    with SQLiteStore(db, check=False) as store:
+        with pytest.raises(StoreError) as info:
+            store.original("C1")
+    e = info.value
+    assert ("store.settlement.damaged", "C1", "C1") == (e.code, e.claim_id, e.params["claim_id"])
+    assert "'ledger'" == e.params["detail"]  # the KeyError of the missing key
+
+
+def test_the_chain_head_of_a_store_without_its_head_row(tmp_path: Path) -> None:
+    """No head row recorded: the head is (0, "") — no posting, no hash."""
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    _sql(db, "DELETE FROM journal_head")
+    with SQLiteStore(db, check=False) as store:
+        assert (0, "") == store.chain_head()
+
+
+def test_writes_outside_their_transaction_name_the_write(tmp_path: Path) -> None:
+    """``add_settlement`` and ``add_reversal`` outside the person-year's transaction."""
+    db = tmp_path / "ledger.db"
+    book = _book_of_three(db)
+    store = book.store
+    c2 = store.settlement("C2")
+    with pytest.raises(StoreError, match=r"^add_settlement: writes of P-cili 2019 need"):
+        store.add_settlement(c2)
+    reversal = book.reverse("C1")
+    with pytest.raises(StoreError, match=r"^add_reversal: writes of P-cili 2019 need"):
+        store.add_reversal(reversal, [], c2.settlement.ledger)
+    with store.transaction("P-cili", 2019):  # the records are right, the ledger another's
+        other = attrs.evolve(c2.settlement.ledger, person_id="P-other")
+        with pytest.raises(StoreError, match=r"^add_reversal: writes of P-other 2019 need"):
+            store.add_reversal(reversal, [], other)
+    book.close()
+
+
+def test_a_reversal_with_a_record_per_adjustment_wrong_is_refused(tmp_path: Path) -> None:
+    """Two adjustments, one re-settled record: ``store.reversal.adjustments``, saying so."""
+    db = tmp_path / "ledger.db"
+    book = _book_of_three(db)
+    reversal = book.reverse("C1")
+    store = book.store
+    c2 = store.settlement("C2")
+    with store.transaction("P-cili", 2019), pytest.raises(StoreError) as info:
+        store.add_reversal(reversal, [c2], c2.settlement.ledger)
+    e = info.value
+    assert "store.reversal.adjustments" == e.code
+    assert {"claim_id": "C1", "resettled": 1, "adjustments": 2} == e.params
+    assert "add_reversal: claim C1: 1 re-settled records for 2 adjustments" == str(e)
+    book.close()
+
+
+def test_a_reversal_of_claims_not_stored_is_refused(tmp_path: Path) -> None:
+    """Once C1 is reversed (its row gone), reversing it again, or re-settling it as a later
+    claim, is ``store.claim.not_stored``, naming the write and the claim."""
+    from zjj_medical.store.records import Adjustment, Reversal
+
+    db = tmp_path / "ledger.db"
+    book = _book_of_three(db)
+    store = book.store
+    c1, c2 = store.settlement("C1"), store.settlement("C2")
+    book.reverse("C1")
+    ledger = store.ledger("P-cili", 2019)
+    at = "2019-12-31T00:00:00+00:00"
+    nil = Adjustment("C1", {}, {}, Decimal(0), Decimal(0))
+    for reversal, resettled in ((Reversal(0, c1, (), at), []),  # C1 reversed again
+                                (Reversal(0, c2, (nil,), at), [c1])):  # C1 re-settled  # fmt: skip
+        with store.transaction("P-cili", 2019), pytest.raises(StoreError) as info:
+            store.add_reversal(reversal, resettled, ledger)
+        assert "store.claim.not_stored" == info.value.code
+        assert {"what": "add_reversal", "claim_id": "C1"} == info.value.params
+        assert "add_reversal: claim C1 is not stored" == str(info.value)
+    assert store.settlement("C2") is not None  # each refused write was rolled back
+    book.close()
+
+
+def test_the_journal_of_a_reversal_holds_what_its_tables_hold(tmp_path: Path) -> None:
+    """The tables are derived from the journal: the ``reverse`` posting names the reversal
+    (its id and time) and the ledger left; each ``adjust`` posting names the reversal."""
+    import json
+
+    db = tmp_path / "ledger.db"
+    book = _book_of_three(db)
+    reversal = book.reverse("C1")
+    store = book.store
+    postings = [json.loads(p.content) for p in store.postings()]
+    assert ["settle"] * 3 + ["reverse", "adjust", "adjust"] == [p["kind"] for p in postings]
+    (stored,) = store.reversals()
+    assert stored.id == postings[3]["reversal_id"] == postings[4]["reversal_id"]
+    assert stored.id == postings[5]["reversal_id"]
+    assert reversal.reversed_at == stored.reversed_at == postings[3]["reversed_at"]
+    assert store.ledger("P-cili", 2019).to_dict() == postings[3]["ledger"]
+    book.close()
+
+
+def test_an_adjustment_of_a_layer_paid_before_or_after_only_is_kept_with_0(
+    tmp_path: Path,
+) -> None:
+    """A later claim that a reversal moves into a layer (or out of one) has that layer
+    stored with 0.00 on the side it was not paid on."""
+    from zjj_medical.store.records import Adjustment, Reversal
+
+    db = tmp_path / "ledger.db"
+    book = _book_of_three(db)
+    store = book.store
+    c1, c2, c3 = (store.settlement(c) for c in ("C1", "C2", "C3"))
+    adjustments = (
+        Adjustment("C2", {"a": Decimal("5.00")}, {"b": Decimal("7.00")}, Decimal(1), Decimal(1)),
+        Adjustment("C3", {}, {}, Decimal(0), Decimal(0)),
+    )
+    with store.transaction("P-cili", 2019):
+        store.add_reversal(Reversal(0, c1, adjustments, "2019-12-31T00:00:00+00:00"),
+                           [c2, c3], c3.settlement.ledger)  # fmt: skip
+    (stored,) = store.reversals()
+    adj = stored.adjustments[0]
+    assert {"a": Decimal("5.00"), "b": Decimal("0.00")} == adj.old
+    assert {"a": Decimal("0.00"), "b": Decimal("7.00")} == adj.new
+    assert {"a": Decimal("-5.00"), "b": Decimal("7.00")} == adj.deltas
+    book.close()
