@@ -377,10 +377,10 @@ def test_a_settlement_row_under_another_key_says_both(tmp_path: Path) -> None:
 
 
 def test_a_ledger_row_that_cannot_be_read_names_its_person_year(tmp_path: Path) -> None:
-    """A ledgers row that is no ledger: ``store.ledger.damaged`` naming store and person-year."""
+    """A ledgers row whose JSON is cut: ``store.ledger.damaged`` naming store and person-year."""
     db = tmp_path / "ledger.db"
     _book_of_three(db).close()
-    _sql(db, "UPDATE ledgers SET ledger = '{\"x\": 1}'")
+    _sql(db, "UPDATE ledgers SET ledger = '{'")
     with SQLiteStore(db) as store:
         with pytest.raises(StoreError) as info:
             store.ledger("P-cili", 2019)
@@ -389,7 +389,8 @@ def test_a_ledger_row_that_cannot_be_read_names_its_person_year(tmp_path: Path) 
     assert {"db": str(db), "person_id": "P-cili", "year": 2019} == {
         k: e.params[k] for k in ("db", "person_id", "year")
     }
-    assert f"{db}: the ledger of P-cili 2019 is damaged: " in str(e)
+    assert e.params["detail"].startswith("Expecting property name enclosed in double quotes")
+    assert f"{db}: the ledger of P-cili 2019 is damaged: Expecting property name" in str(e)
 
 
 def test_a_first_response_that_cannot_be_read_names_its_claim(tmp_path: Path) -> None:
@@ -517,3 +518,16 @@ def test_an_adjustment_of_a_layer_paid_before_or_after_only_is_kept_with_0(
     assert {"a": Decimal("0.00"), "b": Decimal("7.00")} == adj.new
     assert {"a": Decimal("-5.00"), "b": Decimal("7.00")} == adj.deltas
     book.close()
+
+
+def test_a_store_without_its_head_row_is_damaged_on_open(tmp_path: Path) -> None:
+    """No head row: it reads as posting 0 with no hash, which is not the empty journal's
+    head (posting 0, 64 zeros)."""
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    _sql(db, "DELETE FROM journal_head")
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(db)
+    zeros = "sha256:" + "0" * 64
+    said = f"the journal's last posting is 0 ({zeros}) but its head is recorded as 0 ()"
+    assert said == info.value.params["detail"]
