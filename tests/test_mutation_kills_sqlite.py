@@ -295,7 +295,7 @@ def test_the_quick_check_runs_on_stores_of_at_most_its_page_limit(
     pages = _new_store(db)
     _null_roles(db, 1)
     monkeypatch.setattr(sqlite_schema, "QUICK_CHECK_PAGES", pages)
-    with pytest.raises(StoreError, match="SQLite's quick check: NULL value in tokens.role"):
+    with pytest.raises(StoreError, match=r"SQLite's quick check: NULL value in tokens\.role"):
         SQLiteStore(db)
     monkeypatch.setattr(sqlite_schema, "QUICK_CHECK_PAGES", pages - 1)
     SQLiteStore(db).close()
@@ -350,9 +350,8 @@ def test_a_settlement_row_that_cannot_be_read_names_its_claim(tmp_path: Path) ->
     db = tmp_path / "ledger.db"
     _book_of_three(db).close()
     _sql(db, "UPDATE settlements SET settlement = '{\"x\":' WHERE claim_id = 'C2'")
-    with SQLiteStore(db) as store:
-        with pytest.raises(StoreError) as info:
-            store.settlement("C2")
+    with SQLiteStore(db) as store, pytest.raises(StoreError) as info:
+        store.settlement("C2")
     e = info.value
     assert ("store.settlement.damaged", "C2") == (e.code, e.claim_id)
     assert {"db", "claim_id", "detail"} == set(e.params)
@@ -367,9 +366,8 @@ def test_a_settlement_row_under_another_key_says_both(tmp_path: Path) -> None:
     _book_of_three(db).close()
     _sql(db, "UPDATE settlements SET claim_id = 'C9', person_id = 'P-other', year = 2020 "
              "WHERE claim_id = 'C2'")  # fmt: skip
-    with SQLiteStore(db) as store:
-        with pytest.raises(StoreError) as info:
-            store.settlement("C9")
+    with SQLiteStore(db) as store, pytest.raises(StoreError) as info:
+        store.settlement("C9")
     e = info.value
     assert ("store.settlement.damaged", "C9", "C9") == (e.code, e.claim_id, e.params["claim_id"])
     said = "its row is keyed C9 of P-other 2020, its record is C2 of P-cili 2019"
@@ -381,9 +379,8 @@ def test_a_ledger_row_that_cannot_be_read_names_its_person_year(tmp_path: Path) 
     db = tmp_path / "ledger.db"
     _book_of_three(db).close()
     _sql(db, "UPDATE ledgers SET ledger = '{'")
-    with SQLiteStore(db) as store:
-        with pytest.raises(StoreError) as info:
-            store.ledger("P-cili", 2019)
+    with SQLiteStore(db) as store, pytest.raises(StoreError) as info:
+        store.ledger("P-cili", 2019)
     e = info.value
     assert "store.ledger.damaged" == e.code
     assert {"db": str(db), "person_id": "P-cili", "year": 2019} == {
@@ -400,9 +397,8 @@ def test_a_first_response_that_cannot_be_read_names_its_claim(tmp_path: Path) ->
     _book_of_three(db).close()
     _sql(db, "DROP TRIGGER journal_no_update",
          "UPDATE journal SET content = '{\"record\": {}}' WHERE claim_id = 'C1'")  # fmt: skip
-    with SQLiteStore(db, check=False) as store:
-        with pytest.raises(StoreError) as info:
-            store.original("C1")
+    with SQLiteStore(db, check=False) as store, pytest.raises(StoreError) as info:
+        store.original("C1")
     e = info.value
     assert ("store.settlement.damaged", "C1", "C1") == (e.code, e.claim_id, e.params["claim_id"])
     assert "'ledger'" == e.params["detail"]  # the KeyError of the missing key
@@ -531,3 +527,203 @@ def test_a_store_without_its_head_row_is_damaged_on_open(tmp_path: Path) -> None
     zeros = "sha256:" + "0" * 64
     said = f"the journal's last posting is 0 ({zeros}) but its head is recorded as 0 ()"
     assert said == info.value.params["detail"]
+
+
+# -- the SQLite store (store/sqlite.py) --------------------------------------------------------
+
+
+def test_durability_is_sqlites_synchronous_pragma_in_any_case(tmp_path: Path) -> None:
+    """OFF, NORMAL, FULL, EXTRA (any case) are ``PRAGMA synchronous`` 0, 1, 2, 3; another
+    word is ``store.synchronous``, naming it and the four."""
+    for i, word in enumerate(("off", "Normal", "FULL", "extra")):
+        with SQLiteStore(tmp_path / "s.db", synchronous=word) as store:
+            assert i == store._conn.execute("PRAGMA synchronous").fetchone()[0]
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(tmp_path / "s.db", synchronous="fast")
+    assert "store.synchronous" == info.value.code
+    assert {"value": "fast", "accepted": ["OFF", "NORMAL", "FULL", "EXTRA"]} == info.value.params
+    assert "synchronous: 'fast' is not one of OFF, NORMAL, FULL, EXTRA" == str(info.value)
+
+
+def test_a_new_store_file_is_written_ahead_with_foreign_keys_and_its_marks(
+    tmp_path: Path,
+) -> None:
+    """A new file: WAL journal, foreign keys enforced, application id ``zjjm``, one schema
+    row of version 3 created now (UTC, to the second), the journal's head at posting 0."""
+    import datetime as dt
+    import re
+
+    db = tmp_path / "ledger.db"
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with SQLiteStore(db) as store:
+        conn = store._conn
+        assert "wal" == conn.execute("PRAGMA journal_mode").fetchone()[0]
+        assert 1 == conn.execute("PRAGMA foreign_keys").fetchone()[0]
+        assert 3 == store.schema_version
+        assert (0, "sha256:" + "0" * 64) == store.chain_head()
+    con = sqlite3.connect(db)
+    assert int.from_bytes(b"zjjm", "big") == con.execute("PRAGMA application_id").fetchone()[0]
+    ((version, created),) = con.execute("SELECT version, created_at FROM zjj_medical_schema")
+    con.close()
+    assert 3 == version
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", created), created
+    at = dt.datetime.fromisoformat(created)
+    assert before <= at <= dt.datetime.now(dt.UTC)
+
+
+def test_a_memory_store_is_not_written_ahead(tmp_path: Path) -> None:
+    """``:memory:`` has no write-ahead log (SQLite keeps it in memory)."""
+    with SQLiteStore(":memory:") as store:
+        assert "memory" == store._conn.execute("PRAGMA journal_mode").fetchone()[0]
+        assert 1 == store._conn.execute("PRAGMA foreign_keys").fetchone()[0]
+
+
+def test_files_that_are_no_ledger_store_are_refused_saying_what_they_are(tmp_path: Path) -> None:
+    """Another application's database (its id and tables shown), an empty database with
+    another id (no tables: "none"), a file that is not SQLite at all."""
+    other, marked, text = tmp_path / "other.db", tmp_path / "marked.db", tmp_path / "x.db"
+    _sql(other, "CREATE TABLE patients (id TEXT)", "CREATE TABLE bills (id TEXT)")
+    _sql(marked, "PRAGMA application_id = 255")
+    text.write_text("not a database at all, but long enough to be looked at " * 4)
+    for path, params in (
+        (other, {"db": str(other), "application_id": "0x0", "tables": "bills, patients"}),
+        (marked, {"db": str(marked), "application_id": "0xff", "tables": "none"}),
+    ):
+        with pytest.raises(StoreError) as info:
+            SQLiteStore(path)
+        assert ("store.foreign", "db", params) == (
+            info.value.code, info.value.field, info.value.params,
+        )  # fmt: skip
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(text)
+    assert ("store.not_sqlite", "db") == (info.value.code, info.value.field)
+    assert {"db": str(text), "detail": "file is not a database"} == info.value.params
+
+
+def test_a_schema_table_of_another_version_or_rows_is_refused(tmp_path: Path) -> None:
+    """Version 4 (newer): ``store.schema.newer``; no row, or two: ``store.schema.damaged``."""
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    _sql(db, "UPDATE zjj_medical_schema SET version = 4")
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(db)
+    assert ("store.schema.newer", "db") == (info.value.code, info.value.field)
+    assert {"db": str(db), "version": 4, "known": 3} == info.value.params
+    for rows in ("DELETE FROM zjj_medical_schema",
+                 "INSERT INTO zjj_medical_schema VALUES (3, ''), (3, '')"):  # fmt: skip
+        _sql(db, rows)
+        with pytest.raises(StoreError) as info:
+            SQLiteStore(db)
+        assert ("store.schema.damaged", "db", {"db": str(db)}) == (
+            info.value.code, info.value.field, info.value.params,
+        )  # fmt: skip
+
+
+def test_a_second_writer_that_waits_too_long_is_told_the_store_is_locked(tmp_path: Path) -> None:
+    """One store holds a write transaction; another, waiting 0.05 s, gets ``store.locked``;
+    once the first commits, the second writes."""
+    db = tmp_path / "ledger.db"
+    first, second = SQLiteStore(db), SQLiteStore(db, timeout=0.05)
+    with first.transaction("P1", 2019), pytest.raises(StoreError) as info:
+        second.transaction("P2", 2019).__enter__()
+    assert "store.locked" == info.value.code
+    assert {"db": str(db), "detail": "database is locked"} == info.value.params
+    with second.transaction("P2", 2019):
+        pass
+    first.close()
+    second.close()
+
+
+def test_transactions_do_not_nest_and_end_on_error(tmp_path: Path) -> None:
+    """A transaction inside a transaction (or a snapshot) is ``store.transaction.open``; a
+    snapshot inside a transaction reads it; an error rolls the transaction back and ends it."""
+    from zjj_medical.engine.ledger import Ledger
+
+    store = SQLiteStore(tmp_path / "ledger.db")
+    with store.transaction("P1", 2019):
+        with pytest.raises(StoreError, match="already open") as info:
+            store.transaction("P1", 2019).__enter__()
+        assert "store.transaction.open" == info.value.code
+        with store.snapshot():
+            store.ledger("P1", 2019)
+    with store.snapshot(), pytest.raises(StoreError, match="already open"):
+        store.transaction("P1", 2019).__enter__()
+    ledger = Ledger.from_dict({"person_id": "P1", "year": 2019, "claim_ids": ["C1"],
+                               "layers": {}})  # fmt: skip
+
+    def fail() -> None:
+        with store.transaction("P1", 2019):
+            store._put_ledger(ledger)
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        fail()
+    assert store.ledger("P1", 2019) is None  # rolled back
+    with store.transaction("P1", 2019):  # and ended: a new one opens
+        store._put_ledger(ledger)
+    assert ["C1"] == list(store.ledger("P1", 2019).claim_ids)
+    store.close()
+
+
+@pytest.fixture
+def unwritable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every store file and folder counts as one that cannot be written (as for a user
+    without write permission; the tests may run as root, whom permissions do not stop)."""
+    import zjj_medical.store.sqlite as sqlite_module
+
+    monkeypatch.setattr(sqlite_module, "_writable", lambda path: False)
+
+
+def test_a_store_that_cannot_be_written_is_read_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads work; a write transaction, or a token, is ``store.read_only``; SQLite itself is
+    asked for read-only access (a write through the connection fails)."""
+    from zjj_medical.store.access import TokenRecord
+
+    db = tmp_path / "ledger.db"
+    _book_of_three(db).close()
+    import zjj_medical.store.sqlite as sqlite_module
+
+    monkeypatch.setattr(sqlite_module, "_writable", lambda path: False)
+    with SQLiteStore(db) as store:
+        assert store.read_only
+        assert ["C1", "C2", "C3"] == [r.claim_id for r in store.settlements("P-cili", 2019)]
+        with pytest.raises(StoreError) as info:
+            store.transaction("P-cili", 2019).__enter__()
+        assert ("store.read_only", {"db": str(db)}) == (info.value.code, info.value.params)
+        token = TokenRecord("t1", "h1", "clerk", None, "2019-01-01T00:00:00+00:00", None, "")
+        with pytest.raises(StoreError, match="is read-only"):
+            store.add_token(token)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store._conn.execute("CREATE TABLE x (a)")
+
+
+@pytest.mark.usefixtures("unwritable")
+def test_no_store_is_created_where_nothing_can_be_written(tmp_path: Path) -> None:
+    """No file, or an empty one: ``store.read_only.create`` of the ``db`` field."""
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    for db in (tmp_path / "absent.db", empty):
+        with pytest.raises(StoreError) as info:
+            SQLiteStore(db)
+        assert ("store.read_only.create", "db", {"db": str(db)}) == (
+            info.value.code, info.value.field, info.value.params,
+        )  # fmt: skip
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_an_older_store_that_cannot_be_written_is_not_upgraded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A schema version 2 store that cannot be written: ``store.read_only.upgrade``."""
+    import zjj_medical.store.sqlite as sqlite_module
+
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    _sql(db, "UPDATE zjj_medical_schema SET version = 2")
+    monkeypatch.setattr(sqlite_module, "_writable", lambda path: False)
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(db)
+    assert ("store.read_only.upgrade", "db") == (info.value.code, info.value.field)
+    assert {"db": str(db), "version": 2, "known": 3} == info.value.params
