@@ -727,3 +727,58 @@ def test_an_older_store_that_cannot_be_written_is_not_upgraded(
         SQLiteStore(db)
     assert ("store.read_only.upgrade", "db") == (info.value.code, info.value.field)
     assert {"db": str(db), "version": 2, "known": 3} == info.value.params
+
+
+def test_a_schema_1_store_is_upgraded_to_version_3_in_the_file(tmp_path: Path) -> None:
+    """An empty store as schema version 1 wrote it (no journal, no service tables): opened,
+    its file says version 3 and it keeps tokens; opened again, it is not upgraded again."""
+    from zjj_medical.store.access import TokenRecord
+
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    _sql(db, "DROP TRIGGER journal_no_update", "DROP TRIGGER journal_no_delete",
+         "DROP TRIGGER audit_no_update", "DROP TRIGGER audit_no_delete",
+         *(f"DROP TABLE {t}" for t in ("journal", "journal_head", "tokens", "audit",
+                                       "idempotency")),
+         "ALTER TABLE settlements DROP COLUMN posting_note",
+         "UPDATE zjj_medical_schema SET version = 1")  # fmt: skip
+    with SQLiteStore(db) as store:
+        assert 3 == store.schema_version
+    con = sqlite3.connect(db)
+    assert [(3,)] == con.execute("SELECT version FROM zjj_medical_schema").fetchall()
+    con.close()
+    with SQLiteStore(db) as store:
+        store.add_token(
+            TokenRecord("t1", "h1", "clerk", None, "2019-01-01T00:00:00+00:00", None, "")
+        )
+        assert ["t1"] == [t.id for t in store.tokens()]
+        assert (0, "sha256:" + "0" * 64) == store.chain_head()
+
+
+def test_an_error_of_sqlite_is_a_store_error_in_its_words(tmp_path: Path) -> None:
+    """A table gone from the file: ``store.sqlite``, naming the store and SQLite's words."""
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    _sql(db, "DROP TABLE ledgers")
+    with SQLiteStore(db) as store, pytest.raises(StoreError) as info:
+        store.ledger("P1", 2019)
+    assert "store.sqlite" == info.value.code
+    assert {"db": str(db), "detail": "no such table: ledgers"} == info.value.params
+
+
+def test_a_store_whose_file_or_folder_denies_writing_is_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Write access denied (as for a user without permission): the store opens read-only; in
+    a folder that does not exist the store is not read-only, and SQLite says it cannot open."""
+    import os
+
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with SQLiteStore(db) as store:
+        assert store.read_only
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(tmp_path / "absent" / "ledger.db")
+    assert "store.open" == info.value.code
+    assert "unable to open database file" == info.value.params["detail"]
