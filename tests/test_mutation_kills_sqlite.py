@@ -782,3 +782,66 @@ def test_a_store_whose_file_or_folder_denies_writing_is_read_only(
         SQLiteStore(tmp_path / "absent" / "ledger.db")
     assert "store.open" == info.value.code
     assert "unable to open database file" == info.value.params["detail"]
+
+
+def _first_open_says(monkeypatch: pytest.MonkeyPatch, detail: str) -> None:
+    """From now on store files cannot be written, and the first look into one fails as SQLite fails in a folder that cannot be written
+    (it cannot make the write-ahead log's index there): ``detail``; later looks succeed."""
+    import zjj_medical.store.sqlite as sqlite_module
+
+    monkeypatch.setattr(sqlite_module, "_writable", lambda path: False)
+    real = SQLiteStore._inspect
+    calls: list[int] = []
+
+    def inspect(self: SQLiteStore) -> tuple[set[str], int]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreError(code="store.not_sqlite", params={"db": self.path, "detail": detail},
+                             field="db")  # fmt: skip
+        return real(self)
+
+    monkeypatch.setattr(SQLiteStore, "_inspect", inspect)
+
+
+@pytest.mark.parametrize(
+    "detail", ["unable to open database file", "attempt to write a readonly database"]
+)
+def test_a_read_only_folder_with_a_pending_log_is_refused_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, detail: str
+) -> None:
+    """A log holding changes not yet in the file cannot be read there: ``store.read_only.wal``."""
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    Path(f"{db}-wal").write_bytes(b"\1")
+    _first_open_says(monkeypatch, detail)
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(db)
+    assert ("store.read_only.wal", "db") == (info.value.code, info.value.field)
+    assert {"db": str(db), "wal": f"{db}-wal"} == info.value.params
+
+
+def test_a_read_only_folder_without_a_pending_log_is_read_with_the_wait_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No log (or an empty one): the file is read as it is, waiting as long as asked."""
+    db = tmp_path / "ledger.db"
+    _book_of_three(db).close()
+    Path(f"{db}-wal").write_bytes(b"")
+    _first_open_says(monkeypatch, "unable to open database file")
+    with SQLiteStore(db, timeout=2.5) as store:
+        assert 2500 == store._conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        assert ["C1", "C2", "C3"] == [r.claim_id for r in store.settlements("P-cili", 2019)]
+
+
+def test_a_read_only_store_failing_otherwise_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another failure of the first look is not taken for the folder's: it is raised."""
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    _first_open_says(monkeypatch, "file is not a database")
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(db)
+    assert ("store.not_sqlite", "file is not a database") == (
+        info.value.code, info.value.params["detail"],
+    )  # fmt: skip
