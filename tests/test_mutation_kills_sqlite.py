@@ -785,8 +785,9 @@ def test_a_store_whose_file_or_folder_denies_writing_is_read_only(
 
 
 def _first_open_says(monkeypatch: pytest.MonkeyPatch, detail: str) -> None:
-    """From now on store files cannot be written, and the first look into one fails as SQLite fails in a folder that cannot be written
-    (it cannot make the write-ahead log's index there): ``detail``; later looks succeed."""
+    """From now on store files cannot be written, and the first look into one fails as SQLite
+    fails in a folder that cannot be written (it cannot make the write-ahead log's index
+    there): ``detail``; later looks succeed."""
     import zjj_medical.store.sqlite as sqlite_module
 
     monkeypatch.setattr(sqlite_module, "_writable", lambda path: False)
