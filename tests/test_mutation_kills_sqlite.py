@@ -846,3 +846,29 @@ def test_a_read_only_store_failing_otherwise_says_why(
     assert ("store.not_sqlite", "file is not a database") == (
         info.value.code, info.value.params["detail"],
     )  # fmt: skip
+
+
+def test_a_settlement_stored_twice_is_a_duplicate_claim_others_are_sqlites(
+    tmp_path: Path,
+) -> None:
+    """The store refuses C2 again (at another place of posting) with ``DuplicateClaim`` (``store.claim.stored`` of the ``id``
+    field); another row in C2's place of posting (same person-year and seq, id C9) breaks
+    another rule of the table: ``store.sqlite`` in SQLite's words."""
+    from zjj_medical.errors import DuplicateClaim
+
+    db = tmp_path / "ledger.db"
+    book = _book_of_three(db)
+    store = book.store
+    c2 = store.settlement("C2")
+    with store.transaction("P-cili", 2019), pytest.raises(DuplicateClaim) as dup:
+        store.add_settlement(attrs.evolve(c2, seq=99))
+    assert ("store.claim.stored", "id", "C2") == (dup.value.code, dup.value.field,
+                                                  dup.value.claim_id)  # fmt: skip
+    assert {"claim_id": "C2"} == dup.value.params
+    c9 = attrs.evolve(c2, settlement=attrs.evolve(c2.settlement, claim_id="C9"))
+    with store.transaction("P-cili", 2019), pytest.raises(StoreError) as info:
+        store.add_settlement(c9)
+    assert "store.sqlite" == info.value.code
+    said = "UNIQUE constraint failed: settlements.person_id, settlements.year, settlements.seq"
+    assert {"db": str(db), "detail": said} == info.value.params
+    book.close()
