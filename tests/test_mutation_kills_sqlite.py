@@ -314,7 +314,7 @@ def test_a_table_sqlite_cannot_read_is_damage_in_its_words(tmp_path: Path) -> No
     with pytest.raises(StoreError) as info:
         SQLiteStore(db)
     assert ("store.damaged", "db") == (info.value.code, info.value.field)
-    assert "database disk image is malformed" == info.value.params["detail"]
+    assert {"db": str(db), "detail": "database disk image is malformed"} == info.value.params
 
 
 # -- the shared SQL of the tables (store/sql_tables.py) ----------------------------------------
@@ -872,3 +872,112 @@ def test_a_settlement_stored_twice_is_a_duplicate_claim_others_are_sqlites(
     said = "UNIQUE constraint failed: settlements.person_id, settlements.year, settlements.seq"
     assert {"db": str(db), "detail": said} == info.value.params
     book.close()
+
+
+def test_a_memory_store_looks_at_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``:memory:`` is no file name: a damaged file called ``:memory:`` in the working folder,
+    or a folder that denies writing, changes nothing."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ":memory:").write_bytes(b"SQLite format 3\0" + b"\x10\0" + b"\0" * 90)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with SQLiteStore(":memory:") as store:
+        assert not store.read_only
+        assert 3 == store.schema_version
+        with store.transaction("P1", 2019):
+            pass
+
+
+def test_a_fresh_store_waits_30_seconds_and_writes_only_in_a_transaction(tmp_path: Path) -> None:
+    """By default a writer waits 30 s (busy timeout 30000 ms); a write before any transaction
+    was opened is ``store.transaction.needed``."""
+    with SQLiteStore(tmp_path / "ledger.db") as store:
+        assert 30000 == store._conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        book = _book_of_three(tmp_path / "other.db")
+        c1 = book.store.settlement("C1")
+        book.close()
+        with pytest.raises(StoreError) as info:
+            store.add_settlement(c1)
+        assert "store.transaction.needed" == info.value.code
+
+
+def test_write_access_is_needed_on_the_file_and_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file writable but not its folder, or the folder but not the file: read-only."""
+    import os
+
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    for denied in (str(db), str(tmp_path)):
+        monkeypatch.setattr(os, "access", lambda path, mode, d=denied: str(path) != d)
+        with SQLiteStore(db) as store:
+            assert store.read_only, denied
+
+
+def test_a_read_only_store_reads_what_the_write_ahead_log_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Claims committed by a writer still open (so still in its write-ahead log) are read by
+    a store that cannot write."""
+    import zjj_medical.store.sqlite as sqlite_module
+
+    db = tmp_path / "ledger.db"
+    book = _book_of_three(db)
+    assert Path(f"{db}-wal").stat().st_size > 32
+    monkeypatch.setattr(sqlite_module, "_writable", lambda path: False)
+    with SQLiteStore(db) as reader:
+        assert reader.read_only
+        assert ["C1", "C2", "C3"] == [r.claim_id for r in reader.settlements("P-cili", 2019)]
+    book.close()
+
+
+def test_the_store_may_be_used_from_another_thread(tmp_path: Path) -> None:
+    """One thread at a time, any thread: a store opened here reads in another thread."""
+    import threading
+
+    book = _book_of_three(tmp_path / "ledger.db")
+    found: list[Any] = []
+    worker = threading.Thread(target=lambda: found.append(book.store.settlement("C2")))
+    worker.start()
+    worker.join()
+    assert ["C2"] == [r.claim_id for r in found]
+    book.close()
+
+
+def test_a_store_in_another_journal_mode_is_written_ahead_again(tmp_path: Path) -> None:
+    """A store a tool switched to SQLite's rollback journal is opened in WAL mode again."""
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    _sql(db, "PRAGMA journal_mode=DELETE")
+    with SQLiteStore(db) as store:
+        assert "wal" == store._conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def test_foreign_files_are_left_as_they_are(tmp_path: Path) -> None:
+    """A refused database is not touched (its journal mode stays); a file with this
+    application's id but no schema table is refused too."""
+    other, marked = tmp_path / "other.db", tmp_path / "marked.db"
+    _sql(other, "CREATE TABLE patients (id TEXT)")
+    _sql(marked, "PRAGMA application_id = 2053794413", "CREATE TABLE x (a)")  # 'zjjm'
+    for path, tables in ((other, "patients"), (marked, "x")):
+        with pytest.raises(StoreError) as info:
+            SQLiteStore(path)
+        assert ("store.foreign", tables) == (info.value.code, info.value.params["tables"])
+        con = sqlite3.connect(path)
+        assert "delete" == con.execute("PRAGMA journal_mode").fetchone()[0]
+        con.close()
+
+
+def test_a_store_whose_table_list_cannot_be_read_is_damaged(tmp_path: Path) -> None:
+    """Page 1 (the list of tables) made no b-tree page: ``store.damaged`` in SQLite's words."""
+    db = tmp_path / "ledger.db"
+    SQLiteStore(db).close()
+    data = bytearray(db.read_bytes())
+    data[100] = 0  # page 1's b-tree page type, after the 100-byte file header
+    db.write_bytes(bytes(data))
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(db)
+    assert ("store.damaged", "db") == (info.value.code, info.value.field)
+    assert {"db": str(db), "detail": "database disk image is malformed"} == info.value.params
