@@ -981,3 +981,28 @@ def test_a_store_whose_table_list_cannot_be_read_is_damaged(tmp_path: Path) -> N
         SQLiteStore(db)
     assert ("store.damaged", "db") == (info.value.code, info.value.field)
     assert {"db": str(db), "detail": "database disk image is malformed"} == info.value.params
+
+
+def test_a_foreign_file_lists_its_own_tables_not_sqlites(tmp_path: Path) -> None:
+    """SQLite's ``sqlite_sequence`` (kept for ``AUTOINCREMENT``) is not one of its tables."""
+    other = tmp_path / "other.db"
+    _sql(other, "CREATE TABLE bills (id INTEGER PRIMARY KEY AUTOINCREMENT)",
+         "INSERT INTO bills DEFAULT VALUES")  # fmt: skip
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(other)
+    assert ("store.foreign", "bills") == (info.value.code, info.value.params["tables"])
+
+
+def test_an_insert_sqlite_cannot_run_is_a_store_error_in_its_words(tmp_path: Path) -> None:
+    """The settlements table gone: adding a settlement is ``store.sqlite`` in SQLite's words."""
+    db = tmp_path / "ledger.db"
+    book = _book_of_three(db)
+    c1 = book.store.settlement("C1")
+    book.close()
+    _sql(db, "DROP TABLE settlements")
+    store = SQLiteStore(db)
+    with store.transaction("P-cili", 2019), pytest.raises(StoreError) as info:
+        store.add_settlement(c1)
+    store.close()
+    assert "store.sqlite" == info.value.code
+    assert {"db": str(db), "detail": "no such table: settlements"} == info.value.params
