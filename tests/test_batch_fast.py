@@ -274,3 +274,57 @@ def test_combine_codes_past_63_bits_factorises_on_the_way() -> None:
     codes, first = combine_codes(wide, rows)
     assert codes.tolist() == [0, 1, 0, 2, 1, 0]
     assert first.tolist() == [0, 1, 3]
+
+
+def _one_claim(ids: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A claim C1 of P1 (not poor, Cili) at a county hospital, 10,500.00 in scope: basic
+    insurance (10,500.00 − 500.00) × 0.75 = 7,500.00; the ids in the given column form."""
+    people = pd.DataFrame({"person_id": ids(["P1"]), "poor": [False], "county": ["cili"]})
+    claims = pd.DataFrame({
+        "claim_id": ids(["C1"]), "person_id": ids(["P1"]), "kind": ["inpatient"],
+        "date": ["2019-05-01"], "facility_level": ["county"], "facility_county": ["cili"],
+        "total": ["10500"], "in_scope": ["10500"]})  # fmt: skip
+    return claims, people
+
+
+@pytest.mark.parametrize(
+    ("ids", "dtype"),
+    [
+        (lambda v: pd.Series(v, dtype="str"), "str"),  # pandas' Arrow text: kept as given
+        (lambda v: pd.Series(v, dtype=object), object),  # Python strings: kept as objects
+    ],
+)
+def test_the_result_gives_the_ids_back_in_their_form(ids: Any, dtype: Any) -> None:
+    from zjj_medical.batch import simulate, simulate_scalar
+
+    claims, people = _one_claim(ids)
+    for run in (simulate, simulate_scalar):
+        out = run(claims, people, money="fen")
+        assert out["claim_id"].tolist() == ["C1"]
+        assert out["person_id"].tolist() == ["P1"]
+        assert out["claim_id"].dtype == dtype
+        assert out["basic_insurance"].tolist() == [750000]
+
+
+def test_ids_read_as_numbers_come_back_as_their_digits() -> None:
+    """Ids a CSV reader took for numbers (7, 12) are the texts "7" and "12"."""
+    from zjj_medical.batch import simulate
+
+    people = pd.DataFrame({"person_id": [12], "poor": [False], "county": ["cili"]})
+    claims = pd.DataFrame({
+        "claim_id": [7], "person_id": [12], "kind": ["inpatient"], "date": ["2019-05-01"],
+        "facility_level": ["county"], "facility_county": ["cili"],
+        "total": ["10500"], "in_scope": ["10500"]})  # fmt: skip
+    out = simulate(claims, people, money="fen")
+    assert out["claim_id"].tolist() == ["7"]
+    assert out["person_id"].tolist() == ["12"]
+    assert out["basic_insurance"].tolist() == [750000]
+
+
+def test_no_claims_and_no_people_give_an_empty_result() -> None:
+    from zjj_medical.batch import simulate
+
+    claims, people = _one_claim(lambda v: pd.Series(v, dtype="str"))
+    out = simulate(claims.iloc[:0], people.iloc[:0], money="fen")
+    assert len(out) == 0
+    assert "basic_insurance" in out.columns
