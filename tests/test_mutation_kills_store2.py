@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,11 +20,23 @@ import attrs
 import pytest
 from rich.console import Console
 
-from zjj_medical import Claim, Facility, Person, settle
+from zjj_medical import Claim, Facility, Person, StoreError, settle
 from zjj_medical.contract.codec import settlement_from_dict
 from zjj_medical.engine.settlement import Settlement
 from zjj_medical.i18n import use_language
 from zjj_medical.money import format_money
+from zjj_medical.store.access import (
+    AuditRecord,
+    TokenRecord,
+    audit_content,
+    audit_hash,
+    issue_token,
+    new_secret,
+    new_token_id,
+    same_hash,
+    token_hash,
+    withdraw_token,
+)
 from zjj_medical.store.book import LedgerBook
 from zjj_medical.store.order import after_posting, latest_of, posting_note
 from zjj_medical.store.records import (
@@ -340,3 +354,146 @@ def test_the_reconciliation_sums_whatever_the_callers_decimal_context() -> None:
     total = next(r for r in rows if r.layer == "total")
     assert (2, "123457.79") == (total.claims, format_money(total.amount))
     assert "[bold]123457.79[/]" == _cells(table)[4][-2]
+
+
+# -- tokens and the audit trail (store/access.py) --------------------------------------------
+
+
+def test_a_token_id_is_tok_and_12_hex_digits_and_a_secret_43_url_safe_characters() -> None:
+    assert re.fullmatch(r"tok_[0-9a-f]{12}", new_token_id())
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", new_secret())  # 32 bytes in base64: ⌈32·4/3⌉
+
+
+def test_a_token_hash_is_sha256_of_the_secrets_utf8_bytes_even_a_lone_surrogate() -> None:
+    """``sha256:`` and the hex digest of the UTF-8 bytes; a lone surrogate (which a JSON
+    ``\\ud800`` escape gives) is hashed as its three UTF-8 bytes, not refused."""
+    assert "sha256:" + hashlib.sha256("密钥".encode()).hexdigest() == token_hash("密钥")
+    assert "sha256:" + hashlib.sha256(b"a\xed\xa0\x80").hexdigest() == token_hash("a\ud800")
+
+
+def test_hashes_with_characters_outside_ascii_compare_without_error() -> None:
+    """A presented hash is compared as ASCII, anything else replaced: never a traceback."""
+    assert same_hash("sha256:é", "sha256:é")
+    assert not same_hash("sha256:é", "sha256:e")
+    assert not same_hash("sha256:e", "sha256:é")
+
+
+def test_a_token_record_in_json_form_has_every_attribute_but_the_hash() -> None:
+    t = TokenRecord("tok_0123456789ab", "sha256:ff", "facility", "H1",
+                    "2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00", "ward 3")  # fmt: skip
+    assert {
+        "id": "tok_0123456789ab",
+        "role": "facility",
+        "facility": "H1",
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "revoked_at": "2026-01-02T00:00:00+00:00",
+        "note": "ward 3",
+    } == t.to_dict()
+
+
+AUDIT = AuditRecord(0, "2026-01-01T00:00:00+00:00", "settle", "tok_1", "facility", "H1",
+                    "req-1", "C1", "", 200, "ok", "sha256:old")  # fmt: skip
+
+
+def test_an_audit_records_content_is_compact_json_at_its_seq_without_the_hash() -> None:
+    assert (
+        '{"seq":3,"at":"2026-01-01T00:00:00+00:00","action":"settle","actor":"tok_1",'
+        '"role":"facility","facility":"H1","request_id":"req-1","target":"C1",'
+        '"content_hash":"","status":200,"outcome":"ok"}'
+    ) == audit_content(AUDIT, 3)
+
+
+def test_an_audit_hash_is_sha256_of_the_previous_hash_then_the_content() -> None:
+    """Over the UTF-8 bytes (a lone surrogate in a claim id as its three bytes)."""
+    content = audit_content(AUDIT, 3)
+    expected = hashlib.sha256(("sha256:prev" + content).encode()).hexdigest()
+    assert "sha256:" + expected == audit_hash("sha256:prev", AUDIT, 3)
+    odd = attrs.evolve(AUDIT, target="C\ud800")
+    text = ("sha256:prev" + audit_content(odd, 3)).encode("utf-8", "surrogatepass")
+    assert "sha256:" + hashlib.sha256(text).hexdigest() == audit_hash("sha256:prev", odd, 3)
+
+
+def test_a_token_created_from_the_command_line_is_kept_by_hash_and_audited() -> None:
+    """``token create``: the record keeps the secret's hash only, no note, its creation time
+    in UTC; the audit trail gets one ``token.create`` by ``cli`` (role ``cli``), for the
+    facility, no request id, no body hash, status 0, ``ok``, at the token's creation time."""
+    with LedgerBook.open(":memory:") as book:
+        secret, record = issue_token(book.store, "facility", "H1")
+        assert token_hash(secret) == record.hash
+        assert ("facility", "H1", "", None) == (
+            record.role, record.facility, record.note, record.revoked_at,
+        )  # fmt: skip
+        assert [record] == book.store.tokens()
+        (audit,) = book.store.audit()
+    assert dt.timedelta(0) == dt.datetime.fromisoformat(record.created_at).utcoffset()  # UTC
+    assert (
+        "token.create", "cli", "cli", "H1", "", record.id, "", 0, "ok", record.created_at,
+    ) == (
+        audit.action, audit.actor, audit.role, audit.facility, audit.request_id, audit.target,
+        audit.content_hash, audit.status, audit.outcome, audit.at,
+    )  # fmt: skip
+
+
+def test_a_token_created_by_another_actor_names_it_and_its_request() -> None:
+    """Created on behalf of ``tok_admin`` in request ``req-9``: the audit record names both,
+    and its role is one of the roles the trail knows."""
+    with LedgerBook.open(":memory:") as book:
+        _, record = issue_token(book.store, "bureau", actor="tok_admin", request_id="req-9",
+                                note="audit office")  # fmt: skip
+        (audit,) = book.store.audit()
+    assert (None, "audit office") == (record.facility, record.note)
+    assert ("tok_admin", "req-9", None) == (audit.actor, audit.request_id, audit.facility)
+    assert audit.role in ("facility", "bureau", "cli")
+
+
+@pytest.mark.parametrize(
+    ("role", "facility", "code", "params", "field"),
+    [
+        ("admin", None, "service.token.role",
+         {"value": "admin", "accepted": ["facility", "bureau"]}, "role"),
+        ("facility", None, "service.token.facility", {"role": "facility"}, "facility"),
+        ("facility", "", "service.token.facility", {"role": "facility"}, "facility"),
+        ("bureau", "H1", "service.token.bureau", {"role": "bureau"}, "facility"),
+    ],
+)  # fmt: skip
+def test_a_token_of_an_unknown_role_or_a_wrong_facility_is_refused_and_nothing_kept(
+    role: str, facility: str | None, code: str, params: dict[str, Any], field: str
+) -> None:
+    with LedgerBook.open(":memory:") as book:
+        with pytest.raises(StoreError) as caught:
+            issue_token(book.store, role, facility)
+        assert ([], []) == (book.store.tokens(), book.store.audit())
+    assert (code, params, field) == (caught.value.code, caught.value.params, caught.value.field)
+
+
+def test_a_token_revoked_from_the_command_line_is_audited_once() -> None:
+    """``token revoke``: the record comes back revoked; the audit trail gets
+    ``token.revoke`` by ``cli`` for the token's facility, at the revocation time; revoking
+    it again is refused as no valid token."""
+    with LedgerBook.open(":memory:") as book:
+        _, record = issue_token(book.store, "facility", "H1")
+        found = withdraw_token(book.store, record.id)
+        assert (record.id, "H1") == (found.id, found.facility)
+        assert found.revoked_at is not None
+        assert not found.active
+        _, revoked = book.store.audit()
+        with pytest.raises(StoreError) as caught:
+            withdraw_token(book.store, record.id)
+        assert 2 == len(book.store.audit())
+    assert (
+        "token.revoke", "cli", "cli", "H1", "", record.id, "", 0, "ok", found.revoked_at,
+    ) == (
+        revoked.action, revoked.actor, revoked.role, revoked.facility, revoked.request_id,
+        revoked.target, revoked.content_hash, revoked.status, revoked.outcome, revoked.at,
+    )  # fmt: skip
+    assert ("service.token.unknown", {"token_id": record.id}, "token_id") == (
+        caught.value.code, caught.value.params, caught.value.field,
+    )  # fmt: skip
+
+
+def test_a_token_revoked_by_another_actor_names_it_and_its_request() -> None:
+    with LedgerBook.open(":memory:") as book:
+        _, record = issue_token(book.store, "bureau")
+        withdraw_token(book.store, record.id, actor="tok_admin", request_id="req-7")
+        _, revoked = book.store.audit()
+    assert ("tok_admin", "req-7", None) == (revoked.actor, revoked.request_id, revoked.facility)
