@@ -1,0 +1,108 @@
+"""Behaviour checks of the PostgreSQL store added while mutation-testing it (tests/MUTATION.md
+lists the survivors and their verdicts): what its advisory locks hold up and what they do
+not, and how a key the database refuses is reported.
+
+The PostgreSQL tests need a server (``ZJJ_MEDICAL_TEST_PG_URL``, see tests/store_helpers.py);
+without one they are skipped, saying how to run them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+import pytest
+
+from store_helpers import StoreTarget, pg_schema
+from zjj_medical import Claim, Facility, Person, StoreError
+from zjj_medical.errors import DuplicateClaim
+from zjj_medical.store import LedgerBook, PostgresStore
+from zjj_medical.store.access import AuditRecord, IdempotentResponse, TokenRecord, token_hash
+
+CILI = Facility(level="county", county="cili")
+AUDIT = AuditRecord(0, "2026-01-01T08:00:00+00:00", "settle", "tok_1", "facility", "H1",
+                    "req-1", "C1", "sha256:ab", 200, "ok")  # fmt: skip
+
+
+def _token(i: int) -> TokenRecord:
+    return TokenRecord(f"tok_{i:012x}", token_hash(f"secret-{i}"), "bureau", None,
+                       "2026-01-01T00:00:00+00:00")  # fmt: skip
+
+
+def _response(key: str, principal: str) -> IdempotentResponse:
+    return IdempotentResponse(key, principal, "sha256:cd", 200, b"{}", "2026-01-01T00:00:00+00:00")
+
+
+@pytest.fixture
+def url() -> Iterator[str]:
+    with pg_schema() as u:
+        yield u
+
+
+@pytest.fixture
+def other_url() -> Iterator[str]:
+    with pg_schema() as u:
+        yield u
+
+
+def test_appends_in_one_schema_do_not_hold_up_another_schema(url: str, other_url: str) -> None:
+    """A writer of schema A holds the audit trail's, the tokens' and a key's turn (its
+    transaction open); a writer of schema B (1 s timeout) appends to its own at once."""
+    first, second = PostgresStore(url), PostgresStore(other_url, timeout=1)
+    try:
+        with first.transaction("P0", 2019):
+            first.add_audit(AUDIT)
+            first.add_token(_token(1))
+            first.add_idempotent(_response("k-1", "tok_1"))
+            assert 1 == second.add_audit(AUDIT).seq
+            second.add_token(_token(1))
+            assert _response("k-1", "tok_1") == second.add_idempotent(_response("k-1", "tok_1"))
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_remembered_response_waits_only_for_the_same_key_of_the_same_token(url: str) -> None:
+    """One writer keeps the response of key k-1 for tok_1 (its transaction open): another
+    (1 s timeout) keeps k-2 for tok_1 and k-1 for tok_2 at once, and gives up with
+    ``store.locked`` on k-1 for tok_1 itself."""
+    first, second = PostgresStore(url), PostgresStore(url, timeout=1)
+    try:
+        with first.transaction("P0", 2019):
+            first.add_idempotent(_response("k-1", "tok_1"))
+            assert "k-2" == second.add_idempotent(_response("k-2", "tok_1")).key
+            assert "tok_2" == second.add_idempotent(_response("k-1", "tok_2")).principal
+            with pytest.raises(StoreError) as info:
+                second.add_idempotent(_response("k-1", "tok_1"))
+            assert "store.locked" == info.value.code
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_claim_id_the_store_holds_is_refused_by_the_store_itself(
+    store_target: StoreTarget,
+) -> None:
+    """Below the book (which finds a stored claim id first): adding a settlement whose claim
+    id is stored is ``DuplicateClaim`` ``store.claim.stored`` naming the id; one whose place
+    in the person-year is taken is a ``StoreError`` of the database, with its message."""
+    person = Person("P1", poor=False, county="cili")
+    with LedgerBook.open(store_target.url) as book:
+        record = book.settle(Claim("C1", "inpatient", "2019-05-02", CILI, "900", "900"), person)
+        store = book.store
+        with pytest.raises(DuplicateClaim) as stored, store.transaction("P1", 2019):
+            store.add_settlement(attrs.evolve(record, seq=2))
+        again = attrs.evolve(record, settlement=attrs.evolve(record.settlement, claim_id="C9"))
+        with pytest.raises(StoreError) as taken, store.transaction("P1", 2019):
+            store.add_settlement(again)
+        assert ["C1"] == [r.claim_id for r in store.settlements("P1", 2019)]
+    assert ("store.claim.stored", {"claim_id": "C1"}, "C1", "id") == (
+        stored.value.code, stored.value.params, stored.value.claim_id, stored.value.field,
+    )  # fmt: skip
+    assert not isinstance(taken.value, DuplicateClaim)
+    if store_target.backend == "postgresql":
+        assert "store.postgres" == taken.value.code
+        detail = taken.value.params["detail"]
+        assert detail.startswith("duplicate key value violates unique constraint")
+        assert "\n" not in detail
+        assert detail in str(taken.value)
