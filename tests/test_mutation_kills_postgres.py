@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import attrs
 import pytest
 
-from store_helpers import StoreTarget, pg_schema
+from store_helpers import StoreTarget, _connect, pg_schema
 from zjj_medical import Claim, Facility, Person, StoreError
 from zjj_medical.errors import DuplicateClaim
 from zjj_medical.store import LedgerBook, PostgresStore
@@ -106,3 +106,18 @@ def test_a_claim_id_the_store_holds_is_refused_by_the_store_itself(
         assert detail.startswith("duplicate key value violates unique constraint")
         assert "\n" not in detail
         assert detail in str(taken.value)
+
+
+def test_a_settlement_the_server_refuses_is_a_store_error_with_its_reason(url: str) -> None:
+    """A rule added to the settlements table by the database's owner (no claim C9): settling
+    C9 is ``store.postgres`` with the server's reason, naming the rule; nothing is kept."""
+    PostgresStore(url).close()
+    with _connect(url) as conn:
+        conn.execute("ALTER TABLE settlements ADD CONSTRAINT no_c9 CHECK (claim_id <> 'C9')")
+    person = Person("P1", poor=False, county="cili")
+    with LedgerBook.open(url) as book:
+        with pytest.raises(StoreError) as info:
+            book.settle(Claim("C9", "inpatient", "2019-05-02", CILI, "900", "900"), person)
+        assert [] == book.store.settlements("P1", 2019)
+    assert "store.postgres" == info.value.code
+    assert "no_c9" in info.value.params["detail"]
