@@ -8,6 +8,7 @@ without one they are skipped, saying how to run them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import attrs
@@ -121,3 +122,55 @@ def test_a_settlement_the_server_refuses_is_a_store_error_with_its_reason(url: s
         assert [] == book.store.settlements("P1", 2019)
     assert "store.postgres" == info.value.code
     assert "no_c9" in info.value.params["detail"]
+
+
+def test_a_search_path_without_a_schema_is_refused_at_the_db(url: str) -> None:
+    bad = url.rpartition("%3D")[0] + "%3Dno_such_schema_zjj"
+    with pytest.raises(StoreError) as info:
+        PostgresStore(bad)
+    assert ("store.postgres.schema", "db") == (info.value.code, info.value.field)
+
+
+def test_a_schema_with_a_version_table_but_not_the_stores_tables_is_foreign(url: str) -> None:
+    """A version table beside another application's table is not a store: refused, naming
+    the tables found, comma-separated, at the ``db``."""
+    with _connect(url) as conn:
+        conn.execute("CREATE TABLE zjj_medical_schema (version INTEGER, created TEXT)")
+        conn.execute("INSERT INTO zjj_medical_schema VALUES (3, '2026-01-01')")
+        conn.execute("CREATE TABLE invoices (id int)")
+    with pytest.raises(StoreError) as info:
+        PostgresStore(url)
+    assert ("store.postgres.foreign", "db") == (info.value.code, info.value.field)
+    assert "invoices, zjj_medical_schema" == info.value.params["tables"]
+
+
+def test_a_version_table_of_two_rows_is_a_damaged_schema(url: str) -> None:
+    PostgresStore(url).close()
+    with _connect(url) as conn:
+        conn.execute("INSERT INTO zjj_medical_schema SELECT * FROM zjj_medical_schema")
+    with pytest.raises(StoreError) as info:
+        PostgresStore(url)
+    assert ("store.schema.damaged", "db") == (info.value.code, info.value.field)
+
+
+def test_the_store_is_created_at_a_time_in_utc(url: str) -> None:
+    PostgresStore(url).close()
+    with _connect(url) as conn:
+        ((created,),) = conn.execute("SELECT created_at FROM zjj_medical_schema").fetchall()
+    assert dt.timedelta(0) == dt.datetime.fromisoformat(created).utcoffset()
+
+
+def test_a_connection_the_server_ends_mid_transaction_is_a_store_error(url: str) -> None:
+    """The server ends the store's connection inside a transaction: the next statement is a
+    ``StoreError`` (the rollback that follows, on a dead connection, is not another error)."""
+    with PostgresStore(url) as store, pytest.raises(StoreError) as info:
+        _read_after_the_server_ends_the_connection(store, url)
+    assert "store.postgres" == info.value.code
+
+
+def _read_after_the_server_ends_the_connection(store: PostgresStore, url: str) -> None:
+    pid = store._exec("SELECT pg_backend_pid()").fetchone()[0]
+    with store.transaction("P1", 2019):
+        with _connect(url) as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        store.ledger("P1", 2019)
