@@ -151,6 +151,17 @@ def test_a_version_table_of_two_rows_is_a_damaged_schema(url: str) -> None:
     with pytest.raises(StoreError) as info:
         PostgresStore(url)
     assert ("store.schema.damaged", "db") == (info.value.code, info.value.field)
+    assert {"db": PostgresStore.display(url)} == info.value.params
+
+
+def test_a_newer_schema_version_is_refused_at_the_db(url: str) -> None:
+    PostgresStore(url).close()
+    with _connect(url) as conn:
+        conn.execute("UPDATE zjj_medical_schema SET version = 99")
+    with pytest.raises(StoreError) as info:
+        PostgresStore(url)
+    assert ("store.schema.newer", "db") == (info.value.code, info.value.field)
+    assert {"db": PostgresStore.display(url), "version": 99, "known": 3} == info.value.params
 
 
 def test_the_store_is_created_at_a_time_in_utc(url: str) -> None:
