@@ -9,6 +9,7 @@ without one they are skipped, saying how to run them.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterator
 
 import attrs
@@ -185,3 +186,24 @@ def _read_after_the_server_ends_the_connection(store: PostgresStore, url: str) -
         with _connect(url) as conn:
             conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
         store.ledger("P1", 2019)
+
+
+def test_a_moved_chain_head_is_refused_on_open_at_the_db(url: str) -> None:
+    person = Person("P1", poor=False, county="cili")
+    with LedgerBook.open(url) as book:
+        book.settle(Claim("C1", "inpatient", "2019-05-02", CILI, "900", "900"), person)
+    with _connect(url) as conn:
+        conn.execute("UPDATE journal_head SET seq = 7")
+    with pytest.raises(StoreError) as info:
+        PostgresStore(url)
+    assert ("store.damaged", "db") == (info.value.code, info.value.field)
+
+
+def test_without_psycopg_a_postgresql_store_names_the_extra_at_the_db(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """psycopg not importable: ``store.postgres.missing`` at the ``db`` (no server needed)."""
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(StoreError) as info:
+        PostgresStore("postgresql://u@h/db")
+    assert ("store.postgres.missing", "db") == (info.value.code, info.value.field)
