@@ -207,3 +207,37 @@ def test_without_psycopg_a_postgresql_store_names_the_extra_at_the_db(
     with pytest.raises(StoreError) as info:
         PostgresStore("postgresql://u@h/db")
     assert ("store.postgres.missing", "db") == (info.value.code, info.value.field)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "connect", "lock"),
+    [(None, "30", "30s"), (0.2, "1", "200ms"), (2.5, "2", "2500ms")],
+)
+def test_the_timeout_bounds_the_connection_and_the_wait_for_a_lock(
+    url: str, timeout: float | None, connect: str, lock: str
+) -> None:
+    """30 s by default; the connection's in whole seconds, at least 1 (0.2 → 1; 2.5 → 2,
+    rounded to even), the lock wait in milliseconds (0.2 → 200ms)."""
+    store = PostgresStore(url) if timeout is None else PostgresStore(url, timeout=timeout)
+    with store:
+        assert f"connect_timeout={connect} " in store._conn.info.dsn + " "
+        assert lock == store._exec("SHOW lock_timeout").fetchone()[0]
+
+
+def test_an_unreachable_server_is_refused_at_the_db() -> None:
+    pytest.importorskip("psycopg")
+    with pytest.raises(StoreError) as info:
+        PostgresStore("postgresql://billing@127.0.0.1:1/zjj", timeout=2)
+    assert ("store.open", "db") == (info.value.code, info.value.field)
+
+
+def test_a_write_outside_a_transaction_is_refused(url: str) -> None:
+    """A settlement added with no person-year transaction open: ``store.transaction.needed``."""
+    person = Person("P1", poor=False, county="cili")
+    with LedgerBook.open(":memory:") as book:
+        record = book.settle(Claim("C1", "inpatient", "2019-05-02", CILI, "900", "900"), person)
+    with PostgresStore(url) as store:
+        with pytest.raises(StoreError) as info:
+            store.add_settlement(record)
+        assert [] == store.settlements("P1", 2019)
+    assert "store.transaction.needed" == info.value.code
