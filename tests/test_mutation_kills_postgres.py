@@ -211,7 +211,7 @@ def test_without_psycopg_a_postgresql_store_names_the_extra_at_the_db(
 
 @pytest.mark.parametrize(
     ("timeout", "connect", "lock"),
-    [(None, "30", "30s"), (0.2, "1", "200ms"), (2.5, "2", "2500ms")],
+    [(None, "30", "30s"), (0.2, "1", "200ms"), (2.5, "2", "2500ms"), (0.001, "1", "1ms")],
 )
 def test_the_timeout_bounds_the_connection_and_the_wait_for_a_lock(
     url: str, timeout: float | None, connect: str, lock: str
@@ -229,6 +229,23 @@ def test_an_unreachable_server_is_refused_at_the_db() -> None:
     with pytest.raises(StoreError) as info:
         PostgresStore("postgresql://billing@127.0.0.1:1/zjj", timeout=2)
     assert ("store.open", "db") == (info.value.code, info.value.field)
+    assert "127.0.0.1" in info.value.params["detail"]  # the server's or libpq's words
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://billing:s3cret@db.example/ledger?password=x&sslmode=require",
+         "postgresql://billing@db.example/ledger?sslmode=require"),
+        ("postgresql://bill:p@ss:w@db/ledger", "postgresql://bill@db/ledger"),
+        ("postgresql://bill@db/ledger?password=x", "postgresql://bill@db/ledger"),
+        ("postgresql://db/ledger?sslmode=require&application_name=his",
+         "postgresql://db/ledger?sslmode=require&application_name=his"),
+    ],
+)  # fmt: skip
+def test_a_store_is_named_by_its_url_without_the_password(url: str, shown: str) -> None:
+    """No part of a password shows, even one holding ``@`` or ``:``; other parameters stay."""
+    assert shown == PostgresStore.display(url)
 
 
 def test_a_write_outside_a_transaction_is_refused(url: str) -> None:
