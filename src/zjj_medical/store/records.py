@@ -114,7 +114,7 @@ def layer_deltas(old: Mapping[str, Decimal], new: Mapping[str, Decimal]) -> dict
     {'a': Decimal('-2.50'), 'b': Decimal('1.00')}
     """
     layers = list(dict.fromkeys([*old, *new]))
-    return {k: new.get(k, ZERO) - old.get(k, ZERO) for k in layers}
+    return {k: EXACT.subtract(new.get(k, ZERO), old.get(k, ZERO)) for k in layers}
 
 
 @attrs.frozen
@@ -139,7 +139,7 @@ class Adjustment:
     @property
     def patient_delta(self) -> Decimal:
         """The patient's share, new − old."""
-        return self.new_patient_pay - self.old_patient_pay
+        return EXACT.subtract(self.new_patient_pay, self.old_patient_pay)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, money as two-decimal text (deltas may be negative)."""
@@ -153,7 +153,7 @@ class Adjustment:
 
 
 def _signed(value: Decimal) -> str:
-    return "-" + format_money(-value) if value < 0 else format_money(value)
+    return "-" + format_money(value.copy_negate()) if value < 0 else format_money(value)
 
 
 @attrs.frozen
@@ -182,10 +182,10 @@ class Reversal:
 
         The reversed claim's payments come back (−paid) and each later claim's delta is added.
         """
-        out = {k: -v for k, v in self.reversed.settlement.payments.items()}
+        out = {k: v.copy_negate() for k, v in self.reversed.settlement.payments.items()}
         for adj in self.adjustments:
             for k, d in adj.deltas.items():
-                out[k] = out.get(k, ZERO) + d
+                out[k] = EXACT.add(out.get(k, ZERO), d)
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -220,8 +220,9 @@ def record_from_dict(data: Mapping[str, Any]) -> StoredSettlement:
 
 
 def _money(value: Decimal) -> Decimal:
-    # what parse_money(format_money(value)) gives: two places, no negative zero
-    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT) + ZERO
+    # what parse_money(format_money(value)) gives: two places, no negative zero (in EXACT,
+    # whatever the caller's decimal context)
+    return EXACT.add(value.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT), ZERO)
 
 
 def _json_value(value: Any) -> Any:

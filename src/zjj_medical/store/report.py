@@ -31,7 +31,7 @@ import attrs
 from rich.table import Table
 
 from zjj_medical.i18n import N_, get_language, gettext, name_with_id, pgettext
-from zjj_medical.money import ZERO, format_money
+from zjj_medical.money import EXACT, ZERO, format_money
 from zjj_medical.render.explain import LAYER_TERMS, layer_label
 from zjj_medical.store.base import LedgerStore
 from zjj_medical.store.records import StoredSettlement
@@ -103,7 +103,7 @@ def reconciliation_rows(records: Iterable[StoredSettlement]) -> list[Reconciliat
         amounts = [*s.payments.items(), ("total", s.total), ("patient_pay", s.patient_pay)]
         for layer, amount in amounts:
             n, total = g.get(layer, (0, ZERO))
-            g[layer] = (n + 1, total + amount)
+            g[layer] = (n + 1, EXACT.add(total, amount))
     out: list[ReconciliationRow] = []
     for (day, facility), g in sorted(groups.items()):
         layers = [k for k in g if k not in _PSEUDO] + list(_PSEUDO)
@@ -157,7 +157,7 @@ def reconciliation_table(rows: Sequence[ReconciliationRow], *, title: str = "") 
             format_money(r.amount),
         )  # fmt: skip
         n, amount = totals.get(r.layer, (0, ZERO))
-        totals[r.layer] = (n + r.claims, amount + r.amount)
+        totals[r.layer] = (n + r.claims, EXACT.add(amount, r.amount))
     table.add_section()
     order = [k for k in totals if k not in _PSEUDO] + [k for k in _PSEUDO if k in totals]
     every = gettext(N_("all"), lang)
