@@ -470,3 +470,50 @@ def test_the_cli_prints_the_posting_note(tmp_path: Path) -> None:
         result = cli_run("ledger", "--db", db, "settle", "--no-trace", str(path))
         assert 0 == result.exit_code, result.stderr
     assert "note: claim C1: posting order: dated 2019-01-10, before claim C2" in result.stderr
+
+
+def _without_head(url: str, delete: Any) -> None:
+    """A store whose journal head row is gone, opened without the check on open: a new
+    settlement is refused (store.damaged), not chained to nothing."""
+    from zjj_medical import Claim, Facility, Person
+    from zjj_medical.errors import StoreError
+    from zjj_medical.store import LedgerBook
+
+    person = Person("P1", poor=True, county="sangzhi")
+    claim = Claim("A1", "inpatient", "2019-11-03", Facility(level="county", county="sangzhi"),
+                  total="20000.00", in_scope="18000.00")  # fmt: skip
+    with LedgerBook.open(url):
+        pass  # created with its head row
+    delete()
+    with LedgerBook.open(url, check=False) as book:
+        with pytest.raises(StoreError) as info:
+            book.settle(claim, person)
+        assert info.value.code == "store.damaged"
+        assert "head row is missing" in str(info.value)
+        assert book.settlements("P1", 2019) == []
+
+
+def test_a_store_without_its_journal_head_is_not_appended_to(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "ledger.db"
+
+    def delete() -> None:
+        con = sqlite3.connect(db)
+        con.execute("DELETE FROM journal_head")
+        con.commit()
+        con.close()
+
+    _without_head(str(db), delete)
+
+
+def test_a_postgresql_store_without_its_journal_head_is_not_appended_to() -> None:
+    from store_helpers import _connect, pg_schema
+
+    with pg_schema() as url:
+
+        def delete() -> None:
+            with _connect(url) as conn:
+                conn.execute("DELETE FROM journal_head")
+
+        _without_head(url, delete)

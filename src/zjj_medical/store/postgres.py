@@ -360,7 +360,7 @@ class PostgresStore(SQLTables, SQLiteAccess):
     def _lock_head(self) -> tuple[int, str]:
         """The chain head, its row locked until commit: appends of the store take turns."""
         row = self._exec("SELECT seq, hash FROM journal_head WHERE one = 1 FOR UPDATE").fetchone()
-        return (0, "") if row is None else (int(row[0]), str(row[1]))
+        return self._head_to_append(row)
 
     def _insert_settlement(self, record: StoredSettlement) -> None:
         sql = f"INSERT INTO settlements ({COLUMNS}) VALUES ({PLACEHOLDERS})"

@@ -240,7 +240,19 @@ class SQLTables:
 
     def _lock_head(self) -> tuple[int, str]:
         """The chain head, locked until the transaction ends (SQLite's write lock already is)."""
-        return self.chain_head()
+        return self._head_to_append(
+            self._exec("SELECT seq, hash FROM journal_head WHERE one = 1").fetchone()
+        )
+
+    def _head_to_append(self, row: Any) -> tuple[int, str]:
+        """The head row's seq and hash, to chain a new posting to; a store whose head row is
+        gone (a store opened without its check) is refused, not appended to from nothing."""
+        if row is None:
+            raise StoreError(
+                code="store.damaged", field="db",
+                params={"db": self.path, "detail": "the journal's head row is missing"},
+            )  # fmt: skip
+        return int(row[0]), str(row[1])
 
     def postings(self) -> Iterator[Posting]:
         """Every posting of the journal, in order."""
