@@ -328,3 +328,44 @@ def test_no_claims_and_no_people_give_an_empty_result() -> None:
     out = simulate(claims.iloc[:0], people.iloc[:0], money="fen")
     assert len(out) == 0
     assert "basic_insurance" in out.columns
+
+
+@pytest.mark.parametrize("at", range(10))
+def test_iso_shape_refuses_one_wrong_character_at_any_place(at: int) -> None:
+    """Each of the ten places of YYYY-MM-DD is checked: a letter, a colon (the character
+    after 9) or a slash in one place makes the text no ISO date."""
+    import pyarrow as pa
+
+    from zjj_medical.batch.columns import _all_iso_shaped
+
+    good = "2019-11-03"
+    assert _all_iso_shaped(pa.array([good, good]))
+    for wrong in ("x", ":", "/"):
+        text = good[:at] + wrong + good[at + 1 :]
+        assert not _all_iso_shaped(pa.array([good, text])), text
+    # dashes in place but a letter among the digits, and digits in place of the dashes
+    assert not _all_iso_shaped(pa.array(["2019x11-03"]))
+    assert not _all_iso_shaped(pa.array(["2019-11-0x"]))
+    assert not _all_iso_shaped(pa.array(["2019111103"]))
+
+
+@pytest.mark.parametrize("length", [8, 9, 16, 17, 24, 25, 32])
+def test_texts_differing_only_in_their_last_byte_get_two_codes(length: int) -> None:
+    """Every byte of a text up to 32 bytes is in its words: two texts equal but for the last
+    byte are two ids."""
+    a, b = "a" * (length - 1) + "x", "a" * (length - 1) + "y"
+    found = text_factorize([pd.Series([a, b, a], dtype="str")])
+    assert found is not None
+    codes = found[0].tolist()
+    assert codes[0] == codes[2] != codes[1]
+
+
+def test_combine_codes_does_not_let_a_column_wrap_away() -> None:
+    """Three columns of width 2**32: their mixed-radix number would need 96 bits, and taken
+    modulo 2**64 the first column would vanish (rows 0 and 1 alike); numbered on the way,
+    the three rows stay three combinations."""
+    top = 2**32 - 2  # width top + 2 = 2**32
+    columns = [np.array(c, dtype=np.int64) for c in ([0, top, 0], [0, 0, top], [0, 0, top])]
+    codes, first = combine_codes(columns, 3)
+    assert codes.tolist() == [0, 1, 2]
+    assert first.tolist() == [0, 1, 2]
