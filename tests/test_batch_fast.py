@@ -369,3 +369,22 @@ def test_combine_codes_does_not_let_a_column_wrap_away() -> None:
     codes, first = combine_codes(columns, 3)
     assert codes.tolist() == [0, 1, 2]
     assert first.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+@pytest.mark.parametrize("absent", [None, "", " \u3000"])
+def test_a_person_without_an_id_is_refused_in_both_paths(dtype: Any, absent: Any) -> None:
+    """A people row without a person id (none, empty, or spaces only) is no person a claim
+    can name: the table is refused, naming the row, by the batch and the row-by-row path
+    alike — a claim of a person called "None" or "nan" does not settle against it."""
+    from zjj_medical.batch import simulate, simulate_scalar
+    from zjj_medical.errors import problem_of
+
+    people = pd.DataFrame({
+        "person_id": pd.Series(["P1", absent], dtype=dtype), "poor": [False, False],
+        "county": ["cili", "cili"]})  # fmt: skip
+    claims, _ = _one_claim(lambda v: pd.Series(v, dtype=dtype))
+    for run in (simulate, simulate_scalar):
+        with pytest.raises(ValueError, match=r"^people: row 1 has no person_id") as info:
+            run(claims, people, money="fen")
+        assert problem_of(info.value) == ("table.person_id.missing", {"row": 1})

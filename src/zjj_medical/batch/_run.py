@@ -39,6 +39,7 @@ from zjj_medical.batch.columns import (
     date_column,
     flag_column,
     id_text,
+    missing_cells,
     money_column,
     text_codes,
     text_factorize,
@@ -358,6 +359,9 @@ def _people(
     that no person id is given twice and the join.
     """
     m = len(people)
+    absent = np.flatnonzero(missing_cells(people["person_id"]))
+    if len(absent):
+        raise problem(ValueError, "table.person_id.missing", row=int(absent[0]))
     ids = IdTexts(people["person_id"])
     fast = text_factorize([people["person_id"], claim_pids])
     if fast is not None:

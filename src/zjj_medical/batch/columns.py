@@ -15,6 +15,7 @@ path, so it is the very message :func:`~zjj_medical.batch.simulate_scalar` gives
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
@@ -37,6 +38,7 @@ __all__ = [
     "flag_column",
     "id_text",
     "is_arrow_text",
+    "missing_cells",
     "money_column",
     "text_codes",
     "text_factorize",
@@ -356,6 +358,31 @@ def is_arrow_text(column: pd.Series) -> bool:
     (True, False)
     """
     return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
+
+
+def missing_cells(column: pd.Series) -> BoolArray:
+    """The rows of a column the row rule reads as not given
+    (:func:`~zjj_medical.contract.rows.is_missing`: no value, or a text of spaces only) — for
+    Arrow text by one regular expression over the characters Python calls spaces.
+
+    >>> missing_cells(pd.Series(["P1", "", " \u3000", None], dtype="str")).tolist()
+    [False, True, True, True]
+    >>> missing_cells(pd.Series(["P1", None, float("nan"), 7], dtype=object)).tolist()
+    [False, True, True, False]
+    """
+    if is_arrow_text(column):
+        text = pa.array(column, from_pandas=True)
+        blank = pc.match_substring_regex(text, _blank())
+        return np.asarray(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.fromiter((is_missing(v) for v in column), dtype=bool, count=len(column))
+
+
+@functools.cache
+def _blank() -> str:
+    """A regular expression of a text of spaces only, as Python's ``str.strip`` sees spaces
+    (every ``isspace`` character)."""
+    spaces = "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace())
+    return "^[" + spaces + "]*$"
 
 
 class Texts(Protocol):

@@ -57,12 +57,15 @@ def rows_of(table: pd.DataFrame) -> list[dict[Any, Any]]:
 def read_people(people: pd.DataFrame, policy: Policy) -> dict[str, Person | ReimbursementError]:
     """Each person of the table by id (an unreadable row maps to its error).
 
-    A person id given twice is refused for the whole table: the run would be ambiguous.
+    A person id given twice, or a row without one, is refused for the whole table: the run
+    would be ambiguous (a row without an id is no person a claim can name).
     """
     if "person_id" not in people.columns:
         raise problem(ValueError, "table.column.missing", table="people", column="person_id")
     out: dict[str, Person | ReimbursementError] = {}
-    for row in rows_of(people):
+    for k, row in enumerate(rows_of(people)):
+        if is_missing(row.get("person_id")):
+            raise problem(ValueError, "table.person_id.missing", row=k)
         pid = read_id(row.get("person_id"))
         if pid in out:
             raise problem(ValueError, "table.person_id.twice", value=pid)

@@ -462,6 +462,8 @@ MESSAGES: dict[str, str] = {
     " one value a row (text, number, boolean or date)",
     "table.column.missing": "{table}: the table has no {column} column",
     "table.person_id.twice": "people: person_id {value!r} is given twice",
+    "table.person_id.missing": "people: row {row} has no person_id; every person needs one (no"
+    " claim could name this person)",
     "dask.partitions": "partitions: {value!r} is not a number of partitions ≥ 1",
     "dask.dataset": "{dataset}: not a partitioned dataset (claims/part-*.parquet and"
     " people/part-*.parquet, written by partition_dataset or zjj-medical simulate"
