@@ -154,6 +154,7 @@ class PostgresStore(SQLTables, SQLiteAccess):
     """
 
     _LAYER_ORDER = "written"
+    _BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
     #: Always False: a server store is written through the connection's rights.
     read_only = False
 
@@ -286,26 +287,6 @@ class PostgresStore(SQLTables, SQLiteAccess):
         """A transaction-scoped advisory lock on a 64-bit hash of the key."""
         text = "\x1f".join(map(str, key))
         self._exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (text,))
-
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        if self._in_write or self._in_read:
-            raise StoreError(code="store.transaction.open")
-        self._exec("BEGIN ISOLATION LEVEL READ COMMITTED")
-        self._in_write = True
-        try:
-            yield
-        except BaseException:
-            self._in_write = False
-            self._rollback()
-            raise
-        try:
-            self._exec("COMMIT")
-        except BaseException:
-            self._rollback()
-            raise
-        finally:
-            self._in_write = False
 
     def _rollback(self) -> None:
         with suppress(Exception):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -81,6 +82,10 @@ class SQLTables:
 
     path: str
     _open_year: PersonYear | None
+    _in_write: bool
+    _in_read: bool
+    #: The statement that opens a write transaction.
+    _BEGIN_WRITE = "BEGIN"
     #: The column ``adjustment_layers`` is read back in (the order the layers were written).
     _LAYER_ORDER = "rowid"
 
@@ -91,6 +96,32 @@ class SQLTables:
     def _insert_settlement(self, record: StoredSettlement) -> None:
         """Insert a settlements row; ``DuplicateClaim`` when its claim id is stored."""
         raise NotImplementedError
+
+    def _rollback(self) -> None:
+        """Roll the open transaction back, whatever the connection says."""
+        raise NotImplementedError
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """A write transaction (:attr:`_BEGIN_WRITE`): committed at the end of the block,
+        rolled back when the block or the commit fails; not inside another transaction."""
+        if self._in_write or self._in_read:
+            raise StoreError(code="store.transaction.open")
+        self._exec(self._BEGIN_WRITE)
+        self._in_write = True
+        try:
+            yield
+        except BaseException:
+            self._in_write = False
+            self._rollback()
+            raise
+        try:
+            self._exec("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        finally:
+            self._in_write = False
 
     # -- rows ---------------------------------------------------------------------------------
     def _record(self, row: Sequence[Any]) -> StoredSettlement:

@@ -91,6 +91,9 @@ class SQLiteStore(SQLTables, SQLiteAccess):
             last posting is not the recorded head).
     """
 
+    #: SQLite's write lock taken at once: a writer waits at BEGIN, never half-way.
+    _BEGIN_WRITE = "BEGIN IMMEDIATE"
+
     def __init__(
         self,
         path: str | Path,
@@ -273,27 +276,9 @@ class SQLiteStore(SQLTables, SQLiteAccess):
             return StoreError(code="store.locked", params=params)
         return StoreError(code="store.sqlite", params=params)
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        if self._in_write or self._in_read:
-            raise StoreError(code="store.transaction.open")
-        self._exec("BEGIN IMMEDIATE")
-        self._in_write = True
-        try:
-            yield
-        except BaseException:
-            self._in_write = False
-            with suppress(sqlite3.Error):
-                self._conn.execute("ROLLBACK")
-            raise
-        try:
-            self._exec("COMMIT")
-        except BaseException:
-            with suppress(sqlite3.Error):
-                self._conn.execute("ROLLBACK")
-            raise
-        finally:
-            self._in_write = False
+    def _rollback(self) -> None:
+        with suppress(sqlite3.Error):
+            self._conn.execute("ROLLBACK")
 
     @contextmanager
     def transaction(self, person_id: str, year: int) -> Iterator[None]:
