@@ -311,19 +311,25 @@ def create_app(
             )
         )
 
+    async def _settle(request: Request, *, write: bool, platform: bool) -> Response:
+        """Settle (``write``) or pre-settle the request's claims, in the contract's or the
+        national platform's shape."""
+        call = await service.call(request, body=True)
+        if write:
+            return await _write("settle", call, functools.partial(
+                ops.settle, write=True, platform=platform))  # fmt: skip
+        return await service.run(lambda book: ops.read(book, call, lambda who: ops.settle(
+            book, call, who, write=False, platform=platform)))  # fmt: skip
+
     @route("POST", "/v1/settle", "SettlementInput", "SettlementOutput", writes,
            summary="Settle a person-year document and store it")  # fmt: skip
     async def settle(request: Request) -> Response:
-        call = await service.call(request, body=True)
-        work = functools.partial(ops.settle, write=True, platform=False)
-        return await _write("settle", call, work)
+        return await _settle(request, write=True, platform=False)
 
     @route("POST", "/v1/presettle", "SettlementInput", "SettlementOutput", writes,
            summary="Pre-settle (预结算): what the claims would get now, nothing written")  # fmt: skip
     async def presettle(request: Request) -> Response:
-        call = await service.call(request, body=True)
-        return await service.run(lambda book: ops.read(book, call, lambda who: ops.settle(
-            book, call, who, write=False, platform=False)))  # fmt: skip
+        return await _settle(request, write=False, platform=False)
 
     @route("POST", "/v1/claims/{claim_id}/reverse", None, "Reversal",
            problem_responses(400, 401, 403, 409, 413, 503),
@@ -371,16 +377,12 @@ def create_app(
     @route("POST", "/v1/platform/settle", "PlatformRequest", "PlatformOutput", writes,
            summary="Settle a request in the national platform's shape")  # fmt: skip
     async def platform_settle(request: Request) -> Response:
-        call = await service.call(request, body=True)
-        work = functools.partial(ops.settle, write=True, platform=True)
-        return await _write("settle", call, work)
+        return await _settle(request, write=True, platform=True)
 
     @route("POST", "/v1/platform/presettle", "PlatformRequest", "PlatformOutput", writes,
            summary="Pre-settle a request in the national platform's shape")  # fmt: skip
     async def platform_presettle(request: Request) -> Response:
-        call = await service.call(request, body=True)
-        return await service.run(lambda book: ops.read(book, call, lambda who: ops.settle(
-            book, call, who, write=False, platform=True)))  # fmt: skip
+        return await _settle(request, write=False, platform=True)
 
     @route("POST", "/v1/platform/reverse", "PlatformReverse", "Reversal",
            problem_responses(400, 401, 403, 409, 413, 422, 503),
