@@ -49,7 +49,8 @@ __all__ = [
 #: The CSV header, in order.
 CSV_COLUMNS = ("date", "facility", "layer", "name", "claims", "amount")
 _PSEUDO = ("total", "patient_pay")
-_PSEUDO_NAMES = {"total": "医疗费总额 total cost", "patient_pay": "个人自付 patient pays"}
+#: The pseudo-layers' names, Chinese and English (as ``LAYER_TERMS`` names the layers).
+_PSEUDO_NAMES = {"total": ("医疗费总额", "total cost"), "patient_pay": ("个人自付", "patient pays")}
 #: The table's column headings (English, the source text of :func:`_headings`).
 TABLE_COLUMNS = ("date", "facility", "layer", "claims", "amount")
 
@@ -69,8 +70,7 @@ def _layer_cell(layer: str, lang: str) -> str:
     """A layer in the table: its id, and in Chinese its Chinese name beside it."""
     if lang != "zh":
         return layer
-    pseudo = _PSEUDO_NAMES.get(layer)
-    chinese = pseudo.split(" ")[0] if pseudo else LAYER_TERMS.get(layer, ("",))[0]
+    chinese = _PSEUDO_NAMES.get(layer, LAYER_TERMS.get(layer, ("",)))[0]
     return name_with_id(layer, chinese or None, lang)
 
 
@@ -89,8 +89,8 @@ class ReconciliationRow:
         """The layer's Chinese and English names (its Chinese name alone when the language
         is Chinese, as for a layer: :func:`~zjj_medical.render.explain.layer_label`)."""
         if self.layer in _PSEUDO_NAMES:
-            both = _PSEUDO_NAMES[self.layer]
-            return both.split(" ")[0] if get_language() == "zh" else both
+            chinese, english = _PSEUDO_NAMES[self.layer]
+            return chinese if get_language() == "zh" else f"{chinese} {english}"
         return layer_label(self.layer)
 
 
