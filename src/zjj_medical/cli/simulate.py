@@ -51,7 +51,6 @@ __all__ = [
     "write_result",
     "yuan_decimal",
     "yuan_strings",
-    "yuan_text",
 ]
 
 _NUMERIC = re.compile(r"^[-+0-9.,%—]*$")
@@ -144,21 +143,6 @@ def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 def _money_columns(result: pd.DataFrame, policy: Policy) -> list[str]:
     layers = [layer.id for layer in policy.layers if layer.id in result]
     return [*layers, "reimbursed", "patient_pay"]
-
-
-def yuan_text(fen: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
-    """Integer fen as exact yuan text with two decimals (``-5`` → ``'-0.05'``).
-
-    >>> yuan_text(np.array([1530000, 5, -5, 0])).tolist()
-    ['15300.00', '0.05', '-0.05', '0.00']
-    >>> yuan_text(np.array([], dtype=np.int64)).tolist()
-    []
-    """
-    if len(fen) == 0:
-        return np.array([], dtype=np.str_)
-    a = np.abs(fen)
-    head = np.char.add(np.where(fen < 0, "-", ""), (a // 100).astype(str))
-    return np.char.add(np.char.add(head, "."), np.char.zfill((a % 100).astype(str), 2))
 
 
 def yuan_decimal(fen: npt.NDArray[np.int64]) -> pa.Array:
