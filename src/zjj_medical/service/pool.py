@@ -65,9 +65,13 @@ class BookPool:
         with self._lock:
             self._all = [b for b in self._all if b is not book]
             self._open -= 1
-        if book is not self._first or self._owns_first:
+        if self._owned(book):
             with suppress(Exception):
                 book.close()
+
+    def _owned(self, book: LedgerBook) -> bool:
+        """Whether the pool opened the book (a store handed in is left to its owner)."""
+        return book is not self._first or self._owns_first
 
     def _take(self, deadline: float, seconds: float) -> LedgerBook:
         try:
@@ -98,5 +102,5 @@ class BookPool:
         with self._lock:
             books, self._all = self._all, []
         for book in books:
-            if book is not self._first or self._owns_first:
+            if self._owned(book):
                 book.close()
