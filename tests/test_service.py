@@ -421,3 +421,23 @@ def test_a_defect_is_a_500_problem_naming_the_request(
     )  # fmt: skip
     assert "req-500" in r.json()["detail"]
     assert "req-500" == r.headers["x-request-id"]
+
+
+def test_a_claim_without_a_facility_id_is_told_which_id_to_give(
+    client: TestClient, keys: Tokens
+) -> None:
+    """A facility token's claim must name its facility: one without a facility id is refused
+    (403) with the id to give, in Chinese too — not as "None is not this token's facility"."""
+    doc = document(facility=None)
+    r = client.post("/v1/presettle", content=body(doc), headers=auth(keys.h1))
+    assert r.status_code == 403
+    problem = r.json()
+    assert problem["code"] == "service.facility.missing"
+    assert problem["field"] == "facility.id"
+    assert "give facility.id H1" in problem["detail"]
+    assert "None" not in problem["detail"]
+    zh = client.post(
+        "/v1/settle", content=body(doc), headers=auth(keys.h1, **{"Accept-Language": "zh"})
+    )
+    assert zh.status_code == 403
+    assert "请填写 facility.id H1" in zh.json()["detail"]

@@ -428,6 +428,8 @@ MESSAGES: dict[str, str] = {
     "service.person.forbidden": "person {person_id} {year}: no settlement this token may read",
     "service.facility.other": _CLAIM + "facility.id: {value!r} is not this token's facility"
     " {facility} (a facility token settles its own facility's claims)",
+    "service.facility.missing": _CLAIM + "facility.id: missing; a facility token settles its own"
+    " facility's claims: give facility.id {facility}",
     "service.person.unknown": "person {person_id} {year}: nothing is stored",
     "service.policy.unknown": "policy {policy_id!r}: no such built-in policy (accepted:"
     " {accepted})",
@@ -638,6 +640,7 @@ MEANINGS: dict[str, str] = {
     " said of whether it exists)",
     "service.person.forbidden": "the person-year holds no settlement of the token's facility (403)",
     "service.facility.other": "a facility token sent a claim of another facility (403)",
+    "service.facility.missing": "a facility token sent a claim without a facility id (403)",
     "service.person.unknown": "the person-year has nothing stored (404)",
     "service.policy": "no such built-in policy, or not in force on the date asked (404)",
     "service.query": "a query parameter or path segment is not accepted (400)",

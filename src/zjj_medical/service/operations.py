@@ -160,6 +160,11 @@ def _check_claims(book: LedgerBook, who: TokenRecord, claims: list[Claim]) -> No
     """A facility token's claims are of its facility; a claim id stored for another
     facility is refused without saying anything of it."""
     for c in claims:
+        if c.facility.id is None:
+            raise ServiceError(
+                code="service.facility.missing", params={"claim_id": c.id, "facility": who.facility},
+                claim_id=c.id, field="facility.id",
+            )  # fmt: skip
         if c.facility.id != who.facility:
             raise ServiceError(
                 code="service.facility.other",

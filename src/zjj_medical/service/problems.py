@@ -49,6 +49,7 @@ _BY_CODE: Mapping[str, int] = {
     "service.claim.forbidden": 403,
     "service.person.forbidden": 403,
     "service.facility.other": 403,
+    "service.facility.missing": 403,
     "service.person.unknown": 404,
     "service.policy.unknown": 404,
     "service.policy.not_in_force": 404,

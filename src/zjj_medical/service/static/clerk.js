@@ -299,7 +299,7 @@ function readClaim() {
     kind: form.elements.kind.value,
     date: need("date"),
     facility: {
-      id: $("#facility_id").value.trim() || null,
+      id: need("facility_id"), // a facility token settles its own facility's claims only
       level: $("#level").value,
       county: $("#facility_county").value || person.county,
     },
