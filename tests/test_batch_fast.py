@@ -387,6 +387,6 @@ def test_a_person_without_an_id_is_refused_in_both_paths(dtype: Any, absent: Any
         "county": ["cili", "cili"]})  # fmt: skip
     claims, _ = _one_claim(lambda v: pd.Series(v, dtype=dtype))
     for run in (simulate, simulate_scalar):
-        with pytest.raises(ValueError, match=r"^people: row 1 has no person_id") as info:
+        with pytest.raises(ValueError, match=r"^people: data row 2 has no person_id") as info:
             run(claims, people, money="fen")
-        assert problem_of(info.value) == ("table.person_id.missing", {"row": 1})
+        assert problem_of(info.value) == ("table.person_id.missing", {"row": 2})

@@ -207,7 +207,7 @@ def test_a_lines_table_without_a_column_or_claim_id_is_refused(run: Any) -> None
     with pytest.raises(ValueError, match=r"lines: the table has no price column"):
         run(claims, _people(), lines=lines.drop(columns=["price"]))
     lines.loc[1, "claim_id"] = None
-    with pytest.raises(ValueError, match=r"lines: row 1 has no claim_id"):
+    with pytest.raises(ValueError, match=r"lines: data row 2 has no claim_id"):
         run(claims, _people(), lines=lines)
 
 

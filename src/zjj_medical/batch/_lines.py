@@ -49,7 +49,7 @@ def lines_by_claim(lines: pd.DataFrame | None, claims: pd.DataFrame) -> LinesOf:
     raw = lines["claim_id"].to_numpy(dtype=object)
     absent = [k for k, v in enumerate(raw) if is_missing(v)]
     if absent:
-        raise problem(ValueError, "lines.claim_id.missing", row=absent[0])
+        raise problem(ValueError, "lines.claim_id.missing", row=absent[0] + 1)
     ids = id_text(lines["claim_id"])
     known = pd.Index(id_text(claims["claim_id"]), dtype=object)
     found = known.get_indexer_for(pd.Index(ids, dtype=object)) if known.is_unique else None
@@ -62,7 +62,7 @@ def lines_by_claim(lines: pd.DataFrame | None, claims: pd.DataFrame) -> LinesOf:
     unknown = np.flatnonzero(np.asarray(found) < 0)
     if len(unknown):
         k = int(unknown[0])
-        raise problem(ValueError, "lines.claim_id.unknown", row=int(k), claim_id=str(ids[k]))
+        raise problem(ValueError, "lines.claim_id.unknown", row=int(k) + 1, claim_id=str(ids[k]))
     out: LinesOf = {}
     for cid, row in zip(ids, lines.to_dict("records"), strict=True):
         out.setdefault(cid, []).append(row)

@@ -361,7 +361,7 @@ def _people(
     m = len(people)
     absent = np.flatnonzero(missing_cells(people["person_id"]))
     if len(absent):
-        raise problem(ValueError, "table.person_id.missing", row=int(absent[0]))
+        raise problem(ValueError, "table.person_id.missing", row=int(absent[0]) + 1)
     ids = IdTexts(people["person_id"])
     fast = text_factorize([people["person_id"], claim_pids])
     if fast is not None:

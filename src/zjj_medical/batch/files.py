@@ -197,7 +197,7 @@ def _split_lines(
             raw = batch.column("claim_id").to_pandas()
             if raw.isna().any():
                 row = rows + int(np.flatnonzero(raw.isna().to_numpy())[0])
-                raise problem(ValueError, "lines.claim_id.missing", row=int(row))
+                raise problem(ValueError, "lines.claim_id.missing", row=int(row) + 1)
             text = pd.Index(id_text(pd.Series(raw, dtype=object)), dtype=object)
             if len(twice):
                 again = text[text.isin(twice)]
@@ -207,7 +207,10 @@ def _split_lines(
             if (at < 0).any():
                 j = int(np.flatnonzero(at < 0)[0])
                 raise problem(
-                    ValueError, "lines.claim_id.unknown", row=int(rows + j), claim_id=str(text[j])
+                    ValueError,
+                    "lines.claim_id.unknown",
+                    row=int(rows + j) + 1,
+                    claim_id=str(text[j]),
                 )
             _write_partitions(batch, part_of[at], writers, _stream(into, "lines"))
             rows += batch.num_rows

@@ -65,7 +65,7 @@ def read_people(people: pd.DataFrame, policy: Policy) -> dict[str, Person | Reim
     out: dict[str, Person | ReimbursementError] = {}
     for k, row in enumerate(rows_of(people)):
         if is_missing(row.get("person_id")):
-            raise problem(ValueError, "table.person_id.missing", row=k)
+            raise problem(ValueError, "table.person_id.missing", row=k + 1)
         pid = read_id(row.get("person_id"))
         if pid in out:
             raise problem(ValueError, "table.person_id.twice", value=pid)

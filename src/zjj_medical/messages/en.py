@@ -454,17 +454,17 @@ MESSAGES: dict[str, str] = {
     "service.token.bureau": "a bureau token reads every facility's claims: it takes no --facility",
     "service.token.unknown": "token {token_id}: no such valid token",
     # -- tables, files and analysis arguments (raised as ValueError or TypeError) -----------
-    "lines.claim_id.missing": "lines: row {row} has no claim_id; every fee line names the claim"
+    "lines.claim_id.missing": "lines: data row {row} has no claim_id; every fee line names the claim"
     " it is of",
     "lines.claim_id.twice": "lines: claim_id {claim_id!r} is on more than one claims row, so its"
     " fee lines cannot be attributed; a claim with lines needs a claim id of its own",
-    "lines.claim_id.unknown": "lines: row {row}: claim_id {claim_id!r} is not in the claims table"
+    "lines.claim_id.unknown": "lines: data row {row}: claim_id {claim_id!r} is not in the claims table"
     " (a fee line belongs to a claim row)",
     "table.column.nested": "{path}: column {column} holds lists or records; every column holds"
     " one value a row (text, number, boolean or date)",
     "table.column.missing": "{table}: the table has no {column} column",
     "table.person_id.twice": "people: person_id {value!r} is given twice",
-    "table.person_id.missing": "people: row {row} has no person_id; every person needs one (no"
+    "table.person_id.missing": "people: data row {row} has no person_id; every person needs one (no"
     " claim could name this person)",
     "dask.partitions": "partitions: {value!r} is not a number of partitions ≥ 1",
     "dask.dataset": "{dataset}: not a partitioned dataset (claims/part-*.parquet and"
